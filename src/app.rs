@@ -1,0 +1,214 @@
+//! The application: shared state, the router with its middleware stack, and the server loop.
+
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    middleware,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use sqlx::SqlitePool;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{assets::Assets, db, public, render_cache::RenderCache, time};
+
+/// How long a request may take before it is answered with 503.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest request body accepted. The public site takes no bodies at all.
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler can reach. Cheap to clone: everything is behind an `Arc` or is a pool handle.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub cache: Arc<RenderCache>,
+    pub assets: Arc<Assets>,
+    pub site: Arc<Site>,
+}
+
+/// Facts about the deployment that pages need.
+#[derive(Debug)]
+pub struct Site {
+    /// The public address of the site without a trailing slash, for canonical links, feeds and the
+    /// sitemap: `https://www.sklinternational.se`.
+    pub base_url: String,
+}
+
+impl Site {
+    /// `path` (which starts with a slash) as an absolute URL.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+impl AppState {
+    /// State over an open, migrated database.
+    pub async fn new(db: SqlitePool, base_url: &str) -> sqlx::Result<AppState> {
+        let state = AppState {
+            db,
+            cache: Arc::new(RenderCache::new()),
+            assets: Arc::new(Assets::load()),
+            site: Arc::new(Site {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+            }),
+        };
+        state.content_changed().await?;
+        Ok(state)
+    }
+
+    /// Call after any change to pages: drops every cached response and notes when the next scheduled
+    /// page goes live.
+    pub async fn content_changed(&self) -> sqlx::Result<()> {
+        self.cache.invalidate();
+        let next = db::pages::next_scheduled(&self.db, &time::now_db()).await?;
+        self.cache.expire_at(next.as_deref());
+        Ok(())
+    }
+}
+
+/// The whole application, as `main` serves it and tests call it.
+pub fn router(state: AppState) -> Router {
+    let request_ids = RequestIds::default();
+    let middleware = ServiceBuilder::new()
+        .layer(middleware::map_response_with_state(state.clone(), security_headers))
+        // Cache hits are answered here, before request ids, tracing and routing: they cannot fail and
+        // are the bulk of the traffic.
+        .layer(middleware::from_fn_with_state(state.clone(), crate::render_cache::serve_cached))
+        .layer(SetRequestIdLayer::x_request_id(request_ids))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.headers().get("x-request-id").and_then(|id| id.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::from_fn_with_state(state.clone(), public::error_page::render_errors))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            tracing::error!("a handler panicked");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+
+    Router::new()
+        .route("/", get(public::pages::show))
+        .route("/nyheter", get(public::news::list))
+        .route("/en/news", get(public::news::list))
+        .route("/feed.xml", get(public::feeds::atom))
+        .route("/en/feed.xml", get(public::feeds::atom))
+        .route("/sitemap.xml", get(public::feeds::sitemap))
+        .route("/robots.txt", get(public::feeds::robots))
+        .route("/healthz", get(public::health::live))
+        .route("/readyz", get(public::health::ready))
+        .route("/static/{file}", get(public::static_file))
+        .route("/{*path}", get(public::pages::show))
+        .fallback(public::not_found)
+        .layer(middleware)
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Request ids: a process-wide counter, which is unique, short and cheap. A proxy's own
+/// `x-request-id` is kept.
+#[derive(Clone, Default)]
+struct RequestIds(Arc<AtomicU64>);
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        Some(RequestId::new(HeaderValue::from(id)))
+    }
+}
+
+/// The policy for every response: nothing from elsewhere, no inline script or style, no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the security headers to every response, error pages and cache hits included.
+async fn security_headers(State(state): State<AppState>, mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    );
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    if state.site.is_https() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}

@@ -1,0 +1,169 @@
+//! The `skl-cms` command line. Each subcommand is a module with its clap `Args` and a `run`.
+//!
+//! Every option has an `SKL_*` environment variable as fallback; the doc comments are the `--help`
+//! text. Mistakes in flags or configuration end with one sentence on stderr and exit code 2; other
+//! failures with exit code 1.
+
+pub mod export;
+pub mod import;
+pub mod migrate;
+pub mod serve;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The website and CMS of SKL International and the Millenniekommun project.
+///
+/// Without a subcommand, `skl-cms` serves the site (see `skl-cms serve --help`).
+#[derive(Debug, Parser)]
+#[command(name = "skl-cms", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Options of `serve`, for when no subcommand is given.
+    #[command(flatten)]
+    pub serve: serve::Args,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// The SQLite database file; it is created, with its folder, if missing.
+    #[arg(
+        long,
+        env = "SKL_DATABASE",
+        default_value = "./data/skl-cms.db",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub database: PathBuf,
+
+    /// How log lines look on stderr: `pretty` for people, `json` for log collectors. Filter them with
+    /// `RUST_LOG` (default `info`).
+    #[arg(long, env = "SKL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the website (the default): migrate and, on first start, seed the database, then listen.
+    Serve(serve::Args),
+    /// Apply the database migrations this version has and exit.
+    Migrate,
+    /// Import Markdown pages from a folder with `sv/` and `en/`, upserting by language and path.
+    Import(import::Args),
+    /// Export every page (drafts included, the trash not) as Markdown files that `import` reads.
+    Export(export::Args),
+}
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The flags or configuration are wrong: exit code 2.
+    Usage(String),
+    /// Anything else: exit code 1.
+    Runtime(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::Runtime(error)
+    }
+}
+
+impl From<crate::db::OpenError> for Failure {
+    fn from(error: crate::db::OpenError) -> Self {
+        Failure::Usage(error.to_string())
+    }
+}
+
+/// Runs the parsed command line and returns the process's exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    init_tracing(cli.global.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let database = cli.global.database;
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+            Command::Serve(args) => serve::run(&database, args).await,
+            Command::Migrate => migrate::run(&database).await,
+            Command::Import(args) => import::run(&database, args).await,
+            Command::Export(args) => export::run(&database, args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // try_init fails only if a subscriber is already set (as in tests), which is fine to keep.
+    let _ = match format {
+        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_bare_invocation_serves() {
+        let cli = Cli::try_parse_from(["skl-cms", "--bind", "127.0.0.1:8080"]).expect("valid");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.bind.port(), 8080);
+    }
+
+    #[test]
+    fn base_urls_must_be_http_addresses() {
+        assert!(
+            Cli::try_parse_from(["skl-cms", "serve", "--base-url", "https://example.org/"]).is_ok()
+        );
+        assert!(Cli::try_parse_from(["skl-cms", "serve", "--base-url", "example.org"]).is_err());
+        assert!(
+            Cli::try_parse_from(["skl-cms", "serve", "--base-url", "https://example.org/x?y"])
+                .is_err()
+        );
+    }
+}

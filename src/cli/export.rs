@@ -1,0 +1,27 @@
+//! `skl-cms export DIR`: write every page as Markdown that `import` reads back.
+
+use std::path::{Path, PathBuf};
+
+use crate::{cli::Failure, content::transfer, db};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder to write `sv/` and `en/` into; created if missing. Existing files of the same name are
+    /// overwritten.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
+    if !database.exists() {
+        return Err(Failure::Usage(format!(
+            "there is no database at {}",
+            database.display()
+        )));
+    }
+    let pool = db::open(database).await?;
+    let written = transfer::export(&pool, &args.dir).await?;
+    pool.close().await;
+    println!("wrote {written} pages to {}", args.dir.display());
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! `skl-cms import DIR`: upsert Markdown pages into the database.
+
+use std::path::{Path, PathBuf};
+
+use crate::{
+    cli::Failure,
+    content::transfer::{self, Change},
+    db,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The content folder, holding `sv/` and `en/` with `.md` files.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// List what would be created or updated, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
+    if !args.dir.is_dir() {
+        return Err(Failure::Usage(format!(
+            "{} is not a folder; give the folder that holds `sv/` and `en/`",
+            args.dir.display()
+        )));
+    }
+    let files = transfer::read_dir(&args.dir)?;
+    let pool = db::open(database).await?;
+    let report = transfer::import(&pool, &files, args.dry_run).await?;
+    pool.close().await;
+    let changed = report
+        .changes
+        .iter()
+        .filter(|(change, _)| *change != Change::Unchanged);
+    for (change, name) in changed {
+        let verb = if *change == Change::Create {
+            "create"
+        } else {
+            "update"
+        };
+        println!("{verb:<8}{name}");
+    }
+    let (created, updated, same) = (
+        report.count(Change::Create),
+        report.count(Change::Update),
+        report.count(Change::Unchanged),
+    );
+    if args.dry_run {
+        println!("dry run: would create {created}, update {updated}; {same} unchanged");
+    } else {
+        println!("created {created}, updated {updated}; {same} unchanged");
+    }
+    Ok(())
+}

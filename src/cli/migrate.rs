@@ -1,0 +1,17 @@
+//! `skl-cms migrate`: bring the database up to this version's schema.
+
+use std::path::Path;
+
+use crate::{cli::Failure, db};
+
+pub async fn run(database: &Path) -> Result<(), Failure> {
+    let pool = db::open(database).await?;
+    pool.close().await;
+    let latest = db::MIGRATOR
+        .iter()
+        .map(|migration| migration.version)
+        .max()
+        .unwrap_or(0);
+    println!("{} is migrated to version {latest}", database.display());
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! `skl-cms serve`: migrate, seed on first start, and serve until Ctrl-C or SIGTERM.
+
+use std::{net::SocketAddr, path::Path, time::Instant};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::{
+    app::{self, AppState},
+    cli::Failure,
+    content::transfer,
+    db,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The address and port to listen on. Behind a reverse proxy keep the loopback address.
+    #[arg(
+        long,
+        env = "SKL_BIND",
+        default_value = "127.0.0.1:3000",
+        value_name = "ADDR:PORT"
+    )]
+    pub bind: SocketAddr,
+
+    /// The public address of the site, used in canonical links, feeds and the sitemap, such as
+    /// `https://www.example.se`. Defaults to `http://` and the bind address.
+    #[arg(long, env = "SKL_BASE_URL", value_parser = parse_base_url, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+/// Accepts `http://host[:port]` or `https://host[:port]`, with an optional trailing slash.
+fn parse_base_url(text: &str) -> Result<String, String> {
+    let trimmed = text.trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{text}` must start with http:// or https://"))?;
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    if !valid {
+        return Err(format!(
+            "`{text}` must be just a scheme and host, such as https://www.example.se"
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
+    let started = Instant::now();
+    let pool = db::open(database).await?;
+    if let Some(report) = transfer::seed_if_new(&pool)
+        .await
+        .context("cannot seed the database")?
+    {
+        tracing::info!(
+            pages = report.changes.len(),
+            "seeded the new database with the built-in content"
+        );
+    }
+    let base_url = args
+        .base_url
+        .unwrap_or_else(|| format!("http://{}", args.bind));
+    let state = AppState::new(pool.clone(), &base_url)
+        .await
+        .context("cannot read the database")?;
+    let listener = TcpListener::bind(args.bind)
+        .await
+        .map_err(|error| Failure::Usage(format!("cannot listen on {}: {error}", args.bind)))?;
+    tracing::info!(
+        address = %args.bind,
+        %base_url,
+        database = %database.display(),
+        startup_ms = started.elapsed().as_millis(),
+        "serving"
+    );
+    app::serve(listener, state, app::shutdown_signal())
+        .await
+        .context("the server failed")?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

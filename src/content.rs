@@ -1,0 +1,14 @@
+//! Page content: the domain types of a page, Markdown rendering, front matter, and moving pages between
+//! the database and Markdown files (import, export, and seeding from the embedded `content/`).
+
+pub mod front_matter;
+pub mod markdown;
+pub mod page;
+pub mod transfer;
+
+pub use page::{Kind, PagePath, Status};
+
+/// The seed content in `content/`, compiled into the binary so that a first start needs nothing beside it.
+#[derive(rust_embed::Embed)]
+#[folder = "content/"]
+pub struct SeedContent;

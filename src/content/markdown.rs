@@ -1,0 +1,210 @@
+//! Markdown to safe HTML.
+//!
+//! pulldown-cmark turns Markdown into HTML and passes any raw HTML in the source straight through, so
+//! its output is never trusted: it always goes through an ammonia allow-list before it is stored. The
+//! result is rendered once, when a page is saved, and kept beside the Markdown in the database.
+
+use std::{collections::HashSet, sync::LazyLock};
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// Element ids used by the page layout itself; headings never take them, so a heading called "Content"
+/// cannot break the skip link.
+const LAYOUT_IDS: &[&str] = &["content", "main-menu"];
+
+/// The allow-list. Anything not named here (scripts, styles, event handlers, iframes, SVG, forms,
+/// comments, `javascript:` and `data:` URLs) is removed.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
+        // Links in page bodies may lead anywhere; the linked page gets neither `window.opener` nor
+        // a referrer.
+        .link_rel(Some("noopener noreferrer"))
+        .add_tag_attributes("h2", &["id"])
+        .add_tag_attributes("h3", &["id"])
+        .add_tag_attributes("h4", &["id"])
+        .add_tag_attributes("h5", &["id"])
+        .add_tag_attributes("h6", &["id"])
+        .add_tag_attributes("h1", &["id"])
+        // Footnotes: the reference links to the definition by id.
+        .add_tag_attributes("div", &["id"])
+        .add_allowed_classes("div", &["footnote-definition"])
+        .add_allowed_classes("sup", &["footnote-reference", "footnote-definition-label"]);
+    builder
+});
+
+/// Renders Markdown (CommonMark with tables, footnotes and strikethrough) to sanitised HTML. Headings get
+/// ids derived from their text, so that every section can be linked to.
+pub fn render(markdown: &str) -> String {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let events = with_heading_ids(Parser::new_ext(markdown, options).collect());
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    SANITIZER.clean(&html).to_string()
+}
+
+/// Gives every heading without an explicit id one made from its text, unique within the page.
+fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut taken: HashSet<String> = LAYOUT_IDS.iter().map(|id| (*id).to_owned()).collect();
+    let mut index = 0;
+    while index < events.len() {
+        if let Event::Start(Tag::Heading { id: None, .. }) = &events[index] {
+            let mut text = String::new();
+            for event in &events[index + 1..] {
+                match event {
+                    Event::End(TagEnd::Heading(_)) => break,
+                    Event::Text(t) | Event::Code(t) => text.push_str(t),
+                    _ => {}
+                }
+            }
+            let slug = unique(slugify(&text), &mut taken);
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[index] {
+                *id = Some(CowStr::from(slug));
+            }
+        }
+        index += 1;
+    }
+    events
+}
+
+fn unique(base: String, taken: &mut HashSet<String>) -> String {
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.insert(candidate.clone());
+    candidate
+}
+
+/// A readable ASCII id: "Så arbetar vi" becomes `sa-arbetar-vi`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let mapped = match c {
+            'å' | 'ä' | 'à' | 'á' | 'â' => 'a',
+            'ö' | 'ø' | 'ó' | 'ô' => 'o',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'ü' | 'ú' => 'u',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        };
+        if mapped != '-' || !slug.ends_with('-') {
+            slug.push(mapped);
+        }
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() {
+        "section".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_the_extensions_authors_use() {
+        let html = render(
+            "Text ~~gammal~~.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNot[^1].\n\n[^1]: Fotnot.\n",
+        );
+        assert!(html.contains("<del>gammal</del>"), "{html}");
+        assert!(
+            html.contains("<table>") && html.contains("<td>1</td>"),
+            "{html}"
+        );
+        assert!(html.contains("footnote-reference"), "{html}");
+        assert!(html.contains("footnote-definition"), "{html}");
+    }
+
+    #[test]
+    fn headings_get_unique_readable_ids() {
+        let html = render("## Så arbetar vi\n\n## Så arbetar vi\n\n## Content\n");
+        assert!(html.contains(r#"<h2 id="sa-arbetar-vi">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="sa-arbetar-vi-2">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="content-2">"#), "{html}");
+    }
+
+    #[test]
+    fn links_keep_their_target_and_lose_the_opener() {
+        let html = render("[SKL](https://skl.se) och [om oss](/om-oss)");
+        assert!(html.contains(r#"href="https://skl.se""#), "{html}");
+        assert!(html.contains(r#"rel="noopener noreferrer""#), "{html}");
+        assert!(html.contains(r#"href="/om-oss""#), "{html}");
+    }
+
+    #[test]
+    fn passages_in_another_language_keep_their_lang() {
+        let html = render(r#"SKL (<span lang="sv">Sveriges Kommuner och Landsting</span>)"#);
+        assert!(html.contains(r#"<span lang="sv">"#), "{html}");
+    }
+
+    /// Each hostile input, and a fragment that must not survive sanitising.
+    const HOSTILE: &[(&str, &str)] = &[
+        ("<script>alert(1)</script>", "<script"),
+        ("<SCRIPT SRC=//evil.example/x.js></SCRIPT>", "evil.example"),
+        ("<img src=x onerror=alert(1)>", "onerror"),
+        ("<p onclick=\"alert(1)\">hej</p>", "onclick"),
+        ("<a href=\"javascript:alert(1)\">klicka</a>", "javascript:"),
+        ("[klicka](javascript:alert(1))", "javascript:"),
+        ("[klicka](JaVaScRiPt:alert(1))", "alert(1)"),
+        (
+            "<a href=\"data:text/html;base64,PHNjcmlwdD4=\">x</a>",
+            "data:",
+        ),
+        ("![x](data:image/svg+xml;base64,PHN2Zz4=)", "data:"),
+        ("<iframe src=\"https://evil.example\"></iframe>", "<iframe"),
+        ("<svg><script>alert(1)</script></svg>", "<svg"),
+        ("<svg onload=alert(1)>", "onload"),
+        (
+            "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+            "javascript:",
+        ),
+        ("<!-- <script>alert(1)</script> -->", "<!--"),
+        ("<style>body{display:none}</style>", "<style"),
+        (
+            "<p style=\"background:url(javascript:alert(1))\">x</p>",
+            "style=",
+        ),
+        ("<object data=\"x.swf\"></object>", "<object"),
+        ("<embed src=\"x.swf\">", "<embed"),
+        (
+            "<form action=\"https://evil.example\"><input name=p></form>",
+            "<form",
+        ),
+        (
+            "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
+            "<meta",
+        ),
+        ("<base href=\"https://evil.example/\">", "<base"),
+        (
+            "<a href=\"https://example.org\" target=\"_blank\">x</a>",
+            "target=",
+        ),
+        ("<details open ontoggle=alert(1)>", "ontoggle"),
+        ("<img src=\"java\tscript:alert(1)\">", "script:"),
+    ];
+
+    #[test]
+    fn hostile_markup_never_survives() {
+        for (input, forbidden) in HOSTILE {
+            let html = render(input).to_ascii_lowercase();
+            assert!(
+                !html.contains(&forbidden.to_ascii_lowercase()),
+                "{input:?} rendered as {html:?}, which still contains {forbidden:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn slugs_fold_swedish_letters() {
+        assert_eq!(slugify("Så arbetar vi"), "sa-arbetar-vi");
+        assert_eq!(slugify("FN:s millenniemål"), "fn-s-millenniemal");
+        assert_eq!(slugify("!!!"), "section");
+    }
+}

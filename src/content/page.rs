@@ -1,0 +1,139 @@
+//! What a page is, as parsed values: its kind, its status and its path.
+
+use std::fmt;
+
+/// What sort of page a row is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, sqlx::Type,
+)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(rename_all = "lowercase")]
+pub enum Kind {
+    /// An ordinary page, placed in the tree by its path and parent.
+    #[default]
+    Page,
+    /// A dated news item: listed on the news page and in the feeds, newest first.
+    News,
+}
+
+impl Kind {
+    pub fn is_page(&self) -> bool {
+        *self == Kind::Page
+    }
+}
+
+/// Whether editors have released a page to visitors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Published,
+}
+
+/// First path segments that belong to the site itself and so can never be a page's.
+const RESERVED_FIRST_SEGMENTS: &[&str] = &[
+    "en", "static", "media", "admin", "healthz", "readyz", "sok", "search",
+];
+
+/// The path of a page below its language root: lowercase ASCII segments of letters, digits and
+/// hyphens, separated by single slashes, with no slash at either end. The empty path is the home page.
+///
+/// Holding a `PagePath` means the path was checked, so it is safe to put in a URL or a file name: it
+/// can contain no `..`, no NUL, no percent sign and nothing that needs escaping.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PagePath(String);
+
+/// The longest page path accepted, in bytes.
+pub const MAX_PATH_LEN: usize = 200;
+
+impl PagePath {
+    /// The home page's path.
+    pub fn home() -> PagePath {
+        PagePath(String::new())
+    }
+
+    /// Checks a path, explaining how to fix it when it is not acceptable.
+    pub fn parse(text: &str) -> Result<PagePath, String> {
+        if text.is_empty() {
+            return Ok(PagePath::home());
+        }
+        if text.len() > MAX_PATH_LEN {
+            return Err(format!("the path is longer than {MAX_PATH_LEN} characters"));
+        }
+        if text.starts_with('/') || text.ends_with('/') {
+            return Err(format!(
+                "`{text}` starts or ends with a slash; write it without, like `om-oss` or `millenniekommun/millenniemalen`"
+            ));
+        }
+        for segment in text.split('/') {
+            let valid = !segment.is_empty()
+                && !segment.starts_with('-')
+                && !segment.ends_with('-')
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !valid {
+                return Err(format!(
+                    "`{text}` is not a valid path: use lowercase letters a–z, digits and hyphens between \
+                     single slashes (write å and ä as a, ö as o)"
+                ));
+            }
+        }
+        let first = text.split('/').next().unwrap_or(text);
+        if RESERVED_FIRST_SEGMENTS.contains(&first) || text == "nyheter" || text == "news" {
+            return Err(format!(
+                "`{text}` is reserved for the site itself; choose another path"
+            ));
+        }
+        Ok(PagePath(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_home(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for PagePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_simple_and_nested_paths() {
+        for ok in [
+            "",
+            "om-oss",
+            "millenniekommun/millenniemalen",
+            "nyheter/2012-avtal",
+            "a1",
+        ] {
+            assert_eq!(PagePath::parse(ok).expect(ok).as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn refuses_anything_that_could_escape_or_confuse() {
+        for bad in [
+            "/om-oss", "om-oss/", "..", "a/../b", "a//b", "Om-Oss", "om oss", "a\0b", "%2e%2e",
+            "för", "-a", "a-", "en", "en/about", "static/x", "admin", "nyheter", "news", "a.html",
+        ] {
+            assert!(PagePath::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(PagePath::parse(&"a".repeat(MAX_PATH_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn news_items_may_live_below_the_news_list() {
+        assert!(PagePath::parse("nyheter/avtalet").is_ok());
+        assert!(PagePath::parse("news/agreement").is_ok());
+    }
+}

@@ -1,0 +1,395 @@
+//! Moving pages between Markdown files and the database: `import`, `export`, and the first-start seed.
+//!
+//! A content folder holds one subfolder per language (`sv/`, `en/`) of `.md` files in the
+//! [`front_matter`](super::front_matter) format. Import upserts by language and path in one transaction,
+//! so a folder with one bad file changes nothing. Export writes the file name that import would expect
+//! for each path (`index.md` for the home page, otherwise `{path}.md`), so the two round-trip exactly.
+
+use std::{
+    collections::{HashMap, HashSet},
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, bail};
+use sqlx::SqlitePool;
+
+use crate::{
+    content::{
+        Kind, PagePath, SeedContent, Status,
+        front_matter::{self, Document, FrontMatter},
+        markdown,
+    },
+    db::{self, pages::PageContent},
+    lang::Lang,
+    time::{self, DatePrecision},
+};
+
+/// A page file read from a content folder.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub lang: Lang,
+    /// Where the file came from, relative to the content folder, for messages: `sv/om-oss.md`.
+    pub name: String,
+    pub document: Document,
+}
+
+/// Reads every `.md` file below `dir/sv` and `dir/en`.
+pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
+    if !dir.is_dir() {
+        bail!(
+            "{} is not a folder; give the folder that holds `sv/` and `en/`",
+            dir.display()
+        );
+    }
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for lang in Lang::ALL {
+        let lang_dir = dir.join(lang.code());
+        if !lang_dir.is_dir() {
+            continue;
+        }
+        let mut found = Vec::new();
+        collect_markdown(&lang_dir, &mut found)
+            .with_context(|| format!("cannot read the folder {}", lang_dir.display()))?;
+        found.sort();
+        for path in found {
+            let relative = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {relative}"))?;
+            match front_matter::parse(&text) {
+                Ok(document) => files.push(SourceFile {
+                    lang,
+                    name: relative,
+                    document,
+                }),
+                Err(problem) => problems.push(format!("{relative}: {problem}")),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    if files.is_empty() {
+        bail!(
+            "{} holds no pages; expected Markdown files in `sv/` or `en/`",
+            dir.display()
+        );
+    }
+    Ok(files)
+}
+
+fn collect_markdown(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_markdown(&path, found)?;
+        } else if path.extension().is_some_and(|ext| ext == "md") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads the seed content compiled into the binary.
+pub fn read_embedded() -> anyhow::Result<Vec<SourceFile>> {
+    let mut names: Vec<_> = SeedContent::iter().collect();
+    names.sort();
+    let mut files = Vec::new();
+    for name in names {
+        let Some(lang) = name.split('/').next().and_then(Lang::from_code) else {
+            continue;
+        };
+        let file =
+            SeedContent::get(&name).with_context(|| format!("embedded file {name} vanished"))?;
+        let text =
+            std::str::from_utf8(&file.data).with_context(|| format!("{name} is not UTF-8"))?;
+        let document =
+            front_matter::parse(text).map_err(|problem| anyhow::anyhow!("{name}: {problem}"))?;
+        files.push(SourceFile {
+            lang,
+            name: name.into_owned(),
+            document,
+        });
+    }
+    Ok(files)
+}
+
+/// What import does, or would do, to one page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Create,
+    Update,
+    Unchanged,
+}
+
+/// The outcome of an import, one line per file.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub changes: Vec<(Change, String)>,
+}
+
+impl ImportReport {
+    pub fn count(&self, change: Change) -> usize {
+        self.changes.iter().filter(|(c, _)| *c == change).count()
+    }
+}
+
+/// A file turned into what the database stores.
+struct Planned {
+    name: String,
+    content: PageContent,
+    parent: Option<String>,
+    existing_id: Option<i64>,
+    change: Change,
+}
+
+/// Turns a file's front matter and body into page content, or says what is wrong with it.
+fn to_content(file: &SourceFile) -> Result<(PageContent, Option<String>), String> {
+    let front = &file.document.front;
+    let path = PagePath::parse(&front.path).map_err(|problem| format!("`path`: {problem}"))?;
+    let parent = match &front.parent {
+        Some(parent) => {
+            let parent =
+                PagePath::parse(parent).map_err(|problem| format!("`parent`: {problem}"))?;
+            if parent == path {
+                return Err("`parent` names the page itself".to_owned());
+            }
+            Some(parent.as_str().to_owned())
+        }
+        None => None,
+    };
+    let (publish_at, date_precision) = match &front.date {
+        Some(date) => {
+            let (ts, precision) =
+                time::parse_author_date(date).map_err(|problem| format!("`date`: {problem}"))?;
+            (Some(time::to_db(ts)), precision)
+        }
+        None if front.kind == Kind::News => return Err("news items need a `date`".to_owned()),
+        None => (None, DatePrecision::Day),
+    };
+    let content = PageContent {
+        lang: file.lang,
+        path: path.as_str().to_owned(),
+        title: front.title.trim().to_owned(),
+        description: front.description.trim().to_owned(),
+        body_html: markdown::render(&file.document.body),
+        body_md: file.document.body.clone(),
+        kind: front.kind,
+        status: if front.draft {
+            Status::Draft
+        } else {
+            Status::Published
+        },
+        publish_at,
+        date_precision,
+        menu_order: front.menu_order,
+        translation_key: front.translation_key.clone().filter(|key| !key.is_empty()),
+        archived: front.archived,
+    };
+    Ok((content, parent))
+}
+
+/// Upserts `files` by language and path. With `dry_run`, only reports what would change.
+pub async fn import(
+    pool: &SqlitePool,
+    files: &[SourceFile],
+    dry_run: bool,
+) -> anyhow::Result<ImportReport> {
+    let existing = db::pages::all(pool)
+        .await
+        .context("cannot read the pages in the database")?;
+    let path_of: HashMap<i64, &str> = existing
+        .iter()
+        .map(|page| (page.id, page.path.as_str()))
+        .collect();
+    let by_key: HashMap<(Lang, &str), &db::pages::Page> = existing
+        .iter()
+        .map(|page| ((page.lang, page.path.as_str()), page))
+        .collect();
+
+    let mut problems = Vec::new();
+    let mut planned = Vec::new();
+    let mut seen = HashSet::new();
+    for file in files {
+        let (content, parent) = match to_content(file) {
+            Ok(converted) => converted,
+            Err(problem) => {
+                problems.push(format!("{}: {problem}", file.name));
+                continue;
+            }
+        };
+        if !seen.insert((content.lang, content.path.clone())) {
+            problems.push(format!(
+                "{}: another file already has the path `{}`",
+                file.name, content.path
+            ));
+            continue;
+        }
+        let current = by_key.get(&(content.lang, content.path.as_str())).copied();
+        let change = match current {
+            None => Change::Create,
+            Some(page) => {
+                let current_parent = page.parent_id.and_then(|id| path_of.get(&id).copied());
+                let same = page.content() == content
+                    && current_parent == parent.as_deref()
+                    && page.deleted_at.is_none();
+                if same {
+                    Change::Unchanged
+                } else {
+                    Change::Update
+                }
+            }
+        };
+        planned.push(Planned {
+            name: file.name.clone(),
+            content,
+            parent,
+            existing_id: current.map(|page| page.id),
+            change,
+        });
+    }
+    for plan in &planned {
+        if let Some(parent) = &plan.parent {
+            let known = seen.contains(&(plan.content.lang, parent.clone()))
+                || by_key.contains_key(&(plan.content.lang, parent.as_str()));
+            if !known {
+                problems.push(format!(
+                    "{}: the parent `{parent}` is not a page in {}; import it too or fix `parent`",
+                    plan.name, plan.content.lang
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!("nothing was imported:\n{}", problems.join("\n"));
+    }
+
+    let report = ImportReport {
+        changes: planned
+            .iter()
+            .map(|plan| (plan.change, plan.name.clone()))
+            .collect(),
+    };
+    if dry_run {
+        return Ok(report);
+    }
+    apply(pool, &planned).await?;
+    Ok(report)
+}
+
+/// Writes the planned changes in one transaction: contents first, then parents (which may point to pages
+/// created in the same import), then a revision of each changed page.
+async fn apply(pool: &SqlitePool, planned: &[Planned]) -> anyhow::Result<()> {
+    let now = time::now_db();
+    let mut tx = pool.begin().await?;
+    let mut ids = Vec::with_capacity(planned.len());
+    for plan in planned {
+        let id = match (plan.change, plan.existing_id) {
+            (Change::Create, _) | (_, None) => {
+                db::pages::insert(&mut *tx, &plan.content, &now).await?
+            }
+            (Change::Update, Some(id)) => {
+                db::pages::update(&mut *tx, id, &plan.content, &now).await?;
+                id
+            }
+            (Change::Unchanged, Some(id)) => id,
+        };
+        ids.push(id);
+    }
+    for (plan, id) in planned.iter().zip(&ids) {
+        if plan.change == Change::Unchanged {
+            continue;
+        }
+        let parent_id = match &plan.parent {
+            Some(parent) => db::pages::id_by_path(&mut *tx, plan.content.lang, parent).await?,
+            None => None,
+        };
+        db::pages::set_parent(&mut *tx, *id, parent_id).await?;
+        let note = format!("imported from {}", plan.name);
+        db::revisions::record(&mut *tx, *id, None, &note, &now).await?;
+    }
+    tx.commit().await.context("cannot commit the import")?;
+    Ok(())
+}
+
+/// The file, relative to a content folder, that holds the page at `path` in `lang`.
+pub fn file_name(lang: Lang, path: &str) -> PathBuf {
+    let file = if path.is_empty() {
+        "index.md".to_owned()
+    } else {
+        format!("{path}.md")
+    };
+    Path::new(lang.code()).join(file)
+}
+
+/// Writes every page that is not in the trash to `dir`, in the format import reads. Returns how many
+/// files were written.
+pub async fn export(pool: &SqlitePool, dir: &Path) -> anyhow::Result<usize> {
+    let pages = db::pages::all(pool)
+        .await
+        .context("cannot read the pages in the database")?;
+    let path_of: HashMap<i64, &str> = pages
+        .iter()
+        .map(|page| (page.id, page.path.as_str()))
+        .collect();
+    let mut written = 0;
+    for page in pages.iter().filter(|page| page.deleted_at.is_none()) {
+        let date = page
+            .publish_at
+            .as_deref()
+            .and_then(time::from_db)
+            .map(|ts| time::format_author_date(ts, page.date_precision));
+        let document = Document {
+            front: FrontMatter {
+                title: page.title.clone(),
+                path: page.path.clone(),
+                description: page.description.clone(),
+                kind: page.kind,
+                date,
+                menu_order: page.menu_order,
+                parent: page
+                    .parent_id
+                    .and_then(|id| path_of.get(&id))
+                    .map(|path| (*path).to_owned()),
+                translation_key: page.translation_key.clone(),
+                archived: page.archived,
+                draft: page.status == Status::Draft,
+            },
+            body: page.body_md.clone(),
+        };
+        let target = dir.join(file_name(page.lang, &page.path));
+        if let Some(folder) = target.parent() {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create {}", folder.display()))?;
+        }
+        let text = front_matter::write(&document)
+            .with_context(|| format!("cannot write the front matter of {}", target.display()))?;
+        std::fs::write(&target, text)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// Imports the embedded seed content if this database has never been seeded and holds no pages. Later
+/// starts leave the pages alone, whatever editors have done to them.
+pub async fn seed_if_new(pool: &SqlitePool) -> anyhow::Result<Option<ImportReport>> {
+    if db::settings::get(pool, db::settings::SEEDED_AT)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let report = if db::pages::count(pool).await? == 0 {
+        let files = read_embedded().context("the embedded seed content is broken")?;
+        Some(import(pool, &files, false).await?)
+    } else {
+        None
+    };
+    db::settings::set(pool, db::settings::SEEDED_AT, &time::now_db()).await?;
+    Ok(report)
+}

@@ -1,0 +1,95 @@
+//! The database: a SQLite file in WAL mode, its embedded migrations, and every SQL statement of the
+//! application, grouped by table family. Functions take an executor, so handlers, the CLI and tests share
+//! them and callers choose the transaction.
+
+pub mod pages;
+pub mod revisions;
+pub mod settings;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    SqlitePool,
+    migrate::{MigrateError, Migrator},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+/// The migrations in `migrations/`, compiled into the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// Why the database could not be opened, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create the folder {folder} for the database: {source}")]
+    CreateFolder {
+        folder: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}")]
+    Connect { path: String, source: sqlx::Error },
+    #[error(
+        "the database {path} was written by a newer version of skl-cms (it has migration {version}, which \
+         this binary does not know); run the newer version, or restore a backup made by this one"
+    )]
+    NewerSchema { path: String, version: i64 },
+    #[error("cannot migrate the database {path}: {source}")]
+    Migrate { path: String, source: MigrateError },
+}
+
+/// Opens (creating it and its folder if missing) and migrates the database at `path`.
+pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
+    let shown = path.display().to_string();
+    if let Some(folder) = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(folder).map_err(|source| OpenError::CreateFolder {
+            folder: folder.display().to_string(),
+            source,
+        })?;
+    }
+    let options = SqliteConnectOptions::from_str("sqlite:")
+        .map_err(|source| OpenError::Connect {
+            path: shown.clone(),
+            source,
+        })?
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // With WAL, NORMAL loses no committed data on a process crash and stays consistent on power loss.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        // Reads are served from the render cache, so a few connections are plenty; each costs memory.
+        .max_connections(4)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|source| OpenError::Connect {
+            path: shown.clone(),
+            source,
+        })?;
+    migrate(&pool, &shown).await?;
+    Ok(pool)
+}
+
+/// Applies the embedded migrations that the database lacks, and refuses a database from a newer version.
+async fn migrate(pool: &SqlitePool, shown: &str) -> Result<(), OpenError> {
+    match MIGRATOR.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(MigrateError::VersionMissing(version)) => Err(OpenError::NewerSchema {
+            path: shown.to_owned(),
+            version,
+        }),
+        Err(source) => Err(OpenError::Migrate {
+            path: shown.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Whether the database answers: a cheap query for the readiness check.
+pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("select 1").execute(pool).await.map(|_| ())
+}

@@ -1,0 +1,387 @@
+//! Pages: the public reads that the site is built from, and the writes that import and editors make.
+//!
+//! "Visible" means what a visitor may see: published, its publish time reached, not in the trash. Every
+//! public read takes the current time (`now`, in the database's timestamp form) so that scheduled pages
+//! appear on time and tests can ask about any moment.
+
+use sqlx::{FromRow, SqliteExecutor};
+
+use crate::{
+    content::{Kind, Status},
+    lang::Lang,
+    time::DatePrecision,
+};
+
+/// Every column of `pages`, in the order of [`Page`]'s fields.
+macro_rules! page_columns {
+    () => {
+        "id, lang, path, title, description, body_md, body_html, kind, status, publish_at, date_precision, \
+         parent_id, menu_order, translation_key, archived, version, created_at, updated_at, deleted_at"
+    };
+}
+
+/// The condition for a page that visitors may see; it takes one parameter, the current time.
+macro_rules! visible {
+    () => {
+        "status = 'published' and (publish_at is null or publish_at <= ?) and deleted_at is null"
+    };
+}
+
+/// A page as stored.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Page {
+    pub id: i64,
+    pub lang: Lang,
+    pub path: String,
+    pub title: String,
+    pub description: String,
+    pub body_md: String,
+    /// Sanitised HTML, rendered from `body_md` when the page was saved.
+    pub body_html: String,
+    pub kind: Kind,
+    pub status: Status,
+    pub publish_at: Option<String>,
+    pub date_precision: DatePrecision,
+    pub parent_id: Option<i64>,
+    pub menu_order: Option<i64>,
+    pub translation_key: Option<String>,
+    pub archived: bool,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+}
+
+/// What a save writes: everything about a page except its identity, version and bookkeeping times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageContent {
+    pub lang: Lang,
+    pub path: String,
+    pub title: String,
+    pub description: String,
+    pub body_md: String,
+    pub body_html: String,
+    pub kind: Kind,
+    pub status: Status,
+    pub publish_at: Option<String>,
+    pub date_precision: DatePrecision,
+    pub menu_order: Option<i64>,
+    pub translation_key: Option<String>,
+    pub archived: bool,
+}
+
+impl Page {
+    /// The page's content, as a save would write it.
+    pub fn content(&self) -> PageContent {
+        PageContent {
+            lang: self.lang,
+            path: self.path.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            body_md: self.body_md.clone(),
+            body_html: self.body_html.clone(),
+            kind: self.kind,
+            status: self.status,
+            publish_at: self.publish_at.clone(),
+            date_precision: self.date_precision,
+            menu_order: self.menu_order,
+            translation_key: self.translation_key.clone(),
+            archived: self.archived,
+        }
+    }
+}
+
+/// A link to a page: enough to list it in a menu, breadcrumb trail or section.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PageLink {
+    pub path: String,
+    pub title: String,
+}
+
+/// A visible page as the sitemap lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct SitemapEntry {
+    pub lang: Lang,
+    pub path: String,
+    pub translation_key: Option<String>,
+    pub updated_at: String,
+}
+
+/// The visible page at `path` in `lang`.
+pub async fn find_visible(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    path: &str,
+    now: &str,
+) -> sqlx::Result<Option<Page>> {
+    sqlx::query_as(concat!(
+        "select ",
+        page_columns!(),
+        " from pages where lang = ? and path = ? and ",
+        visible!()
+    ))
+    .bind(lang)
+    .bind(path)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+/// The visible page in `lang` that translates the page with `translation_key`.
+pub async fn find_visible_translation(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    translation_key: &str,
+    now: &str,
+) -> sqlx::Result<Option<PageLink>> {
+    sqlx::query_as(concat!(
+        "select path, title from pages where lang = ? and translation_key = ? and ",
+        visible!(),
+        " order by id limit 1"
+    ))
+    .bind(lang)
+    .bind(translation_key)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+/// The main menu of `lang`: visible top-level pages with a menu position, in menu order.
+pub async fn menu(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    now: &str,
+) -> sqlx::Result<Vec<PageLink>> {
+    sqlx::query_as(concat!(
+        "select path, title from pages where lang = ? and parent_id is null and menu_order is not null \
+         and path <> '' and ",
+        visible!(),
+        " order by menu_order, title"
+    ))
+    .bind(lang)
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+/// The visible children of a page, in menu order and then by title.
+pub async fn children(
+    db: impl SqliteExecutor<'_>,
+    parent_id: i64,
+    now: &str,
+) -> sqlx::Result<Vec<PageLink>> {
+    sqlx::query_as(concat!(
+        "select path, title from pages where parent_id = ? and ",
+        visible!(),
+        " order by menu_order is null, menu_order, title"
+    ))
+    .bind(parent_id)
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+/// The visible ancestors of a page, outermost first, for its breadcrumb trail. The depth is bounded so
+/// that a cycle in the parent links cannot loop forever.
+pub async fn ancestors(
+    db: impl SqliteExecutor<'_>,
+    page_id: i64,
+    now: &str,
+) -> sqlx::Result<Vec<PageLink>> {
+    sqlx::query_as(concat!(
+        r"with recursive chain (id, parent_id, depth) as (
+            select id, parent_id, 0 from pages where id = ?
+            union all
+            select p.id, p.parent_id, chain.depth + 1 from pages p join chain on p.id = chain.parent_id
+            where chain.depth < 16
+          )
+          select pages.path, pages.title from chain join pages on pages.id = chain.id
+          where chain.depth > 0 and pages.path <> '' and ",
+        visible!(),
+        " order by chain.depth desc"
+    ))
+    .bind(page_id)
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+/// A page of the visible news in `lang`, newest first.
+pub async fn news(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    now: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Page>> {
+    sqlx::query_as(concat!(
+        "select ",
+        page_columns!(),
+        " from pages where lang = ? and kind = 'news' and ",
+        visible!(),
+        " order by coalesce(publish_at, created_at) desc, id desc limit ? offset ?"
+    ))
+    .bind(lang)
+    .bind(now)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+/// How many news items in `lang` are visible.
+pub async fn count_news(db: impl SqliteExecutor<'_>, lang: Lang, now: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(concat!(
+        "select count(*) from pages where lang = ? and kind = 'news' and ",
+        visible!()
+    ))
+    .bind(lang)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// Every visible page, for the sitemap.
+pub async fn sitemap(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<Vec<SitemapEntry>> {
+    sqlx::query_as(concat!(
+        "select lang, path, translation_key, updated_at from pages where ",
+        visible!(),
+        " order by lang desc, path"
+    ))
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+/// The earliest moment after `now` at which a scheduled page becomes visible.
+pub async fn next_scheduled(
+    db: impl SqliteExecutor<'_>,
+    now: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "select min(publish_at) from pages where status = 'published' and deleted_at is null and publish_at > ?",
+    )
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// Every page, trashed ones included, by language and path.
+pub async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Page>> {
+    sqlx::query_as(concat!(
+        "select ",
+        page_columns!(),
+        " from pages order by lang desc, path"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// How many pages exist, trashed ones included.
+pub async fn count(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from pages")
+        .fetch_one(db)
+        .await
+}
+
+/// The id of the page at `path` in `lang`, trashed or not.
+pub async fn id_by_path(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    path: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("select id from pages where lang = ? and path = ?")
+        .bind(lang)
+        .bind(path)
+        .fetch_optional(db)
+        .await
+}
+
+/// Creates a page at version 1 and returns its id.
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    page: &PageContent,
+    now: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        r"insert into pages (lang, path, title, description, body_md, body_html, kind, status, publish_at,
+            date_precision, menu_order, translation_key, archived, version, created_at, updated_at)
+          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+          returning id",
+    )
+    .bind(page.lang)
+    .bind(&page.path)
+    .bind(&page.title)
+    .bind(&page.description)
+    .bind(&page.body_md)
+    .bind(&page.body_html)
+    .bind(page.kind)
+    .bind(page.status)
+    .bind(&page.publish_at)
+    .bind(page.date_precision)
+    .bind(page.menu_order)
+    .bind(&page.translation_key)
+    .bind(page.archived)
+    .bind(now)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// Overwrites a page's content, takes it out of the trash and moves it to the next version.
+pub async fn update(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    page: &PageContent,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        r"update pages set lang = ?, path = ?, title = ?, description = ?, body_md = ?, body_html = ?, kind = ?,
+            status = ?, publish_at = ?, date_precision = ?, menu_order = ?, translation_key = ?, archived = ?,
+            version = version + 1, updated_at = ?, deleted_at = null
+          where id = ?",
+    )
+    .bind(page.lang)
+    .bind(&page.path)
+    .bind(&page.title)
+    .bind(&page.description)
+    .bind(&page.body_md)
+    .bind(&page.body_html)
+    .bind(page.kind)
+    .bind(page.status)
+    .bind(&page.publish_at)
+    .bind(page.date_precision)
+    .bind(page.menu_order)
+    .bind(&page.translation_key)
+    .bind(page.archived)
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Sets or clears a page's parent.
+pub async fn set_parent(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    parent_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("update pages set parent_id = ? where id = ?")
+        .bind(parent_id)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Moves a page to the trash: it disappears from the site but can be restored.
+pub async fn trash(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update pages set deleted_at = ?, updated_at = ? where id = ?")
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

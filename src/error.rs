@@ -1,0 +1,60 @@
+//! The one error type at the HTTP edge.
+//!
+//! Handlers return `Result<_, AppError>`. Turning an error into a response logs its cause (inside the
+//! request's span, so the log line carries the request id) and yields a bare response with the status
+//! and, for errors the visitor can fix, a sentence in their language. The error-page middleware
+//! ([`crate::public::error_page`]) then dresses every such response, and every other 4xx or 5xx the
+//! stack produces, as a full page of the site. Causes are never shown to visitors.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Nothing is published at this address.
+    #[error("not found")]
+    NotFound,
+    /// The request cannot be understood; the message tells the visitor why, in their language.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// The address is longer than the site accepts.
+    #[error("URI too long")]
+    UriTooLong,
+    /// The database failed; the cause is logged.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A template failed to render; the cause is logged.
+    #[error("template error: {0}")]
+    Render(#[from] askama::Error),
+}
+
+/// The visitor-facing sentence of an error, carried to the error-page middleware.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorMessage(pub &'static str);
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::UriTooLong => StatusCode::URI_TOO_LONG,
+            AppError::Database(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = status.into_response();
+        if let AppError::BadRequest(message) = self {
+            response.extensions_mut().insert(ErrorMessage(message));
+        }
+        response
+    }
+}

@@ -1,0 +1,250 @@
+//! The site's two languages and the user-interface strings in each.
+//!
+//! Swedish is the primary language and lives at the root of the URL space; English lives under `/en/`.
+//! Page content comes from the database; only the chrome around it (menus, notices, error pages) is here.
+
+use std::fmt;
+
+/// A language the site is published in.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    sqlx::Type,
+)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(rename_all = "lowercase")]
+pub enum Lang {
+    Sv,
+    En,
+}
+
+impl Lang {
+    /// Both languages, primary first.
+    pub const ALL: [Lang; 2] = [Lang::Sv, Lang::En];
+
+    /// The BCP 47 code used in `lang` attributes, `hreflang` and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses the code stored in the database or named in a content folder.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "sv" => Some(Lang::Sv),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language, for the language switch.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Sv => Lang::En,
+            Lang::En => Lang::Sv,
+        }
+    }
+
+    /// The language a request path belongs to: `/en` and everything below it is English.
+    pub fn of_path(path: &str) -> Lang {
+        if path == "/en" || path.starts_with("/en/") {
+            Lang::En
+        } else {
+            Lang::Sv
+        }
+    }
+
+    /// The URL prefix of this language's pages: `""` for Swedish, `"/en"` for English.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Lang::Sv => "",
+            Lang::En => "/en",
+        }
+    }
+
+    /// The public URL path of the page at `path` (a page path without slashes at either end).
+    pub fn page_url(self, path: &str) -> String {
+        match (self, path) {
+            (Lang::Sv, "") => "/".to_owned(),
+            (Lang::En, "") => "/en/".to_owned(),
+            _ => format!("{}/{path}", self.prefix()),
+        }
+    }
+
+    /// The page path of the news list, reserved for it in this language.
+    pub fn news_path(self) -> &'static str {
+        match self {
+            Lang::Sv => "nyheter",
+            Lang::En => "news",
+        }
+    }
+
+    /// The user-interface strings of this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Sv => &SV,
+            Lang::En => &EN,
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Every string of the site's chrome, in one language.
+#[derive(Debug)]
+pub struct Texts {
+    pub site_name: &'static str,
+    /// The language's own name, shown on the switch that leads to it.
+    pub language_name: &'static str,
+    pub skip_to_content: &'static str,
+    pub main_menu: &'static str,
+    pub breadcrumbs: &'static str,
+    pub home: &'static str,
+    pub news: &'static str,
+    pub news_intro: &'static str,
+    pub no_news: &'static str,
+    pub latest_news: &'static str,
+    pub in_this_section: &'static str,
+    pub published: &'static str,
+    pub archived_notice: &'static str,
+    pub pagination: &'static str,
+    pub newer: &'static str,
+    pub older: &'static str,
+    pub page_of: &'static str,
+    pub feed_title: &'static str,
+    pub accessibility_statement: &'static str,
+    /// Page path of the accessibility statement in this language.
+    pub accessibility_path: &'static str,
+    pub footer_owner: &'static str,
+    pub error_not_found_title: &'static str,
+    pub error_not_found: &'static str,
+    pub error_bad_request_title: &'static str,
+    pub error_method_title: &'static str,
+    pub error_method: &'static str,
+    pub error_too_long_title: &'static str,
+    pub error_too_long: &'static str,
+    pub error_unavailable_title: &'static str,
+    pub error_unavailable: &'static str,
+    pub error_internal_title: &'static str,
+    pub error_internal: &'static str,
+    pub error_generic_title: &'static str,
+    pub error_request_id: &'static str,
+    pub error_try: &'static str,
+    pub invalid_address: &'static str,
+    pub invalid_page_number: &'static str,
+}
+
+static SV: Texts = Texts {
+    site_name: "SKL International",
+    language_name: "Svenska",
+    skip_to_content: "Till innehållet",
+    main_menu: "Huvudmeny",
+    breadcrumbs: "Du är här",
+    home: "Startsida",
+    news: "Nyheter",
+    news_intro: "Nyheter från SKL International.",
+    no_news: "Det finns inga nyheter ännu.",
+    latest_news: "Senaste nyheterna",
+    in_this_section: "I den här delen",
+    published: "Publicerad",
+    archived_notice: "Arkiverat innehåll: projektet Millenniekommun avslutades 2012. Sidan finns kvar för kännedom och uppdateras inte längre.",
+    pagination: "Sidnumrering",
+    newer: "Nyare nyheter",
+    older: "Äldre nyheter",
+    page_of: "Sida {page} av {pages}",
+    feed_title: "SKL International – nyheter",
+    accessibility_statement: "Tillgänglighetsredogörelse",
+    accessibility_path: "tillganglighetsredogorelse",
+    footer_owner: "SKL International ägs av Sveriges Kommuner och Landsting (SKL).",
+    error_not_found_title: "Sidan finns inte",
+    error_not_found: "Vi hittar ingen sida på den här adressen. Den kan ha flyttats eller tagits bort, eller så är adressen felstavad.",
+    error_bad_request_title: "Felaktig förfrågan",
+    error_method_title: "Metoden stöds inte",
+    error_method: "Den här adressen går bara att läsa, inte att skicka uppgifter till.",
+    error_too_long_title: "Adressen är för lång",
+    error_too_long: "Adressen är längre än vad webbplatsen tar emot. Kontrollera länken du följde.",
+    error_unavailable_title: "Tjänsten svarar inte just nu",
+    error_unavailable: "Det tog för lång tid att svara. Försök igen om en stund.",
+    error_internal_title: "Något gick fel",
+    error_internal: "Ett fel uppstod hos oss, inte hos dig. Försök igen om en stund.",
+    error_generic_title: "Förfrågan kunde inte utföras",
+    error_request_id: "Felkod",
+    error_try: "Du kan gå till startsidan eller någon av huvuddelarna:",
+    invalid_address: "Adressen innehåller tecken som inte är tillåtna. Kontrollera länken du följde.",
+    invalid_page_number: "Sidnumret måste vara ett heltal från 1 och uppåt.",
+};
+
+static EN: Texts = Texts {
+    site_name: "SKL International",
+    language_name: "English",
+    skip_to_content: "Skip to content",
+    main_menu: "Main menu",
+    breadcrumbs: "You are here",
+    home: "Home",
+    news: "News",
+    news_intro: "News from SKL International.",
+    no_news: "There is no news yet.",
+    latest_news: "Latest news",
+    in_this_section: "In this section",
+    published: "Published",
+    archived_notice: "Archived content: the Millennium Municipality project ended in 2012. This page is kept for reference and is no longer updated.",
+    pagination: "Pagination",
+    newer: "Newer news",
+    older: "Older news",
+    page_of: "Page {page} of {pages}",
+    feed_title: "SKL International – news",
+    accessibility_statement: "Accessibility statement",
+    accessibility_path: "accessibility-statement",
+    footer_owner: "SKL International is owned by the Swedish Association of Local Authorities and Regions (SKL).",
+    error_not_found_title: "Page not found",
+    error_not_found: "There is no page at this address. It may have been moved or removed, or the address may be misspelt.",
+    error_bad_request_title: "Bad request",
+    error_method_title: "Method not allowed",
+    error_method: "This address can only be read, not sent data to.",
+    error_too_long_title: "The address is too long",
+    error_too_long: "The address is longer than this website accepts. Check the link you followed.",
+    error_unavailable_title: "The service is not responding right now",
+    error_unavailable: "It took too long to answer. Please try again in a moment.",
+    error_internal_title: "Something went wrong",
+    error_internal: "An error occurred on our side, not yours. Please try again in a moment.",
+    error_generic_title: "The request could not be completed",
+    error_request_id: "Error code",
+    error_try: "You can go to the home page or one of the main sections:",
+    invalid_address: "The address contains characters that are not allowed. Check the link you followed.",
+    invalid_page_number: "The page number must be a whole number from 1 upwards.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_is_everything_under_en() {
+        assert_eq!(Lang::of_path("/en"), Lang::En);
+        assert_eq!(Lang::of_path("/en/about"), Lang::En);
+        assert_eq!(Lang::of_path("/english"), Lang::Sv);
+        assert_eq!(Lang::of_path("/om-oss"), Lang::Sv);
+    }
+
+    #[test]
+    fn page_urls_put_home_at_the_language_root() {
+        assert_eq!(Lang::Sv.page_url(""), "/");
+        assert_eq!(Lang::En.page_url(""), "/en/");
+        assert_eq!(Lang::Sv.page_url("om-oss"), "/om-oss");
+        assert_eq!(Lang::En.page_url("a/b"), "/en/a/b");
+    }
+}

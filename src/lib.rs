@@ -1,0 +1,36 @@
+//! skl-cms: the website and CMS of SKL International and its Millenniekommun project.
+//!
+//! One binary serves the public site in Swedish and English from a SQLite database that it creates,
+//! migrates and seeds by itself.
+//!
+//! # Layout
+//!
+//! | module | responsibility |
+//! |---|---|
+//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export` |
+//! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
+//! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
+//! | [`db`] | the connection pool, embedded migrations and every SQL statement |
+//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/` |
+//! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory until content changes |
+//! | [`public`] | visitors' handlers: pages, news, feeds, sitemap, robots, health, static files |
+//! | [`lang`] | the site's two languages and every user-interface string in each |
+//! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
+//! | [`assets`] | files from `static/`, embedded and served at fingerprinted URLs |
+//!
+//! Templates live in `templates/` and are compiled in by askama; migrations, `static/` and the seed
+//! `content/` are embedded too, so the release binary runs from any directory with nothing beside it.
+
+pub mod app;
+pub mod assets;
+pub mod cli;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod lang;
+pub mod public;
+pub mod render_cache;
+pub mod time;
+
+pub use app::AppState;
+pub use error::AppError;

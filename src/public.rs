@@ -1,0 +1,123 @@
+//! What visitors see: pages, news, feeds, the sitemap, health checks and static files.
+//!
+//! Every public handler renders into a [`CachedResponse`] and hands it to [`PublicRequest::publish`],
+//! which stores it in the render cache (when the address is canonical) and answers the request from it.
+//! The next request for the same address never reaches the handler.
+
+pub mod error_page;
+pub mod feeds;
+pub mod health;
+pub mod layout;
+pub mod news;
+pub mod pages;
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{FromRequestParts, State},
+    http::{HeaderMap, Method, StatusCode, Uri, request::Parts},
+    response::{IntoResponse, Response},
+};
+use percent_encoding::percent_decode_str;
+
+use crate::{
+    app::AppState,
+    error::AppError,
+    lang::Lang,
+    render_cache::{CachedResponse, REVALIDATE},
+};
+
+/// The longest request path accepted, in bytes.
+pub const MAX_URI_LEN: usize = 1024;
+
+/// A GET or HEAD request for a public address, with its path already decoded and checked.
+#[derive(Debug)]
+pub struct PublicRequest {
+    /// The language the address belongs to.
+    pub lang: Lang,
+    /// The decoded path, always valid UTF-8 and free of NUL.
+    pub path: String,
+    /// The raw query, if any.
+    pub query: Option<String>,
+    /// The address as received: the render cache's key.
+    key: String,
+    head: bool,
+    headers: HeaderMap,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PublicRequest {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let uri = &parts.uri;
+        let key = uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
+        let lang = Lang::of_path(uri.path());
+        if key.len() > MAX_URI_LEN {
+            return Err(AppError::UriTooLong);
+        }
+        let invalid = || AppError::BadRequest(lang.texts().invalid_address);
+        let path = percent_decode_str(uri.path())
+            .decode_utf8()
+            .map_err(|_| invalid())?
+            .into_owned();
+        if path.contains('\0') {
+            return Err(invalid());
+        }
+        if let Some(query) = uri.query()
+            && percent_decode_str(query).decode_utf8().is_err()
+        {
+            return Err(invalid());
+        }
+        Ok(PublicRequest {
+            lang,
+            path,
+            query: uri.query().map(str::to_owned),
+            key,
+            head: parts.method == Method::HEAD,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+impl PublicRequest {
+    /// Answers with `response`, and keeps it for the next request to this address when `cacheable`.
+    pub fn publish(&self, state: &AppState, response: CachedResponse, cacheable: bool) -> Response {
+        let response = Arc::new(response);
+        if cacheable {
+            state.cache.insert(&self.key, Arc::clone(&response));
+        }
+        response.respond(&self.headers, self.head)
+    }
+
+    /// Renders an HTML page and publishes it. Pages are cacheable unless the query string is unknown.
+    pub fn publish_html(&self, state: &AppState, html: String, cacheable: bool) -> Response {
+        let response = CachedResponse::new(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            REVALIDATE,
+            html.into(),
+        );
+        self.publish(state, response, cacheable)
+    }
+}
+
+/// A fingerprinted static file.
+pub async fn static_file(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    match state.assets.get(uri.path()) {
+        Some(asset) => asset.respond(&headers, method == Method::HEAD),
+        None => AppError::NotFound.into_response(),
+    }
+}
+
+/// Any address no route claims.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}

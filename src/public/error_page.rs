@@ -1,0 +1,122 @@
+//! Error pages: every 4xx and 5xx response without a body of its own becomes a page of the site, in the
+//! language of the address that was asked for, with the way back home and to the main sections.
+
+use askama::Template;
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::Response,
+};
+
+use crate::{
+    app::AppState,
+    db,
+    error::ErrorMessage,
+    lang::Lang,
+    public::layout::{Layout, PageMeta},
+    time,
+};
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+pub struct ErrorTemplate {
+    pub layout: Layout,
+    pub title: &'static str,
+    pub message: &'static str,
+    /// Shown on server errors, so that a visitor can quote it and an operator find the log line.
+    pub request_id: Option<String>,
+}
+
+/// Middleware: dresses bare error responses as pages.
+pub async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let lang = Lang::of_path(request.uri().path());
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|id| id.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let message = response
+        .extensions()
+        .get::<ErrorMessage>()
+        .map(|message| message.0);
+    let (mut parts, _) = response.into_parts();
+    let html = render(
+        &state,
+        lang,
+        status,
+        message,
+        request_id.filter(|_| status.is_server_error()),
+    )
+    .await;
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(html))
+}
+
+async fn render(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    message: Option<&'static str>,
+    request_id: Option<String>,
+) -> String {
+    let t = lang.texts();
+    let (title, default_message) = match status {
+        StatusCode::NOT_FOUND => (t.error_not_found_title, t.error_not_found),
+        StatusCode::BAD_REQUEST => (t.error_bad_request_title, t.invalid_address),
+        StatusCode::METHOD_NOT_ALLOWED => (t.error_method_title, t.error_method),
+        StatusCode::URI_TOO_LONG => (t.error_too_long_title, t.error_too_long),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            (t.error_unavailable_title, t.error_unavailable)
+        }
+        status if status.is_server_error() => (t.error_internal_title, t.error_internal),
+        _ => (t.error_generic_title, t.invalid_address),
+    };
+    let message = message.unwrap_or(default_message);
+    let now = time::now_db();
+    // The menu makes the page useful, but an error page must not fail for want of one: when the
+    // database is what failed, the page goes without it.
+    let menu = db::pages::menu(&state.db, lang, &now)
+        .await
+        .unwrap_or_default();
+    let meta = PageMeta {
+        lang,
+        title,
+        description: message,
+        url: None,
+        translation_url: None,
+        trail: &[],
+        article: false,
+    };
+    let page = ErrorTemplate {
+        layout: Layout::with_menu(state, meta, menu),
+        title,
+        message,
+        request_id,
+    };
+    page.render().unwrap_or_else(|error| {
+        tracing::error!(%error, "cannot render the error page");
+        format!(
+            "<!DOCTYPE html><html lang=\"{lang}\"><title>{status}</title><h1>{status}</h1></html>"
+        )
+    })
+}

@@ -1,0 +1,152 @@
+//! A page by its address: the home pages and every page below them, in both languages.
+
+use askama::Template;
+use axum::{
+    extract::State,
+    response::{IntoResponse, Redirect, Response},
+};
+
+use crate::{
+    app::AppState,
+    content::{Kind, PagePath},
+    db,
+    error::AppError,
+    lang::Lang,
+    public::{
+        PublicRequest,
+        layout::{DateView, Layout, PageMeta},
+        news::NewsItem,
+    },
+    time,
+};
+
+/// How many news items the home page lists.
+const HOME_NEWS: i64 = 3;
+
+/// A link in the breadcrumb trail or a section listing.
+#[derive(Debug)]
+pub struct Link {
+    pub href: String,
+    pub title: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/page.html")]
+pub struct PageTemplate {
+    pub layout: Layout,
+    pub title: String,
+    /// Sanitised when the page was saved.
+    pub body_html: String,
+    /// From the home page down to the page's parent; empty on the home page.
+    pub breadcrumbs: Vec<Link>,
+    /// The page's visible children.
+    pub children: Vec<Link>,
+    /// Shown for news items.
+    pub date: Option<DateView>,
+    pub archived: bool,
+    /// The newest news items, on home pages only.
+    pub latest_news: Vec<NewsItem>,
+}
+
+/// Shows the visible page at the request's address.
+pub async fn show(
+    State(state): State<AppState>,
+    request: PublicRequest,
+) -> Result<Response, AppError> {
+    let lang = request.lang;
+    let rest = match lang {
+        Lang::Sv => request.path.strip_prefix('/').unwrap_or(&request.path),
+        Lang::En => match request.path.strip_prefix("/en/") {
+            Some(rest) => rest,
+            None => return Ok(Redirect::permanent("/en/").into_response()),
+        },
+    };
+    if let Some(trimmed) = rest.strip_suffix('/') {
+        // `/om-oss/` is `/om-oss`; the target is a checked path, so the redirect cannot lead off-site.
+        let path = PagePath::parse(trimmed).map_err(|_| AppError::NotFound)?;
+        return Ok(Redirect::permanent(&lang.page_url(path.as_str())).into_response());
+    }
+    let path = PagePath::parse(rest).map_err(|_| AppError::NotFound)?;
+    let now = time::now_db();
+    let page = db::pages::find_visible(&state.db, lang, path.as_str(), &now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+
+    let url = lang.page_url(&page.path);
+    let translation = match &page.translation_key {
+        Some(key) => {
+            db::pages::find_visible_translation(&state.db, lang.other(), key, &now).await?
+        }
+        None => None,
+    };
+    let translation_url = translation.map(|link| lang.other().page_url(&link.path));
+
+    let t = lang.texts();
+    let mut breadcrumbs = Vec::new();
+    if !path.is_home() {
+        breadcrumbs.push(Link {
+            href: lang.page_url(""),
+            title: t.home.to_owned(),
+        });
+    }
+    if page.kind == Kind::News {
+        breadcrumbs.push(Link {
+            href: lang.page_url(lang.news_path()),
+            title: t.news.to_owned(),
+        });
+    }
+    for ancestor in db::pages::ancestors(&state.db, page.id, &now).await? {
+        breadcrumbs.push(Link {
+            href: lang.page_url(&ancestor.path),
+            title: ancestor.title,
+        });
+    }
+    let trail: Vec<String> = breadcrumbs
+        .iter()
+        .skip(1)
+        .map(|link| link.href.clone())
+        .collect();
+
+    let children = db::pages::children(&state.db, page.id, &now)
+        .await?
+        .into_iter()
+        .map(|child| Link {
+            href: lang.page_url(&child.path),
+            title: child.title,
+        })
+        .collect();
+    let latest_news = if path.is_home() {
+        db::pages::news(&state.db, lang, &now, HOME_NEWS, 0)
+            .await?
+            .iter()
+            .map(NewsItem::from_page)
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    let meta = PageMeta {
+        lang,
+        title: &page.title,
+        description: &page.description,
+        url: Some(&url),
+        translation_url: translation_url.as_deref(),
+        trail: &trail,
+        article: page.kind == Kind::News,
+    };
+    let layout = Layout::load(&state, meta, &now).await?;
+    let date = (page.kind == Kind::News).then(|| DateView::of_page(&page, lang));
+    let html = PageTemplate {
+        layout,
+        title: page.title,
+        body_html: page.body_html,
+        breadcrumbs,
+        children,
+        date,
+        archived: page.archived,
+        latest_news,
+    }
+    .render()?;
+    // Query strings do not change a page; caching each would let anyone fill the cache.
+    Ok(request.publish_html(&state, html, request.query.is_none()))
+}

@@ -1,0 +1,397 @@
+//! Whole public responses kept in memory: the body as sent plain, gzip and brotli, and an ETag.
+//!
+//! A public page is rendered and compressed once per content change, not once per request, and then
+//! served by [`serve_cached`] before routing even starts: a cache hit costs a hash lookup and a few
+//! header copies. Any change to content calls [`RenderCache::invalidate`]. Scheduled pages are handled
+//! by remembering when the next one goes live: the first lookup after that moment empties the cache.
+
+use std::{
+    collections::HashMap,
+    io::Write,
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicI64, Ordering},
+    },
+};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+
+/// How pages may be cached downstream: any cache may store them but must revalidate (cheaply, with the
+/// ETag) before each reuse, so an edit is visible at once.
+pub const REVALIDATE: &str = "public, no-cache";
+
+/// Static assets at fingerprinted URLs never change.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Bodies shorter than this are not worth compressing.
+const MIN_COMPRESS_LEN: usize = 256;
+
+/// The most entries kept; past this, responses are still served but no longer stored, so that a
+/// crawler walking every query string cannot exhaust memory.
+const MAX_ENTRIES: usize = 4096;
+
+/// A response ready to send in any of its encodings.
+#[derive(Debug)]
+pub struct CachedResponse {
+    status: StatusCode,
+    content_type: HeaderValue,
+    cache_control: HeaderValue,
+    /// Hex digest of the plain body; each encoding's ETag is this plus a suffix.
+    tag: String,
+    etags: [HeaderValue; 3],
+    plain: Bytes,
+    gzip: Option<Bytes>,
+    brotli: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Identity = 0,
+    Gzip = 1,
+    Brotli = 2,
+}
+
+impl CachedResponse {
+    /// Prepares `body` for sending: computes its ETag and, for text worth compressing, its gzip and
+    /// brotli forms (each kept only if smaller).
+    pub fn new(
+        status: StatusCode,
+        content_type: &'static str,
+        cache_control: &'static str,
+        body: Bytes,
+    ) -> Self {
+        let digest = Sha256::digest(&body);
+        let tag: String = digest
+            .iter()
+            .take(10)
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let etag = |suffix: &str| {
+            // The tag is hex digits and a fixed suffix, which is always a valid header value.
+            HeaderValue::from_str(&format!("\"{tag}{suffix}\""))
+                .unwrap_or(HeaderValue::from_static("\"0\""))
+        };
+        let etags = [etag(""), etag("-gz"), etag("-br")];
+        let compressible = body.len() >= MIN_COMPRESS_LEN && is_text(content_type);
+        let smaller =
+            |compressed: Vec<u8>| (compressed.len() < body.len()).then(|| Bytes::from(compressed));
+        let gzip = compressible.then(|| gzip(&body)).and_then(smaller);
+        let brotli = compressible.then(|| brotli(&body)).and_then(smaller);
+        CachedResponse {
+            status,
+            content_type: HeaderValue::from_static(content_type),
+            cache_control: HeaderValue::from_static(cache_control),
+            tag,
+            etags,
+            plain: body,
+            gzip,
+            brotli,
+        }
+    }
+
+    /// The plain body.
+    pub fn body(&self) -> &Bytes {
+        &self.plain
+    }
+
+    /// The response to a request with `headers`: a 304 when the client's copy is current, otherwise the
+    /// best encoding the client accepts. For HEAD, the same headers without the body.
+    pub fn respond(&self, headers: &HeaderMap, head: bool) -> Response {
+        let encoding = self.choose_encoding(headers);
+        let (body, content_encoding) = match encoding {
+            Encoding::Brotli => (self.brotli.as_ref(), Some("br")),
+            Encoding::Gzip => (self.gzip.as_ref(), Some("gzip")),
+            Encoding::Identity => (None, None),
+        };
+        let body = body.unwrap_or(&self.plain);
+        let mut response_headers = HeaderMap::with_capacity(8);
+        response_headers.insert(header::ETAG, self.etags[encoding as usize].clone());
+        response_headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
+        response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if self.status == StatusCode::OK && self.matches(headers) {
+            return (StatusCode::NOT_MODIFIED, response_headers).into_response();
+        }
+        response_headers.insert(header::CONTENT_TYPE, self.content_type.clone());
+        response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        if let Some(encoding) = content_encoding {
+            response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        let body = if head {
+            Body::empty()
+        } else {
+            Body::from(body.clone())
+        };
+        (self.status, response_headers, body).into_response()
+    }
+
+    fn choose_encoding(&self, headers: &HeaderMap) -> Encoding {
+        if self.gzip.is_none() && self.brotli.is_none() {
+            return Encoding::Identity;
+        }
+        let Some(accept) = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|value| value.to_str().ok())
+        else {
+            return Encoding::Identity;
+        };
+        let (mut brotli, mut gzip) = (false, false);
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|param| {
+                let param = param.trim();
+                param
+                    .strip_prefix("q=")
+                    .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
+            });
+            if refused {
+                continue;
+            }
+            match name {
+                "br" => brotli = true,
+                "gzip" | "x-gzip" => gzip = true,
+                "*" => (brotli, gzip) = (true, true),
+                _ => {}
+            }
+        }
+        if brotli && self.brotli.is_some() {
+            Encoding::Brotli
+        } else if gzip && self.gzip.is_some() {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+
+    /// Whether `If-None-Match` names any encoding of this body.
+    fn matches(&self, headers: &HeaderMap) -> bool {
+        let Some(value) = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|value| value.to_str().ok())
+        else {
+            return false;
+        };
+        value.split(',').any(|candidate| {
+            let candidate = candidate.trim();
+            let candidate = candidate
+                .strip_prefix("W/")
+                .unwrap_or(candidate)
+                .trim_matches('"');
+            let base = candidate
+                .strip_suffix("-gz")
+                .or_else(|| candidate.strip_suffix("-br"))
+                .unwrap_or(candidate);
+            candidate == "*" || base == self.tag
+        })
+    }
+}
+
+fn is_text(content_type: &str) -> bool {
+    content_type.starts_with("text/")
+        || content_type.starts_with("application/atom+xml")
+        || content_type.starts_with("application/xml")
+        || content_type.starts_with("image/svg+xml")
+        || content_type.starts_with("application/javascript")
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::best(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(data);
+    encoder.finish().unwrap_or_default()
+}
+
+fn brotli(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    // Reading from a slice and writing to a Vec cannot fail.
+    let _ = brotli::BrotliCompress(&mut &data[..], &mut out, &params);
+    out
+}
+
+/// The rendered public responses, by request path and query.
+#[derive(Debug, Default)]
+pub struct RenderCache {
+    entries: RwLock<HashMap<String, Arc<CachedResponse>>>,
+    /// Unix second at which a scheduled page goes live, or `i64::MAX` when none is scheduled.
+    next_change: AtomicI64,
+}
+
+impl RenderCache {
+    pub fn new() -> Self {
+        RenderCache {
+            entries: RwLock::default(),
+            next_change: AtomicI64::new(i64::MAX),
+        }
+    }
+
+    /// The stored response for `key` (a request's path and query), unless content has changed since.
+    pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        if jiff::Timestamp::now().as_second() >= self.next_change.load(Ordering::Relaxed) {
+            self.invalidate();
+            return None;
+        }
+        let entries = self
+            .entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.get(key).cloned()
+    }
+
+    /// Stores a response for `key`.
+    pub fn insert(&self, key: &str, response: Arc<CachedResponse>) {
+        let mut entries = self
+            .entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() < MAX_ENTRIES || entries.contains_key(key) {
+            entries.insert(key.to_owned(), response);
+        }
+    }
+
+    /// Forgets every stored response: content has changed.
+    pub fn invalidate(&self) {
+        self.next_change.store(i64::MAX, Ordering::Relaxed);
+        self.entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+
+    /// Remembers when the next scheduled page goes live (a database timestamp), so that the cache is
+    /// emptied then.
+    pub fn expire_at(&self, when: Option<&str>) {
+        let second = when
+            .and_then(crate::time::from_db)
+            .map_or(i64::MAX, |ts| ts.as_second());
+        self.next_change.fetch_min(second, Ordering::Relaxed);
+    }
+
+    /// How many responses are stored.
+    pub fn len(&self) -> usize {
+        self.entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Middleware: answers GET and HEAD from the cache when it can, before any routing.
+pub async fn serve_cached(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method();
+    if method == Method::GET || method == Method::HEAD {
+        let key = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        if let Some(hit) = state.cache.get(key) {
+            return hit.respond(request.headers(), method == Method::HEAD);
+        }
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> CachedResponse {
+        let body = Bytes::from("<!DOCTYPE html><p>".to_owned() + &"Hej världen. ".repeat(100));
+        CachedResponse::new(StatusCode::OK, "text/html; charset=utf-8", REVALIDATE, body)
+    }
+
+    fn request(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.clone(), HeaderValue::from_static(value)))
+            .collect()
+    }
+
+    #[test]
+    fn picks_the_best_accepted_encoding() {
+        let page = page();
+        let encoding = |accept| {
+            page.respond(&request(&[(header::ACCEPT_ENCODING, accept)]), false)
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|value| value.to_str().unwrap_or("?").to_owned())
+        };
+        assert_eq!(encoding("gzip, deflate, br").as_deref(), Some("br"));
+        assert_eq!(encoding("gzip").as_deref(), Some("gzip"));
+        assert_eq!(encoding("br;q=0, gzip;q=0.5").as_deref(), Some("gzip"));
+        assert_eq!(encoding("identity"), None);
+        assert_eq!(encoding("*").as_deref(), Some("br"));
+    }
+
+    #[test]
+    fn any_encodings_etag_revalidates() {
+        let page = page();
+        let plain = page.respond(&HeaderMap::new(), false);
+        let etag = plain
+            .headers()
+            .get(header::ETAG)
+            .expect("etag")
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let gzip_etag = etag.trim_end_matches('"').to_owned() + "-gz\"";
+        for tag in [
+            etag.clone(),
+            gzip_etag,
+            format!("W/{etag}"),
+            "\"other\", ".to_owned() + &etag,
+        ] {
+            let value = HeaderValue::from_str(&tag).expect("valid");
+            let headers: HeaderMap = [(header::IF_NONE_MATCH, value)].into_iter().collect();
+            assert_eq!(
+                page.respond(&headers, false).status(),
+                StatusCode::NOT_MODIFIED,
+                "{tag}"
+            );
+        }
+        let headers = request(&[(header::IF_NONE_MATCH, "\"stale\"")]);
+        assert_eq!(page.respond(&headers, false).status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn compressed_forms_decode_to_the_plain_body() {
+        let page = page();
+        let mut decoded = Vec::new();
+        let gzip = page.gzip.as_ref().expect("compressible");
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzip[..]), &mut decoded)
+            .expect("gzip");
+        assert_eq!(decoded, page.plain);
+        let mut decoded = Vec::new();
+        let brotli = page.brotli.as_ref().expect("compressible");
+        brotli::BrotliDecompress(&mut &brotli[..], &mut decoded).expect("brotli");
+        assert_eq!(decoded, page.plain);
+    }
+
+    #[test]
+    fn scheduled_changes_empty_the_cache_when_due() {
+        let cache = RenderCache::new();
+        cache.insert("/", Arc::new(page()));
+        cache.expire_at(Some("2999-01-01T00:00:00Z"));
+        assert!(cache.get("/").is_some());
+        cache.expire_at(Some("2000-01-01T00:00:00Z"));
+        assert!(cache.get("/").is_none());
+        assert!(cache.is_empty());
+    }
+}
