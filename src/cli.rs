@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 ///
 /// Without a subcommand, `skl-cms` serves the site (see `skl-cms serve --help`).
 #[derive(Debug, Parser)]
-#[command(name = "skl-cms", version, args_conflicts_with_subcommands = true)]
+#[command(name = "skl-cms", version)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -65,6 +65,33 @@ pub enum Command {
     Import(import::Args),
     /// Export every page (drafts included, the trash not) as Markdown files that `import` reads.
     Export(export::Args),
+}
+
+impl Cli {
+    /// Parses the process's arguments, exiting with clap's message and code 2 on a mistake.
+    ///
+    /// `serve`'s options may stand without a subcommand (`skl-cms --bind …`), so clap alone would
+    /// accept them before another subcommand too and silently ignore them; that is refused here.
+    pub fn parse_args() -> Cli {
+        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+        let matches = Cli::command().get_matches();
+        let other_subcommand = matches
+            .subcommand_name()
+            .is_some_and(|name| name != "serve");
+        let stray = ["bind", "base_url"]
+            .into_iter()
+            .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine));
+        if let (true, Some(id)) = (other_subcommand, stray) {
+            let flag = id.replace('_', "-");
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("--{flag} is an option of `serve` only"),
+                )
+                .exit();
+        }
+        Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
 }
 
 /// How a command failed.

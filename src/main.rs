@@ -2,9 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = skl_cms::cli::Cli::parse();
+    let cli = skl_cms::cli::Cli::parse_args();
     skl_cms::cli::run(cli)
 }

@@ -57,7 +57,10 @@ pub fn parse_author_date(text: &str) -> Result<(Timestamp, DatePrecision), Strin
             .map(|zoned| zoned.timestamp())
             .map_err(|err| format!("`{text}` is not a valid date: {err}"))
     };
-    if let Ok(date) = text.parse::<Date>() {
+    // jiff's `Date` parser also accepts a full timestamp (and drops its time), so dispatch on the form.
+    if text.len() == "2012-12-14".len()
+        && let Ok(date) = text.parse::<Date>()
+    {
         return Ok((midnight(date)?, DatePrecision::Day));
     }
     if let Some((year, month)) = text.split_once('-')

@@ -108,7 +108,7 @@ impl Layout {
             title: t.news.to_owned(),
         });
         for item in &mut menu {
-            item.in_section = !item.current && meta.trail.iter().any(|url| *url == item.href);
+            item.in_section = !item.current && meta.trail.contains(&item.href);
         }
         let alternates = match (meta.url, meta.translation_url) {
             (Some(own), Some(other)) => {

@@ -1,0 +1,356 @@
+//! The `skl-cms` binary as operators use it: flags, import and export, first and later starts.
+
+mod common;
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use common::content_dir;
+use skl_cms::{db, lang::Lang, time};
+
+fn skl_cms(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_skl-cms"))
+        .args(args)
+        .env_remove("SKL_DATABASE")
+        .env_remove("SKL_BIND")
+        .env_remove("SKL_BASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Every file below `dir`, relative to it, sorted.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, base: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, base, found);
+            } else {
+                found.push(path.strip_prefix(base).expect("below base").to_owned());
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(dir, dir, &mut found);
+    found.sort();
+    found
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for file in files_below(from) {
+        let target = to.join(&file);
+        std::fs::create_dir_all(target.parent().expect("has a folder")).expect("mkdir");
+        std::fs::copy(from.join(&file), target).expect("copy");
+    }
+}
+
+fn assert_usage_error(output: &Output, what: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "{what}: {err}");
+    assert!(!err.trim().is_empty(), "{what} says why");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{what}: {err}"
+    );
+}
+
+#[test]
+fn help_lists_every_option_with_its_environment_variable() {
+    let output = skl_cms(&["serve", "--help"]);
+    assert!(output.status.success());
+    let help = stdout(&output);
+    for variable in ["SKL_DATABASE", "SKL_BIND", "SKL_BASE_URL", "SKL_LOG_FORMAT"] {
+        assert!(help.contains(variable), "help lacks {variable}");
+    }
+}
+
+#[test]
+fn bad_flags_and_configuration_exit_2_with_one_clear_sentence() {
+    assert_usage_error(&skl_cms(&["--no-such-flag"]), "unknown flag");
+    assert_usage_error(&skl_cms(&["serve", "--bind", "not-an-address"]), "bad bind");
+    assert_usage_error(
+        &skl_cms(&["serve", "--base-url", "ftp://example.org"]),
+        "bad base URL",
+    );
+    assert_usage_error(
+        &skl_cms(&["--log-format", "xml", "migrate"]),
+        "bad log format",
+    );
+    assert_usage_error(&skl_cms(&["import"]), "missing folder");
+    assert_usage_error(
+        &skl_cms(&["--bind", "127.0.0.1:1", "migrate"]),
+        "serve option on another command",
+    );
+    let unusable = skl_cms(&["--database", "/proc/skl-cms/site.db", "migrate"]);
+    assert_usage_error(&unusable, "unusable database path");
+    assert!(
+        stderr(&unusable).contains("/proc/skl-cms"),
+        "names the path: {}",
+        stderr(&unusable)
+    );
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("site.db");
+    let db = db.to_str().expect("utf-8");
+    assert_usage_error(
+        &skl_cms(&["--database", db, "import", "/no/such/folder"]),
+        "missing import folder",
+    );
+}
+
+#[test]
+fn import_then_export_gives_byte_identical_files() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("site.db");
+    let db = db.to_str().expect("utf-8");
+    let content = content_dir();
+    let imported = skl_cms(&["--database", db, "import", content.to_str().expect("utf-8")]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stdout(&imported).contains("created 14"),
+        "{}",
+        stdout(&imported)
+    );
+
+    let out = dir.path().join("export");
+    let exported = skl_cms(&["--database", db, "export", out.to_str().expect("utf-8")]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+
+    let originals = files_below(&content);
+    assert_eq!(files_below(&out), originals, "the same files");
+    for file in &originals {
+        let original = std::fs::read(content.join(file)).expect("read");
+        let copy = std::fs::read(out.join(file)).expect("read");
+        assert!(
+            original == copy,
+            "{} differs after the round trip",
+            file.display()
+        );
+    }
+
+    let again = skl_cms(&["--database", db, "import", content.to_str().expect("utf-8")]);
+    assert!(
+        stdout(&again).contains("created 0, updated 0; 14 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn a_dry_run_lists_the_changes_and_makes_none() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("site.db");
+    let db = db.to_str().expect("utf-8");
+    let content = dir.path().join("content");
+    copy_dir(&content_dir(), &content);
+    let content = content.to_str().expect("utf-8");
+    assert!(
+        skl_cms(&["--database", db, "import", content])
+            .status
+            .success()
+    );
+
+    let about = dir.path().join("content/sv/om-oss.md");
+    let text = std::fs::read_to_string(&about).expect("read");
+    std::fs::write(
+        &about,
+        text.replace("title = \"Om SKL International\"", "title = \"Om oss\""),
+    )
+    .expect("write");
+    let dry = skl_cms(&["--database", db, "import", "--dry-run", content]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let listed = stdout(&dry);
+    assert!(listed.contains("update  sv/om-oss.md"), "{listed}");
+    assert!(
+        listed.contains("would create 0, update 1; 13 unchanged"),
+        "{listed}"
+    );
+
+    let out = dir.path().join("export");
+    assert!(
+        skl_cms(&["--database", db, "export", out.to_str().expect("utf-8")])
+            .status
+            .success()
+    );
+    let exported = std::fs::read_to_string(out.join("sv/om-oss.md")).expect("read");
+    assert!(
+        exported.contains("title = \"Om SKL International\""),
+        "the dry run changed nothing"
+    );
+}
+
+#[test]
+fn a_bad_file_stops_the_whole_import_with_its_name() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("site.db");
+    let db = db.to_str().expect("utf-8");
+    let content = dir.path().join("content");
+    copy_dir(&content_dir(), &content);
+    std::fs::write(
+        content.join("sv/trasig.md"),
+        "+++\ntitle = \"Trasig\"\npath = \"Trasig Sida\"\n+++\n",
+    )
+    .expect("write");
+    let output = skl_cms(&["--database", db, "import", content.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("sv/trasig.md") && err.contains("lowercase"),
+        "{err}"
+    );
+    let out = dir.path().join("export");
+    let exported = skl_cms(&["--database", db, "export", out.to_str().expect("utf-8")]);
+    assert!(
+        stdout(&exported).contains("wrote 0 pages"),
+        "nothing was imported: {}",
+        stdout(&exported)
+    );
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("site.db");
+    let pool = db::open(&path).await.expect("opens");
+    sqlx::query(
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time) \
+         values (99990101000000, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .expect("insert");
+    pool.close().await;
+    let output = skl_cms(&["--database", path.to_str().expect("utf-8"), "migrate"]);
+    assert_usage_error(&output, "newer database");
+    assert!(
+        stderr(&output).contains("newer version of skl-cms"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A `skl-cms serve` process on a free port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(database: &Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_skl-cms"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("SKL_DATABASE", database)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let base = format!("http://127.0.0.1:{port}");
+        Server { child, base }
+    }
+
+    async fn wait_until_ready(&self) {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
+            if let Ok(reply) = reqwest::get(format!("{}/readyz", self.base)).await
+                && reply.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not become ready");
+    }
+
+    async fn get(&self, path: &str) -> String {
+        reqwest::get(format!("{}{path}", self.base))
+            .await
+            .expect("answered")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// Sends SIGTERM and expects a clean exit.
+    fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill runs")
+                .success()
+        );
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(
+                    status.success(),
+                    "SIGTERM ends the server cleanly, not {status}"
+                );
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the server did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_first_start_seeds_and_a_second_start_keeps_an_edited_page() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let database = dir.path().join("nested/folder/site.db");
+
+    let first = Server::start(&database);
+    first.wait_until_ready().await;
+    assert!(
+        first
+            .get("/om-oss")
+            .await
+            .contains("<h1>Om SKL International</h1>"),
+        "the first start seeds"
+    );
+    first.terminate();
+
+    let pool = db::open(&database).await.expect("opens");
+    let page = db::pages::find_visible(&pool, Lang::Sv, "om-oss", &time::now_db())
+        .await
+        .expect("query");
+    let mut content = page.expect("seeded").content();
+    content.title = "Om oss, redigerad".to_owned();
+    let id = db::pages::id_by_path(&pool, Lang::Sv, "om-oss")
+        .await
+        .expect("query")
+        .expect("exists");
+    db::pages::update(&pool, id, &content, &time::now_db())
+        .await
+        .expect("edit");
+    pool.close().await;
+
+    let second = Server::start(&database);
+    second.wait_until_ready().await;
+    let html = second.get("/om-oss").await;
+    assert!(
+        html.contains("<h1>Om oss, redigerad</h1>"),
+        "the second start keeps the edit"
+    );
+    second.terminate();
+}

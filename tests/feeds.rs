@@ -1,0 +1,179 @@
+//! Machine-readable views: Atom feeds, the sitemap and robots.txt, checked with an XML parser.
+
+mod common;
+
+use common::{TestApp, page};
+use reqwest::StatusCode;
+use skl_cms::{content::Kind, db, time};
+
+const ATOM: &str = "http://www.w3.org/2005/Atom";
+const SITEMAP: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const XHTML: &str = "http://www.w3.org/1999/xhtml";
+
+fn child_text<'a>(node: roxmltree::Node<'a, 'a>, ns: &str, name: &str) -> Option<&'a str> {
+    node.children()
+        .find(|child| child.has_tag_name((ns, name)))
+        .and_then(|child| child.text())
+}
+
+/// Checks what RFC 4287 requires of a feed and each entry, and returns the entries' titles.
+fn atom_titles(xml: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).expect("the feed is well-formed XML");
+    let feed = doc.root_element();
+    assert!(feed.has_tag_name((ATOM, "feed")), "root is an Atom feed");
+    for required in ["id", "title", "updated"] {
+        assert!(
+            child_text(feed, ATOM, required).is_some(),
+            "feed lacks {required}"
+        );
+    }
+    let updated = child_text(feed, ATOM, "updated").unwrap_or_default();
+    assert!(
+        updated.parse::<jiff::Timestamp>().is_ok(),
+        "feed updated is RFC 3339: {updated}"
+    );
+    assert!(
+        feed.children()
+            .any(|child| child.has_tag_name((ATOM, "author"))),
+        "feed has an author"
+    );
+    assert!(
+        feed.children()
+            .any(|child| child.has_tag_name((ATOM, "link"))
+                && child.attribute("rel") == Some("self"))
+    );
+    feed.children()
+        .filter(|child| child.has_tag_name((ATOM, "entry")))
+        .map(|entry| {
+            for required in ["id", "title", "updated"] {
+                assert!(
+                    child_text(entry, ATOM, required).is_some(),
+                    "entry lacks {required}"
+                );
+            }
+            let id = child_text(entry, ATOM, "id").unwrap_or_default();
+            assert!(id.starts_with("http://"), "entry ids are absolute: {id}");
+            child_text(entry, ATOM, "title")
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn both_feeds_are_atom_and_list_the_news() {
+    let app = TestApp::spawn().await;
+    let sv = app.get("/feed.xml").await;
+    assert_eq!(sv.status, StatusCode::OK);
+    assert!(
+        sv.header("content-type")
+            .is_some_and(|value| value.starts_with("application/atom+xml"))
+    );
+    let titles = atom_titles(&sv.text());
+    assert_eq!(
+        titles,
+        ["Avtalet mellan SKL och Sida om Millenniekommun har upphört"]
+    );
+
+    let en = atom_titles(&app.get("/en/feed.xml").await.text());
+    assert_eq!(
+        en,
+        ["The agreement between SKL and Sida on Millennium Municipality has ended"]
+    );
+}
+
+#[tokio::test]
+async fn feeds_escape_markup_and_follow_new_items() {
+    let app = TestApp::spawn().await;
+    let mut item = page("nyheter/tecken", "Tecken & <taggar> \"citat\"");
+    item.kind = Kind::News;
+    item.publish_at = Some("2020-05-01T08:00:00Z".to_owned());
+    item.body_html = "<p>Brödtext med <a href=\"/om-oss\">länk</a> &amp; mer.</p>".to_owned();
+    app.add_page(&item).await;
+    let xml = app.get("/feed.xml").await.text();
+    let titles = atom_titles(&xml);
+    assert_eq!(
+        titles.first().map(String::as_str),
+        Some("Tecken & <taggar> \"citat\""),
+        "newest first"
+    );
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+    let content = doc
+        .descendants()
+        .find(|node| node.has_tag_name((ATOM, "content")))
+        .and_then(|node| node.text())
+        .expect("content");
+    assert!(
+        content.contains("<a href=\"/om-oss\">"),
+        "HTML content survives escaping: {content}"
+    );
+}
+
+#[tokio::test]
+async fn the_sitemap_lists_every_published_page_with_its_alternates() {
+    let app = TestApp::spawn().await;
+    let reply = app.get("/sitemap.xml").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let xml = reply.text();
+    let doc = roxmltree::Document::parse(&xml).expect("the sitemap is well-formed XML");
+    assert!(doc.root_element().has_tag_name((SITEMAP, "urlset")));
+    let urls: Vec<(String, Vec<(String, String)>)> = doc
+        .root_element()
+        .children()
+        .filter(|node| node.has_tag_name((SITEMAP, "url")))
+        .map(|url| {
+            let loc = child_text(url, SITEMAP, "loc").expect("loc").to_owned();
+            let alternates = url
+                .children()
+                .filter(|node| node.has_tag_name((XHTML, "link")))
+                .map(|link| {
+                    assert_eq!(link.attribute("rel"), Some("alternate"));
+                    (
+                        link.attribute("hreflang").unwrap_or("").to_owned(),
+                        link.attribute("href").unwrap_or("").to_owned(),
+                    )
+                })
+                .collect();
+            (loc, alternates)
+        })
+        .collect();
+
+    let published = db::pages::sitemap(app.db(), &time::now_db())
+        .await
+        .expect("pages");
+    assert!(
+        published.len() >= 14,
+        "the seed has at least 7 pages in each language"
+    );
+    for entry in &published {
+        let loc = app.url(&entry.lang.page_url(&entry.path));
+        let (_, alternates) = urls
+            .iter()
+            .find(|(url, _)| *url == loc)
+            .unwrap_or_else(|| panic!("{loc} missing"));
+        // Every seed page is translated, so each lists both versions, itself included.
+        let langs: Vec<&str> = alternates.iter().map(|(lang, _)| lang.as_str()).collect();
+        assert_eq!(langs, ["sv", "en"], "{loc}");
+        assert!(
+            alternates.iter().any(|(_, href)| *href == loc),
+            "{loc} lists itself"
+        );
+    }
+    let about = urls
+        .iter()
+        .find(|(url, _)| *url == app.url("/om-oss"))
+        .expect("about");
+    assert!(about.1.contains(&("en".to_owned(), app.url("/en/about"))));
+}
+
+#[tokio::test]
+async fn robots_txt_names_the_sitemap() {
+    let app = TestApp::spawn().await;
+    let robots = app.get("/robots.txt").await;
+    assert_eq!(robots.status, StatusCode::OK);
+    assert!(
+        robots
+            .text()
+            .contains(&format!("Sitemap: {}", app.url("/sitemap.xml")))
+    );
+}
