@@ -29,6 +29,11 @@ pub struct ErrorTemplate {
     pub request_id: Option<String>,
 }
 
+/// What is sent if the error page itself cannot be rendered.
+const FALLBACK_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"sv\"><head><meta charset=\"utf-8\">\
+     <title>SKL International</title></head><body><main><h1>SKL International</h1>\
+     <p><a href=\"/\">Startsida</a></p></main></body></html>\n";
+
 /// Middleware: dresses bare error responses as pages.
 pub async fn render_errors(
     State(state): State<AppState>,
@@ -115,8 +120,7 @@ async fn render(
     };
     page.render().unwrap_or_else(|error| {
         tracing::error!(%error, "cannot render the error page");
-        format!(
-            "<!DOCTYPE html><html lang=\"{lang}\"><title>{status}</title><h1>{status}</h1></html>"
-        )
+        // Templates are compiled in, so this cannot happen short of a bug; a fixed page beats no page.
+        FALLBACK_PAGE.to_owned()
     })
 }
