@@ -65,7 +65,8 @@ def start_skl(workdir):
     port = free_port()
     env = dict(os.environ, SKL_DATABASE=os.path.join(workdir, "bench.db"), RUST_LOG="warn")
     started = time.perf_counter()
-    process = subprocess.Popen([BINARY, "serve", "--bind", f"127.0.0.1:{port}"], env=env)
+    process = subprocess.Popen([BINARY, "serve", "--bind", f"127.0.0.1:{port}"], env=env,
+                               stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}{PAGE}"
     while True:
         try:
@@ -118,7 +119,8 @@ http {{
 """)
     os.makedirs(os.path.join(workdir, "tmp"), exist_ok=True)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    process = subprocess.Popen([nginx, "-c", conf, "-g", "daemon off;"])
+    process = subprocess.Popen([nginx, "-c", conf, "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/page"
     deadline = time.time() + 10
     while True:
@@ -128,7 +130,10 @@ http {{
         except OSError:
             pass
         if time.time() > deadline:
-            raise SystemExit("nginx did not serve the page")
+            process.send_signal(signal.SIGQUIT)
+            process.wait(timeout=10)
+            with open(os.path.join(workdir, "nginx-error.log")) as log:
+                raise SystemExit("nginx did not serve the page:\n" + log.read())
         time.sleep(0.01)
     return process, port
 
@@ -169,6 +174,8 @@ def main():
     if not os.path.exists(BINARY):
         raise SystemExit("build first: cargo build --release (bench/run.sh does)")
     workdir = tempfile.mkdtemp(prefix="skl-bench-")
+    # nginx's workers run as an unprivileged user and must be able to read the page.
+    os.chmod(workdir, 0o755)
     skl, skl_port, startup_ms = start_skl(workdir)
     nginx = None
     try:

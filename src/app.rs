@@ -10,12 +10,13 @@ use std::{
 };
 
 use axum::{
-    Router,
-    extract::{Request, State},
-    http::{HeaderName, HeaderValue, StatusCode, header},
+    Router, ServiceExt,
+    extract::Request,
+    http::{HeaderValue, StatusCode},
     middleware,
-    response::{IntoResponse, Response},
+    response::IntoResponse,
     routing::get,
+    serve::ListenerExt,
 };
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
@@ -28,7 +29,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{assets::Assets, db, public, render_cache::RenderCache, time};
+use crate::{assets::Assets, db, front::Front, public, render_cache::RenderCache, time};
 
 /// How long a request may take before it is answered with 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -58,10 +59,6 @@ impl Site {
     pub fn absolute(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
-
-    fn is_https(&self) -> bool {
-        self.base_url.starts_with("https://")
-    }
 }
 
 impl AppState {
@@ -89,14 +86,11 @@ impl AppState {
     }
 }
 
-/// The whole application, as `main` serves it and tests call it.
+/// The routes and the middleware of requests that are not cache hits. [`serve`] puts the
+/// [`Front`](crate::front::Front) door around it, which answers cache hits and adds security headers.
 pub fn router(state: AppState) -> Router {
     let request_ids = RequestIds::default();
     let middleware = ServiceBuilder::new()
-        .layer(middleware::map_response_with_state(state.clone(), security_headers))
-        // Cache hits are answered here, before request ids, tracing and routing: they cannot fail and
-        // are the bulk of the traffic.
-        .layer(middleware::from_fn_with_state(state.clone(), crate::render_cache::serve_cached))
         .layer(SetRequestIdLayer::x_request_id(request_ids))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request.headers().get("x-request-id").and_then(|id| id.to_str().ok()).unwrap_or("-");
@@ -134,7 +128,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // Small responses go out at once rather than waiting to be coalesced (Nagle's algorithm).
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
+    let app = Front::new(router(state.clone()), state);
+    axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -174,41 +175,4 @@ impl MakeRequestId for RequestIds {
         let id = self.0.fetch_add(1, Ordering::Relaxed) + 1;
         Some(RequestId::new(HeaderValue::from(id)))
     }
-}
-
-/// The policy for every response: nothing from elsewhere, no inline script or style, no framing.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
-     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/// Adds the security headers to every response, error pages and cache hits included.
-async fn security_headers(State(state): State<AppState>, mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-    );
-    headers.insert(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
-    if state.site.is_https() {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        );
-    }
-    response
 }

@@ -10,6 +10,7 @@
 //! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export` |
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
 //! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
+//! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/` |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory until content changes |
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod content;
 pub mod db;
 pub mod error;
+pub mod front;
 pub mod lang;
 pub mod public;
 pub mod render_cache;

@@ -1,7 +1,7 @@
 //! Whole public responses kept in memory: the body as sent plain, gzip and brotli, and an ETag.
 //!
 //! A public page is rendered and compressed once per content change, not once per request, and then
-//! served by [`serve_cached`] before routing even starts: a cache hit costs a hash lookup and a few
+//! served by the [front door](crate::front::Front) before routing even starts: a cache hit costs a hash lookup and a few
 //! header copies. Any change to content calls [`RenderCache::invalidate`]. Scheduled pages are handled
 //! by remembering when the next one goes live: the first lookup after that moment empties the cache.
 
@@ -16,14 +16,10 @@ use std::{
 
 use axum::{
     body::{Body, Bytes},
-    extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    middleware::Next,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use sha2::{Digest, Sha256};
-
-use crate::app::AppState;
 
 /// How pages may be cached downstream: any cache may store them but must revalidate (cheaply, with the
 /// ETag) before each reuse, so an edit is visible at once.
@@ -294,18 +290,6 @@ impl RenderCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-/// Middleware: answers GET and HEAD from the cache when it can, before any routing.
-pub async fn serve_cached(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method();
-    if method == Method::GET || method == Method::HEAD {
-        let key = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        if let Some(hit) = state.cache.get(key) {
-            return hit.respond(request.headers(), method == Method::HEAD);
-        }
-    }
-    next.run(request).await
 }
 
 #[cfg(test)]
