@@ -34,6 +34,9 @@ use crate::{assets::Assets, db, front::Front, public, render_cache::RenderCache,
 /// How long a request may take before it is answered with 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often the server looks for changes to pages made by another process.
+const CHANGE_POLL: Duration = Duration::from_secs(2);
+
 /// The largest request body accepted. The public site takes no bodies at all.
 const BODY_LIMIT: usize = 1024 * 1024;
 
@@ -134,10 +137,32 @@ pub async fn serve(
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
     });
+    let watcher = tokio::spawn(watch_for_outside_changes(state.clone()));
     let app = Front::new(router(state.clone()), state);
-    axum::serve(listener, app.into_make_service())
+    let served = axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    watcher.abort();
+    served
+}
+
+/// Empties the render cache when pages change behind the server's back, as when an operator runs
+/// `skl-cms import` against the database of a running server. Changes made through the server
+/// invalidate the cache at once; this catches the rest within [`CHANGE_POLL`].
+async fn watch_for_outside_changes(state: AppState) {
+    let mut seen = db::pages::stamp(&state.db).await.ok();
+    let mut ticks = tokio::time::interval(CHANGE_POLL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Ok(stamp) = db::pages::stamp(&state.db).await else {
+            continue;
+        };
+        if seen.as_ref() != Some(&stamp) && state.content_changed().await.is_ok() {
+            tracing::info!("pages changed outside the server; cached pages dropped");
+            seen = Some(stamp);
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

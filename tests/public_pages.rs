@@ -306,3 +306,43 @@ async fn pages_carry_meta_description_and_opengraph() {
     let en = app.get("/en/").await.text();
     assert!(en.contains("href=\"/en/accessibility-statement\""));
 }
+
+#[tokio::test]
+async fn an_import_by_another_process_reaches_the_running_site() {
+    let app = TestApp::spawn().await;
+    assert!(
+        app.get("/om-oss")
+            .await
+            .text()
+            .contains("<h1>Om SKL International</h1>")
+    );
+
+    // Another connection pool stands in for `skl-cms import` run beside the server.
+    let other = db::open(&app.dir.path().join("site.db"))
+        .await
+        .expect("opens");
+    let mut files = transfer::read_dir(&content_dir()).expect("seed content");
+    let about = files
+        .iter_mut()
+        .find(|file| file.document.front.path == "om-oss")
+        .expect("about page");
+    about.document.front.title = "Om oss, importerad".to_owned();
+    transfer::import(&other, &files, false)
+        .await
+        .expect("import");
+    other.close().await;
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app
+        .get("/om-oss")
+        .await
+        .text()
+        .contains("<h1>Om oss, importerad</h1>")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server still shows the old page"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

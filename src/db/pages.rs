@@ -277,6 +277,17 @@ pub async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Page>> {
     .await
 }
 
+/// A fingerprint of every page's state: it changes whenever a page is created, saved, trashed or
+/// removed, by this process or another (such as `skl-cms import` run beside a server).
+pub async fn stamp(db: impl SqliteExecutor<'_>) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        "select count(*) || '/' || total(version) || '/' || count(deleted_at) || '/' || coalesce(max(updated_at), '') \
+         from pages",
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// How many pages exist, trashed ones included.
 pub async fn count(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar("select count(*) from pages")
