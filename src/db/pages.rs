@@ -4,7 +4,7 @@
 //! public read takes the current time (`now`, in the database's timestamp form) so that scheduled pages
 //! appear on time and tests can ask about any moment.
 
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::{FromRow, Sqlite, SqliteExecutor, sqlite::SqliteArguments};
 
 use crate::{
     content::{Kind, Status},
@@ -308,35 +308,46 @@ pub async fn id_by_path(
         .await
 }
 
+/// A query over the page columns that a save writes.
+type SaveQuery<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
+
+/// Binds `page`'s columns in the order that [`insert`] and [`update`] both list them: lang, path,
+/// title, description, body_md, body_html, kind, status, publish_at, date_precision, menu_order,
+/// translation_key, archived.
+fn bind_content<'q>(query: SaveQuery<'q>, page: &'q PageContent) -> SaveQuery<'q> {
+    query
+        .bind(page.lang)
+        .bind(&page.path)
+        .bind(&page.title)
+        .bind(&page.description)
+        .bind(&page.body_md)
+        .bind(&page.body_html)
+        .bind(page.kind)
+        .bind(page.status)
+        .bind(&page.publish_at)
+        .bind(page.date_precision)
+        .bind(page.menu_order)
+        .bind(&page.translation_key)
+        .bind(page.archived)
+}
+
 /// Creates a page at version 1 and returns its id.
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
     page: &PageContent,
     now: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let query = sqlx::query(
         r"insert into pages (lang, path, title, description, body_md, body_html, kind, status, publish_at,
             date_precision, menu_order, translation_key, archived, version, created_at, updated_at)
-          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-          returning id",
-    )
-    .bind(page.lang)
-    .bind(&page.path)
-    .bind(&page.title)
-    .bind(&page.description)
-    .bind(&page.body_md)
-    .bind(&page.body_html)
-    .bind(page.kind)
-    .bind(page.status)
-    .bind(&page.publish_at)
-    .bind(page.date_precision)
-    .bind(page.menu_order)
-    .bind(&page.translation_key)
-    .bind(page.archived)
-    .bind(now)
-    .bind(now)
-    .fetch_one(db)
-    .await
+          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+    );
+    let done = bind_content(query, page)
+        .bind(now)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(done.last_insert_rowid())
 }
 
 /// Overwrites a page's content, takes it out of the trash and moves it to the next version.
@@ -346,30 +357,18 @@ pub async fn update(
     page: &PageContent,
     now: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    let query = sqlx::query(
         r"update pages set lang = ?, path = ?, title = ?, description = ?, body_md = ?, body_html = ?, kind = ?,
             status = ?, publish_at = ?, date_precision = ?, menu_order = ?, translation_key = ?, archived = ?,
             version = version + 1, updated_at = ?, deleted_at = null
           where id = ?",
-    )
-    .bind(page.lang)
-    .bind(&page.path)
-    .bind(&page.title)
-    .bind(&page.description)
-    .bind(&page.body_md)
-    .bind(&page.body_html)
-    .bind(page.kind)
-    .bind(page.status)
-    .bind(&page.publish_at)
-    .bind(page.date_precision)
-    .bind(page.menu_order)
-    .bind(&page.translation_key)
-    .bind(page.archived)
-    .bind(now)
-    .bind(id)
-    .execute(db)
-    .await
-    .map(|_| ())
+    );
+    bind_content(query, page)
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
 }
 
 /// Sets or clears a page's parent.
