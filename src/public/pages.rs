@@ -9,7 +9,7 @@ use axum::{
 use crate::{
     app::AppState,
     content::{Kind, PagePath},
-    db,
+    db::{self, pages::Page},
     error::AppError,
     lang::Lang,
     public::{
@@ -54,59 +54,29 @@ pub async fn show(
     request: PublicRequest,
 ) -> Result<Response, AppError> {
     let lang = request.lang;
-    let rest = match lang {
-        Lang::Sv => request.path.strip_prefix('/').unwrap_or(&request.path),
-        Lang::En => match request.path.strip_prefix("/en/") {
-            Some(rest) => rest,
-            None => return Ok(Redirect::permanent("/en/").into_response()),
-        },
+    let path = match resolve(&request)? {
+        Address::Page(path) => path,
+        Address::Redirect(to) => return Ok(Redirect::permanent(&to).into_response()),
     };
-    if let Some(trimmed) = rest.strip_suffix('/') {
-        // `/om-oss/` is `/om-oss`; the target is a checked path, so the redirect cannot lead off-site.
-        let path = PagePath::parse(trimmed).map_err(|_| AppError::NotFound)?;
-        return Ok(Redirect::permanent(&lang.page_url(path.as_str())).into_response());
-    }
-    let path = PagePath::parse(rest).map_err(|_| AppError::NotFound)?;
     let now = time::now_db();
     let page = db::pages::find_visible(&state.db, lang, path.as_str(), &now)
         .await?
         .ok_or(AppError::NotFound)?;
 
     let url = lang.page_url(&page.path);
-    let translation = match &page.translation_key {
-        Some(key) => {
-            db::pages::find_visible_translation(&state.db, lang.other(), key, &now).await?
-        }
+    let translation_url = match &page.translation_key {
+        Some(key) => db::pages::find_visible_translation(&state.db, lang.other(), key, &now)
+            .await?
+            .map(|link| lang.other().page_url(&link.path)),
         None => None,
     };
-    let translation_url = translation.map(|link| lang.other().page_url(&link.path));
-
-    let t = lang.texts();
-    let mut breadcrumbs = Vec::new();
-    if !path.is_home() {
-        breadcrumbs.push(Link {
-            href: lang.page_url(""),
-            title: t.home.to_owned(),
-        });
-    }
-    if page.kind == Kind::News {
-        breadcrumbs.push(Link {
-            href: lang.page_url(lang.news_path()),
-            title: t.news.to_owned(),
-        });
-    }
-    for ancestor in db::pages::ancestors(&state.db, page.id, &now).await? {
-        breadcrumbs.push(Link {
-            href: lang.page_url(&ancestor.path),
-            title: ancestor.title,
-        });
-    }
+    let breadcrumbs = breadcrumbs(&state, &page, &now).await?;
+    // The menu marks the sections the page is in: its ancestors, not the home page.
     let trail: Vec<String> = breadcrumbs
         .iter()
         .skip(1)
         .map(|link| link.href.clone())
         .collect();
-
     let children = db::pages::children(&state.db, page.id, &now)
         .await?
         .into_iter()
@@ -149,4 +119,60 @@ pub async fn show(
     .render()?;
     // Query strings do not change a page; caching each would let anyone fill the cache.
     Ok(request.publish_html(&state, html, request.query.is_none()))
+}
+
+/// Where a request's address leads.
+enum Address {
+    /// The page at this path in the request's language.
+    Page(PagePath),
+    /// The canonical form of the address, to redirect to.
+    Redirect(String),
+}
+
+/// Reads the page path from the request's address: `/om-oss` and `/en/about`, with `/om-oss/` and `/en`
+/// redirected to their canonical forms. Addresses that no page can have are not found.
+fn resolve(request: &PublicRequest) -> Result<Address, AppError> {
+    let lang = request.lang;
+    let rest = match lang {
+        Lang::Sv => request.path.strip_prefix('/').unwrap_or(&request.path),
+        Lang::En => match request.path.strip_prefix("/en/") {
+            Some(rest) => rest,
+            None => return Ok(Address::Redirect(lang.page_url(""))),
+        },
+    };
+    if let Some(trimmed) = rest.strip_suffix('/') {
+        // The target is a checked path, so the redirect cannot lead off the site.
+        let path = PagePath::parse(trimmed).map_err(|_| AppError::NotFound)?;
+        return Ok(Address::Redirect(lang.page_url(path.as_str())));
+    }
+    PagePath::parse(rest)
+        .map(Address::Page)
+        .map_err(|_| AppError::NotFound)
+}
+
+/// The trail from the home page to the page's parent: home, the news list for news items, then the
+/// page's visible ancestors. Empty on the home page itself.
+async fn breadcrumbs(state: &AppState, page: &Page, now: &str) -> sqlx::Result<Vec<Link>> {
+    let lang = page.lang;
+    let t = lang.texts();
+    let mut trail = Vec::new();
+    if !page.path.is_empty() {
+        trail.push(Link {
+            href: lang.page_url(""),
+            title: t.home.to_owned(),
+        });
+    }
+    if page.kind == Kind::News {
+        trail.push(Link {
+            href: lang.page_url(lang.news_path()),
+            title: t.news.to_owned(),
+        });
+    }
+    for ancestor in db::pages::ancestors(&state.db, page.id, now).await? {
+        trail.push(Link {
+            href: lang.page_url(&ancestor.path),
+            title: ancestor.title,
+        });
+    }
+    Ok(trail)
 }
