@@ -317,3 +317,88 @@ async fn shutdown_lets_the_server_finish_and_stop() {
         "the listener is closed after shutdown"
     );
 }
+
+/// A small deterministic generator, so that a failure names a request that can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        let len = u64::try_from(items.len()).unwrap_or(1);
+        items[usize::try_from(self.next() % len).unwrap_or(0)]
+    }
+}
+
+#[tokio::test]
+async fn no_generated_address_gets_a_server_error() {
+    let app = TestApp::spawn().await;
+    let pieces = [
+        "",
+        "/",
+        "//",
+        "en",
+        "en/",
+        "om-oss",
+        "nyheter",
+        "news",
+        "static",
+        "site.css",
+        "..",
+        "%2e%2e",
+        "%2F",
+        "%00",
+        "%FF",
+        "%C3%A5",
+        "å",
+        "%",
+        "%%",
+        "?",
+        "?page=",
+        "?page=2",
+        "?page=-1",
+        "?page=1e9",
+        "&",
+        "#",
+        "feed.xml",
+        "sitemap.xml",
+        "millenniekommun",
+        "millenniemalen",
+        "a".repeat(300).leak(),
+        ";",
+        "\\",
+        "~",
+        "%ZZ",
+        "%u0041",
+        "+",
+        " ",
+    ];
+    let methods = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "BREW",
+    ];
+    let mut random = Lcg(0x5eed);
+    for _ in 0..400 {
+        let mut target = String::from("/");
+        for _ in 0..(1 + random.next() % 4) {
+            target.push_str(random.pick(&pieces));
+            if random.next() % 2 == 0 {
+                target.push('/');
+            }
+        }
+        let target = target.replace(' ', "%20").replace('#', "%23");
+        let method = random.pick(&methods);
+        let (status, _) = app
+            .raw(format!("{method} {target} HTTP/1.1").as_bytes())
+            .await;
+        assert!(
+            (100..500).contains(&status),
+            "{method} {target} answered {status}"
+        );
+    }
+}

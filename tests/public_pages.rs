@@ -287,6 +287,11 @@ async fn trailing_slashes_redirect_to_the_canonical_address() {
     let reply = app.get("/om-oss/").await;
     assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(reply.header("location"), Some("/om-oss"));
+    for (from, to) in [("/nyheter/", "/nyheter"), ("/en/news/", "/en/news")] {
+        let reply = app.get(from).await;
+        assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT, "{from}");
+        assert_eq!(reply.header("location"), Some(to));
+    }
     let reply = app.get("/en").await;
     assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(reply.header("location"), Some("/en/"));

@@ -141,6 +141,9 @@ fn resolve(request: &PublicRequest) -> Result<Address, AppError> {
         },
     };
     if let Some(trimmed) = rest.strip_suffix('/') {
+        if trimmed == lang.news_path() {
+            return Ok(Address::Redirect(lang.page_url(trimmed)));
+        }
         // The target is a checked path, so the redirect cannot lead off the site.
         let path = PagePath::parse(trimmed).map_err(|_| AppError::NotFound)?;
         return Ok(Address::Redirect(lang.page_url(path.as_str())));
