@@ -387,7 +387,7 @@ async fn no_generated_address_gets_a_server_error() {
         let mut target = String::from("/");
         for _ in 0..(1 + random.next() % 4) {
             target.push_str(random.pick(&pieces));
-            if random.next() % 2 == 0 {
+            if random.next().is_multiple_of(2) {
                 target.push('/');
             }
         }
