@@ -53,7 +53,7 @@ pub struct AppState {
 #[derive(Debug)]
 pub struct Site {
     /// The public address of the site without a trailing slash, for canonical links, feeds and the
-    /// sitemap: `https://www.sklinternational.se`.
+    /// sitemap: `https://www.example.se`.
     pub base_url: String,
 }
 
