@@ -117,8 +117,10 @@ fn import_then_export_gives_byte_identical_files() {
     let content = content_dir();
     let imported = skl_cms(&["--database", db, "import", content.to_str().expect("utf-8")]);
     assert!(imported.status.success(), "{}", stderr(&imported));
+    let pages = files_below(&content).len();
+    let created = format!("created {pages}, updated 0");
     assert!(
-        stdout(&imported).contains("created 14"),
+        stdout(&imported).contains(&created),
         "{}",
         stdout(&imported)
     );
@@ -140,11 +142,8 @@ fn import_then_export_gives_byte_identical_files() {
     }
 
     let again = skl_cms(&["--database", db, "import", content.to_str().expect("utf-8")]);
-    assert!(
-        stdout(&again).contains("created 0, updated 0; 14 unchanged"),
-        "{}",
-        stdout(&again)
-    );
+    let unchanged = format!("created 0, updated 0; {pages} unchanged");
+    assert!(stdout(&again).contains(&unchanged), "{}", stdout(&again));
 }
 
 #[test]
@@ -172,10 +171,9 @@ fn a_dry_run_lists_the_changes_and_makes_none() {
     assert!(dry.status.success(), "{}", stderr(&dry));
     let listed = stdout(&dry);
     assert!(listed.contains("update  sv/om-oss.md"), "{listed}");
-    assert!(
-        listed.contains("would create 0, update 1; 13 unchanged"),
-        "{listed}"
-    );
+    let others = files_below(&content_dir()).len() - 1;
+    let summary = format!("would create 0, update 1; {others} unchanged");
+    assert!(listed.contains(&summary), "{listed}");
 
     let out = dir.path().join("export");
     assert!(
