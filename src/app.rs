@@ -79,12 +79,11 @@ impl AppState {
         Ok(state)
     }
 
-    /// Call after any change to pages: drops every cached response and notes when the next scheduled
-    /// page goes live.
+    /// Call after any change to pages: drops every cached response and notes when scheduled pages go
+    /// live.
     pub async fn content_changed(&self) -> sqlx::Result<()> {
-        self.cache.invalidate();
-        let next = db::pages::next_scheduled(&self.db, &time::now_db()).await?;
-        self.cache.expire_at(next.as_deref());
+        let scheduled = db::pages::scheduled(&self.db, &time::now_db()).await?;
+        self.cache.reset(scheduled.iter().map(String::as_str));
         Ok(())
     }
 }

@@ -27,7 +27,7 @@ use crate::{
     render_cache::{CachedResponse, REVALIDATE},
 };
 
-/// The longest request path accepted, in bytes.
+/// The longest request target (path and query) accepted, in bytes.
 pub const MAX_URI_LEN: usize = 1024;
 
 /// A GET or HEAD request for a public address, with its path already decoded and checked.
@@ -41,14 +41,19 @@ pub struct PublicRequest {
     pub query: Option<String>,
     /// The address as received: the render cache's key.
     key: String,
+    /// The render cache's generation when the request arrived, before any content was read.
+    generation: u64,
     head: bool,
     headers: HeaderMap,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for PublicRequest {
+impl FromRequestParts<AppState> for PublicRequest {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let uri = &parts.uri;
         let key = uri
             .path_and_query()
@@ -76,6 +81,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PublicRequest {
             path,
             query: uri.query().map(str::to_owned),
             key,
+            generation: state.cache.generation(),
             head: parts.method == Method::HEAD,
             headers: parts.headers.clone(),
         })
@@ -87,7 +93,9 @@ impl PublicRequest {
     pub fn publish(&self, state: &AppState, response: CachedResponse, cacheable: bool) -> Response {
         let response = Arc::new(response);
         if cacheable {
-            state.cache.insert(&self.key, Arc::clone(&response));
+            state
+                .cache
+                .insert(&self.key, Arc::clone(&response), self.generation);
         }
         response.respond(&self.headers, self.head)
     }

@@ -9,7 +9,7 @@ use std::{
     collections::HashMap,
     io::Write,
     sync::{
-        Arc, RwLock,
+        Arc, Mutex, RwLock,
         atomic::{AtomicI64, Ordering},
     },
 };
@@ -222,11 +222,28 @@ fn brotli(data: &[u8]) -> Vec<u8> {
 }
 
 /// The rendered public responses, by request path and query.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RenderCache {
-    entries: RwLock<HashMap<String, Arc<CachedResponse>>>,
-    /// Unix second at which a scheduled page goes live, or `i64::MAX` when none is scheduled.
+    entries: RwLock<Entries>,
+    /// Unix second of the next scheduled change, or `i64::MAX` when none is scheduled. Read without a
+    /// lock on every lookup.
     next_change: AtomicI64,
+    /// Every upcoming scheduled change in Unix seconds, latest first, so the next one pops off the end.
+    schedule: Mutex<Vec<i64>>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    /// Counts the times the cache was emptied. A render that began in an older generation may have
+    /// read content from before the change, so it is not stored.
+    generation: u64,
+    map: HashMap<String, Arc<CachedResponse>>,
+}
+
+impl Default for RenderCache {
+    fn default() -> Self {
+        RenderCache::new()
+    }
 }
 
 impl RenderCache {
@@ -234,61 +251,99 @@ impl RenderCache {
         RenderCache {
             entries: RwLock::default(),
             next_change: AtomicI64::new(i64::MAX),
+            schedule: Mutex::default(),
         }
     }
 
     /// The stored response for `key` (a request's path and query), unless content has changed since.
     pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
-        if jiff::Timestamp::now().as_second() >= self.next_change.load(Ordering::Relaxed) {
-            self.invalidate();
+        let now = jiff::Timestamp::now().as_second();
+        if now >= self.next_change.load(Ordering::Relaxed) {
+            self.pass_scheduled(now);
             return None;
         }
-        let entries = self
-            .entries
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.get(key).cloned()
+        self.read().map.get(key).cloned()
     }
 
-    /// Stores a response for `key`.
-    pub fn insert(&self, key: &str, response: Arc<CachedResponse>) {
-        let mut entries = self
-            .entries
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() < MAX_ENTRIES || entries.contains_key(key) {
-            entries.insert(key.to_owned(), response);
+    /// The current generation: take it before reading content, and give it to [`insert`](Self::insert).
+    pub fn generation(&self) -> u64 {
+        self.read().generation
+    }
+
+    /// Stores a response for `key`, rendered from content read in `generation`; if the cache has been
+    /// emptied since, the response may be stale and is dropped.
+    pub fn insert(&self, key: &str, response: Arc<CachedResponse>, generation: u64) {
+        let mut entries = self.write();
+        let room = entries.map.len() < MAX_ENTRIES || entries.map.contains_key(key);
+        if entries.generation == generation && room {
+            entries.map.insert(key.to_owned(), response);
         }
     }
 
-    /// Forgets every stored response: content has changed.
-    pub fn invalidate(&self) {
-        self.next_change.store(i64::MAX, Ordering::Relaxed);
-        self.entries
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+    /// Content has changed: forgets every stored response and remembers when scheduled pages go live
+    /// (database timestamps), so that the cache is emptied again at each of those moments.
+    pub fn reset<'a>(&self, upcoming: impl IntoIterator<Item = &'a str>) {
+        let mut seconds: Vec<i64> = upcoming
+            .into_iter()
+            .filter_map(crate::time::from_db)
+            .map(|ts| ts.as_second())
+            .collect();
+        seconds.sort_unstable_by(|a, b| b.cmp(a));
+        let mut schedule = self
+            .schedule
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.next_change.store(
+            seconds.last().copied().unwrap_or(i64::MAX),
+            Ordering::Relaxed,
+        );
+        *schedule = seconds;
+        self.clear();
     }
 
-    /// Remembers when the next scheduled page goes live (a database timestamp), so that the cache is
-    /// emptied then.
-    pub fn expire_at(&self, when: Option<&str>) {
-        let second = when
-            .and_then(crate::time::from_db)
-            .map_or(i64::MAX, |ts| ts.as_second());
-        self.next_change.fetch_min(second, Ordering::Relaxed);
+    /// A scheduled moment has come: forgets it (and any others passed) and every stored response.
+    fn pass_scheduled(&self, now: i64) {
+        let mut schedule = self
+            .schedule
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while schedule.last().is_some_and(|second| *second <= now) {
+            schedule.pop();
+        }
+        self.next_change.store(
+            schedule.last().copied().unwrap_or(i64::MAX),
+            Ordering::Relaxed,
+        );
+        self.clear();
+    }
+
+    fn clear(&self) {
+        let mut entries = self.write();
+        entries.generation += 1;
+        entries.map.clear();
     }
 
     /// How many responses are stored.
     pub fn len(&self) -> usize {
-        self.entries
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len()
+        self.read().map.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    // A panic while holding the lock cannot leave the map half-updated (every update is a single
+    // insert or clear), so a poisoned lock is still safe to use.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
+        self.entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
+        self.entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -369,13 +424,35 @@ mod tests {
     }
 
     #[test]
-    fn scheduled_changes_empty_the_cache_when_due() {
+    fn every_scheduled_change_empties_the_cache_when_due() {
         let cache = RenderCache::new();
-        cache.insert("/", Arc::new(page()));
-        cache.expire_at(Some("2999-01-01T00:00:00Z"));
+        let soon = |seconds: i64| {
+            crate::time::to_db(jiff::Timestamp::now() + jiff::SignedDuration::from_secs(seconds))
+        };
+        // Stored timestamps have whole seconds, so the two moments are far enough apart that the first
+        // sleep passes only the first, whatever fraction of a second the test starts at.
+        let (first, second) = (soon(1), soon(3));
+        cache.reset([second.as_str(), first.as_str(), "2999-01-01T00:00:00Z"]);
+        cache.insert("/", Arc::new(page()), cache.generation());
+        assert!(cache.get("/").is_some(), "nothing is due yet");
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert!(cache.get("/").is_none(), "the first scheduled page is due");
+        cache.insert("/", Arc::new(page()), cache.generation());
         assert!(cache.get("/").is_some());
-        cache.expire_at(Some("2000-01-01T00:00:00Z"));
-        assert!(cache.get("/").is_none());
+        std::thread::sleep(std::time::Duration::from_millis(2000));
+        assert!(cache.get("/").is_none(), "so is the second");
+        cache.insert("/", Arc::new(page()), cache.generation());
+        assert!(cache.get("/").is_some(), "the far one is not");
+    }
+
+    #[test]
+    fn a_render_that_began_before_a_change_is_not_stored() {
+        let cache = RenderCache::new();
+        let before = cache.generation();
+        cache.reset([]);
+        cache.insert("/", Arc::new(page()), before);
         assert!(cache.is_empty());
+        cache.insert("/", Arc::new(page()), cache.generation());
+        assert_eq!(cache.len(), 1);
     }
 }

@@ -253,16 +253,14 @@ pub async fn sitemap(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<Vec
     .await
 }
 
-/// The earliest moment after `now` at which a scheduled page becomes visible.
-pub async fn next_scheduled(
-    db: impl SqliteExecutor<'_>,
-    now: &str,
-) -> sqlx::Result<Option<String>> {
+/// The moments after `now` at which scheduled pages become visible, soonest first.
+pub async fn scheduled(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
-        "select min(publish_at) from pages where status = 'published' and deleted_at is null and publish_at > ?",
+        "select distinct publish_at from pages \
+         where status = 'published' and deleted_at is null and publish_at > ? order by publish_at",
     )
     .bind(now)
-    .fetch_one(db)
+    .fetch_all(db)
     .await
 }
 
