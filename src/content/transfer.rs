@@ -202,6 +202,23 @@ pub async fn import(
     let existing = db::pages::all(pool)
         .await
         .context("cannot read the pages in the database")?;
+    let planned = plan(files, &existing)
+        .map_err(|problems| anyhow::anyhow!("nothing was imported:\n{}", problems.join("\n")))?;
+    let report = ImportReport {
+        changes: planned
+            .iter()
+            .map(|plan| (plan.change, plan.name.clone()))
+            .collect(),
+    };
+    if !dry_run {
+        apply(pool, &planned).await?;
+    }
+    Ok(report)
+}
+
+/// Compares `files` with the `existing` pages and decides what to do with each, or lists every
+/// problem found in them, so that an author can fix them all in one go.
+fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planned>, Vec<String>> {
     let path_of: HashMap<i64, &str> = existing
         .iter()
         .map(|page| (page.id, page.path.as_str()))
@@ -264,21 +281,11 @@ pub async fn import(
             }
         }
     }
-    if !problems.is_empty() {
-        bail!("nothing was imported:\n{}", problems.join("\n"));
+    if problems.is_empty() {
+        Ok(planned)
+    } else {
+        Err(problems)
     }
-
-    let report = ImportReport {
-        changes: planned
-            .iter()
-            .map(|plan| (plan.change, plan.name.clone()))
-            .collect(),
-    };
-    if dry_run {
-        return Ok(report);
-    }
-    apply(pool, &planned).await?;
-    Ok(report)
 }
 
 /// Writes the planned changes in one transaction: contents first, then parents (which may point to pages
