@@ -25,6 +25,7 @@ ROUNDS = int(os.environ.get("ROUNDS", "3"))
 DURATION = int(os.environ.get("DURATION", "10"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
 THREADS = int(os.environ.get("THREADS", "2"))
+WARMUP = int(os.environ.get("WARMUP", "3"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -153,8 +154,8 @@ def to_ms(value, unit):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url, pids, gzip):
-    args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
+def wrk(url, pids, gzip, duration=DURATION):
+    args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
     if gzip:
         args += ["-H", "Accept-Encoding: gzip"]
     before = cpu_seconds(pids)
@@ -188,8 +189,12 @@ def main():
         nginx_url = f"http://127.0.0.1:{nginx_port}/page"
         assert fetch(skl_url, {"Accept-Encoding": "gzip"}) != plain, "skl-cms sends gzip when asked"
 
-        print(f"page {PAGE}: {len(plain)} bytes plain; {ROUNDS} rounds of {DURATION} s, "
+        print(f"page {PAGE}: {len(plain)} bytes plain; {WARMUP} s warm-up, {ROUNDS} rounds of {DURATION} s, "
               f"{CONNECTIONS} connections, {THREADS} wrk threads, {os.cpu_count()} cores")
+        # A first run finds both servers cold (threads to start, memory to map); it is not counted.
+        for url, pid in ((skl_url, skl.pid), (nginx_url, nginx.pid)):
+            for gzip in (False, True):
+                wrk(url, process_tree(pid), gzip, duration=WARMUP)
         results = {}
         for round_number in range(ROUNDS):
             for encoding in ("plain", "gzip"):

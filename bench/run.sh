@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: skl-cms serving a cached page against nginx serving the same bytes as a static file.
 #
-#   bash bench/run.sh            # 3 interleaved rounds of 10 s per configuration
+#   bash bench/run.sh            # a warm-up, then 3 interleaved rounds of 10 s per configuration
 #   ROUNDS=1 DURATION=5 bash bench/run.sh
 #
 # Installs wrk and nginx (Debian packages) when missing, builds the release binary, then runs
