@@ -10,17 +10,23 @@ use std::{
 };
 
 use axum::{
-    Router, ServiceExt,
+    Router,
+    body::Body,
     extract::Request,
     http::{HeaderValue, StatusCode},
     middleware,
     response::IntoResponse,
     routing::get,
-    serve::ListenerExt,
+};
+use hyper::body::Incoming;
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::{conn::auto, graceful::GracefulShutdown},
+    service::TowerToHyperService,
 };
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     limit::RequestBodyLimitLayer,
@@ -33,6 +39,12 @@ use crate::{assets::Assets, db, front::Front, public, render_cache::RenderCache,
 
 /// How long a request may take before it is answered with 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a client may take to send a request's head, on a new connection or a kept-alive one.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long shutdown waits for requests in flight before closing their connections.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// How often the server looks for changes to pages made by another process.
 const CHANGE_POLL: Duration = Duration::from_secs(2);
@@ -125,24 +137,63 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests finish.
+///
+/// The accept loop is hyper-util's rather than `axum::serve`'s because axum's sets no timer, and so no
+/// header-read timeout: a client could hold a connection (and a file descriptor) open for ever by
+/// sending its request head a byte at a time.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Small responses go out at once rather than waiting to be coalesced (Nagle's algorithm).
-    let listener = listener.tap_io(|stream| {
+    let watcher = tokio::spawn(watch_for_outside_changes(state.clone()));
+    let app = Front::new(router(state.clone()), state)
+        .map_request(|request: axum::http::Request<Incoming>| request.map(Body::new));
+    let mut connections = auto::Builder::new(TokioExecutor::new());
+    connections
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    connections.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Usually out of file descriptors: wait for connections to close rather than spin.
+                    tracing::error!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Small responses go out at once rather than waiting to be coalesced (Nagle's algorithm).
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
-    });
-    let watcher = tokio::spawn(watch_for_outside_changes(state.clone()));
-    let app = Front::new(router(state.clone()), state);
-    let served = axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let service = TowerToHyperService::new(app.clone());
+        let connection = connections
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
+    }
     watcher.abort();
-    served
+    Ok(())
 }
 
 /// Empties the render cache when pages change behind the server's back, as when an operator runs

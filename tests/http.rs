@@ -402,3 +402,27 @@ async fn no_generated_address_gets_a_server_error() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_head_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let limit = skl_cms::app::HEADER_READ_TIMEOUT + std::time::Duration::from_secs(5);
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(limit, stream.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "the server still holds the connection after {limit:?}"
+    );
+    assert!(
+        started.elapsed() + std::time::Duration::from_secs(1) >= skl_cms::app::HEADER_READ_TIMEOUT
+    );
+}
