@@ -100,22 +100,60 @@ fn bad_flags_and_configuration_exit_2_with_one_clear_sentence() {
         "names the path: {}",
         stderr(&unusable)
     );
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("site.db");
-    let db = db.to_str().expect("utf-8");
+    let work = Workspace::new();
     assert_usage_error(
-        &skl_cms(&["--database", db, "import", "/no/such/folder"]),
+        &work.run(&["import", "/no/such/folder"]),
         "missing import folder",
     );
 }
 
+/// A temporary folder holding a database, for commands run against it.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        }
+    }
+
+    /// `name` inside the workspace.
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn database(&self) -> PathBuf {
+        self.path("site.db")
+    }
+
+    /// Runs `skl-cms --database WORKSPACE/site.db ARGS…`.
+    fn run(&self, args: &[&str]) -> Output {
+        let database = self.database();
+        let mut all = vec!["--database", arg(&database)];
+        all.extend_from_slice(args);
+        skl_cms(&all)
+    }
+
+    /// A copy of the seed content, for a test to change.
+    fn content(&self) -> PathBuf {
+        let content = self.path("content");
+        copy_dir(&content_dir(), &content);
+        content
+    }
+}
+
+/// A path as a command-line argument.
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
 #[test]
 fn import_then_export_gives_byte_identical_files() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("site.db");
-    let db = db.to_str().expect("utf-8");
+    let work = Workspace::new();
     let content = content_dir();
-    let imported = skl_cms(&["--database", db, "import", content.to_str().expect("utf-8")]);
+    let imported = work.run(&["import", arg(&content)]);
     assert!(imported.status.success(), "{}", stderr(&imported));
     let pages = files_below(&content).len();
     let created = format!("created {pages}, updated 0");
@@ -125,8 +163,8 @@ fn import_then_export_gives_byte_identical_files() {
         stdout(&imported)
     );
 
-    let out = dir.path().join("export");
-    let exported = skl_cms(&["--database", db, "export", out.to_str().expect("utf-8")]);
+    let out = work.path("export");
+    let exported = work.run(&["export", arg(&out)]);
     assert!(exported.status.success(), "{}", stderr(&exported));
 
     let originals = files_below(&content);
@@ -141,33 +179,25 @@ fn import_then_export_gives_byte_identical_files() {
         );
     }
 
-    let again = skl_cms(&["--database", db, "import", content.to_str().expect("utf-8")]);
+    let again = work.run(&["import", arg(&content)]);
     let unchanged = format!("created 0, updated 0; {pages} unchanged");
     assert!(stdout(&again).contains(&unchanged), "{}", stdout(&again));
 }
 
 #[test]
 fn a_dry_run_lists_the_changes_and_makes_none() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("site.db");
-    let db = db.to_str().expect("utf-8");
-    let content = dir.path().join("content");
-    copy_dir(&content_dir(), &content);
-    let content = content.to_str().expect("utf-8");
-    assert!(
-        skl_cms(&["--database", db, "import", content])
-            .status
-            .success()
-    );
+    let work = Workspace::new();
+    let content = work.content();
+    assert!(work.run(&["import", arg(&content)]).status.success());
 
-    let about = dir.path().join("content/sv/om-oss.md");
+    let about = content.join("sv/om-oss.md");
     let text = std::fs::read_to_string(&about).expect("read");
     std::fs::write(
         &about,
         text.replace("title = \"Om SKL International\"", "title = \"Om oss\""),
     )
     .expect("write");
-    let dry = skl_cms(&["--database", db, "import", "--dry-run", content]);
+    let dry = work.run(&["import", "--dry-run", arg(&content)]);
     assert!(dry.status.success(), "{}", stderr(&dry));
     let listed = stdout(&dry);
     assert!(listed.contains("update  sv/om-oss.md"), "{listed}");
@@ -175,12 +205,8 @@ fn a_dry_run_lists_the_changes_and_makes_none() {
     let summary = format!("would create 0, update 1; {others} unchanged");
     assert!(listed.contains(&summary), "{listed}");
 
-    let out = dir.path().join("export");
-    assert!(
-        skl_cms(&["--database", db, "export", out.to_str().expect("utf-8")])
-            .status
-            .success()
-    );
+    let out = work.path("export");
+    assert!(work.run(&["export", arg(&out)]).status.success());
     let exported = std::fs::read_to_string(out.join("sv/om-oss.md")).expect("read");
     assert!(
         exported.contains("title = \"Om SKL International\""),
@@ -190,25 +216,21 @@ fn a_dry_run_lists_the_changes_and_makes_none() {
 
 #[test]
 fn a_bad_file_stops_the_whole_import_with_its_name() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("site.db");
-    let db = db.to_str().expect("utf-8");
-    let content = dir.path().join("content");
-    copy_dir(&content_dir(), &content);
+    let work = Workspace::new();
+    let content = work.content();
     std::fs::write(
         content.join("sv/trasig.md"),
         "+++\ntitle = \"Trasig\"\npath = \"Trasig Sida\"\n+++\n",
     )
     .expect("write");
-    let output = skl_cms(&["--database", db, "import", content.to_str().expect("utf-8")]);
+    let output = work.run(&["import", arg(&content)]);
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
     assert!(
         err.contains("sv/trasig.md") && err.contains("lowercase"),
         "{err}"
     );
-    let out = dir.path().join("export");
-    let exported = skl_cms(&["--database", db, "export", out.to_str().expect("utf-8")]);
+    let exported = work.run(&["export", arg(&work.path("export"))]);
     assert!(
         stdout(&exported).contains("wrote 0 pages"),
         "nothing was imported: {}",
@@ -218,9 +240,8 @@ fn a_bad_file_stops_the_whole_import_with_its_name() {
 
 #[tokio::test]
 async fn a_database_from_a_newer_version_is_refused() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let path = dir.path().join("site.db");
-    let pool = db::open(&path).await.expect("opens");
+    let work = Workspace::new();
+    let pool = db::open(&work.database()).await.expect("opens");
     sqlx::query(
         "insert into _sqlx_migrations (version, description, success, checksum, execution_time) \
          values (99990101000000, 'from the future', 1, x'00', 0)",
@@ -229,7 +250,7 @@ async fn a_database_from_a_newer_version_is_refused() {
     .await
     .expect("insert");
     pool.close().await;
-    let output = skl_cms(&["--database", path.to_str().expect("utf-8"), "migrate"]);
+    let output = work.run(&["migrate"]);
     assert_usage_error(&output, "newer database");
     assert!(
         stderr(&output).contains("newer version of skl-cms"),
