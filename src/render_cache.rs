@@ -94,11 +94,6 @@ impl CachedResponse {
         }
     }
 
-    /// The plain body.
-    pub fn body(&self) -> &Bytes {
-        &self.plain
-    }
-
     /// The response to a request with `headers`: a 304 when the client's copy is current, otherwise the
     /// best encoding the client accepts. For HEAD, the same headers without the body.
     pub fn respond(&self, headers: &HeaderMap, head: bool) -> Response {

@@ -26,11 +26,3 @@ pub async fn record(
     .await
     .map(|_| ())
 }
-
-/// How many revisions a page has.
-pub async fn count(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from revisions where page_id = ?")
-        .bind(page_id)
-        .fetch_one(db)
-        .await
-}
