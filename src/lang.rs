@@ -81,6 +81,11 @@ impl Lang {
         }
     }
 
+    /// The URL path of the news list: `/nyheter` or `/en/news`.
+    pub fn news_url(self) -> String {
+        self.page_url(self.news_path())
+    }
+
     /// The page path of the news list, reserved for it in this language.
     pub fn news_path(self) -> &'static str {
         match self {
@@ -249,5 +254,7 @@ mod tests {
         assert_eq!(Lang::En.page_url(""), "/en/");
         assert_eq!(Lang::Sv.page_url("om-oss"), "/om-oss");
         assert_eq!(Lang::En.page_url("a/b"), "/en/a/b");
+        assert_eq!(Lang::Sv.news_url(), "/nyheter");
+        assert_eq!(Lang::En.news_url(), "/en/news");
     }
 }

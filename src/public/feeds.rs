@@ -76,7 +76,7 @@ pub async fn atom(
         lang,
         title: lang.texts().feed_title,
         self_href: state.site.absolute(&format!("{}/feed.xml", lang.prefix())),
-        news_href: state.site.absolute(&lang.page_url(lang.news_path())),
+        news_href: state.site.absolute(&lang.news_url()),
         updated,
         entries,
     }
@@ -139,7 +139,7 @@ pub async fn sitemap(
         .collect();
     let news_lists: Vec<(Lang, String)> = Lang::ALL
         .iter()
-        .map(|lang| (*lang, state.site.absolute(&lang.page_url(lang.news_path()))))
+        .map(|lang| (*lang, state.site.absolute(&lang.news_url())))
         .collect();
     for (_, loc) in &news_lists {
         urls.push(SitemapUrl {

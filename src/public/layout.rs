@@ -88,7 +88,7 @@ impl Layout {
     ) -> Layout {
         let lang = meta.lang;
         let t = lang.texts();
-        let news_href = lang.page_url(lang.news_path());
+        let news_href = lang.news_url();
         let mut menu: Vec<MenuItem> = menu
             .into_iter()
             .map(|link| {

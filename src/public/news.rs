@@ -68,7 +68,7 @@ pub async fn list(
         .iter()
         .map(NewsItem::from_page)
         .collect();
-    let base = lang.page_url(lang.news_path());
+    let base = lang.news_url();
     let link = |n: i64| {
         if n == 1 {
             base.clone()
@@ -77,7 +77,7 @@ pub async fn list(
         }
     };
     let own = link(number);
-    let other_base = lang.other().page_url(lang.other().news_path());
+    let other_base = lang.other().news_url();
     let meta = PageMeta {
         lang,
         title: t.news,

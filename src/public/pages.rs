@@ -167,7 +167,7 @@ async fn breadcrumbs(state: &AppState, page: &Page, now: &str) -> sqlx::Result<V
     }
     if page.kind == Kind::News {
         trail.push(Link {
-            href: lang.page_url(lang.news_path()),
+            href: lang.news_url(),
             title: t.news.to_owned(),
         });
     }
