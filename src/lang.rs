@@ -86,6 +86,11 @@ impl Lang {
         self.page_url(self.news_path())
     }
 
+    /// The URL path of the Atom feed: `/feed.xml` or `/en/feed.xml`.
+    pub fn feed_url(self) -> String {
+        format!("{}/feed.xml", self.prefix())
+    }
+
     /// The page path of the news list, reserved for it in this language.
     pub fn news_path(self) -> &'static str {
         match self {

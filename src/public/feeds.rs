@@ -75,7 +75,7 @@ pub async fn atom(
     let xml = FeedTemplate {
         lang,
         title: lang.texts().feed_title,
-        self_href: state.site.absolute(&format!("{}/feed.xml", lang.prefix())),
+        self_href: state.site.absolute(&lang.feed_url()),
         news_href: state.site.absolute(&lang.news_url()),
         updated,
         entries,

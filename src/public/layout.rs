@@ -151,7 +151,7 @@ impl Layout {
             menu,
             home_href: if lang == Lang::Sv { "/" } else { "/en/" },
             news_href,
-            feed_href: format!("{}/feed.xml", lang.prefix()),
+            feed_href: lang.feed_url(),
             accessibility_href: lang.page_url(t.accessibility_path),
             css_href: state.assets.url("site.css").to_owned(),
             print_css_href: state.assets.url("print.css").to_owned(),
