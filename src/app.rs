@@ -35,7 +35,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{assets::Assets, db, front::Front, public, render_cache::RenderCache, time};
+use crate::{assets::Assets, db, front::Front, public, render_cache::RenderCache, time::Clock};
 
 /// How long a request may take before it is answered with 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -59,6 +59,8 @@ pub struct AppState {
     pub cache: Arc<RenderCache>,
     pub assets: Arc<Assets>,
     pub site: Arc<Site>,
+    /// Where "now" comes from: the system clock, or a test's.
+    pub clock: Clock,
 }
 
 /// Facts about the deployment that pages need.
@@ -77,11 +79,21 @@ impl Site {
 }
 
 impl AppState {
-    /// State over an open, migrated database.
+    /// State over an open, migrated database, on the system clock.
     pub async fn new(db: SqlitePool, base_url: &str) -> sqlx::Result<AppState> {
+        AppState::with_clock(db, base_url, Clock::system()).await
+    }
+
+    /// State over an open, migrated database that reads the time from `clock`.
+    pub async fn with_clock(
+        db: SqlitePool,
+        base_url: &str,
+        clock: Clock,
+    ) -> sqlx::Result<AppState> {
         let state = AppState {
             db,
-            cache: Arc::new(RenderCache::new()),
+            cache: Arc::new(RenderCache::new(clock.clone())),
+            clock,
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
                 base_url: base_url.trim_end_matches('/').to_owned(),
@@ -94,7 +106,7 @@ impl AppState {
     /// Call after any change to pages: drops every cached response and notes when scheduled pages go
     /// live.
     pub async fn content_changed(&self) -> sqlx::Result<()> {
-        let scheduled = db::pages::scheduled(&self.db, &time::now_db()).await?;
+        let scheduled = db::pages::scheduled(&self.db, &self.clock.now_db()).await?;
         self.cache.reset(scheduled.iter().map(String::as_str));
         Ok(())
     }

@@ -2,9 +2,13 @@
 //! application, grouped by table family. Functions take an executor, so handlers, the CLI and tests share
 //! them and callers choose the transaction.
 
+pub mod audit;
 pub mod pages;
+pub mod redirects;
 pub mod revisions;
+pub mod sessions;
 pub mod settings;
+pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -11,6 +11,7 @@
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
 //! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
 //! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
+//! | [`auth`] | argon2id password hashing off the runtime, the password policy, random tokens |
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/` |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory until content changes |
@@ -24,6 +25,7 @@
 
 pub mod app;
 pub mod assets;
+pub mod auth;
 pub mod cli;
 pub mod content;
 pub mod db;

@@ -21,6 +21,8 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 
+use crate::time::Clock;
+
 /// How pages may be cached downstream: any cache may store them but must revalidate (cheaply, with the
 /// ETag) before each reuse, so an edit is visible at once.
 pub const REVALIDATE: &str = "public, no-cache";
@@ -225,6 +227,7 @@ pub struct RenderCache {
     next_change: AtomicI64,
     /// Every upcoming scheduled change in Unix seconds, latest first, so the next one pops off the end.
     schedule: Mutex<Vec<i64>>,
+    clock: Clock,
 }
 
 #[derive(Debug, Default)]
@@ -235,15 +238,11 @@ struct Entries {
     map: HashMap<String, Arc<CachedResponse>>,
 }
 
-impl Default for RenderCache {
-    fn default() -> Self {
-        RenderCache::new()
-    }
-}
-
 impl RenderCache {
-    pub fn new() -> Self {
+    /// An empty cache that reads the time from `clock` to know when scheduled pages are due.
+    pub fn new(clock: Clock) -> Self {
         RenderCache {
+            clock,
             entries: RwLock::default(),
             next_change: AtomicI64::new(i64::MAX),
             schedule: Mutex::default(),
@@ -252,7 +251,7 @@ impl RenderCache {
 
     /// The stored response for `key` (a request's path and query), unless content has changed since.
     pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.clock.now().as_second();
         if now >= self.next_change.load(Ordering::Relaxed) {
             self.pass_scheduled(now);
             return None;
@@ -420,21 +419,21 @@ mod tests {
 
     #[test]
     fn every_scheduled_change_empties_the_cache_when_due() {
-        let cache = RenderCache::new();
-        let soon = |seconds: i64| {
-            crate::time::to_db(jiff::Timestamp::now() + jiff::SignedDuration::from_secs(seconds))
-        };
-        // Stored timestamps have whole seconds, so the two moments are far enough apart that the first
-        // sleep passes only the first, whatever fraction of a second the test starts at.
-        let (first, second) = (soon(1), soon(3));
+        let start = jiff::Timestamp::from_second(1_800_000_000).expect("valid");
+        let clock = Clock::manual(start);
+        let cache = RenderCache::new(clock.clone());
+        let at = |seconds: i64| start + jiff::SignedDuration::from_secs(seconds);
+        let (first, second) = (crate::time::to_db(at(10)), crate::time::to_db(at(30)));
         cache.reset([second.as_str(), first.as_str(), "2999-01-01T00:00:00Z"]);
         cache.insert("/", Arc::new(page()), cache.generation());
         assert!(cache.get("/").is_some(), "nothing is due yet");
-        std::thread::sleep(std::time::Duration::from_millis(1100));
+        clock.set(at(9));
+        assert!(cache.get("/").is_some(), "a second early is still early");
+        clock.set(at(10));
         assert!(cache.get("/").is_none(), "the first scheduled page is due");
         cache.insert("/", Arc::new(page()), cache.generation());
         assert!(cache.get("/").is_some());
-        std::thread::sleep(std::time::Duration::from_millis(2000));
+        clock.set(at(31));
         assert!(cache.get("/").is_none(), "so is the second");
         cache.insert("/", Arc::new(page()), cache.generation());
         assert!(cache.get("/").is_some(), "the far one is not");
@@ -442,7 +441,7 @@ mod tests {
 
     #[test]
     fn a_render_that_began_before_a_change_is_not_stored() {
-        let cache = RenderCache::new();
+        let cache = RenderCache::new(Clock::system());
         let before = cache.generation();
         cache.reset([]);
         cache.insert("/", Arc::new(page()), before);

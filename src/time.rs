@@ -4,7 +4,10 @@
 //! why). Visitors see dates in Europe/Stockholm, in Swedish or English wording. The time zone database
 //! is compiled into the binary (jiff's `tzdb-bundle-always`), so dates do not depend on the host.
 
-use std::sync::LazyLock;
+use std::sync::{
+    Arc, LazyLock,
+    atomic::{AtomicI64, Ordering},
+};
 
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 
@@ -30,6 +33,48 @@ pub fn to_db(ts: Timestamp) -> String {
 /// The current time, as the database stores it.
 pub fn now_db() -> String {
     to_db(Timestamp::now())
+}
+
+/// Where the application reads the time from: the system clock, or in tests a clock they set, so that a
+/// scheduled page can be seen going live without waiting for it.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// Unix seconds of a manual clock; `None` reads the system clock.
+    manual: Option<Arc<AtomicI64>>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    /// A clock that stands still at `ts` until it is [`set`](Self::set).
+    pub fn manual(ts: Timestamp) -> Clock {
+        Clock {
+            manual: Some(Arc::new(AtomicI64::new(ts.as_second()))),
+        }
+    }
+
+    /// Moves a manual clock to `ts`. The system clock cannot be set, so this does nothing to it.
+    pub fn set(&self, ts: Timestamp) {
+        if let Some(seconds) = &self.manual {
+            seconds.store(ts.as_second(), Ordering::Relaxed);
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        match &self.manual {
+            Some(seconds) => Timestamp::from_second(seconds.load(Ordering::Relaxed))
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+            None => Timestamp::now(),
+        }
+    }
+
+    /// The current time, as the database stores it.
+    pub fn now_db(&self) -> String {
+        to_db(self.now())
+    }
 }
 
 /// Parses a timestamp written by [`to_db`] (or any RFC 3339 timestamp).

@@ -393,3 +393,157 @@ pub async fn trash(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::Res
         .await
         .map(|_| ())
 }
+
+/// Any page by id, drafts and trashed ones included.
+pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<Page>> {
+    sqlx::query_as(concat!(
+        "select ",
+        page_columns!(),
+        " from pages where id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// A page as the admin list shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct Listed {
+    pub id: i64,
+    pub lang: Lang,
+    pub path: String,
+    pub title: String,
+    pub kind: Kind,
+    pub status: Status,
+    pub publish_at: Option<String>,
+    pub parent_id: Option<i64>,
+    pub menu_order: Option<i64>,
+    pub translation_key: Option<String>,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+    /// Who made the last save, if anyone did (imports have no author).
+    pub last_author: Option<String>,
+}
+
+/// Every page in the trash (`trashed`) or out of it, by language and path.
+pub async fn listed(db: impl SqliteExecutor<'_>, trashed: bool) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as(
+        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id, p.menu_order,
+                 p.translation_key, p.updated_at, p.deleted_at,
+                 (select u.display_name from revisions r join users u on u.id = r.author_id
+                  where r.page_id = p.id and r.conflict = 0 order by r.id desc limit 1) as last_author
+          from pages p where (p.deleted_at is not null) = ?
+          order by p.lang desc, p.path",
+    )
+    .bind(trashed)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether a page other than `except` has `path` in `lang`, trashed pages included.
+pub async fn path_taken(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    path: &str,
+    except: Option<i64>,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from pages where lang = ? and path = ? and id is not ?)",
+    )
+    .bind(lang)
+    .bind(path)
+    .bind(except)
+    .fetch_one(db)
+    .await
+}
+
+/// An editor's save: writes `page` and `parent_id` over the page if it is still at `expected_version`
+/// and not in the trash, and moves it to the next version. False when the page has changed since.
+pub async fn save(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    expected_version: i64,
+    page: &PageContent,
+    parent_id: Option<i64>,
+    now: &str,
+) -> sqlx::Result<bool> {
+    let query = sqlx::query(
+        r"update pages set lang = ?, path = ?, title = ?, description = ?, body_md = ?, body_html = ?, kind = ?,
+            status = ?, publish_at = ?, date_precision = ?, menu_order = ?, translation_key = ?, archived = ?,
+            parent_id = ?, version = version + 1, updated_at = ?
+          where id = ? and version = ? and deleted_at is null",
+    );
+    let done = bind_content(query, page)
+        .bind(parent_id)
+        .bind(now)
+        .bind(id)
+        .bind(expected_version)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The pages in `lang` whose path lies below `prefix`, with their paths.
+pub async fn below(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    prefix: &str,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    // Paths hold only a–z, 0–9, hyphens and slashes, none of which LIKE treats specially.
+    sqlx::query_as(
+        "select id, path from pages where lang = ? and path like ? || '/%' order by path",
+    )
+    .bind(lang)
+    .bind(prefix)
+    .fetch_all(db)
+    .await
+}
+
+/// Moves a page to a new path, as when its parent's path changes, and to its next version.
+pub async fn move_to(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    path: &str,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update pages set path = ?, version = version + 1, updated_at = ? where id = ?")
+        .bind(path)
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Sets a page's translation key, leaving its version alone: linking pages is bookkeeping, not an edit.
+pub async fn set_translation_key(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    key: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update pages set translation_key = ? where id = ?")
+        .bind(key)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Takes a page out of the trash.
+pub async fn untrash(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::Result<bool> {
+    sqlx::query("update pages set deleted_at = null, updated_at = ? where id = ? and deleted_at is not null")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected() == 1)
+}
+
+/// Deletes a page for good, with its revisions and redirects. Its children lose their parent.
+pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    sqlx::query("delete from pages where id = ?")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected() == 1)
+}

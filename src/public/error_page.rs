@@ -16,7 +16,6 @@ use crate::{
     error::ErrorMessage,
     lang::Lang,
     public::layout::{Layout, PageMeta},
-    time,
 };
 
 #[derive(Template)]
@@ -97,7 +96,7 @@ async fn render(
         _ => (t.error_generic_title, t.invalid_address),
     };
     let message = message.unwrap_or(default_message);
-    let now = time::now_db();
+    let now = state.clock.now_db();
     // The menu makes the page useful, but an error page must not fail for want of one: when the
     // database is what failed, the page goes without it.
     let menu = db::pages::menu(&state.db, lang, &now)

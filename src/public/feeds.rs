@@ -48,7 +48,7 @@ pub async fn atom(
     request: PublicRequest,
 ) -> Result<Response, AppError> {
     let lang = request.lang;
-    let now = time::now_db();
+    let now = state.clock.now_db();
     let news = db::pages::news(&state.db, lang, &now, FEED_ENTRIES, 0).await?;
     let entries: Vec<FeedEntry> = news
         .into_iter()
@@ -109,7 +109,7 @@ pub async fn sitemap(
     State(state): State<AppState>,
     request: PublicRequest,
 ) -> Result<Response, AppError> {
-    let now = time::now_db();
+    let now = state.clock.now_db();
     let entries = db::pages::sitemap(&state.db, &now).await?;
     let mut versions: HashMap<&str, Vec<(Lang, String)>> = HashMap::new();
     for entry in &entries {

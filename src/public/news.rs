@@ -11,7 +11,6 @@ use crate::{
         PublicRequest,
         layout::{DateView, Layout, PageMeta},
     },
-    time,
 };
 
 /// News items per page of the list.
@@ -57,7 +56,7 @@ pub async fn list(
     let t = lang.texts();
     let (number, canonical) =
         page_number(request.query.as_deref()).ok_or(AppError::BadRequest(t.invalid_page_number))?;
-    let now = time::now_db();
+    let now = state.clock.now_db();
     let total = db::pages::count_news(&state.db, lang, &now).await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     if number > pages {

@@ -17,7 +17,6 @@ use crate::{
         layout::{DateView, Layout, PageMeta},
         news::NewsItem,
     },
-    time,
 };
 
 /// How many news items the home page lists.
@@ -58,7 +57,7 @@ pub async fn show(
         Address::Page(path) => path,
         Address::Redirect(to) => return Ok(Redirect::permanent(&to).into_response()),
     };
-    let now = time::now_db();
+    let now = state.clock.now_db();
     let page = db::pages::find_visible(&state.db, lang, path.as_str(), &now)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -1,0 +1,73 @@
+//! The audit log: who did what to which object, when and from where.
+
+use sqlx::{FromRow, SqliteExecutor};
+
+/// An entry to write.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub user_id: Option<i64>,
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: Option<i64>,
+    pub detail: &'a str,
+    pub ip: &'a str,
+}
+
+pub async fn record(db: impl SqliteExecutor<'_>, entry: &Entry<'_>, now: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into audit_log (at, user_id, action, object_type, object_id, detail, ip) \
+         values (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(now)
+    .bind(entry.user_id)
+    .bind(entry.action)
+    .bind(entry.object_type)
+    .bind(entry.object_id)
+    .bind(entry.detail)
+    .bind(entry.ip)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// An entry as listed, with the name of its user.
+#[derive(Debug, Clone, FromRow)]
+pub struct Listed {
+    pub id: i64,
+    pub at: String,
+    pub username: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    pub detail: String,
+    pub ip: Option<String>,
+}
+
+/// The newest entries, optionally only those of one user and/or one action, `limit` at a time.
+pub async fn list(
+    db: impl SqliteExecutor<'_>,
+    user_id: Option<i64>,
+    action: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as(
+        r"select a.id, a.at, u.username, a.action, a.object_type, a.object_id, a.detail, a.ip
+          from audit_log a left join users u on u.id = a.user_id
+          where (?1 is null or a.user_id = ?1) and (?2 is null or a.action = ?2)
+          order by a.id desc limit ?3 offset ?4",
+    )
+    .bind(user_id)
+    .bind(action)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+/// The actions that occur in the log, for the filter.
+pub async fn actions(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("select distinct action from audit_log order by action")
+        .fetch_all(db)
+        .await
+}

@@ -1,0 +1,73 @@
+//! Old addresses of pages. A redirect points at a page, not at a path, so however often a page moves,
+//! every old address leads to where it is now in one hop, and no chain or loop can form.
+
+use sqlx::{FromRow, SqliteExecutor};
+
+use crate::lang::Lang;
+
+/// Makes `from_path` lead to the page `page_id`, replacing whatever it led to before.
+pub async fn upsert(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    from_path: &str,
+    page_id: i64,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into redirects (lang, from_path, page_id, created_at) values (?, ?, ?, ?) \
+         on conflict (lang, from_path) do update set page_id = excluded.page_id, created_at = excluded.created_at",
+    )
+    .bind(lang)
+    .bind(from_path)
+    .bind(page_id)
+    .bind(now)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// A page now lives at `path`: an old address there no longer redirects.
+pub async fn remove(db: impl SqliteExecutor<'_>, lang: Lang, path: &str) -> sqlx::Result<()> {
+    sqlx::query("delete from redirects where lang = ? and from_path = ?")
+        .bind(lang)
+        .bind(path)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// The current path of the visible page that `from_path` used to be.
+pub async fn target(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    from_path: &str,
+    now: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        r"select p.path from redirects r join pages p on p.id = r.page_id
+          where r.lang = ? and r.from_path = ? and p.status = 'published'
+            and (p.publish_at is null or p.publish_at <= ?) and p.deleted_at is null",
+    )
+    .bind(lang)
+    .bind(from_path)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+/// An old address of a page.
+#[derive(Debug, Clone, FromRow)]
+pub struct Redirect {
+    pub from_path: String,
+    pub created_at: String,
+}
+
+/// The old addresses of a page.
+pub async fn of_page(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Result<Vec<Redirect>> {
+    sqlx::query_as(
+        "select from_path, created_at from redirects where page_id = ? order by from_path",
+    )
+    .bind(page_id)
+    .fetch_all(db)
+    .await
+}

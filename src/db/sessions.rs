@@ -1,0 +1,100 @@
+//! Editors' sessions, stored server-side and found by the hash of the cookie's token.
+
+use sqlx::{FromRow, SqliteExecutor};
+
+use super::users::Role;
+
+/// A live session with its account.
+#[derive(Debug, Clone, FromRow)]
+pub struct Session {
+    pub id_hash: String,
+    pub csrf_token: String,
+    pub last_seen_at: String,
+    pub expires_at: String,
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// The session with `id_hash`, if its account is enabled, it is not past its absolute end, and it was
+/// last seen after `idle_since`.
+pub async fn find(
+    db: impl SqliteExecutor<'_>,
+    id_hash: &str,
+    now: &str,
+    idle_since: &str,
+) -> sqlx::Result<Option<Session>> {
+    sqlx::query_as(
+        r"select s.id_hash, s.csrf_token, s.last_seen_at, s.expires_at,
+                 u.id as user_id, u.username, u.display_name, u.role
+          from sessions s join users u on u.id = s.user_id
+          where s.id_hash = ? and s.expires_at > ? and s.last_seen_at > ? and u.disabled = 0",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .bind(idle_since)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    id_hash: &str,
+    user_id: i64,
+    csrf_token: &str,
+    now: &str,
+    expires_at: &str,
+    ip: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip) \
+         values (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(csrf_token)
+    .bind(now)
+    .bind(now)
+    .bind(expires_at)
+    .bind(ip)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn touch(db: impl SqliteExecutor<'_>, id_hash: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update sessions set last_seen_at = ? where id_hash = ?")
+        .bind(now)
+        .bind(id_hash)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete(db: impl SqliteExecutor<'_>, id_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("delete from sessions where id_hash = ?")
+        .bind(id_hash)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Ends every session of an account, as when it is disabled or its password changes.
+pub async fn delete_for_user(db: impl SqliteExecutor<'_>, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("delete from sessions where user_id = ?")
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Removes sessions past their end or idle since `idle_since`.
+pub async fn prune(db: impl SqliteExecutor<'_>, now: &str, idle_since: &str) -> sqlx::Result<u64> {
+    sqlx::query("delete from sessions where expires_at <= ? or last_seen_at <= ?")
+        .bind(now)
+        .bind(idle_since)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
+}

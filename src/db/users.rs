@@ -1,0 +1,283 @@
+//! Editors' accounts, the failed logins that throttle guessing, and the first-start setup links.
+
+use sqlx::{FromRow, SqliteExecutor};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, accounts included.
+    Admin,
+    /// Pages and media.
+    Editor,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "editor" => Some(Role::Editor),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+        }
+    }
+
+    /// The role's name in the admin area's language.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administratör",
+            Role::Editor => "Redaktör",
+        }
+    }
+}
+
+/// An account as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+/// Every column of `users`, in the order of [`User`]'s fields.
+macro_rules! user_columns {
+    () => {
+        "id, username, display_name, password_hash, role, disabled, created_at, last_login_at"
+    };
+}
+
+/// The account called `username` (case does not matter), enabled or not.
+pub async fn find_by_name(
+    db: impl SqliteExecutor<'_>,
+    username: &str,
+) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(concat!(
+        "select ",
+        user_columns!(),
+        " from users where username = ?"
+    ))
+    .bind(username)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(concat!(
+        "select ",
+        user_columns!(),
+        " from users where id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Every account, by username.
+pub async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(concat!(
+        "select ",
+        user_columns!(),
+        " from users order by username"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from users")
+        .fetch_one(db)
+        .await
+}
+
+/// Creates an account and returns its id; `None` when the username is taken.
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    role: Role,
+    now: &str,
+) -> sqlx::Result<Option<i64>> {
+    let done = sqlx::query(
+        "insert into users (username, display_name, password_hash, role, created_at) values (?, ?, ?, ?, ?) \
+         on conflict (username) do nothing",
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(role)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok((done.rows_affected() == 1).then(|| done.last_insert_rowid()))
+}
+
+pub async fn set_password(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    password_hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update users set password_hash = ? where id = ?")
+        .bind(password_hash)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_disabled(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    disabled: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("update users set disabled = ? where id = ?")
+        .bind(disabled)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_role(db: impl SqliteExecutor<'_>, id: i64, role: Role) -> sqlx::Result<()> {
+    sqlx::query("update users set role = ? where id = ?")
+        .bind(role)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn touch_login(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update users set last_login_at = ? where id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// How many enabled administrators there are, so the last one cannot be disabled or demoted.
+pub async fn count_active_admins(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from users where role = 'admin' and disabled = 0")
+        .fetch_one(db)
+        .await
+}
+
+/// Notes a failed login.
+pub async fn record_failure(
+    db: impl SqliteExecutor<'_>,
+    username: &str,
+    ip: &str,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into login_failures (username, ip, at) values (?, ?, ?)")
+        .bind(username)
+        .bind(ip)
+        .bind(now)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Failed logins since `since`: for `username` and from `ip`, each with the oldest such failure.
+#[derive(Debug, Clone, FromRow)]
+pub struct Failures {
+    pub by_username: i64,
+    pub oldest_by_username: Option<String>,
+    pub by_ip: i64,
+    pub oldest_by_ip: Option<String>,
+}
+
+pub async fn recent_failures(
+    db: impl SqliteExecutor<'_>,
+    username: &str,
+    ip: &str,
+    since: &str,
+) -> sqlx::Result<Failures> {
+    sqlx::query_as(
+        r"select
+            (select count(*) from login_failures where username = ?1 and at > ?3) as by_username,
+            (select min(at) from login_failures where username = ?1 and at > ?3) as oldest_by_username,
+            (select count(*) from login_failures where ip = ?2 and at > ?3) as by_ip,
+            (select min(at) from login_failures where ip = ?2 and at > ?3) as oldest_by_ip",
+    )
+    .bind(username)
+    .bind(ip)
+    .bind(since)
+    .fetch_one(db)
+    .await
+}
+
+/// Forgets the failures of `username` after it logged in.
+pub async fn clear_failures(db: impl SqliteExecutor<'_>, username: &str) -> sqlx::Result<()> {
+    sqlx::query("delete from login_failures where username = ?")
+        .bind(username)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Forgets failures older than `before`, which no longer count.
+pub async fn prune_failures(db: impl SqliteExecutor<'_>, before: &str) -> sqlx::Result<()> {
+    sqlx::query("delete from login_failures where at <= ?")
+        .bind(before)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Stores a setup link's token (hashed).
+pub async fn insert_setup_token(
+    db: impl SqliteExecutor<'_>,
+    token_hash: &str,
+    expires_at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into setup_tokens (token_hash, expires_at) values (?, ?)")
+        .bind(token_hash)
+        .bind(expires_at)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Whether a setup link's token is unused and unexpired at `now`.
+pub async fn setup_token_valid(
+    db: impl SqliteExecutor<'_>,
+    token_hash: &str,
+    now: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from setup_tokens where token_hash = ? and used_at is null and expires_at > ?)",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// Uses up a setup token; false when it was already used or has expired.
+pub async fn use_setup_token(
+    db: impl SqliteExecutor<'_>,
+    token_hash: &str,
+    now: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update setup_tokens set used_at = ?2 where token_hash = ?1 and used_at is null and expires_at > ?2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
