@@ -69,7 +69,15 @@ pub struct Site {
     /// The public address of the site without a trailing slash, for canonical links, feeds and the
     /// sitemap: `https://www.example.se`.
     pub base_url: String,
+    /// Whether requests come through a reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`; only then is that header believed.
+    pub behind_proxy: bool,
 }
+
+/// The address of the other end of a request's TCP connection, put in every request's extensions by
+/// [`serve`].
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
 
 impl Site {
     /// `path` (which starts with a slash) as an absolute URL.
@@ -82,6 +90,15 @@ impl AppState {
     /// State over an open, migrated database, on the system clock.
     pub async fn new(db: SqlitePool, base_url: &str) -> sqlx::Result<AppState> {
         AppState::with_clock(db, base_url, Clock::system()).await
+    }
+
+    /// Believe `X-Forwarded-For` for clients' addresses: for servers behind a reverse proxy.
+    pub fn behind_proxy(mut self) -> AppState {
+        self.site = Arc::new(Site {
+            base_url: self.site.base_url.clone(),
+            behind_proxy: true,
+        });
+        self
     }
 
     /// State over an open, migrated database that reads the time from `clock`.
@@ -97,6 +114,7 @@ impl AppState {
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
                 base_url: base_url.trim_end_matches('/').to_owned(),
+                behind_proxy: false,
             }),
         };
         state.content_changed().await?;
@@ -142,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(public::health::live))
         .route("/readyz", get(public::health::ready))
         .route("/static/{file}", get(public::static_file))
+        .nest("/admin", crate::admin::routes())
         .route("/{*path}", get(public::pages::show))
         .fallback(public::not_found)
         .layer(middleware)
@@ -170,9 +189,9 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Usually out of file descriptors: wait for connections to close rather than spin.
                     tracing::error!(%error, "cannot accept a connection");
@@ -186,7 +205,12 @@ pub async fn serve(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
-        let service = TowerToHyperService::new(app.clone());
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut request: axum::http::Request<Incoming>| {
+                request.extensions_mut().insert(Peer(peer));
+                request
+            },
+        ));
         let connection = connections
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

@@ -66,16 +66,51 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
-/// Why a password is refused, as a sentence for the person choosing it (in Swedish, the admin's
-/// language).
-pub fn check_password_policy(password: &str, username: &str) -> Result<(), &'static str> {
+/// Why a password is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooLong,
+    Common,
+    ContainsUsername,
+}
+
+impl PasswordProblem {
+    /// The problem and its remedy in Swedish, for the admin area.
+    pub fn swedish(self) -> &'static str {
+        match self {
+            PasswordProblem::TooShort => {
+                "Lösenordet måste ha minst 12 tecken. En fras av flera ord är lätt att minnas."
+            }
+            PasswordProblem::TooLong => "Lösenordet är för långt; det får vara högst 1024 byte.",
+            PasswordProblem::Common => {
+                "Lösenordet är för vanligt och lätt att gissa. Välj ett annat."
+            }
+            PasswordProblem::ContainsUsername => "Lösenordet får inte innehålla användarnamnet.",
+        }
+    }
+
+    /// The problem in English, for the command line.
+    pub fn english(self) -> &'static str {
+        match self {
+            PasswordProblem::TooShort => {
+                "it must have at least 12 characters (a phrase of several words is easy to remember)"
+            }
+            PasswordProblem::TooLong => "it is longer than 1024 bytes",
+            PasswordProblem::Common => "it is too common and easy to guess; choose another",
+            PasswordProblem::ContainsUsername => "it must not contain the username",
+        }
+    }
+}
+
+/// Checks a new password: long enough, not absurdly long, not common, not the username. No rules
+/// about kinds of characters, as NIST SP 800-63B advises.
+pub fn check_password_policy(password: &str, username: &str) -> Result<(), PasswordProblem> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(
-            "Lösenordet måste ha minst 12 tecken. En fras av flera ord är lätt att minnas.",
-        );
+        return Err(PasswordProblem::TooShort);
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err("Lösenordet är för långt; det får vara högst 1024 byte.");
+        return Err(PasswordProblem::TooLong);
     }
     let lower = password.to_lowercase();
     let common = COMMON_PASSWORDS
@@ -83,12 +118,11 @@ pub fn check_password_policy(password: &str, username: &str) -> Result<(), &'sta
         .map(str::trim)
         .any(|line| !line.is_empty() && !line.starts_with('#') && line == lower);
     let one_char = lower.chars().all(|c| lower.starts_with(c));
-    let is_username = !username.is_empty() && lower.contains(&username.to_lowercase());
     if common || one_char {
-        return Err("Lösenordet är för vanligt och lätt att gissa. Välj ett annat.");
+        return Err(PasswordProblem::Common);
     }
-    if is_username {
-        return Err("Lösenordet får inte innehålla användarnamnet.");
+    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+        return Err(PasswordProblem::ContainsUsername);
     }
     Ok(())
 }

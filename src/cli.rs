@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod migrate;
 pub mod serve;
+pub mod user;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -65,6 +66,8 @@ pub enum Command {
     Import(import::Args),
     /// Export every page (drafts included, the trash not) as Markdown files that `import` reads.
     Export(export::Args),
+    /// Manage editors' accounts: add, passwd, list, disable, enable.
+    User(user::Args),
 }
 
 impl Cli {
@@ -78,7 +81,7 @@ impl Cli {
         let other_subcommand = matches
             .subcommand_name()
             .is_some_and(|name| name != "serve");
-        let stray = ["bind", "base_url"]
+        let stray = ["bind", "base_url", "behind_proxy"]
             .into_iter()
             .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine));
         if let (true, Some(id)) = (other_subcommand, stray) {
@@ -135,6 +138,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Migrate => migrate::run(&database).await,
             Command::Import(args) => import::run(&database, args).await,
             Command::Export(args) => export::run(&database, args).await,
+            Command::User(args) => user::run(&database, args).await,
         }
     });
     match result {

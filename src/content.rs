@@ -1,6 +1,7 @@
 //! Page content: the domain types of a page, Markdown rendering, front matter, and moving pages between
 //! the database and Markdown files (import, export, and seeding from the embedded `content/`).
 
+pub mod editing;
 pub mod front_matter;
 pub mod markdown;
 pub mod page;

@@ -16,15 +16,24 @@ pub enum AppError {
     /// Nothing is published at this address.
     #[error("not found")]
     NotFound,
+    /// Nothing is here, for a reason the visitor should know (a used setup link, say).
+    #[error("not found: {0}")]
+    NotFoundBecause(&'static str),
     /// The request cannot be understood; the message tells the visitor why, in their language.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The visitor may not do this; the message says why, in Swedish (it is the admin area's).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// The address is longer than the site accepts.
     #[error("URI too long")]
     UriTooLong,
     /// The database failed; the cause is logged.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Something else failed on the server; the cause is logged.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A template failed to render; the cause is logged.
     #[error("template error: {0}")]
     Render(#[from] askama::Error),
@@ -37,10 +46,13 @@ pub struct ErrorMessage(pub &'static str);
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NotFoundBecause(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::UriTooLong => StatusCode::URI_TOO_LONG,
-            AppError::Database(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Database(_) | AppError::Render(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }
@@ -52,7 +64,10 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = status.into_response();
-        if let AppError::BadRequest(message) = self {
+        if let AppError::BadRequest(message)
+        | AppError::Forbidden(message)
+        | AppError::NotFoundBecause(message) = self
+        {
             response.extensions_mut().insert(ErrorMessage(message));
         }
         response

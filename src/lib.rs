@@ -8,6 +8,7 @@
 //! | module | responsibility |
 //! |---|---|
 //! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export` |
+//! | [`admin`] | editors' area under `/admin`: login, sessions, CSRF, pages, history, trash, users, audit log |
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
 //! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
 //! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
@@ -23,6 +24,7 @@
 //! Templates live in `templates/` and are compiled in by askama; migrations, `static/` and the seed
 //! `content/` are embedded too, so the release binary runs from any directory with nothing beside it.
 
+pub mod admin;
 pub mod app;
 pub mod assets;
 pub mod auth;

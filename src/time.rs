@@ -194,6 +194,41 @@ pub fn human_date(ts: Timestamp, precision: DatePrecision, lang: Lang) -> String
     }
 }
 
+/// A moment as the admin area shows it: `2026-12-01 09:00`, in Stockholm time.
+pub fn admin_datetime(ts: Timestamp) -> String {
+    ts.to_zoned(stockholm().clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// A moment split for a form's date and time fields (`2026-12-01`, `09:00`), in Stockholm time.
+pub fn form_fields(ts: Timestamp) -> (String, String) {
+    let local = ts.to_zoned(stockholm().clone());
+    (
+        local.strftime("%Y-%m-%d").to_string(),
+        local.strftime("%H:%M").to_string(),
+    )
+}
+
+/// Reads a form's date (`YYYY-MM-DD`) and optional time (`HH:MM`) as Stockholm time. A missing time
+/// means midnight. In the hour that occurs twice in autumn, the earlier one is taken.
+pub fn parse_form_fields(date: &str, time: &str) -> Result<Timestamp, &'static str> {
+    let date: Date = date
+        .trim()
+        .parse()
+        .map_err(|_| "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.")?;
+    let time = match time.trim() {
+        "" => jiff::civil::Time::midnight(),
+        text => text
+            .parse()
+            .map_err(|_| "Skriv klockslaget som TT:MM, till exempel 09:00.")?,
+    };
+    date.to_datetime(time)
+        .to_zoned(stockholm().clone())
+        .map(|zoned| zoned.timestamp())
+        .map_err(|_| "Den tiden finns inte i svensk tid. Välj en annan.")
+}
+
 /// RFC 3339 in UTC, as Atom and sitemaps want it.
 pub fn rfc3339(ts: Timestamp) -> String {
     to_db(ts)

@@ -27,6 +27,12 @@ pub struct Args {
     /// `https://www.example.se`. Defaults to `http://` and the bind address.
     #[arg(long, env = "SKL_BASE_URL", value_parser = parse_base_url, value_name = "URL")]
     pub base_url: Option<String>,
+
+    /// Set when a reverse proxy (nginx, Caddy) forwards requests and appends the client's address to
+    /// `X-Forwarded-For`. The address is then taken from that header for login throttling and the audit
+    /// log. Leave unset when clients connect directly, or they could claim any address.
+    #[arg(long, env = "SKL_BEHIND_PROXY")]
+    pub behind_proxy: bool,
 }
 
 /// Accepts `http://host[:port]` or `https://host[:port]`, with an optional trailing slash.
@@ -63,9 +69,15 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     let base_url = args
         .base_url
         .unwrap_or_else(|| format!("http://{}", args.bind));
-    let state = AppState::new(pool.clone(), &base_url)
+    let mut state = AppState::new(pool.clone(), &base_url)
         .await
         .context("cannot read the database")?;
+    if args.behind_proxy {
+        state = state.behind_proxy();
+    }
+    crate::admin::login::offer_setup_link(&state)
+        .await
+        .context("cannot prepare the setup link")?;
     let listener = TcpListener::bind(args.bind)
         .await
         .map_err(|error| Failure::Usage(format!("cannot listen on {}: {error}", args.bind)))?;

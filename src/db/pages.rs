@@ -547,3 +547,19 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<bool> 
         .await
         .map(|done| done.rows_affected() == 1)
 }
+
+/// The ids of a page's ancestors, nearest first, whatever their state. Bounded like [`ancestors`].
+pub async fn ancestor_ids(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        r"with recursive chain (id, parent_id, depth) as (
+            select id, parent_id, 0 from pages where id = ?
+            union all
+            select p.id, p.parent_id, chain.depth + 1 from pages p join chain on p.id = chain.parent_id
+            where chain.depth < 16
+          )
+          select id from chain where depth > 0 order by depth",
+    )
+    .bind(page_id)
+    .fetch_all(db)
+    .await
+}

@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::{
     extract::State,
+    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 
@@ -45,6 +46,8 @@ pub struct PageTemplate {
     pub archived: bool,
     /// The newest news items, on home pages only.
     pub latest_news: Vec<NewsItem>,
+    /// Shown to an editor before publishing: marked as a preview.
+    pub preview: bool,
 }
 
 /// Shows the visible page at the request's address.
@@ -58,25 +61,46 @@ pub async fn show(
         Address::Redirect(to) => return Ok(Redirect::permanent(&to).into_response()),
     };
     let now = state.clock.now_db();
-    let page = db::pages::find_visible(&state.db, lang, path.as_str(), &now)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(page) = db::pages::find_visible(&state.db, lang, path.as_str(), &now).await? else {
+        // An old address of a page that has moved leads to where it is now.
+        return match db::redirects::target(&state.db, lang, path.as_str(), &now).await? {
+            Some(target) => Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, lang.page_url(&target))],
+            )
+                .into_response()),
+            None => Err(AppError::NotFound),
+        };
+    };
+    let html = render(&state, page, &now, false).await?;
+    // Query strings do not change a page; caching each would let anyone fill the cache.
+    Ok(request.publish_html(&state, html, request.query.is_none()))
+}
 
+/// Renders `page` as visitors see it at `now`. A `preview` is marked as one and kept out of search
+/// engines; editors see it before the page is published.
+pub async fn render(
+    state: &AppState,
+    page: Page,
+    now: &str,
+    preview: bool,
+) -> Result<String, AppError> {
+    let lang = page.lang;
     let url = lang.page_url(&page.path);
     let translation_url = match &page.translation_key {
-        Some(key) => db::pages::find_visible_translation(&state.db, lang.other(), key, &now)
+        Some(key) => db::pages::find_visible_translation(&state.db, lang.other(), key, now)
             .await?
             .map(|link| lang.other().page_url(&link.path)),
         None => None,
     };
-    let breadcrumbs = breadcrumbs(&state, &page, &now).await?;
+    let breadcrumbs = breadcrumbs(state, &page, now).await?;
     // The menu marks the sections the page is in: its ancestors, not the home page.
     let trail: Vec<String> = breadcrumbs
         .iter()
         .skip(1)
         .map(|link| link.href.clone())
         .collect();
-    let children = db::pages::children(&state.db, page.id, &now)
+    let children = db::pages::children(&state.db, page.id, now)
         .await?
         .into_iter()
         .map(|child| Link {
@@ -84,8 +108,8 @@ pub async fn show(
             title: child.title,
         })
         .collect();
-    let latest_news = if path.is_home() {
-        db::pages::news(&state.db, lang, &now, HOME_NEWS, 0)
+    let latest_news = if page.path.is_empty() {
+        db::pages::news(&state.db, lang, now, HOME_NEWS, 0)
             .await?
             .iter()
             .map(NewsItem::from_page)
@@ -103,9 +127,10 @@ pub async fn show(
         trail: &trail,
         article: page.kind == Kind::News,
     };
-    let layout = Layout::load(&state, meta, &now).await?;
+    let mut layout = Layout::load(state, meta, now).await?;
+    layout.noindex |= preview;
     let date = (page.kind == Kind::News).then(|| DateView::of_page(&page, lang));
-    let html = PageTemplate {
+    Ok(PageTemplate {
         layout,
         title: page.title,
         body_html: page.body_html,
@@ -114,10 +139,9 @@ pub async fn show(
         date,
         archived: page.archived,
         latest_news,
+        preview,
     }
-    .render()?;
-    // Query strings do not change a page; caching each would let anyone fill the cache.
-    Ok(request.publish_html(&state, html, request.query.is_none()))
+    .render()?)
 }
 
 /// Where a request's address leads.

@@ -6,11 +6,11 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use reqwest::{StatusCode, header::HeaderMap};
 use skl_cms::{
-    AppState, app,
+    AppState, app, auth,
     content::{Kind, Status, transfer},
-    db::{self, pages::PageContent},
+    db::{self, pages::PageContent, users::Role},
     lang::Lang,
-    time::{self, DatePrecision},
+    time::{self, Clock, DatePrecision},
 };
 use sqlx::SqlitePool;
 use tempfile::TempDir;
@@ -54,15 +54,25 @@ impl TestApp {
         TestApp::spawn_in(dir).await
     }
 
+    /// A server over a new, seeded database whose clock the test sets.
+    pub async fn spawn_with_clock(clock: Clock) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        TestApp::start(dir, clock).await
+    }
+
     /// A server over the database in `dir` (created if missing), seeded if it is new.
     pub async fn spawn_in(dir: TempDir) -> TestApp {
+        TestApp::start(dir, Clock::system()).await
+    }
+
+    async fn start(dir: TempDir, clock: Clock) -> TestApp {
         let pool = db::open(&dir.path().join("site.db"))
             .await
             .expect("database opens");
         transfer::seed_if_new(&pool).await.expect("seed imports");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
-        let state = AppState::new(pool, &format!("http://{addr}"))
+        let state = AppState::with_clock(pool, &format!("http://{addr}"), clock)
             .await
             .expect("state");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -141,6 +151,42 @@ impl TestApp {
         id
     }
 
+    /// Creates an account directly in the database.
+    pub async fn add_user(&self, username: &str, role: Role, password: &str) -> i64 {
+        let hash = auth::hash_password(password.to_owned())
+            .await
+            .expect("hash");
+        db::users::insert(self.db(), username, username, &hash, role, &time::now_db())
+            .await
+            .expect("insert user")
+            .expect("new username")
+    }
+
+    /// A browser of its own (cookie jar included) that has logged in as `username`.
+    pub async fn login(&self, username: &str, password: &str) -> Browser {
+        let browser = self.browser();
+        let reply = browser.log_in(username, password).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SEE_OTHER,
+            "login as {username}: {}",
+            reply.text()
+        );
+        browser
+    }
+
+    /// A browser of its own, not logged in.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: format!("http://{}", self.addr),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .build()
+                .expect("client"),
+        }
+    }
+
     /// Stops the server, letting requests in flight finish.
     pub async fn stop(mut self) -> TempDir {
         if let Some(stop) = self.stop.take() {
@@ -188,4 +234,168 @@ pub fn html_escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+/// A client that keeps cookies, as a browser does, and sends forms as one would: with the Origin
+/// of the page they came from.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Reply {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request is answered");
+        Reply::read(response).await
+    }
+
+    /// POSTs a form from a page of this site.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        self.post_with(path, fields, &[("origin", &self.base.clone())])
+            .await
+    }
+
+    /// POSTs a form with the given headers instead of this site's Origin.
+    pub async fn post_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Reply::read(request.send().await.expect("request is answered")).await
+    }
+
+    /// Logs in through the login form, as a person would: load it, fill it in, send it.
+    pub async fn log_in(&self, username: &str, password: &str) -> Reply {
+        let form = self.get("/admin/login").await;
+        let csrf = hidden(&form.text(), "csrf");
+        self.post(
+            "/admin/login",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+                ("next", ""),
+            ],
+        )
+        .await
+    }
+
+    /// Loads a page's edit form and returns its fields as the form would send them.
+    pub async fn edit_form(&self, page_id: i64) -> Vec<(String, String)> {
+        let reply = self.get(&format!("/admin/pages/{page_id}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        form_fields(&reply.text(), "edit-form")
+    }
+}
+
+impl Reply {
+    pub async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("body").to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// The value of the first hidden input called `name` in `html`.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in {html}"))
+        + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html_unescape(&html[start..end])
+}
+
+/// The fields of the form with `id` in `html`, as a browser would send them: inputs with their values,
+/// checked radios and checkboxes, selected options and textareas. Enough for the admin's own forms.
+pub fn form_fields(html: &str, id: &str) -> Vec<(String, String)> {
+    let start = html.find(&format!("id=\"{id}\"")).expect("form present");
+    let end = html[start..].find("</form>").expect("form ends") + start;
+    let form = &html[start..end];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let marker = format!(" {name}=\"");
+        let at = tag.find(&marker)? + marker.len();
+        let stop = tag[at..].find('"')? + at;
+        Some(html_unescape(&tag[at..stop]))
+    };
+    let mut fields = Vec::new();
+    let mut rest = form;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open..];
+        let close = rest.find('>').expect("tag ends");
+        let tag = &rest[..=close];
+        if tag.starts_with("<input") {
+            let kind = attr(tag, "type").unwrap_or_default();
+            let checked = tag.contains(" checked");
+            if let Some(name) = attr(tag, "name") {
+                let value = attr(tag, "value").unwrap_or_else(|| "on".to_owned());
+                if !(kind == "radio" || kind == "checkbox") || checked {
+                    fields.push((name, value));
+                }
+            }
+        } else if tag.starts_with("<textarea") {
+            let name = attr(tag, "name").expect("textarea name");
+            let body_end = rest.find("</textarea>").expect("textarea ends");
+            fields.push((name, html_unescape(&rest[close + 1..body_end])));
+        } else if tag.starts_with("<select") {
+            let name = attr(tag, "name").expect("select name");
+            let select_end = rest.find("</select>").expect("select ends");
+            let options = &rest[..select_end];
+            let selected = options
+                .split("<option")
+                .skip(1)
+                .find(|option| option.contains(" selected"))
+                .and_then(|option| attr(&format!("<option{option}"), "value"))
+                .unwrap_or_default();
+            fields.push((name, selected));
+        }
+        rest = &rest[close + 1..];
+    }
+    fields
+}
+
+/// Replaces `name`'s value in form fields (or adds it).
+pub fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match fields.iter_mut().find(|(field, _)| field == name) {
+        Some(field) => field.1 = value.to_owned(),
+        None => fields.push((name.to_owned(), value.to_owned())),
+    }
+}
+
+/// The fields as the `&[(&str, &str)]` that [`Browser::post`] takes.
+pub fn as_pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect()
+}
+
+/// Reverses the templates' escaping.
+pub fn html_unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

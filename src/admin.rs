@@ -1,0 +1,67 @@
+//! The editors' area under `/admin`: login, pages with preview, history and trash, accounts and the
+//! audit log. Swedish throughout, like the organisation's editors.
+//!
+//! Every screen is server-rendered and works without JavaScript; `static/admin.js` only adds comfort
+//! (a warning before leaving unsaved changes, Ctrl+S to save). Every state-changing form passes the
+//! CSRF check in [`csrf`], every handler that needs a login takes an [`session::Editor`], and no
+//! response here is cached by anyone.
+
+pub mod audit;
+pub mod csrf;
+pub mod diff;
+pub mod login;
+pub mod pages;
+pub mod revisions;
+pub mod session;
+pub mod users;
+pub mod view;
+
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+    routing::{get, post},
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::app::AppState;
+
+/// The admin area's routes, to be nested under `/admin`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::list))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route(
+            "/setup/{token}",
+            get(login::setup_form).post(login::setup_submit),
+        )
+        .route("/pages/new", get(pages::new).post(pages::create))
+        .route("/pages/preview", post(pages::preview_form))
+        .route("/pages/{id}", get(pages::edit).post(pages::update))
+        .route("/pages/{id}/preview", get(pages::preview_saved))
+        .route("/pages/{id}/unpublish", post(pages::unpublish))
+        .route("/pages/{id}/trash", post(pages::trash))
+        .route("/pages/{id}/restore", post(pages::restore))
+        .route(
+            "/pages/{id}/delete",
+            get(pages::confirm_delete).post(pages::delete),
+        )
+        .route("/pages/{id}/history", get(revisions::history))
+        .route("/pages/{id}/diff", get(revisions::compare))
+        .route(
+            "/pages/{id}/revisions/{revision}/restore",
+            post(revisions::restore),
+        )
+        .route("/trash", get(pages::trash_list))
+        .route("/audit", get(audit::list))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}/{change}", post(users::set_disabled))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex, nofollow"),
+        ))
+}

@@ -1,0 +1,133 @@
+//! Cross-site request forgery: every state-changing form of the admin area is checked here, in one
+//! place, before its handler acts on it.
+//!
+//! Two checks, both required: the browser's own word on where the form came from (`Sec-Fetch-Site`
+//! and `Origin`, when sent), and a synchronizer token in a hidden field. Logged-in forms carry their
+//! session's token; the login and setup forms, shown before any session exists, carry the token of a
+//! short-lived cookie (double submit). A refused form is handed back to its handler whole, so the
+//! editor gets it back with everything they typed and a sentence saying what happened.
+
+use axum::{
+    Form,
+    extract::{FromRequest, Request},
+    http::{HeaderMap, header},
+    response::{IntoResponse, Response},
+};
+use serde::de::DeserializeOwned;
+
+use super::session::{self, Editor, LOGIN_COOKIE};
+use crate::{app::AppState, auth};
+
+/// A form that carries a CSRF token.
+pub trait CsrfForm {
+    /// Forms shown before login (login, setup) carry the login cookie's token, even when the browser
+    /// still has a session; all others carry their session's.
+    const BEFORE_LOGIN: bool = false;
+
+    fn csrf_token(&self) -> &str;
+}
+
+/// A submitted form, checked but not yet accepted: [`Submission::verified`] gives the form only if the
+/// checks passed.
+#[derive(Debug)]
+#[must_use = "a submission must be verified before it is acted on"]
+pub struct Submission<T> {
+    form: T,
+    refusal: Option<&'static str>,
+}
+
+/// A form that failed the CSRF checks, with the reason to show above it.
+#[derive(Debug)]
+pub struct Refused<T> {
+    pub form: T,
+    pub reason: &'static str,
+}
+
+impl<T> Submission<T> {
+    /// The form if it passed the checks; otherwise the form back with why it was refused.
+    pub fn verified(self) -> Result<T, Refused<T>> {
+        match self.refusal {
+            None => Ok(self.form),
+            Some(reason) => Err(Refused {
+                form: self.form,
+                reason,
+            }),
+        }
+    }
+}
+
+const CROSS_SITE: &str = "Formuläret kom från en annan webbplats och togs därför inte emot. Det du \
+     skrev finns kvar nedan: kontrollera det och skicka igen.";
+
+const BAD_TOKEN: &str = "Formuläret kunde inte kontrolleras, kanske för att det var öppet länge eller \
+     för att du har loggat in på nytt. Inget sparades, men det du skrev finns kvar nedan: skicka igen.";
+
+impl<T> FromRequest<AppState> for Submission<T>
+where
+    T: CsrfForm + DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let editor = session::current(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let cross_site = !same_origin(&parts.headers, state);
+        let expected = if T::BEFORE_LOGIN {
+            session::cookie(&parts.headers, LOGIN_COOKIE)
+        } else {
+            editor.as_ref().map(Editor::csrf)
+        }
+        .map(str::to_owned);
+        let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let token_ok = expected
+            .as_deref()
+            .is_some_and(|expected| auth::same_secret(expected, form.csrf_token()));
+        let refusal = if cross_site {
+            Some(CROSS_SITE)
+        } else if !token_ok {
+            Some(BAD_TOKEN)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            tracing::warn!(reason, "refused a form");
+        }
+        Ok(Submission { form, refusal })
+    }
+}
+
+/// Whether the browser says the request comes from this site. Clients that send neither header (not
+/// browsers) pass this check and still need the token.
+fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .and_then(|value| value.to_str().ok());
+    if fetch_site.is_some_and(|site| site != "same-origin" && site != "none") {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if origin == state.site.base_url {
+        return true;
+    }
+    // Also the host the browser asked for, so that a server reached by another name than its base
+    // URL (a test, an intranet name) still accepts its own forms. A browser never lets a page of
+    // another origin send this one's Host with a matching Origin.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok());
+    host.is_some_and(|host| {
+        origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            == Some(host)
+    })
+}

@@ -1,0 +1,294 @@
+//! Who is asking: the editor behind a session cookie, and the client's address.
+//!
+//! Sessions live in the database; the cookie holds a random token whose SHA-256 is the session's key.
+//! The cookie is `HttpOnly`, `SameSite=Strict`, limited to `/admin`, and `Secure` when the site is
+//! served over https. A session ends after [`IDLE`] without requests or [`LIFETIME`] after login,
+//! whichever comes first, or at logout.
+
+use std::net::IpAddr;
+
+use axum::{
+    extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri},
+    http::{HeaderMap, HeaderValue, Method, header, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+};
+use jiff::SignedDuration;
+
+use crate::{
+    app::{AppState, Peer},
+    auth,
+    db::{self, sessions::Session, users::Role},
+    error::AppError,
+    time,
+};
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "skl_session";
+
+/// The cookie that carries the CSRF token of forms shown before login (login and setup).
+pub const LOGIN_COOKIE: &str = "skl_login";
+
+/// A session ends after this long without a request.
+pub const IDLE: SignedDuration = SignedDuration::from_hours(2);
+
+/// A session ends this long after login, however active it is.
+pub const LIFETIME: SignedDuration = SignedDuration::from_hours(12);
+
+/// How stale `last_seen_at` may get before a request refreshes it; saves a write per request.
+const TOUCH_AFTER: SignedDuration = SignedDuration::from_secs(60);
+
+/// A logged-in editor.
+#[derive(Debug, Clone)]
+pub struct Editor {
+    pub session: Session,
+    pub ip: String,
+}
+
+impl Editor {
+    pub fn id(&self) -> i64 {
+        self.session.user_id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.session.role == Role::Admin
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.session.csrf_token
+    }
+
+    /// Refuses editors who are not administrators.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "Det här får bara administratörer göra. Be en administratör om hjälp.",
+            ))
+        }
+    }
+}
+
+/// The session of this request, if it has a live one. Found once per request and kept in its
+/// extensions, so several extractors can ask.
+pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Editor>, AppError> {
+    if let Some(found) = parts.extensions.get::<Option<Editor>>() {
+        return Ok(found.clone());
+    }
+    let ip = client_ip(parts, state);
+    let editor = match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(token) => {
+            let now = state.clock.now();
+            let session = db::sessions::find(
+                &state.db,
+                &auth::token_hash(token),
+                &time::to_db(now),
+                &time::to_db(now - IDLE),
+            )
+            .await?;
+            if let Some(session) = &session {
+                let stale = time::from_db(&session.last_seen_at)
+                    .is_none_or(|seen| seen + TOUCH_AFTER < now);
+                if stale {
+                    db::sessions::touch(&state.db, &session.id_hash, &time::to_db(now)).await?;
+                }
+            }
+            session.map(|session| Editor { session, ip })
+        }
+        None => None,
+    };
+    parts.extensions.insert(editor.clone());
+    Ok(editor)
+}
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match current(parts, state).await {
+            Ok(Some(editor)) => Ok(editor),
+            Ok(None) => Err(to_login(parts)),
+            Err(error) => Err(error.into_response()),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Editor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        current(parts, state).await
+    }
+}
+
+/// Sends a visitor without a session to the login form, to come back here afterwards.
+fn to_login(parts: &Parts) -> Response {
+    // Inside the nested admin router the URI lacks its `/admin` prefix; the original has it.
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    let back = if parts.method == Method::GET {
+        uri.path_and_query().map_or("/admin", |pq| pq.as_str())
+    } else {
+        "/admin"
+    };
+    let next = percent_encoding::utf8_percent_encode(back, percent_encoding::NON_ALPHANUMERIC);
+    Redirect::to(&format!("/admin/login?next={next}")).into_response()
+}
+
+/// Where to go after login: only addresses in the admin area of this site, so that a link cannot
+/// send an editor elsewhere (no open redirect).
+pub fn safe_next(next: &str) -> &str {
+    let inside = next == "/admin" || next.starts_with("/admin/") || next.starts_with("/admin?");
+    let plain = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && !next.contains("//")
+        && !next.contains("/..");
+    if inside && plain { next } else { "/admin" }
+}
+
+/// Opens a session for `user_id` and returns the cookie that carries it. Any session the browser
+/// had is ended first, so the session id always changes at login.
+pub async fn start(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: i64,
+    ip: &str,
+) -> sqlx::Result<HeaderValue> {
+    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+        db::sessions::delete(&state.db, &auth::token_hash(old)).await?;
+    }
+    let token = auth::random_token();
+    let now = state.clock.now();
+    db::sessions::insert(
+        &state.db,
+        &auth::token_hash(&token),
+        user_id,
+        &auth::random_token(),
+        &time::to_db(now),
+        &time::to_db(now + LIFETIME),
+        ip,
+    )
+    .await?;
+    db::sessions::prune(&state.db, &time::to_db(now), &time::to_db(now - IDLE)).await?;
+    Ok(set_cookie(
+        state,
+        SESSION_COOKIE,
+        &token,
+        LIFETIME.as_secs(),
+    ))
+}
+
+/// A `Set-Cookie` value with the attributes every cookie of the admin area has.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.site.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let text = format!(
+        "{name}={value}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    );
+    // Names are constants and values hex digits, so the header is always valid.
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The value of cookie `name` in the request, if it is there and looks like one of ours.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The client's address: the connection's peer, or behind a proxy the address the proxy appended to
+/// `X-Forwarded-For`.
+pub fn client_ip(parts: &Parts, state: &AppState) -> String {
+    if state.site.behind_proxy
+        && let Some(ip) = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .next_back()
+            .and_then(|last| last.trim().parse::<IpAddr>().ok())
+    {
+        return ip.to_string();
+    }
+    parts
+        .extensions
+        .get::<Peer>()
+        .map_or_else(|| "unknown".to_owned(), |peer| peer.0.ip().to_string())
+}
+
+/// The client's address as an extractor.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts, state)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admin_addresses_are_followed_after_login() {
+        for good in [
+            "/admin",
+            "/admin/pages/3",
+            "/admin?x=1",
+            "/admin/audit?user=2",
+        ] {
+            assert_eq!(safe_next(good), good);
+        }
+        for bad in [
+            "//evil.example",
+            "https://evil.example/admin",
+            "/admin//evil.example",
+            "/administrator",
+            "/admin/../x",
+            "/admin\\evil",
+            "/",
+            "",
+            "/admin/\u{0}",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_next(bad), "/admin", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_read_by_name_and_shape() {
+        let token = "a".repeat(64);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {SESSION_COOKIE}={token}")).expect("valid"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some(token.as_str()));
+        assert_eq!(cookie(&headers, LOGIN_COOKIE), None);
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("skl_session=short"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE), None);
+    }
+}

@@ -1,0 +1,148 @@
+//! What every admin screen shares: the layout around it, form errors, and answering with HTML.
+
+use askama::Template;
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use super::session::Editor;
+use crate::{
+    app::AppState,
+    error::AppError,
+    lang::{Lang, Texts},
+};
+
+/// The admin area's sections, for the navigation's `aria-current`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Pages,
+    Trash,
+    Users,
+    Audit,
+    /// Screens outside the navigation: login, setup.
+    None,
+}
+
+/// The logged-in editor as the header shows them.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub display_name: String,
+    pub is_admin: bool,
+    pub csrf: String,
+}
+
+/// The layout of an admin screen; `templates/admin/admin.html` renders it around the shared base.
+#[derive(Debug, Clone)]
+pub struct AdminLayout {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub document_title: String,
+    pub css_href: String,
+    pub icon_href: String,
+    pub admin_css_href: String,
+    pub script_href: String,
+    pub who: Option<Who>,
+    pub section: Section,
+    /// A sentence confirming what was just done, shown once.
+    pub notice: Option<&'static str>,
+}
+
+impl AdminLayout {
+    pub fn new(state: &AppState, title: &str, editor: Option<&Editor>, section: Section) -> Self {
+        AdminLayout {
+            lang: Lang::Sv,
+            t: Lang::Sv.texts(),
+            document_title: format!("{title} – Redigera webbplatsen"),
+            css_href: state.assets.url("site.css").to_owned(),
+            icon_href: state.assets.url("favicon.svg").to_owned(),
+            admin_css_href: state.assets.url("admin.css").to_owned(),
+            script_href: state.assets.url("admin.js").to_owned(),
+            who: editor.map(|editor| Who {
+                display_name: editor.session.display_name.clone(),
+                is_admin: editor.is_admin(),
+                csrf: editor.csrf().to_owned(),
+            }),
+            section,
+            notice: None,
+        }
+    }
+
+    /// Shows the confirmation named by a redirect's `?klart=` parameter. Only known names are
+    /// shown, so no text from the address reaches the page.
+    pub fn with_notice(mut self, done: Option<&str>) -> Self {
+        self.notice = done.and_then(notice);
+        self
+    }
+
+    pub fn is(&self, section: Section) -> bool {
+        self.section == section
+    }
+}
+
+/// The confirmations that a redirect can ask for.
+fn notice(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "sparad" => "Sidan är sparad.",
+        "publicerad" => "Sidan är publicerad.",
+        "schemalagd" => "Sidan är schemalagd och publiceras vid den tid du angav.",
+        "utkast" => "Sidan är sparad som utkast. Den syns inte på webbplatsen.",
+        "avpublicerad" => "Sidan är avpublicerad och syns inte längre på webbplatsen.",
+        "papperskorg" => "Sidan ligger nu i papperskorgen. Du kan återställa den därifrån.",
+        "aterstalld" => "Sidan är återställd från papperskorgen.",
+        "raderad" => "Sidan är raderad för gott.",
+        "version" => "Den äldre versionen är återställd som en ny version. Inget skrevs över.",
+        "inloggad" => "Du är inloggad.",
+        "utloggad" => "Du är utloggad.",
+        "anvandare" => "Kontot är sparat.",
+        _ => return None,
+    })
+}
+
+/// A problem with one field of a form.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The `id` of the field, for the summary's link and the field's `aria-describedby`.
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Every problem with a submitted form, in the order of its fields.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field,
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for `field`, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|error| error.field == field)
+            .map(|error| error.message.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+}
+
+/// Renders an admin screen with `status`. Admin responses are never stored by anyone.
+pub fn html(status: StatusCode, template: &impl Template) -> Result<Response, AppError> {
+    let body = template.render()?;
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,80 @@
+// skl-cms admin: small comforts on top of forms that work without this script.
+//  * Focus moves to the error summary when a form comes back with problems.
+//  * Leaving a page with unsaved changes in the edit form asks first.
+//  * Ctrl+S (Cmd+S) saves the edit form with its main button.
+//  * The address field suggests a path from the title while it is empty.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+  }
+
+  const form = document.getElementById("edit-form");
+  if (!form) {
+    return;
+  }
+
+  let dirty = false;
+  form.addEventListener("input", () => {
+    dirty = true;
+  });
+  form.addEventListener("submit", (event) => {
+    // Preview opens in another tab and leaves this form as it is.
+    const submitter = event.submitter;
+    if (!submitter || !submitter.hasAttribute("formtarget")) {
+      dirty = false;
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+      event.preventDefault();
+      const save = form.querySelector("[data-save]");
+      if (save) {
+        form.requestSubmit(save);
+      }
+    }
+  });
+
+  const title = form.querySelector("#title");
+  const path = form.querySelector("#path");
+  if (title && path && path.value === "") {
+    const parent = form.querySelector("#parent");
+    path.placeholder = suggest(title.value);
+    title.addEventListener("input", () => {
+      path.placeholder = suggest(title.value);
+    });
+    if (parent) {
+      parent.addEventListener("change", () => {
+        path.placeholder = suggest(title.value);
+      });
+    }
+  }
+
+  // The same rule as PagePath::suggest on the server, so the placeholder shows what will be saved
+  // (apart from the parent's path, which the server adds).
+  function suggest(text) {
+    return text
+      .toLowerCase()
+      .replace(/[åäàáâãæ]/g, "a")
+      .replace(/[öøòóôõ]/g, "o")
+      .replace(/[éèêë]/g, "e")
+      .replace(/[üùúû]/g, "u")
+      .replace(/[íìîï]/g, "i")
+      .replace(/ç/g, "c")
+      .replace(/ñ/g, "n")
+      .replace(/ß/g, "s")
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 80)
+      .replace(/-+$/g, "");
+  }
+});
