@@ -144,6 +144,118 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// Runs `skl-cms --database WORKSPACE/site.db ARGS…` with `input` on standard input.
+    fn run_with_input(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let database = self.database();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_skl-cms"))
+            .arg("--database")
+            .arg(&database)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("the binary ends")
+    }
+}
+
+#[tokio::test]
+async fn user_commands_add_change_list_and_disable_accounts() {
+    let workspace = Workspace::new();
+    let password = "en fras som är lång nog\n";
+    let add = workspace.run_with_input(
+        &["user", "add", "anna", "--role", "admin", "--password-stdin"],
+        password,
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let add = workspace.run_with_input(
+        &[
+            "user",
+            "add",
+            "bertil",
+            "--display-name",
+            "Bertil B",
+            "--password-stdin",
+        ],
+        password,
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+
+    let again = workspace.run_with_input(&["user", "add", "anna", "--password-stdin"], password);
+    assert_usage_error(&again, "a taken username");
+    let weak = workspace.run_with_input(&["user", "add", "cecilia", "--password-stdin"], "kort\n");
+    assert_usage_error(&weak, "a short password");
+    assert!(stderr(&weak).contains("12 characters"));
+    let no_terminal = workspace.run_with_input(&["user", "add", "david"], "");
+    assert_usage_error(&no_terminal, "no terminal and no --password-stdin");
+    let bad_name =
+        workspace.run_with_input(&["user", "add", "Not Valid", "--password-stdin"], password);
+    assert_usage_error(&bad_name, "an invalid username");
+
+    let list = workspace.run(&["user", "list"]);
+    let listed = stdout(&list);
+    assert!(
+        listed.contains("anna\tadmin") && listed.contains("bertil\teditor\tBertil B"),
+        "{listed}"
+    );
+    assert!(!listed.contains("cecilia"));
+
+    let pool = db::open(&workspace.database()).await.expect("database");
+    let before = db::users::find_by_name(&pool, "bertil")
+        .await
+        .expect("query")
+        .expect("user");
+    pool.close().await;
+    let passwd = workspace.run_with_input(
+        &["user", "passwd", "bertil", "--password-stdin"],
+        "ett helt annat lösenord\n",
+    );
+    assert!(passwd.status.success(), "{}", stderr(&passwd));
+    let disable = workspace.run(&["user", "disable", "bertil"]);
+    assert!(disable.status.success(), "{}", stderr(&disable));
+    assert!(stdout(&workspace.run(&["user", "list"])).contains("disabled"));
+    assert_usage_error(
+        &workspace.run(&["user", "disable", "nobody"]),
+        "an unknown account",
+    );
+
+    let pool = db::open(&workspace.database()).await.expect("database");
+    let after = db::users::find_by_name(&pool, "bertil")
+        .await
+        .expect("query")
+        .expect("user");
+    assert_ne!(before.password_hash, after.password_hash);
+    assert!(after.password_hash.starts_with("$argon2id$"));
+    assert!(
+        skl_cms::auth::verify_password(
+            "ett helt annat lösenord".to_owned(),
+            Some(after.password_hash.clone())
+        )
+        .await
+    );
+    assert!(after.disabled);
+    let actions: Vec<String> = db::audit::list(&pool, None, None, 100, 0)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect();
+    for action in ["user_create", "user_password", "user_disable"] {
+        assert!(actions.contains(&action.to_owned()), "{action} audited");
+    }
+    pool.close().await;
+}
+
 /// A path as a command-line argument.
 fn arg(path: &Path) -> &str {
     path.to_str().expect("temporary paths are UTF-8")
@@ -267,6 +379,10 @@ struct Server {
 
 impl Server {
     fn start(database: &Path) -> Server {
+        Server::start_logging(database, Stdio::inherit())
+    }
+
+    fn start_logging(database: &Path, log: Stdio) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("bind")
             .local_addr()
@@ -277,6 +393,7 @@ impl Server {
             .env("SKL_DATABASE", database)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("the server starts");
         let base = format!("http://127.0.0.1:{port}");
@@ -372,4 +489,38 @@ async fn a_first_start_seeds_and_a_second_start_keeps_an_edited_page() {
         "the second start keeps the edit"
     );
     second.terminate();
+}
+
+#[tokio::test]
+async fn a_start_without_accounts_logs_a_one_time_setup_link() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let database = dir.path().join("site.db");
+    let log_path = dir.path().join("first.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let server = Server::start_logging(&database, Stdio::from(log));
+    server.wait_until_ready().await;
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    let at = log
+        .find("/admin/setup/")
+        .unwrap_or_else(|| panic!("no setup link in {log}"));
+    let token: String = log[at + "/admin/setup/".len()..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64, "256 random bits");
+    let reply = reqwest::get(format!("{}/admin/setup/{token}", server.base))
+        .await
+        .expect("answered");
+    assert_eq!(reply.status(), reqwest::StatusCode::OK);
+    let wrong = reqwest::get(format!("{}/admin/setup/{}", server.base, "0".repeat(64)))
+        .await
+        .expect("answered");
+    assert_eq!(wrong.status(), reqwest::StatusCode::NOT_FOUND);
+    server.terminate();
+
+    let add = Workspace { dir }.run_with_input(
+        &["user", "add", "anna", "--role", "admin", "--password-stdin"],
+        "en fras som är lång nog\n",
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
 }

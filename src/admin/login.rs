@@ -219,6 +219,7 @@ pub async fn submit(
     let known = hash.is_some();
     let matches = auth::verify_password(form.password, hash).await;
     let Some(user) = user.filter(|_| known && matches) else {
+        db::users::prune_failures(&state.db, &time::to_db(now - THROTTLE_WINDOW)).await?;
         db::users::record_failure(&state.db, &username, &ip, &now_db).await?;
         failed("login_failed", None).await?;
         let mut errors = FieldErrors::default();

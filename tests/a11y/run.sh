@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Accessibility and HTML-validity checks of every public page in a real headless Chromium.
+# Accessibility and HTML-validity checks of every public page and admin screen in a real headless Chromium.
 #   bash tests/a11y/run.sh [SCREENSHOT_DIR]
 # Installs Chromium, a Java runtime and the npm packages when missing; starts skl-cms on a free port over
 # a fresh database; runs check.mjs against it. Without Chromium it fails under CI and skips elsewhere
@@ -29,7 +29,7 @@ fi
 
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-SKL_DATABASE="$work/site.db" RUST_LOG=warn "$root/target/debug/skl-cms" serve --bind "127.0.0.1:$port" &
+SKL_DATABASE="$work/site.db" RUST_LOG=warn "$root/target/debug/skl-cms" serve --bind "127.0.0.1:$port" 2>"$work/log" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 200); do
@@ -37,4 +37,12 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 
-node "$here/check.mjs" "http://127.0.0.1:$port" "${1:-}"
+# A fresh database has no accounts, so the server logs a setup link; the checker creates the first
+# administrator through it and then visits every admin screen.
+setup_link="$(grep -o 'http://[^ ]*/admin/setup/[0-9a-f]*' "$work/log" | head -n 1)"
+if [ -z "$setup_link" ]; then
+  echo "a11y: the server logged no setup link" >&2
+  cat "$work/log" >&2
+  exit 1
+fi
+SKL_SETUP_LINK="$setup_link" node "$here/check.mjs" "http://127.0.0.1:$port" "${1:-}"
