@@ -15,7 +15,7 @@ use axum::{
     extract::Request,
     http::{HeaderValue, StatusCode},
     middleware,
-    response::IntoResponse,
+    response::{IntoResponse, Redirect},
     routing::get,
 };
 use hyper::body::Incoming;
@@ -161,6 +161,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(public::health::ready))
         .route("/static/{file}", get(public::static_file))
         .nest("/admin", crate::admin::routes())
+        .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
         .route("/{*path}", get(public::pages::show))
         .fallback(public::not_found)
         .layer(middleware)

@@ -488,15 +488,19 @@ async fn choices(
 ) -> sqlx::Result<(Vec<Choice>, Vec<Choice>)> {
     let now = state.clock.now_db();
     let pages = db::pages::listed(&state.db, false).await?;
+    // The page itself and everything below it cannot be its parent.
     let mut below = std::collections::HashSet::new();
     if let Some(id) = page_id {
-        below.insert(id);
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
         for page in &pages {
-            if db::pages::ancestor_ids(&state.db, page.id)
-                .await?
-                .contains(&id)
-            {
-                below.insert(page.id);
+            if let Some(parent) = page.parent_id {
+                children.entry(parent).or_default().push(page.id);
+            }
+        }
+        let mut stack = vec![id];
+        while let Some(next) = stack.pop() {
+            if below.insert(next) {
+                stack.extend(children.get(&next).into_iter().flatten());
             }
         }
     }

@@ -1,0 +1,306 @@
+//! What editors feel: how long saving an edit takes with 1,000 pages in the database, and whether
+//! logins (argon2id, deliberately slow) hold up visitors.
+//!
+//!     cargo bench --bench editing
+//!
+//! Prepares a database (the seed plus 1,000 pages, an account), starts the release binary on it as its
+//! own process, and drives it over HTTP on loopback:
+//!
+//! 1. Saves: the edit form of one page is posted again and again, each time based on the version the
+//!    previous save made, and every POST is timed until its 303. Each save writes the page, a
+//!    revision and an audit entry, and empties the render cache.
+//! 2. Logins: public page latency is measured alone, then while 10 clients log in over and over.
+//!
+//! Environment: `SAVES` (default 300), `SECONDS` (default 5) per latency phase.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use skl_cms::{
+    auth,
+    content::{Kind, Status, transfer},
+    db::{self, pages::PageContent, users::Role},
+    lang::Lang,
+    time::{self, DatePrecision},
+};
+
+const PASSWORD: &str = "ett långt lösenord för mätningen";
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// The value of the hidden field `name` in `html`.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("field") + marker.len();
+    let end = html[start..].find('"').expect("quote") + start;
+    html[start..end].to_owned()
+}
+
+async fn log_in(client: &reqwest::Client, base: &str) -> Duration {
+    let form = client
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .expect("login form")
+        .text()
+        .await
+        .expect("text");
+    let csrf = hidden(&form, "csrf");
+    let started = Instant::now();
+    let reply = client
+        .post(format!("{base}/admin/login"))
+        .header("origin", base)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "bench"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(
+        reply.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "login works"
+    );
+    started.elapsed()
+}
+
+/// Requests `path` from `clients` concurrent clients for `seconds`, timing each request.
+async fn public_latency(base: &str, path: &str, clients: usize, seconds: u64) -> Vec<Duration> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let url = format!("{base}{path}");
+        let stop = Arc::clone(&stop);
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut times = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let reply = client.get(&url).send().await.expect("page");
+                let _ = reply.bytes().await.expect("body");
+                times.push(started.elapsed());
+            }
+            times
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    all.sort();
+    all
+}
+
+#[tokio::main]
+async fn main() {
+    let saves = env_or("SAVES", 300);
+    let seconds = env_or("SECONDS", 5);
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let database = dir.path().join("bench.db");
+
+    // The database: the seed, 1,000 more pages with a revision each, and one account.
+    let pool = db::open(&database).await.expect("database");
+    transfer::seed_if_new(&pool).await.expect("seed");
+    let now = time::now_db();
+    let mut tx = pool.begin().await.expect("transaction");
+    for n in 0..1000 {
+        let body = format!(
+            "## Sida {n}\n\n{}",
+            "Lite text om kommunernas arbete. ".repeat(40)
+        );
+        let page = PageContent {
+            lang: if n % 2 == 0 { Lang::Sv } else { Lang::En },
+            path: format!("sektion-{}/sida-{n}", n % 20),
+            title: format!("Sida {n}"),
+            description: String::new(),
+            body_html: skl_cms::content::markdown::render(&body),
+            body_md: body,
+            kind: if n % 10 == 0 { Kind::News } else { Kind::Page },
+            status: Status::Published,
+            publish_at: Some(now.clone()),
+            date_precision: DatePrecision::Day,
+            menu_order: None,
+            translation_key: None,
+            archived: false,
+        };
+        let id = db::pages::insert(&mut *tx, &page, &now)
+            .await
+            .expect("page");
+        db::revisions::record(&mut *tx, id, None, "bench", &now)
+            .await
+            .expect("revision");
+    }
+    tx.commit().await.expect("commit");
+    let hash = auth::hash_password(PASSWORD.to_owned())
+        .await
+        .expect("hash");
+    db::users::insert(&pool, "bench", "Bench", &hash, Role::Admin, &now)
+        .await
+        .expect("user");
+    let page_id = db::pages::id_by_path(&pool, Lang::Sv, "sektion-4/sida-504")
+        .await
+        .expect("query")
+        .expect("page");
+    let pages = db::pages::count(&pool).await.expect("count");
+    pool.close().await;
+
+    // The server, as its own process.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_skl-cms"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("SKL_DATABASE", &database)
+        .env("RUST_LOG", "error")
+        .spawn()
+        .expect("server starts");
+    let ready = Instant::now();
+    while reqwest::get(format!("{base}/readyz")).await.is_err() {
+        assert!(
+            ready.elapsed() < Duration::from_secs(20),
+            "server not ready"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // 1. Saves.
+    let editor = client();
+    log_in(&editor, &base).await;
+    let form = editor
+        .get(format!("{base}/admin/pages/{page_id}"))
+        .send()
+        .await
+        .expect("edit form")
+        .text()
+        .await
+        .expect("text");
+    let csrf = hidden(&form, "csrf");
+    let mut version: i64 = hidden(&form, "version").parse().expect("version");
+    let mut times = Vec::new();
+    for n in 0..saves {
+        let body = format!(
+            "## Sida 504\n\nÄndring nummer {n}. {}",
+            "Mer text. ".repeat(100)
+        );
+        let fields = [
+            ("csrf", csrf.clone()),
+            ("version", version.to_string()),
+            ("title", "Sida 504".to_owned()),
+            ("path", "sektion-4/sida-504".to_owned()),
+            ("body", body),
+            ("kind", "page".to_owned()),
+            ("action", "publish".to_owned()),
+        ];
+        let started = Instant::now();
+        let reply = editor
+            .post(format!("{base}/admin/pages/{page_id}"))
+            .header("origin", &base)
+            .form(&fields)
+            .send()
+            .await
+            .expect("save");
+        let elapsed = started.elapsed();
+        assert_eq!(
+            reply.status(),
+            reqwest::StatusCode::SEE_OTHER,
+            "save {n} works"
+        );
+        times.push(elapsed);
+        version += 1;
+    }
+    times.sort();
+    println!("pages in the database: {pages}");
+    println!(
+        "save an edit (POST to 303, with revision, audit entry and cache invalidation), {saves} saves: \
+         p50 {}, p95 {}, p99 {}, max {}",
+        ms(percentile(&times, 50.0)),
+        ms(percentile(&times, 95.0)),
+        ms(percentile(&times, 99.0)),
+        ms(percentile(&times, 100.0)),
+    );
+
+    // 2. Public pages alone, then while 10 clients log in again and again.
+    let alone = public_latency(&base, "/om-oss", 2, seconds).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let logins = Arc::new(AtomicUsize::new(0));
+    let mut loggers = Vec::new();
+    for _ in 0..10 {
+        let (base, stop, logins) = (base.clone(), Arc::clone(&stop), Arc::clone(&logins));
+        loggers.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                times.push(log_in(&client(), &base).await);
+                logins.fetch_add(1, Ordering::Relaxed);
+            }
+            times
+        }));
+    }
+    // Let the logins queue up before measuring.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let during = public_latency(&base, "/om-oss", 2, seconds).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut login_times = Vec::new();
+    for logger in loggers {
+        login_times.extend(logger.await.expect("logger"));
+    }
+    login_times.sort();
+    println!(
+        "public page /om-oss alone: {} requests, p50 {}, p99 {}",
+        alone.len(),
+        ms(percentile(&alone, 50.0)),
+        ms(percentile(&alone, 99.0)),
+    );
+    println!(
+        "public page /om-oss while 10 clients log in: {} requests, p50 {}, p99 {}",
+        during.len(),
+        ms(percentile(&during, 50.0)),
+        ms(percentile(&during, 99.0)),
+    );
+    println!(
+        "logins meanwhile: {} in {:.1} s, each p50 {}, p99 {}",
+        logins.load(Ordering::Relaxed),
+        seconds as f64 + 0.5,
+        ms(percentile(&login_times, 50.0)),
+        ms(percentile(&login_times, 99.0)),
+    );
+
+    let _ = server.kill();
+    let _ = server.wait();
+}
