@@ -571,6 +571,96 @@ async fn a_scheduled_page_appears_at_its_instant() {
         app.get("/sitemap.xml").await.text().contains("/schemalagd"),
         "cached sitemap emptied"
     );
+    assert!(audit_actions(&app).await.contains(&"schedule".to_owned()));
+}
+
+#[tokio::test]
+async fn sessions_end_after_two_idle_hours_and_after_twelve_in_all() {
+    let start: jiff::Timestamp = "2026-12-01T08:00:00Z".parse().expect("time");
+    let clock = Clock::manual(start);
+    let app = TestApp::spawn_with_clock(clock.clone()).await;
+    app.add_user("anna", Role::Editor, PASSWORD).await;
+    let browser = app.login("anna", PASSWORD).await;
+    let hours = |h: i64| start + jiff::SignedDuration::from_hours(h);
+
+    clock.set(hours(1));
+    assert_eq!(
+        browser.get("/admin").await.status,
+        StatusCode::OK,
+        "active after an hour"
+    );
+    clock.set(hours(1) + jiff::SignedDuration::from_mins(119));
+    assert_eq!(
+        browser.get("/admin").await.status,
+        StatusCode::OK,
+        "idle just under two hours"
+    );
+    clock.set(hours(5) + jiff::SignedDuration::from_mins(1));
+    assert_eq!(
+        browser.get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "idle over two hours"
+    );
+
+    // However active, a session ends twelve hours after login.
+    let browser = app.login("anna", PASSWORD).await;
+    for h in 6..=17 {
+        clock.set(hours(h));
+        assert_eq!(
+            browser.get("/admin").await.status,
+            StatusCode::OK,
+            "hour {h}"
+        );
+    }
+    clock.set(hours(17) + jiff::SignedDuration::from_mins(2));
+    assert_eq!(
+        browser.get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "past twelve hours"
+    );
+}
+
+#[tokio::test]
+async fn malformed_admin_requests_get_a_page_in_swedish_not_a_500() {
+    let (_app, browser) = app_with_editor().await;
+    for path in [
+        "/admin/pages/abc",
+        "/admin/pages/99999",
+        "/admin/pages/1/diff?from=x&to=y",
+        "/admin/pages/1/diff",
+        "/admin/audit?sida=-5&user=zz",
+    ] {
+        let reply = browser.get(path).await;
+        assert!(
+            reply.status.is_client_error() || reply.status == StatusCode::OK,
+            "{path}: {}",
+            reply.status
+        );
+        assert!(
+            reply
+                .header("content-type")
+                .is_some_and(|t| t.starts_with("text/html")),
+            "{path}"
+        );
+        assert!(reply.text().contains("lang=\"sv\""), "{path}");
+    }
+    let reply = browser
+        .client
+        .post(format!("{}/admin/pages/new", browser.base))
+        .header("origin", &browser.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("title=a&title=b&%ff=1")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(reply.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        reply
+            .text()
+            .await
+            .expect("text")
+            .contains("Formuläret kunde inte läsas")
+    );
 }
 
 #[tokio::test]
@@ -648,11 +738,9 @@ async fn revisions_can_be_compared_and_restored_without_overwriting_anything() {
         app.get("/historia").await.text().contains("kommuner"),
         "public at once"
     );
-    assert!(
-        audit_actions(&app)
-            .await
-            .contains(&"revision_restore".to_owned())
-    );
+    let actions = audit_actions(&app).await;
+    assert!(actions.contains(&"revision_restore".to_owned()));
+    assert!(actions.contains(&"update".to_owned()));
 }
 
 #[tokio::test]

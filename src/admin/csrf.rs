@@ -16,7 +16,7 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 use super::session::{self, Editor, LOGIN_COOKIE};
-use crate::{app::AppState, auth};
+use crate::{app::AppState, auth, error::AppError};
 
 /// A form that carries a CSRF token.
 pub trait CsrfForm {
@@ -62,6 +62,8 @@ const CROSS_SITE: &str = "Formuläret kom från en annan webbplats och togs där
 const BAD_TOKEN: &str = "Formuläret kunde inte kontrolleras, kanske för att det var öppet länge eller \
      för att du har loggat in på nytt. Inget sparades, men det du skrev finns kvar nedan: skicka igen.";
 
+const UNREADABLE: &str = "Formuläret kunde inte läsas. Ladda om sidan och försök igen.";
+
 impl<T> FromRequest<AppState> for Submission<T>
 where
     T: CsrfForm + DeserializeOwned + Send,
@@ -80,9 +82,10 @@ where
             editor.as_ref().map(Editor::csrf)
         }
         .map(str::to_owned);
+        // Browsers always send these forms whole; a body that does not parse came from elsewhere.
         let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|_| AppError::BadRequest(UNREADABLE).into_response())?;
         let token_ok = expected
             .as_deref()
             .is_some_and(|expected| auth::same_secret(expected, form.csrf_token()));

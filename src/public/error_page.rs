@@ -47,9 +47,14 @@ pub async fn render_errors(
         .map(str::to_owned);
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || response.headers().contains_key(header::CONTENT_TYPE)
-    {
+    // Handlers that answer errors with a page of their own (the admin forms) set an HTML content type.
+    // Bodies without one, and the plain-text rejections of axum's extractors (English, technical), are
+    // replaced by a page of the site.
+    let own_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| !value.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || own_page {
         return response;
     }
     let message = response
@@ -86,7 +91,9 @@ async fn render(
     let t = lang.texts();
     let (title, default_message) = match status {
         StatusCode::NOT_FOUND => (t.error_not_found_title, t.error_not_found),
-        StatusCode::BAD_REQUEST => (t.error_bad_request_title, t.invalid_address),
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            (t.error_bad_request_title, t.invalid_address)
+        }
         StatusCode::METHOD_NOT_ALLOWED => (t.error_method_title, t.error_method),
         StatusCode::URI_TOO_LONG => (t.error_too_long_title, t.error_too_long),
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
