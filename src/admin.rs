@@ -6,6 +6,7 @@
 //! CSRF check in [`csrf`], every handler that needs a login takes an [`session::Editor`], and no
 //! response here is cached by anyone.
 
+pub mod account;
 pub mod audit;
 pub mod csrf;
 pub mod diff;
@@ -31,6 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(pages::list))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route(
+            "/account",
+            get(account::show).post(account::change_password),
+        )
         .route(
             "/setup/{token}",
             get(login::setup_form).post(login::setup_submit),

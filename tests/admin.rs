@@ -1032,3 +1032,65 @@ async fn visitors_of_the_public_site_still_get_no_cookie() {
         assert!(app.get(path).await.header("set-cookie").is_none(), "{path}");
     }
 }
+
+#[tokio::test]
+async fn editors_change_their_own_password_and_other_sessions_end() {
+    let app = TestApp::spawn().await;
+    app.add_user("anna", Role::Editor, PASSWORD).await;
+    let laptop = app.login("anna", PASSWORD).await;
+    let phone = app.login("anna", PASSWORD).await;
+    let page = laptop.get("/admin/account").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&page.text(), "csrf");
+    let new = "ett nytt och längre lösenord";
+
+    let wrong = laptop
+        .post(
+            "/admin/account",
+            &[
+                ("csrf", &csrf),
+                ("current", "inte mitt lösenord alls"),
+                ("password", new),
+                ("password2", new),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.text().contains("nuvarande lösenordet stämmer inte"));
+
+    let ok = laptop
+        .post(
+            "/admin/account",
+            &[
+                ("csrf", &csrf),
+                ("current", PASSWORD),
+                ("password", new),
+                ("password2", new),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        laptop.get("/admin").await.status,
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        phone.get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "the others end"
+    );
+    assert_eq!(
+        app.browser().log_in("anna", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.browser().log_in("anna", new).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        audit_actions(&app)
+            .await
+            .contains(&"user_password".to_owned())
+    );
+}

@@ -20,6 +20,7 @@ pub enum Section {
     Trash,
     Users,
     Audit,
+    Account,
     /// Screens outside the navigation: login, setup.
     None,
 }
@@ -95,6 +96,7 @@ fn notice(name: &str) -> Option<&'static str> {
         "inloggad" => "Du är inloggad.",
         "utloggad" => "Du är utloggad.",
         "anvandare" => "Kontot är sparat.",
+        "losenord" => "Lösenordet är bytt. Andra inloggningar med ditt konto är avslutade.",
         _ => return None,
     })
 }

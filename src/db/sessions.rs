@@ -98,3 +98,17 @@ pub async fn prune(db: impl SqliteExecutor<'_>, now: &str, idle_since: &str) -> 
         .await
         .map(|done| done.rows_affected())
 }
+
+/// Ends every session of an account but one, as when its owner changes their password.
+pub async fn delete_others(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+    keep_hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("delete from sessions where user_id = ? and id_hash <> ?")
+        .bind(user_id)
+        .bind(keep_hash)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

@@ -171,6 +171,7 @@ async function checkAdmin(context, page) {
   await check(page, await page.goto(`${base}/admin/pages/${id}/delete`), 'admin: delete');
   await check(page, await page.goto(`${base}/admin/users`), 'admin: users');
   await check(page, await page.goto(`${base}/admin/audit`), 'admin: audit');
+  await check(page, await page.goto(`${base}/admin/account`), 'admin: account');
 }
 
 // The Nu HTML Checker refuses loopback URLs, so it checks the saved files, all in one JVM start.
