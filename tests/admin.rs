@@ -1094,3 +1094,19 @@ async fn editors_change_their_own_password_and_other_sessions_end() {
             .contains(&"user_password".to_owned())
     );
 }
+
+#[tokio::test]
+async fn twenty_failures_from_one_address_throttle_every_username() {
+    let app = TestApp::spawn().await;
+    app.add_user("anna", Role::Editor, PASSWORD).await;
+    let browser = app.browser();
+    for n in 0..20 {
+        let reply = browser
+            .log_in(&format!("gissning{n}"), "fel lösenord igen och igen")
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let reply = browser.log_in("anna", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(reply.header("retry-after").is_some());
+}
