@@ -1,5 +1,6 @@
 // skl-cms admin: small comforts on top of forms that work without this script.
-//  * Focus moves to the error summary when a form comes back with problems.
+//  * Focus moves to the error summary when a form comes back with problems, and its links move focus
+//    to the fields.
 //  * Leaving a page with unsaved changes in the edit form asks first.
 //  * Ctrl+S (Cmd+S) saves the edit form with its main button.
 //  * The address field suggests a path from the title while it is empty.
@@ -9,6 +10,20 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("error-summary");
   if (summary) {
     summary.focus();
+    // A link in the summary moves focus to its field (for a group, its first input), not only the view.
+    summary.addEventListener("click", (event) => {
+      const link = event.target.closest("a[href^='#']");
+      const target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) {
+        return;
+      }
+      const field = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+      if (field) {
+        event.preventDefault();
+        field.focus();
+        field.scrollIntoView({ block: "center" });
+      }
+    });
   }
 
   const form = document.getElementById("edit-form");
