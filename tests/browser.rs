@@ -363,8 +363,8 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
         .next()
         .and_then(|id| id.parse().ok())
         .expect("the edit page of the new page");
-    check_page(&chrome, &mut report, &axe, "edit (saved)", check).await;
     screenshots(&chrome, "edit-page").await;
+    check_page(&chrome, &mut report, &axe, "edit (saved)", check).await;
     assert_reduced_motion(&chrome, "edit").await;
 
     fill(&chrome, "#body", "## Inledning\n\nAndra versionen.").await;
