@@ -74,8 +74,8 @@ pub struct Site {
     pub behind_proxy: bool,
 }
 
-/// The address of the other end of a request's TCP connection, put in every request's extensions by
-/// [`serve`].
+/// The address of the other end of a request's TCP connection, put in the extensions of every request
+/// to the admin area by [`serve`].
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub std::net::SocketAddr);
 
@@ -208,7 +208,11 @@ pub async fn serve(
         }
         let service = TowerToHyperService::new(app.clone().map_request(
             move |mut request: axum::http::Request<Incoming>| {
-                request.extensions_mut().insert(Peer(peer));
+                // Only the admin area asks who is at the other end; the first extension of a request
+                // allocates, which public pages, cache hits above all, are spared.
+                if request.uri().path().starts_with("/admin") {
+                    request.extensions_mut().insert(Peer(peer));
+                }
                 request
             },
         ));
