@@ -661,6 +661,19 @@ async fn malformed_admin_requests_get_a_page_in_swedish_not_a_500() {
             .expect("text")
             .contains("Formuläret kunde inte läsas")
     );
+
+    let huge = format!("title=a&body={}", "x".repeat(2 * 1024 * 1024));
+    let reply = browser
+        .client
+        .post(format!("{}/admin/pages/new", browser.base))
+        .header("origin", &browser.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(huge)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.text().await.expect("text").contains("högst 1 MB"));
 }
 
 #[tokio::test]

@@ -96,6 +96,7 @@ async fn render(
         }
         StatusCode::METHOD_NOT_ALLOWED => (t.error_method_title, t.error_method),
         StatusCode::URI_TOO_LONG => (t.error_too_long_title, t.error_too_long),
+        StatusCode::PAYLOAD_TOO_LARGE => (t.error_too_large_title, t.error_too_large),
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
             (t.error_unavailable_title, t.error_unavailable)
         }
