@@ -41,15 +41,15 @@ pub fn routes() -> Router<AppState> {
             get(login::setup_form).post(login::setup_submit),
         )
         .route("/pages/new", get(pages::new).post(pages::create))
-        .route("/pages/preview", post(pages::preview_form))
+        .route("/pages/preview", post(pages::preview::preview_form))
         .route("/pages/{id}", get(pages::edit).post(pages::update))
-        .route("/pages/{id}/preview", get(pages::preview_saved))
-        .route("/pages/{id}/unpublish", post(pages::unpublish))
-        .route("/pages/{id}/trash", post(pages::trash))
-        .route("/pages/{id}/restore", post(pages::restore))
+        .route("/pages/{id}/preview", get(pages::preview::preview_saved))
+        .route("/pages/{id}/unpublish", post(pages::actions::unpublish))
+        .route("/pages/{id}/trash", post(pages::actions::trash))
+        .route("/pages/{id}/restore", post(pages::actions::restore))
         .route(
             "/pages/{id}/delete",
-            get(pages::confirm_delete).post(pages::delete),
+            get(pages::actions::confirm_delete).post(pages::actions::delete),
         )
         .route("/pages/{id}/history", get(revisions::history))
         .route("/pages/{id}/diff", get(revisions::compare))
@@ -57,7 +57,7 @@ pub fn routes() -> Router<AppState> {
             "/pages/{id}/revisions/{revision}/restore",
             post(revisions::restore),
         )
-        .route("/trash", get(pages::trash_list))
+        .route("/trash", get(pages::actions::trash_list))
         .route("/audit", get(audit::list))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}/{change}", post(users::set_disabled))

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::{
     csrf::{CsrfForm, Submission},
-    login::audit,
     session::Editor,
     view::{self, AdminLayout, FieldErrors, Section},
 };
@@ -121,14 +120,14 @@ pub async fn change_password(
         .map_err(|error| AppError::Internal(error.to_string()))?;
     db::users::set_password(&state.db, user.id, &hash).await?;
     db::sessions::delete_others(&state.db, user.id, &editor.session.id_hash).await?;
-    audit(
-        &state,
-        &editor,
-        "user_password",
-        "user",
-        Some(user.id),
-        &user.username,
-    )
-    .await?;
+    editor
+        .audit(
+            &state,
+            "user_password",
+            "user",
+            Some(user.id),
+            &user.username,
+        )
+        .await?;
     Ok(Redirect::to("/admin/account?klart=losenord").into_response())
 }

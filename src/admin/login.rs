@@ -310,37 +310,13 @@ pub async fn logout(
         return Err(AppError::Forbidden(refused.reason));
     }
     db::sessions::delete(&state.db, &editor.session.id_hash).await?;
-    audit(&state, &editor, "logout", "session", None, "").await?;
+    editor.audit(&state, "logout", "session", None, "").await?;
     let mut response = Redirect::to("/admin/login?klart=utloggad").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         session::set_cookie(&state, session::SESSION_COOKIE, "", 0),
     );
     Ok(response)
-}
-
-/// Records what an editor did.
-pub async fn audit(
-    state: &AppState,
-    editor: &Editor,
-    action: &str,
-    object_type: &str,
-    object_id: Option<i64>,
-    detail: &str,
-) -> sqlx::Result<()> {
-    db::audit::record(
-        &state.db,
-        &Entry {
-            user_id: Some(editor.id()),
-            action,
-            object_type,
-            object_id,
-            detail,
-            ip: &editor.ip,
-        },
-        &state.clock.now_db(),
-    )
-    .await
 }
 
 /// On a start with no accounts, logs a one-time link where the first administrator creates theirs.

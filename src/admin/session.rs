@@ -17,6 +17,7 @@ use jiff::SignedDuration;
 use crate::{
     app::{AppState, Peer},
     auth,
+    content::editing::Author,
     db::{self, sessions::Session, users::Role},
     error::AppError,
     time,
@@ -55,6 +56,30 @@ impl Editor {
 
     pub fn csrf(&self) -> &str {
         &self.session.csrf_token
+    }
+
+    /// Records in the audit log what this editor did, from where.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        object_type: &str,
+        object_id: Option<i64>,
+        detail: &str,
+    ) -> sqlx::Result<()> {
+        db::audit::record(
+            &state.db,
+            &db::audit::Entry {
+                user_id: Some(self.id()),
+                action,
+                object_type,
+                object_id,
+                detail,
+                ip: &self.ip,
+            },
+            &state.clock.now_db(),
+        )
+        .await
     }
 
     /// Refuses editors who are not administrators.
@@ -121,6 +146,16 @@ impl OptionalFromRequestParts<AppState> for Editor {
         state: &AppState,
     ) -> Result<Option<Self>, AppError> {
         current(parts, state).await
+    }
+}
+
+impl Editor {
+    /// The editor as the author of a change.
+    pub fn author(&self) -> Author {
+        Author {
+            id: self.id(),
+            ip: self.ip.clone(),
+        }
     }
 }
 

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::{
     csrf::{CsrfForm, Submission},
-    login::audit,
     session::Editor,
     view::{self, AdminLayout, FieldErrors, Section},
 };
@@ -258,15 +257,15 @@ pub async fn create(
         );
         return page(&state, &editor, StatusCode::CONFLICT, form, errors, None).await;
     };
-    audit(
-        &state,
-        &editor,
-        "user_create",
-        "user",
-        Some(id),
-        &format!("{} ({})", account.username, role.as_str()),
-    )
-    .await?;
+    editor
+        .audit(
+            &state,
+            "user_create",
+            "user",
+            Some(id),
+            &format!("{} ({})", account.username, role.as_str()),
+        )
+        .await?;
     Ok(Redirect::to("/admin/users?klart=anvandare").into_response())
 }
 
@@ -321,6 +320,8 @@ pub async fn set_disabled(
     } else {
         "user_enable"
     };
-    audit(&state, &editor, action, "user", Some(id), &user.username).await?;
+    editor
+        .audit(&state, action, "user", Some(id), &user.username)
+        .await?;
     Ok(Redirect::to("/admin/users?klart=anvandare").into_response())
 }

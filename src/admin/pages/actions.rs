@@ -1,0 +1,208 @@
+//! Buttons on a page: unpublish, trash, restore, delete for good, and the trash itself.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use super::DoneQuery;
+use crate::{
+    admin::{
+        csrf::{CsrfForm, Submission},
+        session::Editor,
+        view::{self, AdminLayout, Section},
+    },
+    app::AppState,
+    content::editing::{self, Outcome},
+    db,
+    error::AppError,
+    time,
+};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ButtonForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl CsrfForm for ButtonForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// What a button on a page does.
+#[derive(Debug, Clone, Copy)]
+enum PageAction {
+    Unpublish,
+    Trash,
+    Restore,
+    Delete,
+}
+
+async fn act(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    submission: Submission<ButtonForm>,
+    action: PageAction,
+) -> Result<Response, AppError> {
+    if let Err(refused) = submission.verified() {
+        return Err(AppError::Forbidden(refused.reason));
+    }
+    let author = editor.author();
+    let outcome = match action {
+        PageAction::Unpublish => editing::unpublish(state, &author, id).await?,
+        PageAction::Trash => editing::set_trashed(state, &author, id, true).await?,
+        PageAction::Restore => editing::set_trashed(state, &author, id, false).await?,
+        PageAction::Delete => {
+            editor.require_admin()?;
+            editing::delete(state, &author, id).await?
+        }
+    };
+    match outcome {
+        Outcome::Saved {
+            done: "papperskorg",
+            ..
+        } => Ok(Redirect::to("/admin?klart=papperskorg").into_response()),
+        Outcome::Saved {
+            done: "raderad", ..
+        } => Ok(Redirect::to("/admin/trash?klart=raderad").into_response()),
+        Outcome::Saved { id, done } => {
+            Ok(Redirect::to(&format!("/admin/pages/{id}?klart={done}")).into_response())
+        }
+        Outcome::Conflict { .. } | Outcome::PathTaken(_) => Err(AppError::Forbidden(
+            "Sidan ändrades samtidigt av någon annan. Öppna den igen och försök på nytt.",
+        )),
+        Outcome::Gone => Err(AppError::NotFoundBecause(
+            "Sidan finns inte, eller är redan i det läget.",
+        )),
+    }
+}
+
+/// `POST /admin/pages/{id}/unpublish`
+pub async fn unpublish(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<ButtonForm>,
+) -> Result<Response, AppError> {
+    act(&state, &editor, id, submission, PageAction::Unpublish).await
+}
+
+/// `POST /admin/pages/{id}/trash`
+pub async fn trash(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<ButtonForm>,
+) -> Result<Response, AppError> {
+    act(&state, &editor, id, submission, PageAction::Trash).await
+}
+
+/// `POST /admin/pages/{id}/restore`
+pub async fn restore(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<ButtonForm>,
+) -> Result<Response, AppError> {
+    act(&state, &editor, id, submission, PageAction::Restore).await
+}
+
+/// `POST /admin/pages/{id}/delete`
+pub async fn delete(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<ButtonForm>,
+) -> Result<Response, AppError> {
+    act(&state, &editor, id, submission, PageAction::Delete).await
+}
+
+#[derive(Template)]
+#[template(path = "admin/trash.html")]
+struct TrashPage {
+    layout: AdminLayout,
+    rows: Vec<TrashRow>,
+    csrf: String,
+    is_admin: bool,
+}
+
+#[derive(Debug)]
+struct TrashRow {
+    id: i64,
+    title: String,
+    url: String,
+    trashed: String,
+}
+
+/// `GET /admin/trash`
+pub async fn trash_list(
+    State(state): State<AppState>,
+    editor: Editor,
+    Query(query): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let rows = db::pages::listed(&state.db, true)
+        .await?
+        .into_iter()
+        .map(|page| TrashRow {
+            id: page.id,
+            url: page.lang.page_url(&page.path),
+            title: page.title,
+            trashed: page
+                .deleted_at
+                .as_deref()
+                .and_then(time::from_db)
+                .map(time::admin_datetime)
+                .unwrap_or_default(),
+        })
+        .collect();
+    let page = TrashPage {
+        layout: AdminLayout::new(&state, "Papperskorgen", Some(&editor), Section::Trash)
+            .with_notice(query.klart.as_deref()),
+        rows,
+        csrf: editor.csrf().to_owned(),
+        is_admin: editor.is_admin(),
+    };
+    view::html(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "admin/delete.html")]
+struct DeletePage {
+    layout: AdminLayout,
+    id: i64,
+    title: String,
+    revisions: usize,
+    csrf: String,
+}
+
+/// `GET /admin/pages/{id}/delete`: asks an administrator to confirm.
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    editor.require_admin()?;
+    let page = db::pages::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if page.deleted_at.is_none() {
+        return Err(AppError::NotFoundBecause(
+            "Bara sidor i papperskorgen kan raderas för gott. Flytta sidan till papperskorgen först.",
+        ));
+    }
+    let revisions = db::revisions::of_page(&state.db, id).await?.len();
+    let page = DeletePage {
+        layout: AdminLayout::new(&state, "Radera för gott", Some(&editor), Section::Trash),
+        id,
+        title: page.title,
+        revisions,
+        csrf: editor.csrf().to_owned(),
+    };
+    view::html(StatusCode::OK, &page)
+}

@@ -1,0 +1,350 @@
+//! The edit form: its fields exactly as typed, the choices it offers, and the checks that turn it into
+//! a draft to save or a list of problems, each with how to fix it.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+
+use super::tree::{Row, tree_order};
+use crate::{
+    admin::{csrf::CsrfForm, view::FieldErrors},
+    app::AppState,
+    content::{
+        Kind, PagePath, Status,
+        editing::{Draft, Translation},
+        markdown,
+    },
+    db::{
+        self,
+        pages::{Page, PageContent},
+    },
+    lang::Lang,
+    time::{self, DatePrecision},
+};
+
+/// The longest title accepted, in characters.
+const MAX_TITLE: usize = 200;
+
+/// The longest description accepted, in characters.
+const MAX_DESCRIPTION: usize = 500;
+
+/// The edit form's fields, exactly as typed. Everything is text, so no submission fails to parse
+/// and whatever an editor typed can be shown back to them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub page_id: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub lang: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub parent: String,
+    #[serde(default)]
+    pub translation: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub menu_order: String,
+    #[serde(default)]
+    pub archived: Option<String>,
+    #[serde(default)]
+    pub publish_date: String,
+    #[serde(default)]
+    pub publish_time: String,
+    /// Which button was pressed: `draft` or `publish`.
+    #[serde(default)]
+    pub action: String,
+}
+
+impl CsrfForm for PageForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl PageForm {
+    /// The form filled in from a stored page.
+    pub fn of_page(page: &Page, translation: Option<i64>) -> PageForm {
+        let (publish_date, publish_time) = page
+            .publish_at
+            .as_deref()
+            .and_then(time::from_db)
+            .map(time::form_fields)
+            .unwrap_or_default();
+        PageForm {
+            csrf: String::new(),
+            page_id: page.id.to_string(),
+            version: page.version.to_string(),
+            lang: page.lang.code().to_owned(),
+            title: page.title.clone(),
+            path: page.path.clone(),
+            parent: page.parent_id.map(|id| id.to_string()).unwrap_or_default(),
+            translation: translation.map(|id| id.to_string()).unwrap_or_default(),
+            description: page.description.clone(),
+            body: page.body_md.clone(),
+            kind: match page.kind {
+                Kind::Page => "page",
+                Kind::News => "news",
+            }
+            .to_owned(),
+            menu_order: page.menu_order.map(|n| n.to_string()).unwrap_or_default(),
+            archived: page.archived.then(|| "on".to_owned()),
+            publish_date,
+            publish_time,
+            action: String::new(),
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        Lang::from_code(&self.lang).unwrap_or(Lang::Sv)
+    }
+
+    pub fn id_field(text: &str) -> Option<i64> {
+        text.trim().parse().ok().filter(|id| *id > 0)
+    }
+}
+
+/// An option of a select.
+#[derive(Debug)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The parents a page may have (pages of its language, not itself or below it) and the pages it may
+/// translate (pages of the other language).
+pub async fn choices(
+    state: &AppState,
+    lang: Lang,
+    page_id: Option<i64>,
+    form: &PageForm,
+) -> sqlx::Result<(Vec<Choice>, Vec<Choice>)> {
+    let now = state.clock.now_db();
+    let pages = db::pages::listed(&state.db, false).await?;
+    // The page itself and everything below it cannot be its parent.
+    let mut below = HashSet::new();
+    if let Some(id) = page_id {
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for page in &pages {
+            if let Some(parent) = page.parent_id {
+                children.entry(parent).or_default().push(page.id);
+            }
+        }
+        let mut stack = vec![id];
+        while let Some(next) = stack.pop() {
+            if below.insert(next) {
+                stack.extend(children.get(&next).into_iter().flatten());
+            }
+        }
+    }
+    let rows = tree_order(pages, &now);
+    let label = |row: &Row| {
+        let indent = "– ".repeat(row.depth);
+        let path = if row.path.is_empty() {
+            "startsidan".to_owned()
+        } else {
+            format!("/{}", row.path)
+        };
+        format!("{indent}{} ({path})", row.title)
+    };
+    let parents = rows
+        .iter()
+        .filter(|row| row.lang == lang && !below.contains(&row.id))
+        .map(|row| Choice {
+            value: row.id.to_string(),
+            label: label(row),
+            selected: form.parent == row.id.to_string(),
+        })
+        .collect();
+    let translations = rows
+        .iter()
+        .filter(|row| row.lang != lang)
+        .map(|row| Choice {
+            value: row.id.to_string(),
+            label: label(row),
+            selected: form.translation == row.id.to_string(),
+        })
+        .collect();
+    Ok((parents, translations))
+}
+
+/// Checks a submitted form against the rules and the database; the draft to save, or every problem.
+pub async fn check(
+    state: &AppState,
+    form: &PageForm,
+    existing: Option<&Page>,
+) -> Result<Draft, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let lang = existing.map_or(form.lang(), |page| page.lang);
+    if existing.is_none() && Lang::from_code(&form.lang).is_none() {
+        errors.add("lang", "Välj språk: svenska eller engelska.");
+    }
+    let title = form.title.trim();
+    if title.is_empty() {
+        errors.add(
+            "title",
+            "Skriv en rubrik. Den visas överst på sidan och i menyer.",
+        );
+    } else if title.chars().count() > MAX_TITLE {
+        errors.add("title", "Rubriken får vara högst 200 tecken.");
+    }
+
+    let parent_id = PageForm::id_field(&form.parent);
+    let parent = match parent_id {
+        Some(id) => db::pages::find(&state.db, id).await.ok().flatten(),
+        None => None,
+    };
+    if parent_id.is_some() {
+        let mut cycle = false;
+        if let (Some(parent), Some(page)) = (&parent, existing) {
+            cycle = parent.id == page.id
+                || db::pages::ancestor_ids(&state.db, parent.id)
+                    .await
+                    .unwrap_or_default()
+                    .contains(&page.id);
+        }
+        match &parent {
+            None => errors.add("parent", "Den överordnade sidan finns inte längre. Välj en annan."),
+            Some(parent) if parent.lang != lang => {
+                errors.add("parent", "Den överordnade sidan måste vara på samma språk.")
+            }
+            Some(_) if cycle => errors.add(
+                "parent",
+                "En sida kan inte ligga under sig själv eller en av sina undersidor. Välj en annan.",
+            ),
+            Some(_) => {}
+        }
+    }
+
+    let is_home = existing.is_some_and(|page| page.path.is_empty());
+    let path = if is_home {
+        String::new()
+    } else {
+        let typed = form.path.trim().trim_matches('/').to_owned();
+        if typed.is_empty() {
+            // No path typed: suggest one from the title, below the parent's.
+            let slug = PagePath::suggest(title);
+            match parent.as_ref().filter(|parent| !parent.path.is_empty()) {
+                Some(parent) if !slug.is_empty() => format!("{}/{slug}", parent.path),
+                _ => slug,
+            }
+        } else {
+            typed
+        }
+    };
+    if !is_home {
+        if path.is_empty() {
+            errors.add(
+                "path",
+                "Skriv en adress, till exempel om-oss. Bara startsidan saknar adress.",
+            );
+        } else if let Err(problem) = PagePath::check(&path) {
+            errors.add("path", problem.swedish());
+        }
+    }
+
+    let kind = match form.kind.as_str() {
+        "news" => Kind::News,
+        _ => Kind::Page,
+    };
+    let description = form.description.trim();
+    if description.chars().count() > MAX_DESCRIPTION {
+        errors.add("description", "Beskrivningen får vara högst 500 tecken.");
+    }
+    let menu_order = match form.menu_order.trim() {
+        "" => None,
+        text => match text.parse::<i64>() {
+            Ok(n) if (0..=10_000).contains(&n) => Some(n),
+            _ => {
+                errors.add(
+                    "menu_order",
+                    "Skriv ett heltal mellan 0 och 10000, eller lämna fältet tomt.",
+                );
+                None
+            }
+        },
+    };
+
+    let status = if form.action == "draft" {
+        Status::Draft
+    } else {
+        Status::Published
+    };
+    let mut publish_at = None;
+    if !form.publish_date.trim().is_empty() {
+        match time::parse_form_fields(&form.publish_date, &form.publish_time) {
+            Ok(ts) => publish_at = Some(time::to_db(ts)),
+            Err(problem) => {
+                let field = if problem.contains("klockslaget") {
+                    "publish_time"
+                } else {
+                    "publish_date"
+                };
+                errors.add(field, problem);
+            }
+        }
+    } else if !form.publish_time.trim().is_empty() {
+        errors.add(
+            "publish_date",
+            "Skriv ett datum till klockslaget, eller töm klockslaget.",
+        );
+    }
+    if publish_at.is_none() && kind == Kind::News && status == Status::Published {
+        // A news item is dated; published without a date, it is dated now.
+        publish_at = Some(state.clock.now_db());
+    }
+    // A date kept as it was keeps its precision (a month-only date stays one).
+    let date_precision = match existing {
+        Some(page) if page.publish_at == publish_at => page.date_precision,
+        _ => DatePrecision::Day,
+    };
+
+    let translation = match PageForm::id_field(&form.translation) {
+        Some(id) => match db::pages::find(&state.db, id).await.ok().flatten() {
+            Some(other) if other.lang != lang => Translation::Of(id),
+            _ => {
+                errors.add(
+                    "translation",
+                    "Översättningen måste vara en sida på det andra språket.",
+                );
+                Translation::Unlinked
+            }
+        },
+        None => Translation::Unlinked,
+    };
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Draft {
+        content: PageContent {
+            lang,
+            path,
+            title: title.to_owned(),
+            description: description.to_owned(),
+            body_html: markdown::render(&form.body),
+            body_md: form.body.replace("\r\n", "\n"),
+            kind,
+            status,
+            publish_at,
+            date_precision,
+            menu_order,
+            translation_key: None,
+            archived: form.archived.is_some(),
+        },
+        parent_id: parent.map(|parent| parent.id),
+        translation,
+    })
+}

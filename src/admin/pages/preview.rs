@@ -1,0 +1,104 @@
+//! Previews: the edit form's unsaved contents, or a stored page, rendered exactly as the public page
+//! and marked as a preview. Never cached, never public.
+
+use axum::{
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use super::form::PageForm;
+use crate::{
+    admin::{csrf::Submission, session::Editor},
+    app::AppState,
+    content::{Kind, Status, markdown},
+    db::{self, pages::Page},
+    error::AppError,
+    public,
+    time::{self, DatePrecision},
+};
+
+/// `POST /admin/pages/preview`: the form's contents rendered as the public page, never stored.
+pub async fn preview_form(
+    State(state): State<AppState>,
+    _editor: Editor,
+    submission: Submission<PageForm>,
+) -> Result<Response, AppError> {
+    let form = match submission.verified() {
+        Ok(form) => form,
+        Err(refused) => return Err(AppError::Forbidden(refused.reason)),
+    };
+    let existing = match PageForm::id_field(&form.page_id) {
+        Some(id) => db::pages::find(&state.db, id).await?,
+        None => None,
+    };
+    let now = state.clock.now_db();
+    let lang = existing.as_ref().map_or(form.lang(), |page| page.lang);
+    let translation_key = match PageForm::id_field(&form.translation) {
+        Some(id) => db::pages::find(&state.db, id)
+            .await?
+            .and_then(|other| other.translation_key),
+        None => None,
+    };
+    let title = match form.title.trim() {
+        "" => "(Rubrik saknas)".to_owned(),
+        title => title.to_owned(),
+    };
+    let publish_at = time::parse_form_fields(&form.publish_date, &form.publish_time)
+        .ok()
+        .map(time::to_db);
+    let page = Page {
+        id: existing.as_ref().map_or(0, |page| page.id),
+        lang,
+        path: existing
+            .as_ref()
+            .map_or_else(|| form.path.trim().to_owned(), |page| page.path.clone()),
+        title,
+        description: form.description.trim().to_owned(),
+        body_html: markdown::render(&form.body),
+        body_md: form.body.clone(),
+        kind: if form.kind == "news" {
+            Kind::News
+        } else {
+            Kind::Page
+        },
+        status: Status::Draft,
+        publish_at: publish_at.or_else(|| Some(now.clone())),
+        date_precision: DatePrecision::Day,
+        parent_id: PageForm::id_field(&form.parent),
+        menu_order: None,
+        translation_key,
+        archived: form.archived.is_some(),
+        version: 0,
+        created_at: now.clone(),
+        updated_at: now.clone(),
+        deleted_at: None,
+    };
+    preview_response(&state, page, &now).await
+}
+
+/// `GET /admin/pages/{id}/preview`: the stored page as it will look, published or not.
+pub async fn preview_saved(
+    State(state): State<AppState>,
+    _editor: Editor,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let page = db::pages::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now_db();
+    preview_response(&state, page, &now).await
+}
+
+async fn preview_response(state: &AppState, page: Page, now: &str) -> Result<Response, AppError> {
+    let html = public::pages::render(state, page, now, true).await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::HeaderName::from_static("x-robots-tag"), "noindex"),
+        ],
+        html,
+    )
+        .into_response())
+}
