@@ -60,7 +60,11 @@ pub fn routes() -> Router<AppState> {
         .route("/trash", get(pages::actions::trash_list))
         .route("/audit", get(audit::list))
         .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}/{change}", post(users::set_disabled))
+        .route("/users/{id}", get(users::show))
+        .route("/users/{id}/role", post(users::set_role))
+        .route("/users/{id}/password", post(users::set_password))
+        .route("/users/{id}/disable", post(users::disable))
+        .route("/users/{id}/enable", post(users::enable))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -1123,3 +1123,76 @@ async fn twenty_failures_from_one_address_throttle_every_username() {
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(reply.header("retry-after").is_some());
 }
+
+#[tokio::test]
+async fn admins_change_roles_and_set_passwords_but_keep_one_admin() {
+    let app = TestApp::spawn().await;
+    let admin_id = app.add_user("admin", Role::Admin, PASSWORD).await;
+    let editor_id = app.add_user("redaktor", Role::Editor, PASSWORD).await;
+    let admin = app.login("admin", PASSWORD).await;
+    let editor = app.login("redaktor", PASSWORD).await;
+    let page = admin.get(&format!("/admin/users/{editor_id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&page.text(), "csrf");
+
+    // The only admin cannot stop being one.
+    let refused = admin
+        .post(
+            &format!("/admin/users/{admin_id}/role"),
+            &[("csrf", &csrf), ("role", "editor")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.text().contains("enda aktiva administratören"));
+
+    let promoted = admin
+        .post(
+            &format!("/admin/users/{editor_id}/role"),
+            &[("csrf", &csrf), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        editor.get("/admin/users").await.status,
+        StatusCode::OK,
+        "the new role applies at once"
+    );
+
+    let new = "ett nytt lösenord från administratören";
+    let short = admin
+        .post(
+            &format!("/admin/users/{editor_id}/password"),
+            &[("csrf", &csrf), ("password", "kort"), ("password2", "kort")],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    let set = admin
+        .post(
+            &format!("/admin/users/{editor_id}/password"),
+            &[("csrf", &csrf), ("password", new), ("password2", new)],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        editor.get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "their sessions ended"
+    );
+    assert_eq!(
+        app.browser().log_in("redaktor", new).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let actions = audit_actions(&app).await;
+    for action in ["user_role", "user_password"] {
+        assert!(actions.contains(&action.to_owned()), "{action} audited");
+    }
+    let editor_again = app.login("admin", PASSWORD).await;
+    assert_eq!(
+        editor_again
+            .get(&format!("/admin/users/{editor_id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

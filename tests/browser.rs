@@ -401,6 +401,7 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     check_page(&chrome, &mut report, &axe, "delete", check).await;
     for (path, label) in [
         ("/admin/users", "users"),
+        ("/admin/users/1", "user"),
         ("/admin/audit", "audit"),
         ("/admin/account", "account"),
     ] {

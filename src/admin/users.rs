@@ -98,7 +98,6 @@ struct Row {
     role: &'static str,
     disabled: bool,
     last_login: String,
-    is_self: bool,
 }
 
 #[derive(Template)]
@@ -151,7 +150,6 @@ async fn page(
         .await?
         .into_iter()
         .map(|user| Row {
-            is_self: user.id == editor.id(),
             id: user.id,
             username: user.username,
             display_name: user.display_name,
@@ -281,22 +279,37 @@ impl CsrfForm for ToggleForm {
     }
 }
 
-/// `POST /admin/users/{id}/disable` and `…/enable`.
-pub async fn set_disabled(
+/// `POST /admin/users/{id}/disable`
+pub async fn disable(
     State(state): State<AppState>,
     editor: Editor,
-    Path((id, change)): Path<(i64, String)>,
+    Path(id): Path<i64>,
     submission: Submission<ToggleForm>,
+) -> Result<Response, AppError> {
+    set_disabled(&state, &editor, id, submission, true).await
+}
+
+/// `POST /admin/users/{id}/enable`
+pub async fn enable(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<ToggleForm>,
+) -> Result<Response, AppError> {
+    set_disabled(&state, &editor, id, submission, false).await
+}
+
+async fn set_disabled(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    submission: Submission<ToggleForm>,
+    disable: bool,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
     if let Err(refused) = submission.verified() {
         return Err(AppError::Forbidden(refused.reason));
     }
-    let disable = match change.as_str() {
-        "disable" => true,
-        "enable" => false,
-        _ => return Err(AppError::NotFound),
-    };
     let user = db::users::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -321,7 +334,208 @@ pub async fn set_disabled(
         "user_enable"
     };
     editor
-        .audit(&state, action, "user", Some(id), &user.username)
+        .audit(state, action, "user", Some(id), &user.username)
         .await?;
-    Ok(Redirect::to("/admin/users?klart=anvandare").into_response())
+    Ok(Redirect::to(&format!("/admin/users/{id}?klart=anvandare")).into_response())
+}
+
+#[derive(Debug)]
+struct UserView {
+    id: i64,
+    username: String,
+    display_name: String,
+    is_admin: bool,
+    disabled: bool,
+    last_login: String,
+    is_self: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+struct UserPage {
+    layout: AdminLayout,
+    user: UserView,
+    errors: FieldErrors,
+    csrf: String,
+}
+
+async fn user_page(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    status: StatusCode,
+    errors: FieldErrors,
+    done: Option<&str>,
+) -> Result<Response, AppError> {
+    let user = db::users::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = UserPage {
+        layout: AdminLayout::new(
+            state,
+            &format!("Konto: {}", user.username),
+            Some(editor),
+            Section::Users,
+        )
+        .with_notice(done),
+        user: UserView {
+            id: user.id,
+            is_self: user.id == editor.id(),
+            username: user.username,
+            display_name: user.display_name,
+            is_admin: user.role == Role::Admin,
+            disabled: user.disabled,
+            last_login: user
+                .last_login_at
+                .as_deref()
+                .and_then(time::from_db)
+                .map(time::admin_datetime)
+                .unwrap_or_else(|| "aldrig".to_owned()),
+        },
+        errors,
+        csrf: editor.csrf().to_owned(),
+    };
+    view::html(status, &page)
+}
+
+/// `GET /admin/users/{id}`: one account, with its role, a new password, and disabling.
+pub async fn show(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Query(query): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    editor.require_admin()?;
+    user_page(
+        &state,
+        &editor,
+        id,
+        StatusCode::OK,
+        FieldErrors::default(),
+        query.klart.as_deref(),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+}
+
+impl CsrfForm for RoleForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /admin/users/{id}/role`
+pub async fn set_role(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<RoleForm>,
+) -> Result<Response, AppError> {
+    editor.require_admin()?;
+    let mut errors = FieldErrors::default();
+    let form = match submission.verified() {
+        Ok(form) => form,
+        Err(refused) => {
+            errors.add("role", refused.reason);
+            return user_page(&state, &editor, id, StatusCode::FORBIDDEN, errors, None).await;
+        }
+    };
+    let user = db::users::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(role) = Role::parse(&form.role) else {
+        errors.add("role", "Välj en roll: redaktör eller administratör.");
+        return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
+    };
+    let last_admin = user.role == Role::Admin
+        && !user.disabled
+        && db::users::count_active_admins(&state.db).await? <= 1;
+    if role != Role::Admin && last_admin {
+        errors.add(
+            "role",
+            "Det här är den enda aktiva administratören. Gör någon annan till administratör först.",
+        );
+        return user_page(&state, &editor, id, StatusCode::CONFLICT, errors, None).await;
+    }
+    if role != user.role {
+        db::users::set_role(&state.db, id, role).await?;
+        let detail = format!(
+            "{}: {} → {}",
+            user.username,
+            user.role.as_str(),
+            role.as_str()
+        );
+        editor
+            .audit(&state, "user_role", "user", Some(id), &detail)
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/admin/users/{id}?klart=anvandare")).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password2: String,
+}
+
+impl CsrfForm for PasswordForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /admin/users/{id}/password`: a new password for an account; its sessions end.
+pub async fn set_password(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<PasswordForm>,
+) -> Result<Response, AppError> {
+    editor.require_admin()?;
+    let mut errors = FieldErrors::default();
+    let form = match submission.verified() {
+        Ok(form) => form,
+        Err(refused) => {
+            errors.add("password", refused.reason);
+            return user_page(&state, &editor, id, StatusCode::FORBIDDEN, errors, None).await;
+        }
+    };
+    let user = db::users::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Err(problem) = auth::check_password_policy(&form.password, &user.username) {
+        errors.add("password", problem.swedish());
+    } else if form.password != form.password2 {
+        errors.add(
+            "password2",
+            "Lösenorden är inte lika. Skriv samma lösenord i båda fälten.",
+        );
+    }
+    if !errors.is_empty() {
+        return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
+    }
+    let hash = auth::hash_password(form.password)
+        .await
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    db::users::set_password(&state.db, id, &hash).await?;
+    if id == editor.id() {
+        db::sessions::delete_others(&state.db, id, &editor.session.id_hash).await?;
+    } else {
+        db::sessions::delete_for_user(&state.db, id).await?;
+    }
+    editor
+        .audit(&state, "user_password", "user", Some(id), &user.username)
+        .await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?klart=losenord-satt")).into_response())
 }

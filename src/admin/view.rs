@@ -97,6 +97,9 @@ fn notice(name: &str) -> Option<&'static str> {
         "utloggad" => "Du är utloggad.",
         "anvandare" => "Kontot är sparat.",
         "losenord" => "Lösenordet är bytt. Andra inloggningar med ditt konto är avslutade.",
+        "losenord-satt" => {
+            "Det nya lösenordet är sparat och kontots inloggningar är avslutade. Ge lösenordet till personen på ett säkert sätt."
+        }
         _ => return None,
     })
 }
