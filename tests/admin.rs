@@ -1196,3 +1196,101 @@ async fn admins_change_roles_and_set_passwords_but_keep_one_admin() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn no_generated_admin_request_gets_a_server_error() {
+    let (app, browser) = app_with_editor().await;
+    let csrf = hidden(&browser.get("/admin").await.text(), "csrf");
+    let page = db::pages::id_by_path(app.db(), skl_cms::lang::Lang::Sv, "om-oss")
+        .await
+        .expect("query")
+        .expect("page")
+        .to_string();
+    let ids = [
+        page.as_str(),
+        "0",
+        "-1",
+        "99999",
+        "abc",
+        "1e3",
+        "%00",
+        "9223372036854775808",
+    ];
+    let values = [
+        "",
+        "x",
+        "<script>alert(1)</script>",
+        "'; drop table pages; --",
+        "../../etc/passwd",
+        "\u{0}",
+        "å/ä/ö",
+        "2026-13-45",
+        "25:99",
+        "-5",
+        "99999999999999999999",
+        "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s",
+    ];
+    let fields = [
+        "title",
+        "path",
+        "parent",
+        "translation",
+        "lang",
+        "kind",
+        "menu_order",
+        "publish_date",
+        "publish_time",
+        "version",
+        "action",
+        "body",
+        "role",
+        "password",
+        "password2",
+        "from",
+        "to",
+    ];
+    let mut requests = 0;
+    for id in ids {
+        let targets = [
+            format!("/admin/pages/{id}"),
+            format!("/admin/pages/{id}/unpublish"),
+            format!("/admin/pages/{id}/trash"),
+            format!("/admin/pages/{id}/restore"),
+            format!("/admin/pages/{id}/revisions/{id}/restore"),
+            format!("/admin/users/{id}/role"),
+            format!("/admin/users/{id}/password"),
+            "/admin/pages/new".to_owned(),
+            "/admin/pages/preview".to_owned(),
+            "/admin/users".to_owned(),
+        ];
+        for (n, target) in targets.iter().enumerate() {
+            // Every field gets a value from the list, rotated so that each request differs.
+            let form: Vec<(&str, &str)> = std::iter::once(("csrf", csrf.as_str()))
+                .chain(
+                    fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, field)| (*field, values[(i + n + requests) % values.len()])),
+                )
+                .collect();
+            let reply = browser.post(target, &form).await;
+            assert!(
+                !reply.status.is_server_error(),
+                "POST {target} {form:?}: {}",
+                reply.status
+            );
+            let get = browser
+                .get(&format!("{target}?from={id}&to={id}&sida={id}&user={id}"))
+                .await;
+            assert!(
+                !get.status.is_server_error(),
+                "GET {target}: {}",
+                get.status
+            );
+            requests += 1;
+        }
+    }
+    assert!(requests >= 80);
+    // The site is still whole: the seed page answers.
+    assert_eq!(app.get("/om-oss").await.status, StatusCode::OK);
+}
