@@ -157,13 +157,102 @@ pub async fn submit(
         }
     };
     let username = form.username.trim().to_owned();
+    let refusal = match authenticate(&state, &headers, &username, form.password, &ip).await? {
+        Ok(login) => {
+            let mut response = Redirect::to(session::safe_next(&form.next)).into_response();
+            login.set_cookies(&state, &mut response);
+            return Ok(response);
+        }
+        Err(refusal) => refusal,
+    };
+    let mut errors = FieldErrors::default();
+    errors.add("username", refusal.message());
+    let mut response = login_page(
+        &state,
+        &headers,
+        refusal.status(),
+        username,
+        &form.next,
+        errors,
+        None,
+    )?;
+    refusal.add_retry_after(&mut response);
+    Ok(response)
+}
+
+/// A successful login: the account and the cookie of its new session.
+#[derive(Debug)]
+pub struct Login {
+    pub user: db::users::User,
+    pub cookie: header::HeaderValue,
+}
+
+impl Login {
+    /// Sets the session cookie on `response` and drops the login form's cookie.
+    pub fn set_cookies(&self, state: &AppState, response: &mut Response) {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, self.cookie.clone());
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            session::set_cookie(state, LOGIN_COOKIE, "", 0),
+        );
+    }
+}
+
+/// Why a login was refused.
+#[derive(Debug, Clone, Copy)]
+pub enum Refusal {
+    /// Too many failures lately; try again after this long.
+    Throttled(SignedDuration),
+    /// The username or the password is wrong (which, is not said).
+    Wrong,
+}
+
+impl Refusal {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Refusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Wrong => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            Refusal::Throttled(wait) => {
+                let minutes = (wait.as_secs() + 59) / 60;
+                format!(
+                    "För många misslyckade inloggningar. Vänta {minutes} {} och försök sedan igen.",
+                    if minutes == 1 { "minut" } else { "minuter" }
+                )
+            }
+            Refusal::Wrong => WRONG_CREDENTIALS.to_owned(),
+        }
+    }
+
+    /// Adds `Retry-After` to a throttled answer.
+    pub fn add_retry_after(self, response: &mut Response) {
+        if let Refusal::Throttled(wait) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, wait.as_secs().into());
+        }
+    }
+}
+
+/// Checks a username and password, with throttling and auditing, and on success opens a session
+/// (a new one: any session the browser had is ended).
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    username: &str,
+    password: String,
+    ip: &str,
+) -> Result<Result<Login, Refusal>, AppError> {
     let now = state.clock.now();
     let now_db = time::to_db(now);
-    let failed = |action: &'static str, user_id: Option<i64>| {
-        let detail = format!("username: {username}");
-        let state = state.clone();
-        let ip = ip.clone();
-        let now_db = now_db.clone();
+    let audit = |action: &'static str, user_id: Option<i64>, detail: String| {
+        let (state, ip, now_db) = (state.clone(), ip.to_owned(), now_db.clone());
         async move {
             db::audit::record(
                 &state.db,
@@ -181,85 +270,36 @@ pub async fn submit(
         }
     };
 
-    if let Some(retry_after) = throttled(&state, &username, &ip, now).await? {
-        failed("login_throttled", None).await?;
-        let minutes = (retry_after.as_secs() + 59) / 60;
-        let mut errors = FieldErrors::default();
-        errors.add(
-            "username",
-            format!(
-                "För många misslyckade inloggningar. Vänta {minutes} {} och försök sedan igen.",
-                if minutes == 1 { "minut" } else { "minuter" }
-            ),
-        );
-        let mut response = login_page(
-            &state,
-            &headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            username,
-            &form.next,
-            errors,
-            None,
-        )?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, retry_after.as_secs().into());
-        return Ok(response);
+    if let Some(retry_after) = throttled(state, username, ip, now).await? {
+        audit("login_throttled", None, format!("username: {username}")).await?;
+        return Ok(Err(Refusal::Throttled(retry_after)));
     }
 
     let user = if username.is_empty() {
         None
     } else {
-        db::users::find_by_name(&state.db, &username).await?
+        db::users::find_by_name(&state.db, username).await?
     };
     let hash = user
         .as_ref()
         .filter(|user| !user.disabled)
         .map(|user| user.password_hash.clone());
     let known = hash.is_some();
-    let matches = auth::verify_password(form.password, hash).await;
+    let matches = auth::verify_password(password, hash).await;
     let Some(user) = user.filter(|_| known && matches) else {
         db::users::prune_failures(&state.db, &time::to_db(now - THROTTLE_WINDOW)).await?;
-        db::users::record_failure(&state.db, &username, &ip, &now_db).await?;
-        failed("login_failed", None).await?;
-        let mut errors = FieldErrors::default();
-        errors.add("username", WRONG_CREDENTIALS);
-        return login_page(
-            &state,
-            &headers,
-            StatusCode::UNAUTHORIZED,
-            username,
-            &form.next,
-            errors,
-            None,
-        );
+        db::users::record_failure(&state.db, username, ip, &now_db).await?;
+        audit("login_failed", None, format!("username: {username}")).await?;
+        return Ok(Err(Refusal::Wrong));
     };
 
     db::users::clear_failures(&state.db, &user.username).await?;
     db::users::prune_failures(&state.db, &time::to_db(now - THROTTLE_WINDOW)).await?;
-    let cookie = session::start(&state, &headers, user.id, &ip).await?;
+    let cookie = session::start(state, headers, user.id, ip).await?;
     db::users::touch_login(&state.db, user.id, &now_db).await?;
-    db::audit::record(
-        &state.db,
-        &Entry {
-            user_id: Some(user.id),
-            action: "login",
-            object_type: "session",
-            object_id: None,
-            detail: "",
-            ip: &ip,
-        },
-        &now_db,
-    )
-    .await?;
+    audit("login", Some(user.id), String::new()).await?;
     tracing::info!(user = %user.username, "logged in");
-    let mut response = Redirect::to(session::safe_next(&form.next)).into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        session::set_cookie(&state, LOGIN_COOKIE, "", 0),
-    );
-    Ok(response)
+    Ok(Ok(Login { user, cookie }))
 }
 
 /// How long until another attempt is allowed, if attempts for `username` or from `ip` are throttled.
