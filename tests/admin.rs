@@ -1294,3 +1294,71 @@ async fn no_generated_admin_request_gets_a_server_error() {
     // The site is still whole: the seed page answers.
     assert_eq!(app.get("/om-oss").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_save_after_the_session_ended_keeps_the_text_and_goes_on_after_logging_in_again() {
+    let start: jiff::Timestamp = "2026-12-01T08:00:00Z".parse().expect("time");
+    let clock = Clock::manual(start);
+    let app = TestApp::spawn_with_clock(clock.clone()).await;
+    app.add_user("anna", Role::Editor, PASSWORD).await;
+    let browser = app.login("anna", PASSWORD).await;
+    let id = create_page(
+        &browser,
+        &[("title", "Lång skrivning"), ("path", "lang-skrivning")],
+    )
+    .await;
+    let mut fields = browser.edit_form(id).await;
+    set_field(
+        &mut fields,
+        "body",
+        "Tre timmars arbete som inte får försvinna.",
+    );
+    set_field(&mut fields, "action", "publish");
+
+    // The editor writes for three hours; the session ends meanwhile.
+    clock.set(start + jiff::SignedDuration::from_hours(3));
+    let path = format!("/admin/pages/{id}");
+    let back = browser.post(&path, &as_pairs(&fields)).await;
+    assert_eq!(back.status, StatusCode::UNAUTHORIZED);
+    let text = back.text();
+    assert!(
+        text.contains("Tre timmars arbete som inte får försvinna."),
+        "the text is kept"
+    );
+    assert!(text.contains("id=\"relogin_username\"") && text.contains("id=\"error-summary\""));
+    assert!(
+        !text.contains("Om SKL International"),
+        "nothing from the database without a session"
+    );
+
+    // A wrong password keeps the text too.
+    let mut again = common::form_fields(&text, "edit-form");
+    set_field(&mut again, "relogin_username", "anna");
+    set_field(&mut again, "relogin_password", "fel lösenord, tyvärr");
+    let wrong = browser.post(&path, &as_pairs(&again)).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().contains("Tre timmars arbete"));
+    assert!(
+        !wrong.text().contains("fel lösenord, tyvärr"),
+        "the password is not sent back"
+    );
+
+    let mut again = common::form_fields(&wrong.text(), "edit-form");
+    set_field(&mut again, "relogin_username", "anna");
+    set_field(&mut again, "relogin_password", PASSWORD);
+    let saved = browser.post(&path, &as_pairs(&again)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    assert!(
+        app.get("/lang-skrivning")
+            .await
+            .text()
+            .contains("Tre timmars arbete")
+    );
+    assert_eq!(
+        browser.get("/admin").await.status,
+        StatusCode::OK,
+        "logged in again"
+    );
+    let actions = audit_actions(&app).await;
+    assert!(actions.contains(&"login_failed".to_owned()) && actions.contains(&"update".to_owned()));
+}

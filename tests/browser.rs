@@ -409,8 +409,23 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
         check_page(&chrome, &mut report, &axe, label, check).await;
     }
 
+    // The session ends while an editor writes: the form comes back with fields to log in again.
+    chrome.goto("/admin/pages/new").await;
+    fill(&chrome, "#title", "Skriven när sessionen tog slut").await;
+    skl_cms::db::sessions::delete_for_user(app.db(), 1)
+        .await
+        .expect("sessions end");
+    click(&chrome, "button[value=publish]").await;
+    check_page(
+        &chrome,
+        &mut report,
+        &axe,
+        "signed out while writing",
+        summary,
+    )
+    .await;
+
     // Logged out: the login form, and what a failed login looks like.
-    click(&chrome, ".logout button").await;
     chrome.goto("/admin/login").await;
     check_page(&chrome, &mut report, &axe, "login", check).await;
     fill(&chrome, "#username", "granskare").await;

@@ -15,7 +15,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use super::session::{self, Editor, LOGIN_COOKIE};
+use super::session::{self, LOGIN_COOKIE};
 use crate::{app::AppState, auth, error::AppError};
 
 /// A form that carries a CSRF token.
@@ -56,7 +56,7 @@ impl<T> Submission<T> {
     }
 }
 
-const CROSS_SITE: &str = "Formuläret kom från en annan webbplats och togs därför inte emot. Det du \
+pub const CROSS_SITE: &str = "Formuläret kom från en annan webbplats och togs därför inte emot. Det du \
      skrev finns kvar nedan: kontrollera det och skicka igen.";
 
 const BAD_TOKEN: &str = "Formuläret kunde inte kontrolleras, kanske för att det var öppet länge eller \
@@ -76,10 +76,11 @@ where
             .await
             .map_err(IntoResponse::into_response)?;
         let cross_site = !same_origin(&parts.headers, state);
-        let expected = if T::BEFORE_LOGIN {
-            session::cookie(&parts.headers, LOGIN_COOKIE)
-        } else {
-            editor.as_ref().map(Editor::csrf)
+        // Without a session (before login, or after it ended while an editor wrote) forms carry the
+        // login cookie's token; with one, the session's.
+        let expected = match &editor {
+            Some(editor) if !T::BEFORE_LOGIN => Some(editor.csrf()),
+            _ => session::cookie(&parts.headers, LOGIN_COOKIE),
         }
         .map(str::to_owned);
         // Browsers always send these forms whole; a body that does not parse came from elsewhere.

@@ -76,7 +76,7 @@ impl CsrfForm for LoginForm {
 }
 
 /// The token of the forms shown before login: the login cookie's, or a new one with the cookie to set.
-fn login_token(state: &AppState, headers: &HeaderMap) -> (String, Option<header::HeaderValue>) {
+pub fn login_token(state: &AppState, headers: &HeaderMap) -> (String, Option<header::HeaderValue>) {
     match session::cookie(headers, LOGIN_COOKIE) {
         Some(token) => (token.to_owned(), None),
         None => {
@@ -185,6 +185,8 @@ pub async fn submit(
 pub struct Login {
     pub user: db::users::User,
     pub cookie: header::HeaderValue,
+    /// The new session's key.
+    pub id_hash: String,
 }
 
 impl Login {
@@ -295,11 +297,15 @@ pub async fn authenticate(
 
     db::users::clear_failures(&state.db, &user.username).await?;
     db::users::prune_failures(&state.db, &time::to_db(now - THROTTLE_WINDOW)).await?;
-    let cookie = session::start(state, headers, user.id, ip).await?;
+    let (cookie, id_hash) = session::start(state, headers, user.id, ip).await?;
     db::users::touch_login(&state.db, user.id, &now_db).await?;
     audit("login", Some(user.id), String::new()).await?;
     tracing::info!(user = %user.username, "logged in");
-    Ok(Ok(Login { user, cookie }))
+    Ok(Ok(Login {
+        user,
+        cookie,
+        id_hash,
+    }))
 }
 
 /// How long until another attempt is allowed, if attempts for `username` or from `ip` are throttled.
@@ -543,7 +549,7 @@ pub async fn setup_submit(
     .await?;
     tx.commit().await?;
     tracing::info!(user = %account.username, "the first administrator was created");
-    let cookie = session::start(&state, &headers, user_id, &ip).await?;
+    let (cookie, _) = session::start(&state, &headers, user_id, &ip).await?;
     let mut response = Redirect::to("/admin?klart=inloggad").into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)

@@ -10,7 +10,7 @@ pub mod tree;
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -20,9 +20,11 @@ use self::{
     tree::{Row, status_label, tree_order},
 };
 use super::{
-    csrf::Submission,
+    csrf::{self, Submission},
     diff::{self, Hunk},
+    login,
     session::Editor,
+    session::{self, ClientIp},
     view::{self, AdminLayout, FieldErrors, Section},
 };
 use crate::{
@@ -306,78 +308,84 @@ async fn translation_of(state: &AppState, page: &Page) -> sqlx::Result<Option<i6
 /// `POST /admin/pages/new`
 pub async fn create(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     editor: Option<Editor>,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
     let Some(editor) = editor else {
-        return signed_out(&state, submission, None).await;
+        return resume(&state, &headers, &ip, submission, None).await;
     };
-    let form = match submission.verified() {
-        Ok(form) => form,
-        Err(refused) => {
-            return refused_form(&state, &editor, refused.form, refused.reason, None).await;
-        }
-    };
-    let draft = match check(&state, &form, None).await {
-        Ok(draft) => draft,
-        Err(errors) => {
-            return edit_page(
-                &state,
-                Some(&editor),
-                form,
-                FormContext::failed(None, StatusCode::BAD_REQUEST, errors),
-            )
-            .await;
-        }
-    };
-    let outcome = editing::create(&state, &editor.author(), draft).await?;
-    finish(&state, &editor, form, None, outcome).await
+    match submission.verified() {
+        Ok(form) => save_new(&state, &editor, form).await,
+        Err(refused) => refused_form(&state, &editor, refused.form, refused.reason, None).await,
+    }
 }
 
 /// `POST /admin/pages/{id}`
 pub async fn update(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     editor: Option<Editor>,
     Path(id): Path<i64>,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
     let Some(editor) = editor else {
-        return signed_out(&state, submission, Some(id)).await;
+        return resume(&state, &headers, &ip, submission, Some(id)).await;
     };
+    match submission.verified() {
+        Ok(form) => save_existing(&state, &editor, id, form).await,
+        Err(refused) => {
+            let page = db::pages::find(&state.db, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            refused_form(&state, &editor, refused.form, refused.reason, Some(page)).await
+        }
+    }
+}
+
+/// Creates a page from a checked-in form.
+async fn save_new(state: &AppState, editor: &Editor, form: PageForm) -> Result<Response, AppError> {
+    let draft = match check(state, &form, None).await {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let context = FormContext::failed(None, StatusCode::BAD_REQUEST, errors);
+            return edit_page(state, Some(editor), form, context).await;
+        }
+    };
+    let outcome = editing::create(state, &editor.author(), draft).await?;
+    finish(state, editor, form, None, outcome).await
+}
+
+/// Saves a page from its edit form, based on the version the form was loaded at.
+async fn save_existing(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    form: PageForm,
+) -> Result<Response, AppError> {
     let page = db::pages::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let form = match submission.verified() {
-        Ok(form) => form,
-        Err(refused) => {
-            return refused_form(&state, &editor, refused.form, refused.reason, Some(page)).await;
-        }
-    };
     let Ok(base_version) = form.version.trim().parse::<i64>() else {
         let mut errors = FieldErrors::default();
-        errors.add("title", "Formuläret saknar sidans version. Ladda om sidan och försök igen; kopiera gärna din text först.");
-        return edit_page(
-            &state,
-            Some(&editor),
-            form,
-            FormContext::failed(Some(page), StatusCode::BAD_REQUEST, errors),
-        )
-        .await;
+        errors.add(
+            "title",
+            "Formuläret saknar sidans version. Ladda om sidan och försök igen; kopiera gärna din text först.",
+        );
+        let context = FormContext::failed(Some(page), StatusCode::BAD_REQUEST, errors);
+        return edit_page(state, Some(editor), form, context).await;
     };
-    let draft = match check(&state, &form, Some(&page)).await {
+    let draft = match check(state, &form, Some(&page)).await {
         Ok(draft) => draft,
         Err(errors) => {
-            return edit_page(
-                &state,
-                Some(&editor),
-                form,
-                FormContext::failed(Some(page), StatusCode::BAD_REQUEST, errors),
-            )
-            .await;
+            let context = FormContext::failed(Some(page), StatusCode::BAD_REQUEST, errors);
+            return edit_page(state, Some(editor), form, context).await;
         }
     };
-    let outcome = editing::update(&state, &editor.author(), id, base_version, draft).await?;
-    finish(&state, &editor, form, Some(page), outcome).await
+    let outcome = editing::update(state, &editor.author(), id, base_version, draft).await?;
+    finish(state, editor, form, Some(page), outcome).await
 }
 
 /// Answers a save: on to the page with a confirmation, or back to the form with what went wrong.
@@ -465,29 +473,93 @@ async fn refused_form(
     .await
 }
 
-/// The form back after the session ended, with the editor's text, so that nothing typed is lost.
-async fn signed_out(
+const SIGNED_OUT: &str = "Du är inte inloggad längre, så inget sparades ännu. Din text finns kvar \
+     nedan. Logga in igen här, så sparas den direkt.";
+
+/// A save that arrived without a session (it ended while the editor wrote). The first time, the form
+/// comes back whole with fields to log in again; sent with them, the editor is logged in and the
+/// save goes on as if nothing had happened. Nothing typed is lost either way.
+async fn resume(
     state: &AppState,
+    headers: &HeaderMap,
+    ip: &str,
     submission: Submission<PageForm>,
     page_id: Option<i64>,
 ) -> Result<Response, AppError> {
-    let form = match submission.verified() {
-        Ok(form) => form,
-        Err(refused) => refused.form,
+    let (mut form, refusal) = match submission.verified() {
+        Ok(form) => (form, None),
+        Err(refused) => (refused.form, Some(refused.reason)),
     };
+    let password = std::mem::take(&mut form.relogin_password);
+    let username = form.relogin_username.trim().to_owned();
+    match refusal {
+        // A stale form carries the ended session's token; that is the usual way here.
+        Some(reason) if reason == csrf::CROSS_SITE => {
+            return signed_out(state, headers, form, page_id, reason, StatusCode::FORBIDDEN);
+        }
+        Some(_) => {
+            return signed_out(
+                state,
+                headers,
+                form,
+                page_id,
+                SIGNED_OUT,
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+        None if username.is_empty() => {
+            return signed_out(
+                state,
+                headers,
+                form,
+                page_id,
+                SIGNED_OUT,
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+        None => {}
+    }
+    let login = match login::authenticate(state, headers, &username, password, ip).await? {
+        Ok(login) => login,
+        Err(refusal) => {
+            let message = refusal.message();
+            let mut response =
+                signed_out(state, headers, form, page_id, &message, refusal.status())?;
+            refusal.add_retry_after(&mut response);
+            return Ok(response);
+        }
+    };
+    let editor = session::editor(state, &login.id_hash, ip)
+        .await?
+        .ok_or_else(|| AppError::Internal("a session just opened is gone".to_owned()))?;
+    let mut response = match page_id {
+        Some(id) => save_existing(state, &editor, id, form).await?,
+        None => save_new(state, &editor, form).await?,
+    };
+    login.set_cookies(state, &mut response);
+    Ok(response)
+}
+
+/// The form back without a session, with the editor's text, fields to log in again, and why.
+fn signed_out(
+    state: &AppState,
+    headers: &HeaderMap,
+    mut form: PageForm,
+    page_id: Option<i64>,
+    message: &str,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
-    errors.add(
-        "title",
-        "Du är inte inloggad längre, så inget sparades. Din text finns kvar nedan. Logga in i en ny \
-         flik, kom tillbaka hit och tryck på Spara igen.",
-    );
+    errors.add("relogin_username", message);
     let action = match page_id {
         Some(id) => format!("/admin/pages/{id}"),
         None => "/admin/pages/new".to_owned(),
     };
+    let (csrf, cookie) = login::login_token(state, headers);
+    form.relogin_password.clear();
     let template = EditPage {
-        layout: AdminLayout::new(state, "Inte inloggad", None, Section::None),
-        heading: "Du är inte inloggad".to_owned(),
+        layout: AdminLayout::new(state, "Logga in igen", None, Section::None),
+        heading: "Logga in igen för att spara".to_owned(),
         errors,
         form,
         action,
@@ -496,7 +568,11 @@ async fn signed_out(
         translations: Vec::new(),
         conflict: None,
         signed_out: true,
-        csrf: String::new(),
+        csrf,
     };
-    view::html(StatusCode::UNAUTHORIZED, &template)
+    let mut response = view::html(status, &template)?;
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }

@@ -185,22 +185,23 @@ pub fn safe_next(next: &str) -> &str {
     if inside && plain { next } else { "/admin" }
 }
 
-/// Opens a session for `user_id` and returns the cookie that carries it. Any session the browser
-/// had is ended first, so the session id always changes at login.
+/// Opens a session for `user_id` and returns the cookie that carries it and the session's key. Any
+/// session the browser had is ended first, so the session id always changes at login.
 pub async fn start(
     state: &AppState,
     headers: &HeaderMap,
     user_id: i64,
     ip: &str,
-) -> sqlx::Result<HeaderValue> {
+) -> sqlx::Result<(HeaderValue, String)> {
     if let Some(old) = cookie(headers, SESSION_COOKIE) {
         db::sessions::delete(&state.db, &auth::token_hash(old)).await?;
     }
     let token = auth::random_token();
+    let id_hash = auth::token_hash(&token);
     let now = state.clock.now();
     db::sessions::insert(
         &state.db,
-        &auth::token_hash(&token),
+        &id_hash,
         user_id,
         &auth::random_token(),
         &time::to_db(now),
@@ -209,12 +210,24 @@ pub async fn start(
     )
     .await?;
     db::sessions::prune(&state.db, &time::to_db(now), &time::to_db(now - IDLE)).await?;
-    Ok(set_cookie(
-        state,
-        SESSION_COOKIE,
-        &token,
-        LIFETIME.as_secs(),
-    ))
+    let cookie = set_cookie(state, SESSION_COOKIE, &token, LIFETIME.as_secs());
+    Ok((cookie, id_hash))
+}
+
+/// The editor of the live session with key `id_hash`.
+pub async fn editor(state: &AppState, id_hash: &str, ip: &str) -> sqlx::Result<Option<Editor>> {
+    let now = state.clock.now();
+    let session = db::sessions::find(
+        &state.db,
+        id_hash,
+        &time::to_db(now),
+        &time::to_db(now - IDLE),
+    )
+    .await?;
+    Ok(session.map(|session| Editor {
+        session,
+        ip: ip.to_owned(),
+    }))
 }
 
 /// A `Set-Cookie` value with the attributes every cookie of the admin area has.

@@ -65,6 +65,12 @@ pub struct PageForm {
     /// Which button was pressed: `draft` or `publish`.
     #[serde(default)]
     pub action: String,
+    /// Sent only from a form that came back because the session had ended: the editor logs in again
+    /// with it, and the save goes on.
+    #[serde(default)]
+    pub relogin_username: String,
+    #[serde(default)]
+    pub relogin_password: String,
 }
 
 impl CsrfForm for PageForm {
@@ -103,6 +109,8 @@ impl PageForm {
             publish_date,
             publish_time,
             action: String::new(),
+            relogin_username: String::new(),
+            relogin_password: String::new(),
         }
     }
 
