@@ -93,6 +93,16 @@ async fn migrate(pool: &SqlitePool, shown: &str) -> Result<(), OpenError> {
     }
 }
 
+/// Begins a transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), waiting for it up
+/// to the busy timeout. Every transaction that writes must start this way: a deferred one that reads
+/// first fails outright (`SQLITE_BUSY`, no waiting) when another connection wrote in between, which
+/// would turn two editors saving at the same moment into a server error instead of a conflict.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// Whether the database answers: a cheap query for the readiness check.
 pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     sqlx::query("select 1").execute(pool).await.map(|_| ())

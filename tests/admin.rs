@@ -1362,3 +1362,25 @@ async fn a_save_after_the_session_ended_keeps_the_text_and_goes_on_after_logging
     let actions = audit_actions(&app).await;
     assert!(actions.contains(&"login_failed".to_owned()) && actions.contains(&"update".to_owned()));
 }
+
+#[tokio::test]
+async fn simultaneous_saves_of_one_page_give_one_save_and_one_conflict_never_an_error() {
+    let (app, anna) = app_with_editor().await;
+    app.add_user("bertil", Role::Editor, PASSWORD).await;
+    let bertil = app.login("bertil", PASSWORD).await;
+    let id = create_page(&anna, &[("title", "Samtidigt"), ("path", "samtidigt")]).await;
+    let path = format!("/admin/pages/{id}");
+    for round in 0..15 {
+        let mut annas = anna.edit_form(id).await;
+        let mut bertils = bertil.edit_form(id).await;
+        set_field(&mut annas, "body", &format!("Anna, runda {round}."));
+        set_field(&mut annas, "action", "publish");
+        set_field(&mut bertils, "body", &format!("Bertil, runda {round}."));
+        set_field(&mut bertils, "action", "publish");
+        let (annas, bertils) = (as_pairs(&annas), as_pairs(&bertils));
+        let (a, b) = tokio::join!(anna.post(&path, &annas), bertil.post(&path, &bertils));
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [303, 409], "round {round}");
+    }
+}

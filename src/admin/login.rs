@@ -516,7 +516,7 @@ pub async fn setup_submit(
         .await
         .map_err(|error| AppError::Internal(error.to_string()))?;
     let now = state.clock.now_db();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     let used = db::users::use_setup_token(&mut *tx, &auth::token_hash(&token), &now).await?;
     let none_yet = db::users::count(&mut *tx).await? == 0;
     if !(used && none_yet) {

@@ -60,7 +60,7 @@ pub enum Outcome {
 /// Creates a page.
 pub async fn create(state: &AppState, author: &Author, draft: Draft) -> sqlx::Result<Outcome> {
     let now = state.clock.now_db();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     let mut content = draft.content;
     if let Some(taken) = path_taken(&mut tx, &content, None).await? {
         return Ok(Outcome::PathTaken(taken));
@@ -90,7 +90,7 @@ pub async fn update(
     draft: Draft,
 ) -> sqlx::Result<Outcome> {
     let now = state.clock.now_db();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     let Some(before) = db::pages::find(&mut *tx, id).await? else {
         return Ok(Outcome::Gone);
     };
@@ -104,7 +104,7 @@ pub async fn update(
         content.path = String::new();
     }
     if before.version != base_version {
-        drop(tx);
+        tx.rollback().await?;
         return keep_conflict(
             state,
             author,
@@ -127,7 +127,7 @@ pub async fn update(
     .await?;
     if !db::pages::save(&mut *tx, id, base_version, &content, draft.parent_id, &now).await? {
         // Another save won the race between the read above and this write.
-        drop(tx);
+        tx.rollback().await?;
         let current = db::pages::find(&state.db, id).await?;
         return match current {
             Some(current) => {
@@ -169,7 +169,7 @@ async fn keep_conflict(
     parent_id: Option<i64>,
 ) -> sqlx::Result<Outcome> {
     let now = state.clock.now_db();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     let kept = db::revisions::record_conflict(
         &mut *tx,
         current.id,
@@ -340,7 +340,7 @@ pub async fn set_trashed(
     trashed: bool,
 ) -> sqlx::Result<Outcome> {
     let now = state.clock.now_db();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     let Some(page) = db::pages::find(&mut *tx, id).await? else {
         return Ok(Outcome::Gone);
     };
@@ -369,7 +369,7 @@ pub async fn set_trashed(
 /// Deletes a page in the trash for good, with its revisions.
 pub async fn delete(state: &AppState, author: &Author, id: i64) -> sqlx::Result<Outcome> {
     let now = state.clock.now_db();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     let Some(page) = db::pages::find(&mut *tx, id).await? else {
         return Ok(Outcome::Gone);
     };
@@ -409,7 +409,7 @@ pub async fn restore_revision(
         archived: revision.archived,
     };
     let now = state.clock.now_db();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::begin_write(&state.db).await?;
     if page.deleted_at.is_some() {
         return Ok(Outcome::Gone);
     }

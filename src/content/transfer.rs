@@ -292,7 +292,7 @@ fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planne
 /// created in the same import), then a revision of each changed page.
 async fn apply(pool: &SqlitePool, planned: &[Planned]) -> anyhow::Result<()> {
     let now = time::now_db();
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_write(pool).await?;
     let mut ids = Vec::with_capacity(planned.len());
     for plan in planned {
         let id = match (plan.change, plan.existing_id) {
