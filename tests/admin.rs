@@ -858,6 +858,56 @@ async fn paths_are_checked_with_a_sentence_that_says_how_to_fix_them() {
 }
 
 #[tokio::test]
+async fn a_body_nested_thousands_deep_is_a_form_error_not_a_stalled_server() {
+    let (_app, browser) = app_with_editor().await;
+    let form = browser.get("/admin/pages/new").await;
+    let csrf = hidden(&form.text(), "csrf");
+    let deep = format!("{}djupt", "> ".repeat(200_000));
+    let started = std::time::Instant::now();
+    let reply = browser
+        .post(
+            "/admin/pages/new",
+            &[
+                ("csrf", &csrf),
+                ("lang", "sv"),
+                ("title", "Djup"),
+                ("path", "djup"),
+                ("kind", "page"),
+                ("action", "publish"),
+                ("body", &deep),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply
+            .text()
+            .contains("nivåer av listor, citat eller HTML-element")
+    );
+    let preview = browser
+        .post(
+            "/admin/pages/preview",
+            &[
+                ("csrf", &csrf),
+                ("lang", "sv"),
+                ("title", "Djup"),
+                ("body", &deep),
+            ],
+        )
+        .await;
+    assert_eq!(
+        preview.status,
+        StatusCode::OK,
+        "the preview shows it as plain text"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn renaming_a_parent_redirects_its_children_and_chains_collapse() {
     let (app, browser) = app_with_editor().await;
     let parent = create_page(&browser, &[("title", "Avdelning"), ("path", "a")]).await;

@@ -1,14 +1,14 @@
 //! Readable differences between two texts: changed lines, with the changed words within them marked.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use similar::{ChangeTag, TextDiff};
 
 /// Lines of unchanged context shown around each change.
 const CONTEXT: usize = 3;
 
-/// How long a diff may compute before it settles for a coarser answer; texts come from editors, and
-/// a pathological pair must not hold a thread.
+/// How long a diff may compute, lines and words together, before it settles for a coarser answer;
+/// texts come from editors, and a pathological pair must not hold a thread.
 const TIMEOUT: Duration = Duration::from_millis(500);
 
 /// What happened to a line.
@@ -50,13 +50,17 @@ pub struct Hunk {
 
 /// The changes from `old` to `new`, in hunks; empty when the texts are the same.
 pub fn diff(old: &str, new: &str) -> Vec<Hunk> {
-    let diff = TextDiff::configure().timeout(TIMEOUT).diff_lines(old, new);
+    // One deadline for the whole diff: the line diff and every hunk's word diff share it.
+    let deadline = Instant::now() + TIMEOUT;
+    let diff = TextDiff::configure()
+        .deadline(deadline)
+        .diff_lines(old, new);
     diff.grouped_ops(CONTEXT)
         .iter()
         .map(|group| Hunk {
             lines: group
                 .iter()
-                .flat_map(|op| diff.iter_inline_changes(op))
+                .flat_map(|op| diff.iter_inline_changes_deadline(op, Some(deadline)))
                 .map(|change| Line {
                     kind: match change.tag() {
                         ChangeTag::Equal => LineKind::Same,
@@ -101,6 +105,24 @@ mod tests {
         assert_eq!(marked(removed[0]), ["kommuner."]);
         assert_eq!(marked(added[0]), ["regioner."]);
         assert!(lines.iter().any(|line| line.kind == LineKind::Same));
+    }
+
+    #[test]
+    fn large_different_texts_are_compared_in_bounded_time() {
+        let old: String = (0..20_000)
+            .map(|n| format!("rad {n} med ord {}\n", n * 7 % 13))
+            .collect();
+        let new: String = (0..20_000)
+            .map(|n| format!("rad {n} med ord {}\n", n * 11 % 17))
+            .collect();
+        let started = Instant::now();
+        let hunks = diff(&old, &new);
+        assert!(!hunks.is_empty());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

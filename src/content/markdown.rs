@@ -34,12 +34,74 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// How deeply elements may nest in a page body. Real pages stay under ten (a list in a quote in a
+/// list); thousands of levels, which a megabyte of `> > > …` or `<div><div>…` asks for, would make
+/// rendering and sanitising take minutes.
+pub const MAX_NESTING: usize = 32;
+
+/// The Markdown features the site renders.
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Whether `markdown` would nest elements more than [`MAX_NESTING`] deep, counting both Markdown
+/// structure (quotes, lists, emphasis, links) and raw HTML tags. Stops reading as soon as it knows.
+pub fn too_deep(markdown: &str) -> bool {
+    let mut depth: usize = 0;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                for (index, _) in html.match_indices('<') {
+                    let rest = &html[index + 1..];
+                    if rest.starts_with('/') {
+                        depth = depth.saturating_sub(1);
+                    } else if rest.starts_with(|c: char| c.is_ascii_alphabetic()) && !is_void(rest)
+                    {
+                        depth += 1;
+                        if depth > MAX_NESTING {
+                            return true;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the tag that `rest` starts with never has content (and so never nests).
+fn is_void(rest: &str) -> bool {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let name: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let self_closing = rest.split('>').next().is_some_and(|tag| tag.ends_with('/'));
+    self_closing || VOID.contains(&name.as_str())
+}
+
 /// Renders Markdown (CommonMark with tables, footnotes and strikethrough) to sanitised HTML. Headings get
-/// ids derived from their text, so that every section can be linked to.
+/// ids derived from their text, so that every section can be linked to. A text that nests too deeply
+/// (see [`too_deep`]; editors are told before they can save one) is shown as plain text instead.
 pub fn render(markdown: &str) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
-    let events = with_heading_ids(Parser::new_ext(markdown, options).collect());
+    if too_deep(markdown) {
+        let escaped = markdown
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        return format!("<pre>{escaped}</pre>");
+    }
+    let events = with_heading_ids(Parser::new_ext(markdown, options()).collect());
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     SANITIZER.clean(&html).to_string()
@@ -107,6 +169,32 @@ pub fn slugify(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_caught_quickly_and_rendered_as_plain_text() {
+        let ordinary =
+            "> Citat\n>\n> - en lista\n>   - i en lista\n\n<div><p><em>html</em></p></div>";
+        assert!(!too_deep(ordinary));
+        assert!(render(ordinary).contains("<blockquote>"));
+        let started = std::time::Instant::now();
+        for deep in [
+            format!("{}x", "> ".repeat(200_000)),
+            format!("{}x", "- ".repeat(200_000)),
+            format!("{}x{}", "<div>".repeat(100_000), "</div>".repeat(100_000)),
+            format!("{}x", "<b><i>".repeat(50_000)),
+        ] {
+            assert!(too_deep(&deep), "{}", &deep[..40]);
+            let html = render(&deep);
+            assert!(html.starts_with("<pre>") && !html.contains("<div>") && !html.contains("<b>"));
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let void = format!("{}x", "<br><img src=a.png>".repeat(1000));
+        assert!(!too_deep(&void), "elements without content do not nest");
+    }
 
     #[test]
     fn renders_the_extensions_authors_use() {

@@ -171,6 +171,12 @@ fn to_content(file: &SourceFile) -> Result<(PageContent, Option<String>), String
         None if front.kind == Kind::News => return Err("news items need a `date`".to_owned()),
         None => (None, DatePrecision::Day),
     };
+    if markdown::too_deep(&file.document.body) {
+        return Err(format!(
+            "the body nests lists, quotes or HTML elements more than {} levels deep",
+            markdown::MAX_NESTING
+        ));
+    }
     let content = PageContent {
         lang: file.lang,
         path: path.as_str().to_owned(),

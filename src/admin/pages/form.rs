@@ -263,6 +263,16 @@ pub async fn check(
         }
     }
 
+    if markdown::too_deep(&form.body) {
+        errors.add(
+            "body",
+            format!(
+                "Texten har fler än {} nivåer av listor, citat eller HTML-element i varandra. \
+                 Minska nästlingen, så kan sidan sparas.",
+                markdown::MAX_NESTING
+            ),
+        );
+    }
     let kind = match form.kind.as_str() {
         "news" => Kind::News,
         _ => Kind::Page,
