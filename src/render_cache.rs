@@ -206,10 +206,15 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
+/// Responses up to this size get brotli's best (and slowest) quality; an ordinary page takes about a
+/// millisecond. Larger ones, which an editor may publish, get a quality that keeps the first request
+/// after a change from holding a thread for a second.
+const BEST_BROTLI_UP_TO: usize = 256 * 1024;
+
 fn brotli(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 3);
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
+        quality: if data.len() <= BEST_BROTLI_UP_TO { 11 } else { 5 },
         lgwin: 22,
         ..Default::default()
     };
