@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/pages/new", get(pages::new).post(pages::create))
         .route("/pages/preview", post(pages::preview::preview_form))
+        .route("/pages/body-preview", post(pages::preview::body_preview))
         .route("/pages/{id}", get(pages::edit).post(pages::update))
         .route("/pages/{id}/preview", get(pages::preview::preview_saved))
         .route("/pages/{id}/unpublish", post(pages::actions::unpublish))

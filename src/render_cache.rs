@@ -214,7 +214,11 @@ const BEST_BROTLI_UP_TO: usize = 256 * 1024;
 fn brotli(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 3);
     let params = brotli::enc::BrotliEncoderParams {
-        quality: if data.len() <= BEST_BROTLI_UP_TO { 11 } else { 5 },
+        quality: if data.len() <= BEST_BROTLI_UP_TO {
+            11
+        } else {
+            5
+        },
         lgwin: 22,
         ..Default::default()
     };

@@ -4,6 +4,7 @@
 //  * Leaving a page with unsaved changes in the edit form asks first.
 //  * Ctrl+S (Cmd+S) saves the edit form with its main button.
 //  * The address field suggests a path from the title while it is empty.
+//  * A live preview of the body appears below it, refreshed a moment after typing stops.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -58,6 +59,50 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     }
   });
+
+  // Live preview: the body as it will look, below the text field, a moment after typing stops. The
+  // server renders and sanitises it exactly as it will when the page is saved.
+  const body = form.querySelector("#body");
+  if (body && window.fetch) {
+    const panel = document.createElement("section");
+    panel.className = "live-preview";
+    panel.setAttribute("aria-labelledby", "live-preview-heading");
+    const heading = document.createElement("h2");
+    heading.id = "live-preview-heading";
+    heading.textContent = "Så här ser texten ut";
+    const content = document.createElement("div");
+    content.className = "prose";
+    panel.append(heading, content);
+    body.closest(".field").after(panel);
+    let timer = 0;
+    let latest = 0;
+    const refresh = async () => {
+      const asked = ++latest;
+      try {
+        const response = await fetch("/admin/pages/body-preview", {
+          method: "POST",
+          body: new URLSearchParams(new FormData(form)),
+          credentials: "same-origin",
+        });
+        if (response.ok && asked === latest) {
+          content.innerHTML = await response.text();
+          // Heading ids would clash with the form's own (a heading "Title" gets id "title").
+          for (const element of content.querySelectorAll("[id]")) {
+            element.removeAttribute("id");
+          }
+        }
+      } catch (_) {
+        // Offline or logged out: the preview keeps its last state; saving says what is wrong.
+      }
+    };
+    body.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 400);
+    });
+    if (body.value.trim() !== "") {
+      refresh();
+    }
+  }
 
   const title = form.querySelector("#title");
   const path = form.querySelector("#path");

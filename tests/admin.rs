@@ -522,6 +522,44 @@ async fn the_form_preview_renders_the_unsaved_text_and_stores_nothing() {
 }
 
 #[tokio::test]
+async fn the_live_preview_renders_the_body_as_it_would_be_saved() {
+    let (_app, browser) = app_with_editor().await;
+    let csrf = hidden(&browser.get("/admin/pages/new").await.text(), "csrf");
+    let body = "## Rubrik\n\n*Betonat* <script>alert(1)</script><a href=\"javascript:x\">länk</a>";
+    let reply = browser
+        .post(
+            "/admin/pages/body-preview",
+            &[("csrf", &csrf), ("body", body)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let html = reply.text();
+    assert!(html.contains("<h2 id=\"rubrik\">Rubrik</h2>") && html.contains("<em>Betonat</em>"));
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
+    assert!(!html.contains("<html"), "only the body, not a page");
+    let refused = browser
+        .post(
+            "/admin/pages/body-preview",
+            &[("csrf", "0"), ("body", body)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let anonymous = TestApp::spawn().await;
+    let reply = anonymous
+        .browser()
+        .post("/admin/pages/body-preview", &[("body", body)])
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SEE_OTHER,
+        "no session, no preview"
+    );
+}
+
+#[tokio::test]
 async fn a_scheduled_page_appears_at_its_instant() {
     let start: jiff::Timestamp = "2026-12-01T08:00:00Z".parse().expect("time");
     let clock = Clock::manual(start);

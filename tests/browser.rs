@@ -355,6 +355,21 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     check_page(&chrome, &mut report, &axe, "form with errors", summary).await;
     fill(&chrome, "#path", "granskning").await;
     fill(&chrome, "#body", "## Inledning\n\nFörsta versionen.").await;
+    // The live preview shows the Markdown rendered, a moment after typing stops.
+    let started = std::time::Instant::now();
+    loop {
+        let shown = chrome
+            .js("const h = document.querySelector('.live-preview .prose h2'); return h ? h.textContent : '';", vec![])
+            .await;
+        if shown == json!("Inledning") {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no live preview"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     click(&chrome, "button[value=publish]").await;
     let edit = chrome.path().await;
     let id: i64 = edit

@@ -18,6 +18,24 @@ use crate::{
     time::{self, DatePrecision},
 };
 
+/// `POST /admin/pages/body-preview`: only the body of the form, rendered and sanitised as it would be
+/// saved, for the live preview beside the text field (`static/admin.js`).
+pub async fn body_preview(
+    _editor: Editor,
+    submission: Submission<PageForm>,
+) -> Result<Response, AppError> {
+    let form = match submission.verified() {
+        Ok(form) => form,
+        Err(refused) => return Err(AppError::Forbidden(refused.reason)),
+    };
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        markdown::render(&form.body),
+    )
+        .into_response())
+}
+
 /// `POST /admin/pages/preview`: the form's contents rendered as the public page, never stored.
 pub async fn preview_form(
     State(state): State<AppState>,
