@@ -43,7 +43,27 @@ pub struct Refused<T> {
     pub reason: &'static str,
 }
 
+/// A form that is only a button: it carries nothing but its token.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Button {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl CsrfForm for Button {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
 impl<T> Submission<T> {
+    /// The form if it passed the checks; otherwise a 403 page saying why. For forms with nothing
+    /// typed in them to give back (buttons, previews).
+    pub fn verified_or_forbidden(self) -> Result<T, AppError> {
+        self.verified()
+            .map_err(|refused| AppError::Forbidden(refused.reason))
+    }
+
     /// The form if it passed the checks; otherwise the form back with why it was refused.
     pub fn verified(self) -> Result<T, Refused<T>> {
         match self.refusal {

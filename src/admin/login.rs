@@ -10,7 +10,7 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 
 use super::{
-    csrf::{CsrfForm, Refused, Submission},
+    csrf::{Button, CsrfForm, Refused, Submission},
     session::{self, ClientIp, Editor, LOGIN_COOKIE},
     view::{self, AdminLayout, FieldErrors, Section},
 };
@@ -334,27 +334,13 @@ async fn throttled(
         .map(|wait| wait.max(SignedDuration::from_secs(1))))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-impl CsrfForm for LogoutForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
-
 /// `POST /admin/logout`: ends the session on the server and clears the cookie.
 pub async fn logout(
     State(state): State<AppState>,
     editor: Editor,
-    submission: Submission<LogoutForm>,
+    submission: Submission<Button>,
 ) -> Result<Response, AppError> {
-    if let Err(refused) = submission.verified() {
-        return Err(AppError::Forbidden(refused.reason));
-    }
+    submission.verified_or_forbidden()?;
     db::sessions::delete(&state.db, &editor.session.id_hash).await?;
     editor.audit(&state, "logout", "session", None, "").await?;
     let mut response = Redirect::to("/admin/login?klart=utloggad").into_response();

@@ -9,7 +9,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    csrf::{CsrfForm, Submission},
+    csrf::{Button, CsrfForm, Submission},
     diff::{self, Hunk},
     session::Editor,
     view::{self, AdminLayout, Section},
@@ -254,28 +254,14 @@ pub async fn compare(
     view::html(StatusCode::OK, &page)
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct RestoreForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-impl CsrfForm for RestoreForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
-
 /// `POST /admin/pages/{id}/revisions/{revision}/restore`: the revision becomes the next version.
 pub async fn restore(
     State(state): State<AppState>,
     editor: Editor,
     Path((id, revision)): Path<(i64, i64)>,
-    submission: Submission<RestoreForm>,
+    submission: Submission<Button>,
 ) -> Result<Response, AppError> {
-    if let Err(refused) = submission.verified() {
-        return Err(AppError::Forbidden(refused.reason));
-    }
+    submission.verified_or_forbidden()?;
     let page = db::pages::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;

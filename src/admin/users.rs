@@ -9,7 +9,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    csrf::{CsrfForm, Submission},
+    csrf::{Button, CsrfForm, Submission},
     session::Editor,
     view::{self, AdminLayout, FieldErrors, Section},
 };
@@ -267,24 +267,12 @@ pub async fn create(
     Ok(Redirect::to("/admin/users?klart=anvandare").into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ToggleForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-impl CsrfForm for ToggleForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
-
 /// `POST /admin/users/{id}/disable`
 pub async fn disable(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
-    submission: Submission<ToggleForm>,
+    submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     set_disabled(&state, &editor, id, submission, true).await
 }
@@ -294,7 +282,7 @@ pub async fn enable(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
-    submission: Submission<ToggleForm>,
+    submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     set_disabled(&state, &editor, id, submission, false).await
 }
@@ -303,13 +291,11 @@ async fn set_disabled(
     state: &AppState,
     editor: &Editor,
     id: i64,
-    submission: Submission<ToggleForm>,
+    submission: Submission<Button>,
     disable: bool,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
-    if let Err(refused) = submission.verified() {
-        return Err(AppError::Forbidden(refused.reason));
-    }
+    submission.verified_or_forbidden()?;
     let user = db::users::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::DoneQuery;
 use crate::{
     admin::{
-        csrf::{CsrfForm, Submission},
+        csrf::{Button, CsrfForm, Submission},
         session::Editor,
         view::{self, AdminLayout, Section},
     },
@@ -21,18 +21,6 @@ use crate::{
     error::AppError,
     time,
 };
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ButtonForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-impl CsrfForm for ButtonForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
 
 /// What a button on a page does.
 #[derive(Debug, Clone, Copy)]
@@ -47,12 +35,10 @@ async fn act(
     state: &AppState,
     editor: &Editor,
     id: i64,
-    submission: Submission<ButtonForm>,
+    submission: Submission<Button>,
     action: PageAction,
 ) -> Result<Response, AppError> {
-    if let Err(refused) = submission.verified() {
-        return Err(AppError::Forbidden(refused.reason));
-    }
+    submission.verified_or_forbidden()?;
     let author = editor.author();
     let outcome = match action {
         PageAction::Unpublish => editing::unpublish(state, &author, id).await?,
@@ -88,7 +74,7 @@ pub async fn unpublish(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
-    submission: Submission<ButtonForm>,
+    submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     act(&state, &editor, id, submission, PageAction::Unpublish).await
 }
@@ -98,7 +84,7 @@ pub async fn trash(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
-    submission: Submission<ButtonForm>,
+    submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     act(&state, &editor, id, submission, PageAction::Trash).await
 }
@@ -108,7 +94,7 @@ pub async fn restore(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
-    submission: Submission<ButtonForm>,
+    submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     act(&state, &editor, id, submission, PageAction::Restore).await
 }
@@ -118,7 +104,7 @@ pub async fn delete(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
-    submission: Submission<ButtonForm>,
+    submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     act(&state, &editor, id, submission, PageAction::Delete).await
 }

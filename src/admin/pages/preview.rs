@@ -24,10 +24,7 @@ pub async fn body_preview(
     _editor: Editor,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
-    let form = match submission.verified() {
-        Ok(form) => form,
-        Err(refused) => return Err(AppError::Forbidden(refused.reason)),
-    };
+    let form = submission.verified_or_forbidden()?;
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -42,10 +39,7 @@ pub async fn preview_form(
     _editor: Editor,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
-    let form = match submission.verified() {
-        Ok(form) => form,
-        Err(refused) => return Err(AppError::Forbidden(refused.reason)),
-    };
+    let form = submission.verified_or_forbidden()?;
     let existing = match PageForm::id_field(&form.page_id) {
         Some(id) => db::pages::find(&state.db, id).await?,
         None => None,
