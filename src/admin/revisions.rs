@@ -9,7 +9,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    csrf::{Button, CsrfForm, Submission},
+    csrf::{Button, Submission},
     diff::{self, Hunk},
     session::Editor,
     view::{self, AdminLayout, Section},

@@ -6,12 +6,11 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use serde::Deserialize;
 
 use super::DoneQuery;
 use crate::{
     admin::{
-        csrf::{Button, CsrfForm, Submission},
+        csrf::{Button, Submission},
         session::Editor,
         view::{self, AdminLayout, Section},
     },
