@@ -11,7 +11,8 @@ use serde::Deserialize;
 use super::{
     csrf::{CsrfForm, Submission},
     session::Editor,
-    view::{self, AdminLayout, FieldErrors, Section},
+    users::check_new_password,
+    view::{self, AdminLayout, DoneQuery, FieldErrors, Section},
 };
 use crate::{app::AppState, auth, db, error::AppError};
 
@@ -40,12 +41,6 @@ impl CsrfForm for PasswordForm {
     fn csrf_token(&self) -> &str {
         &self.csrf
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    klart: Option<String>,
 }
 
 fn page(
@@ -89,8 +84,7 @@ pub async fn change_password(
     let form = match submission.verified() {
         Ok(form) => form,
         Err(refused) => {
-            let mut errors = FieldErrors::default();
-            errors.add("current", refused.reason);
+            let errors = FieldErrors::one("current", refused.reason);
             return page(&state, &editor, StatusCode::FORBIDDEN, errors, None);
         }
     };
@@ -104,14 +98,7 @@ pub async fn change_password(
             "Det nuvarande lösenordet stämmer inte. Försök igen.",
         );
     }
-    if let Err(problem) = auth::check_password_policy(&form.password, &user.username) {
-        errors.add("password", problem.swedish());
-    } else if form.password != form.password2 {
-        errors.add(
-            "password2",
-            "Lösenorden är inte lika. Skriv samma lösenord i båda fälten.",
-        );
-    }
+    check_new_password(&mut errors, &user.username, &form.password, &form.password2);
     if !errors.is_empty() {
         return page(&state, &editor, StatusCode::BAD_REQUEST, errors, None);
     }

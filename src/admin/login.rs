@@ -143,8 +143,7 @@ pub async fn submit(
     let form = match submission.verified() {
         Ok(form) => form,
         Err(Refused { form, reason }) => {
-            let mut errors = FieldErrors::default();
-            errors.add("username", reason);
+            let errors = FieldErrors::one("username", reason);
             return login_page(
                 &state,
                 &headers,
@@ -165,8 +164,7 @@ pub async fn submit(
         }
         Err(refusal) => refusal,
     };
-    let mut errors = FieldErrors::default();
-    errors.add("username", refusal.message());
+    let errors = FieldErrors::one("username", refusal.message());
     let mut response = login_page(
         &state,
         &headers,
@@ -468,8 +466,7 @@ pub async fn setup_submit(
     let form = match submission.verified() {
         Ok(form) => form,
         Err(Refused { form, reason }) => {
-            let mut errors = FieldErrors::default();
-            errors.add("username", reason);
+            let errors = FieldErrors::one("username", reason);
             return setup_page(
                 &state,
                 &headers,

@@ -25,7 +25,7 @@ use super::{
     login,
     session::Editor,
     session::{self, ClientIp},
-    view::{self, AdminLayout, FieldErrors, Section},
+    view::{self, AdminLayout, DoneQuery, FieldErrors, Section},
 };
 use crate::{
     app::AppState,
@@ -38,12 +38,6 @@ use crate::{
     lang::Lang,
     time::{self},
 };
-
-#[derive(Debug, Default, Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    pub klart: Option<String>,
-}
 
 #[derive(Template)]
 #[template(path = "admin/pages.html")]
@@ -401,8 +395,7 @@ async fn finish(
             Ok(Redirect::to(&format!("/admin/pages/{id}?klart={done}")).into_response())
         }
         Outcome::PathTaken(message) => {
-            let mut errors = FieldErrors::default();
-            errors.add("path", message);
+            let errors = FieldErrors::one("path", message);
             edit_page(
                 state,
                 Some(editor),
@@ -431,8 +424,7 @@ async fn finish(
             // The editor's text stays in the form, now based on the current version, so that saving
             // again (after merging) goes through.
             form.version = current.version.to_string();
-            let mut errors = FieldErrors::default();
-            errors.add(
+            let errors = FieldErrors::one(
                 "body",
                 "Sidan har ändrats av någon annan sedan du öppnade den, så din ändring sparades inte. \
                  Din text finns kvar i formuläret och är sparad som en konfliktversion i historiken. \
@@ -462,8 +454,7 @@ async fn refused_form(
     reason: &'static str,
     page: Option<Page>,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
-    errors.add("title", reason);
+    let errors = FieldErrors::one("title", reason);
     edit_page(
         state,
         Some(editor),
@@ -549,8 +540,7 @@ fn signed_out(
     message: &str,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
-    errors.add("relogin_username", message);
+    let errors = FieldErrors::one("relogin_username", message);
     let action = match page_id {
         Some(id) => format!("/admin/pages/{id}"),
         None => "/admin/pages/new".to_owned(),

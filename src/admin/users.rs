@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{
     csrf::{Button, CsrfForm, Submission},
     session::Editor,
-    view::{self, AdminLayout, FieldErrors, Section},
+    view::{self, AdminLayout, DoneQuery, FieldErrors, Section},
 };
 use crate::{
     app::AppState,
@@ -54,14 +54,7 @@ impl NewAccount {
         } else if display_name.chars().count() > 100 {
             errors.add("display_name", "Namnet får vara högst 100 tecken.");
         }
-        if let Err(problem) = auth::check_password_policy(password, username) {
-            errors.add("password", problem.swedish());
-        } else if password != password2 {
-            errors.add(
-                "password2",
-                "Lösenorden är inte lika. Skriv samma lösenord i båda fälten.",
-            );
-        }
+        check_new_password(&mut errors, username, password, password2);
         if errors.is_empty() {
             Ok(NewAccount {
                 username: username.to_owned(),
@@ -71,6 +64,24 @@ impl NewAccount {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// Checks a new password typed twice: the policy, then that both fields agree. Problems go to the
+/// `password` and `password2` fields.
+pub fn check_new_password(
+    errors: &mut FieldErrors,
+    username: &str,
+    password: &str,
+    password2: &str,
+) {
+    if let Err(problem) = auth::check_password_policy(password, username) {
+        errors.add("password", problem.swedish());
+    } else if password != password2 {
+        errors.add(
+            "password2",
+            "Lösenorden är inte lika. Skriv samma lösenord i båda fälten.",
+        );
     }
 }
 
@@ -130,12 +141,6 @@ impl CsrfForm for UserForm {
     fn csrf_token(&self) -> &str {
         &self.csrf
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    klart: Option<String>,
 }
 
 async fn page(
@@ -204,8 +209,7 @@ pub async fn create(
     let form = match submission.verified() {
         Ok(form) => form,
         Err(refused) => {
-            let mut errors = FieldErrors::default();
-            errors.add("username", refused.reason);
+            let errors = FieldErrors::one("username", refused.reason);
             return page(
                 &state,
                 &editor,
@@ -248,8 +252,7 @@ pub async fn create(
     )
     .await?;
     let Some(id) = created else {
-        let mut errors = FieldErrors::default();
-        errors.add(
+        let errors = FieldErrors::one(
             "username",
             "Det finns redan ett konto med det användarnamnet. Välj ett annat.",
         );
@@ -500,14 +503,7 @@ pub async fn set_password(
     let user = db::users::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Err(problem) = auth::check_password_policy(&form.password, &user.username) {
-        errors.add("password", problem.swedish());
-    } else if form.password != form.password2 {
-        errors.add(
-            "password2",
-            "Lösenorden är inte lika. Skriv samma lösenord i båda fälten.",
-        );
-    }
+    check_new_password(&mut errors, &user.username, &form.password, &form.password2);
     if !errors.is_empty() {
         return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
     }

@@ -81,6 +81,13 @@ impl AdminLayout {
     }
 }
 
+/// The query of a screen that a redirect may have sent with `?klart=…`, naming a confirmation to show.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    pub klart: Option<String>,
+}
+
 /// The confirmations that a redirect can ask for.
 fn notice(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -117,6 +124,13 @@ pub struct FieldError {
 pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
+    /// A single problem.
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        errors
+    }
+
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.push(FieldError {
             field,

@@ -7,12 +7,11 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::DoneQuery;
 use crate::{
     admin::{
         csrf::{Button, Submission},
         session::Editor,
-        view::{self, AdminLayout, Section},
+        view::{self, AdminLayout, DoneQuery, Section},
     },
     app::AppState,
     content::editing::{self, Outcome},
