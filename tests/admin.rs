@@ -1337,7 +1337,7 @@ async fn no_generated_admin_request_gets_a_server_error() {
         "from",
         "to",
     ];
-    let mut requests = 0;
+    let (mut requests, mut accepted) = (0, 0);
     for id in ids {
         let targets = [
             format!("/admin/pages/{id}"),
@@ -1362,6 +1362,7 @@ async fn no_generated_admin_request_gets_a_server_error() {
                 )
                 .collect();
             let reply = browser.post(target, &form).await;
+            accepted += usize::from(reply.status == StatusCode::SEE_OTHER);
             assert!(
                 !reply.status.is_server_error(),
                 "POST {target} {form:?}: {}",
@@ -1378,7 +1379,12 @@ async fn no_generated_admin_request_gets_a_server_error() {
             requests += 1;
         }
     }
-    assert!(requests >= 80);
+    // Some generated requests were valid enough to change things, so the handlers' work was reached,
+    // not only their checks.
+    assert!(
+        accepted > 0,
+        "all {requests} requests were refused before doing anything"
+    );
     // The site is still whole: the seed page answers.
     assert_eq!(app.get("/om-oss").await.status, StatusCode::OK);
 }

@@ -454,11 +454,6 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     report.assert_clean();
 }
 
-/// Waits for the current page to be replaced after a key press that submits or follows a link.
-async fn after_keypress(chrome: &Chrome, what: &str, done: impl Fn(&str) -> bool) -> String {
-    chrome.wait_for_path(what, done).await
-}
-
 fn is(id: &str) -> impl Fn(&Focused) -> bool + '_ {
     move |focused| focused.id == id
 }
@@ -490,17 +485,18 @@ async fn an_editor_does_the_whole_job_with_the_keyboard_alone() {
     assert_eq!(chrome.focused().await.id, "password");
     chrome.keys(PASSWORD).await;
     chrome.enter().await;
-    after_keypress(&chrome, "the page list", |path| path == "/admin").await;
+    chrome
+        .wait_for_path("the page list", |path| path == "/admin")
+        .await;
 
     // Create a page in Markdown.
     chrome
         .tab_to("the new-page link", 20, link_to("/admin/pages/new"))
         .await;
     chrome.enter().await;
-    after_keypress(&chrome, "the new-page form", |path| {
-        path == "/admin/pages/new"
-    })
-    .await;
+    chrome
+        .wait_for_path("the new-page form", |path| path == "/admin/pages/new")
+        .await;
     chrome.tab_to("the title", 30, is("title")).await;
     chrome.keys("Tangentbordssidan").await;
     chrome.tab_to("the body", 10, is("body")).await;
@@ -567,10 +563,9 @@ async fn an_editor_does_the_whole_job_with_the_keyboard_alone() {
         "Shift+Tab reaches Publicera"
     );
     chrome.enter().await;
-    let edit = after_keypress(&chrome, "the saved page", |path| {
-        path.ends_with("?klart=publicerad")
-    })
-    .await;
+    let edit = chrome
+        .wait_for_path("the saved page", |path| path.ends_with("?klart=publicerad"))
+        .await;
     let edit = edit.split('?').next().unwrap_or_default().to_owned();
 
     // Find it on the public site, through the menu.
@@ -579,7 +574,9 @@ async fn an_editor_does_the_whole_job_with_the_keyboard_alone() {
         .tab_to("the menu entry", 30, link_to("/tangentbordssidan"))
         .await;
     chrome.enter().await;
-    after_keypress(&chrome, "the new page", |path| path == "/tangentbordssidan").await;
+    chrome
+        .wait_for_path("the new page", |path| path == "/tangentbordssidan")
+        .await;
     let heading = chrome
         .js("return document.querySelector('h1').innerText;", vec![])
         .await;
@@ -615,10 +612,9 @@ async fn an_editor_does_the_whole_job_with_the_keyboard_alone() {
         .await;
     chrome.mark().await;
     chrome.keys(&format!("{control}s{null}")).await; // Ctrl+S saves
-    after_keypress(&chrome, "the first save", |path| {
-        path.ends_with("?klart=sparad")
-    })
-    .await;
+    chrome
+        .wait_for_path("the first save", |path| path.ends_with("?klart=sparad"))
+        .await;
 
     chrome
         .client
@@ -661,10 +657,9 @@ async fn an_editor_does_the_whole_job_with_the_keyboard_alone() {
         .tab_to("Spara och publicera", 20, button("publish"))
         .await;
     chrome.enter().await;
-    after_keypress(&chrome, "the merged save", |path| {
-        path.ends_with("?klart=sparad")
-    })
-    .await;
+    chrome
+        .wait_for_path("the merged save", |path| path.ends_with("?klart=sparad"))
+        .await;
     chrome.client.close_window().await.expect("close");
     chrome
         .client
@@ -682,17 +677,18 @@ async fn an_editor_does_the_whole_job_with_the_keyboard_alone() {
         })
         .await;
     chrome.enter().await;
-    after_keypress(&chrome, "the history", |path| path.ends_with("/history")).await;
+    chrome
+        .wait_for_path("the history", |path| path.ends_with("/history"))
+        .await;
     chrome
         .tab_to("restoring version 1", 80, |focused| {
             focused.tag == "button" && focused.text.starts_with("Återställ version 1,")
         })
         .await;
     chrome.enter().await;
-    after_keypress(&chrome, "the restored page", |path| {
-        path.ends_with("?klart=version")
-    })
-    .await;
+    chrome
+        .wait_for_path("the restored page", |path| path.ends_with("?klart=version"))
+        .await;
     let public = app.get("/tangentbordssidan").await.text();
     assert!(public.contains("Den här sidan skapades utan mus.") && !public.contains("fönster A"));
 
@@ -703,10 +699,9 @@ async fn an_editor_does_the_whole_job_with_the_keyboard_alone() {
         .tab_to("Spara och publicera", 40, button("publish"))
         .await;
     chrome.enter().await;
-    after_keypress(&chrome, "the renamed page", |path| {
-        path.ends_with("?klart=sparad")
-    })
-    .await;
+    chrome
+        .wait_for_path("the renamed page", |path| path.ends_with("?klart=sparad"))
+        .await;
     chrome.goto("/tangentbordssidan").await;
     assert_eq!(
         chrome.path().await,

@@ -69,10 +69,7 @@ pub async fn history(
             id: revision.id,
             version: revision.version,
             when: when(revision),
-            author: revision
-                .author
-                .clone()
-                .unwrap_or_else(|| "import".to_owned()),
+            author: author(revision),
             note: note(&revision.note),
             conflict: revision.conflict,
             status: status(revision),
@@ -100,6 +97,14 @@ fn when(revision: &Revision) -> String {
     time::from_db(&revision.created_at)
         .map(time::admin_datetime)
         .unwrap_or_default()
+}
+
+/// Who made a revision; imports have no author.
+fn author(revision: &Revision) -> String {
+    revision
+        .author
+        .clone()
+        .unwrap_or_else(|| "import".to_owned())
 }
 
 fn status(revision: &Revision) -> &'static str {
@@ -170,10 +175,7 @@ impl RevisionView {
             id: revision.id,
             version: revision.version,
             when: when(revision),
-            author: revision
-                .author
-                .clone()
-                .unwrap_or_else(|| "import".to_owned()),
+            author: author(revision),
             conflict: revision.conflict,
         }
     }
