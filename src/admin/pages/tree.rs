@@ -23,43 +23,9 @@ pub struct Row {
     pub author: String,
 }
 
-/// Orders pages as a tree, parents before their children, and says how deep each is.
-pub fn tree_order(pages: Vec<Listed>, now: &str) -> Vec<Row> {
-    let ids: HashSet<i64> = pages.iter().map(|page| page.id).collect();
-    let mut children: HashMap<Option<i64>, Vec<&Listed>> = HashMap::new();
-    for page in &pages {
-        // A page whose parent is not in this list (trashed, say) is shown at the top level.
-        let parent = page.parent_id.filter(|parent| ids.contains(parent));
-        children.entry(parent).or_default().push(page);
-    }
-    for siblings in children.values_mut() {
-        // The home page first, then menu order, then path.
-        siblings.sort_by(|a, b| {
-            (
-                !a.path.is_empty(),
-                a.menu_order.is_none(),
-                a.menu_order,
-                &a.path,
-            )
-                .cmp(&(
-                    !b.path.is_empty(),
-                    b.menu_order.is_none(),
-                    b.menu_order,
-                    &b.path,
-                ))
-        });
-    }
-    let mut rows = Vec::with_capacity(pages.len());
-    let mut stack: Vec<(&Listed, usize)> = children
-        .get(&None)
-        .map(|top| top.iter().rev().map(|page| (*page, 0)).collect())
-        .unwrap_or_default();
-    let mut seen = HashSet::new();
-    while let Some((page, depth)) = stack.pop() {
-        if !seen.insert(page.id) {
-            continue;
-        }
-        rows.push(Row {
+impl Row {
+    fn of(page: &Listed, depth: usize, now: &str) -> Row {
+        Row {
             id: page.id,
             title: page.title.clone(),
             path: page.path.clone(),
@@ -77,7 +43,42 @@ pub fn tree_order(pages: Vec<Listed>, now: &str) -> Vec<Row> {
                 .last_author
                 .clone()
                 .unwrap_or_else(|| "import".to_owned()),
-        });
+        }
+    }
+}
+
+/// Orders pages as a tree, parents before their children, and says how deep each is.
+pub fn tree_order(pages: Vec<Listed>, now: &str) -> Vec<Row> {
+    let ids: HashSet<i64> = pages.iter().map(|page| page.id).collect();
+    let mut children: HashMap<Option<i64>, Vec<&Listed>> = HashMap::new();
+    for page in &pages {
+        // A page whose parent is not in this list (trashed, say) is shown at the top level.
+        let parent = page.parent_id.filter(|parent| ids.contains(parent));
+        children.entry(parent).or_default().push(page);
+    }
+    // The home page first, then menu order (pages outside the menu last), then path.
+    let order = |page: &Listed| {
+        (
+            !page.path.is_empty(),
+            page.menu_order.is_none(),
+            page.menu_order,
+            page.path.clone(),
+        )
+    };
+    for siblings in children.values_mut() {
+        siblings.sort_by_cached_key(|page| order(page));
+    }
+    let mut rows = Vec::with_capacity(pages.len());
+    let mut stack: Vec<(&Listed, usize)> = children
+        .get(&None)
+        .map(|top| top.iter().rev().map(|page| (*page, 0)).collect())
+        .unwrap_or_default();
+    let mut seen = HashSet::new();
+    while let Some((page, depth)) = stack.pop() {
+        if !seen.insert(page.id) {
+            continue;
+        }
+        rows.push(Row::of(page, depth, now));
         if let Some(kids) = children.get(&Some(page.id)) {
             stack.extend(kids.iter().rev().map(|kid| (*kid, depth + 1)));
         }
@@ -85,17 +86,7 @@ pub fn tree_order(pages: Vec<Listed>, now: &str) -> Vec<Row> {
     // Pages in a parent cycle are never reached from the top; list them anyway.
     for page in &pages {
         if !seen.contains(&page.id) {
-            rows.push(Row {
-                id: page.id,
-                title: page.title.clone(),
-                path: page.path.clone(),
-                lang: page.lang,
-                depth: 0,
-                kind: "Sida",
-                status: status_label(page.status, page.publish_at.as_deref(), now),
-                updated: page.updated_at.clone(),
-                author: page.last_author.clone().unwrap_or_default(),
-            });
+            rows.push(Row::of(page, 0, now));
         }
     }
     rows
@@ -112,5 +103,62 @@ pub fn status_label(status: Status, publish_at: Option<&str>, now: &str) -> Stri
                 .unwrap_or_default()
         ),
         (Status::Published, _) => "Publicerad".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(id: i64, path: &str, parent_id: Option<i64>, menu_order: Option<i64>) -> Listed {
+        Listed {
+            id,
+            lang: Lang::Sv,
+            path: path.to_owned(),
+            title: path.to_owned(),
+            kind: Kind::Page,
+            status: Status::Published,
+            publish_at: None,
+            parent_id,
+            menu_order,
+            translation_key: None,
+            updated_at: "2026-11-28T10:00:00Z".to_owned(),
+            deleted_at: None,
+            last_author: None,
+        }
+    }
+
+    #[test]
+    fn parents_come_before_children_and_cycles_are_still_listed() {
+        let pages = vec![
+            listed(1, "b", None, None),
+            listed(2, "a/barn", Some(3), None),
+            listed(3, "a", None, Some(2)),
+            listed(4, "", None, None),
+            listed(5, "c", None, Some(1)),
+            listed(6, "x", Some(7), None),
+            listed(7, "y", Some(6), None),
+        ];
+        let rows = tree_order(pages, "2026-11-28T12:00:00Z");
+        let order: Vec<(&str, usize)> = rows
+            .iter()
+            .map(|row| (row.path.as_str(), row.depth))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("", 0),
+                ("c", 0),
+                ("a", 0),
+                ("a/barn", 1),
+                ("b", 0),
+                ("x", 0),
+                ("y", 0)
+            ]
+        );
+        assert!(
+            rows.iter()
+                .all(|row| row.status == "Publicerad" && row.author == "import")
+        );
     }
 }
