@@ -107,15 +107,7 @@ impl TestApp {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.expect("request is answered");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.expect("body").to_vec();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply::read(request.send().await.expect("request is answered")).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
