@@ -23,10 +23,11 @@ use std::{
 
 use skl_cms::{
     auth,
-    content::{Kind, Status, transfer},
-    db::{self, pages::PageContent, users::Role},
+    content::transfer,
+    db::{self, pages::Content},
     lang::Lang,
     time::{self, DatePrecision},
+    vocab::{Kind, RevisionKind, Role, Status},
 };
 
 const PASSWORD: &str = "ett långt lösenord för mätningen";
@@ -142,12 +143,12 @@ async fn main() {
             "## Sida {n}\n\n{}",
             "Lite text om kommunernas arbete. ".repeat(40)
         );
-        let page = PageContent {
-            lang: if n % 2 == 0 { Lang::Sv } else { Lang::En },
+        let lang = if n % 2 == 0 { Lang::Sv } else { Lang::En };
+        let body_html = skl_cms::content::markdown::render(&body);
+        let page = Content {
             path: format!("sektion-{}/sida-{n}", n % 20),
             title: format!("Sida {n}"),
             description: String::new(),
-            body_html: skl_cms::content::markdown::render(&body),
             body_md: body,
             kind: if n % 10 == 0 { Kind::News } else { Kind::Page },
             status: Status::Published,
@@ -157,10 +158,10 @@ async fn main() {
             translation_key: None,
             archived: false,
         };
-        let id = db::pages::insert(&mut *tx, &page, &now)
+        let id = db::pages::insert(&mut *tx, lang, &page, &body_html, &now)
             .await
             .expect("page");
-        db::revisions::record(&mut *tx, id, None, "bench", &now)
+        db::revisions::record(&mut *tx, id, None, RevisionKind::Imported, "bench", &now)
             .await
             .expect("revision");
     }

@@ -35,7 +35,15 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{assets::Assets, db, front::Front, public, render_cache::RenderCache, time::Clock};
+use crate::{
+    assets::Assets,
+    content::editing::{Edited, Outcome},
+    db,
+    front::Front,
+    public,
+    render_cache::RenderCache,
+    time::Clock,
+};
 
 /// How long a request may take before it is answered with 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -121,12 +129,32 @@ impl AppState {
         Ok(state)
     }
 
+    /// Shows an edit to visitors: forgets the cached responses it made stale, and hands back what the
+    /// edit did. The edit is committed whatever happens here, so a failure is logged, never answered
+    /// as an error; the change watcher tries again within [`CHANGE_POLL`].
+    pub async fn apply(&self, edited: Edited) -> Outcome {
+        if !edited.changes.is_empty() {
+            self.content_changed_or_log().await;
+        }
+        edited.outcome
+    }
+
     /// Call after any change to pages: drops every cached response and notes when scheduled pages go
     /// live.
     pub async fn content_changed(&self) -> sqlx::Result<()> {
+        // Forget first: that cannot fail, and the cache serves nothing stale from here on.
+        self.cache.forget_all();
         let scheduled = db::pages::scheduled(&self.db, &self.clock.now_db()).await?;
         self.cache.reset(scheduled.iter().map(String::as_str));
         Ok(())
+    }
+
+    /// [`content_changed`](Self::content_changed), logging a failure. Until it succeeds the cache
+    /// stores nothing, since it cannot know when scheduled pages go live.
+    pub async fn content_changed_or_log(&self) {
+        if let Err(error) = self.content_changed().await {
+            tracing::error!(%error, "cannot read the publishing schedule; pages are not cached until it can be read");
+        }
     }
 }
 
@@ -179,7 +207,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let watcher = tokio::spawn(watch_for_outside_changes(state.clone()));
-    let app = Front::new(router(state.clone()), state)
+    let https = state.site.base_url.starts_with("https://");
+    let app = Front::new(router(state.clone()), Arc::clone(&state.cache), https)
         .map_request(|request: axum::http::Request<Incoming>| request.map(Body::new));
     let mut connections = auto::Builder::new(TokioExecutor::new());
     connections
@@ -238,8 +267,9 @@ pub async fn serve(
 }
 
 /// Empties the render cache when pages change behind the server's back, as when an operator runs
-/// `skl-cms import` against the database of a running server. Changes made through the server
-/// invalidate the cache at once; this catches the rest within [`CHANGE_POLL`].
+/// `skl-cms import` against the database of a running server, and retries a refresh that failed.
+/// Changes made through the server invalidate the cache at once; this catches the rest within
+/// [`CHANGE_POLL`].
 async fn watch_for_outside_changes(state: AppState) {
     let mut seen = db::pages::stamp(&state.db).await.ok();
     let mut ticks = tokio::time::interval(CHANGE_POLL);
@@ -249,8 +279,13 @@ async fn watch_for_outside_changes(state: AppState) {
         let Ok(stamp) = db::pages::stamp(&state.db).await else {
             continue;
         };
-        if seen.as_ref() != Some(&stamp) && state.content_changed().await.is_ok() {
-            tracing::info!("pages changed outside the server; cached pages dropped");
+        let outside = seen.as_ref() != Some(&stamp);
+        if (outside || state.cache.is_unsure()) && state.content_changed().await.is_ok() {
+            if outside {
+                tracing::info!("pages changed outside the server; cached pages dropped");
+            } else {
+                tracing::info!("the publishing schedule is readable again; pages are cached again");
+            }
             seen = Some(stamp);
         }
     }

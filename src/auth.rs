@@ -1,5 +1,5 @@
-//! Passwords and secrets: argon2id hashing off the async runtime, the password policy, and random
-//! tokens for sessions, CSRF and setup links.
+//! Passwords and secrets: argon2id hashing off the async runtime, and random tokens for sessions,
+//! CSRF and setup links. What a password must be like is [`crate::accounts`]'s rule.
 
 use std::sync::LazyLock;
 
@@ -9,16 +9,6 @@ use argon2::{
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
-
-/// The shortest password accepted, in characters.
-pub const MIN_PASSWORD_CHARS: usize = 12;
-
-/// The longest password accepted, in bytes; hashing cost grows with length, so it is bounded.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
-
-/// Passwords of 12 characters or more that appear in lists of leaked passwords, lowercased. Shorter
-/// ones are refused by length already.
-const COMMON_PASSWORDS: &str = include_str!("auth/common-passwords.txt");
 
 /// Hashes run one at a time: each takes a core and 19 MiB, and on a small machine a burst of logins
 /// must leave the other cores to visitors.
@@ -64,67 +54,6 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     })
     .await
     .unwrap_or(false)
-}
-
-/// Why a password is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordProblem {
-    TooShort,
-    TooLong,
-    Common,
-    ContainsUsername,
-}
-
-impl PasswordProblem {
-    /// The problem and its remedy in Swedish, for the admin area.
-    pub fn swedish(self) -> &'static str {
-        match self {
-            PasswordProblem::TooShort => {
-                "Lösenordet måste ha minst 12 tecken. En fras av flera ord är lätt att minnas."
-            }
-            PasswordProblem::TooLong => "Lösenordet är för långt; det får vara högst 1024 byte.",
-            PasswordProblem::Common => {
-                "Lösenordet är för vanligt och lätt att gissa. Välj ett annat."
-            }
-            PasswordProblem::ContainsUsername => "Lösenordet får inte innehålla användarnamnet.",
-        }
-    }
-
-    /// The problem in English, for the command line.
-    pub fn english(self) -> &'static str {
-        match self {
-            PasswordProblem::TooShort => {
-                "it must have at least 12 characters (a phrase of several words is easy to remember)"
-            }
-            PasswordProblem::TooLong => "it is longer than 1024 bytes",
-            PasswordProblem::Common => "it is too common and easy to guess; choose another",
-            PasswordProblem::ContainsUsername => "it must not contain the username",
-        }
-    }
-}
-
-/// Checks a new password: long enough, not absurdly long, not common, not the username. No rules
-/// about kinds of characters, as NIST SP 800-63B advises.
-pub fn check_password_policy(password: &str, username: &str) -> Result<(), PasswordProblem> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(PasswordProblem::TooShort);
-    }
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(PasswordProblem::TooLong);
-    }
-    let lower = password.to_lowercase();
-    let common = COMMON_PASSWORDS
-        .lines()
-        .map(str::trim)
-        .any(|line| !line.is_empty() && !line.starts_with('#') && line == lower);
-    let one_char = lower.chars().all(|c| lower.starts_with(c));
-    if common || one_char {
-        return Err(PasswordProblem::Common);
-    }
-    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
-        return Err(PasswordProblem::ContainsUsername);
-    }
-    Ok(())
 }
 
 /// A random token of 256 bits, as 64 hex digits.
@@ -182,17 +111,6 @@ mod tests {
         assert!(
             !verify_password("not a password of anyone, only a stand-in".to_owned(), None).await
         );
-    }
-
-    #[test]
-    fn the_policy_wants_length_not_composition() {
-        assert!(check_password_policy("kort", "anna").is_err());
-        assert!(check_password_policy("elva tecken", "anna").is_err());
-        assert!(check_password_policy("tolv tecken!", "anna").is_ok());
-        assert!(check_password_policy("alla små bokstäver och mellanslag", "anna").is_ok());
-        assert!(check_password_policy("aaaaaaaaaaaaaaaa", "anna").is_err());
-        assert!(check_password_policy("Password1234", "anna").is_err());
-        assert!(check_password_policy("anna-anna-anna-1", "anna").is_err());
     }
 
     #[test]

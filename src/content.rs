@@ -7,7 +7,7 @@ pub mod markdown;
 pub mod page;
 pub mod transfer;
 
-pub use page::{Kind, PagePath, Status};
+pub use page::PagePath;
 
 /// The seed content in `content/`, compiled into the binary so that a first start needs nothing beside it.
 #[derive(rust_embed::Embed)]

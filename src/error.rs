@@ -22,18 +22,25 @@ pub enum AppError {
     /// The request cannot be understood; the message tells the visitor why, in their language.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The visitor must log in (again) first; the message says so, in Swedish (the admin area's).
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
     /// The visitor may not do this; the message says why, in Swedish (it is the admin area's).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// Someone changed the thing in the meantime, so the request was not carried out; the message
+    /// says what to do now, in Swedish.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// The address is longer than the site accepts.
     #[error("URI too long")]
     UriTooLong,
     /// The database failed; the cause is logged.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// Something else failed on the server; the cause is logged.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something else failed on the server; the cause, with its context, is logged.
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
     /// A template failed to render; the cause is logged.
     #[error("template error: {0}")]
     Render(#[from] askama::Error),
@@ -48,7 +55,9 @@ impl AppError {
         match self {
             AppError::NotFound | AppError::NotFoundBecause(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::UriTooLong => StatusCode::URI_TOO_LONG,
             AppError::Database(_) | AppError::Render(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -65,11 +74,33 @@ impl IntoResponse for AppError {
         }
         let mut response = status.into_response();
         if let AppError::BadRequest(message)
+        | AppError::Unauthorized(message)
         | AppError::Forbidden(message)
+        | AppError::Conflict(message)
         | AppError::NotFoundBecause(message) = self
         {
             response.extensions_mut().insert(ErrorMessage(message));
         }
         response
+    }
+}
+
+impl From<crate::accounts::AccountError> for AppError {
+    fn from(error: crate::accounts::AccountError) -> Self {
+        use crate::accounts::AccountError as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::UsernameTaken => AppError::Conflict(
+                "Det finns redan ett konto med det användarnamnet. Välj ett annat.",
+            ),
+            E::LastAdmin => AppError::Conflict(
+                "Det här är den enda aktiva administratören. Gör någon annan till administratör först.",
+            ),
+            E::OwnAccount => AppError::Forbidden(
+                "Du kan inte stänga av eller ta bort ditt eget konto. Be en annan administratör.",
+            ),
+            E::Database(error) => AppError::Database(error),
+            E::Hashing(error) => AppError::Internal(error),
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::{
     convert::Infallible,
     future::Future,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -19,7 +20,7 @@ use axum::{
 };
 use tower::Service;
 
-use crate::app::AppState;
+use crate::render_cache::{self, RenderCache};
 
 /// The policy for every response: nothing from elsewhere, no inline script or style, no framing.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; style-src 'self'; \
@@ -60,16 +61,16 @@ fn secure(headers: &mut HeaderMap, https: bool) {
 #[derive(Clone)]
 pub struct Front<S> {
     inner: S,
-    state: AppState,
+    cache: Arc<RenderCache>,
+    /// Whether the site is served over https, so that responses carry HSTS.
     https: bool,
 }
 
 impl<S> Front<S> {
-    pub fn new(inner: S, state: AppState) -> Self {
-        let https = state.site.base_url.starts_with("https://");
+    pub fn new(inner: S, cache: Arc<RenderCache>, https: bool) -> Self {
         Front {
             inner,
-            state,
+            cache,
             https,
         }
     }
@@ -89,15 +90,14 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let method = request.method();
-        if method == Method::GET || method == Method::HEAD {
-            let key = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-            if let Some(hit) = self.state.cache.get(key) {
-                let mut response = hit.respond(request.headers(), method == Method::HEAD);
-                secure(response.headers_mut(), self.https);
-                return FrontFuture::Hit {
-                    response: Some(response),
-                };
-            }
+        if (method == Method::GET || method == Method::HEAD)
+            && let Some(hit) = self.cache.get(render_cache::key(request.uri()))
+        {
+            let mut response = hit.respond(request.headers(), method == Method::HEAD);
+            secure(response.headers_mut(), self.https);
+            return FrontFuture::Hit {
+                response: Some(response),
+            };
         }
         FrontFuture::Miss {
             future: self.inner.call(request),

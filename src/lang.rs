@@ -3,7 +3,11 @@
 //! Swedish is the primary language and lives at the root of the URL space; English lives under `/en/`.
 //! Page content comes from the database; only the chrome around it (menus, notices, error pages) is here.
 
+pub mod labels;
+
 use std::fmt;
+
+pub use labels::Label;
 
 /// A language the site is published in.
 #[derive(

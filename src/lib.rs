@@ -24,6 +24,7 @@
 //! Templates live in `templates/` and are compiled in by askama; migrations, `static/` and the seed
 //! `content/` are embedded too, so the release binary runs from any directory with nothing beside it.
 
+pub mod accounts;
 pub mod admin;
 pub mod app;
 pub mod assets;
@@ -37,6 +38,7 @@ pub mod lang;
 pub mod public;
 pub mod render_cache;
 pub mod time;
+pub mod vocab;
 
 pub use app::AppState;
 pub use error::AppError;

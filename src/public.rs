@@ -24,7 +24,7 @@ use crate::{
     app::AppState,
     error::AppError,
     lang::Lang,
-    render_cache::{CachedResponse, REVALIDATE},
+    render_cache::{self, CachedResponse, REVALIDATE},
 };
 
 /// The longest request target (path and query) accepted, in bytes.
@@ -55,10 +55,7 @@ impl FromRequestParts<AppState> for PublicRequest {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let uri = &parts.uri;
-        let key = uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
+        let key = render_cache::key(uri).to_owned();
         let lang = Lang::of_path(uri.path());
         if key.len() > MAX_URI_LEN {
             return Err(AppError::UriTooLong);

@@ -10,7 +10,7 @@ use std::{
     io::Write,
     sync::{
         Arc, Mutex, RwLock,
-        atomic::{AtomicI64, Ordering},
+        atomic::{AtomicBool, AtomicI64, Ordering},
     },
 };
 
@@ -36,6 +36,12 @@ const MIN_COMPRESS_LEN: usize = 256;
 /// The most entries kept; past this, responses are still served but no longer stored, so that a
 /// crawler walking every query string cannot exhaust memory.
 const MAX_ENTRIES: usize = 4096;
+
+/// The key a request's response is cached under: its path and query, exactly as received. The front
+/// door looks hits up by it and public handlers store under it, so both must use this.
+pub fn key(uri: &axum::http::Uri) -> &str {
+    uri.path_and_query().map_or("/", |pq| pq.as_str())
+}
 
 /// A response ready to send in any of its encodings.
 #[derive(Debug)]
@@ -236,6 +242,9 @@ pub struct RenderCache {
     next_change: AtomicI64,
     /// Every upcoming scheduled change in Unix seconds, latest first, so the next one pops off the end.
     schedule: Mutex<Vec<i64>>,
+    /// Set between [`forget_all`](RenderCache::forget_all) and the [`reset`](RenderCache::reset) that
+    /// says when scheduled pages go live: without knowing that, nothing may be stored.
+    unsure: AtomicBool,
     clock: Clock,
 }
 
@@ -255,6 +264,7 @@ impl RenderCache {
             entries: RwLock::default(),
             next_change: AtomicI64::new(i64::MAX),
             schedule: Mutex::default(),
+            unsure: AtomicBool::new(false),
         }
     }
 
@@ -278,7 +288,7 @@ impl RenderCache {
     pub fn insert(&self, key: &str, response: Arc<CachedResponse>, generation: u64) {
         let mut entries = self.write();
         let room = entries.map.len() < MAX_ENTRIES || entries.map.contains_key(key);
-        if entries.generation == generation && room {
+        if entries.generation == generation && room && !self.is_unsure() {
             entries.map.insert(key.to_owned(), response);
         }
     }
@@ -302,6 +312,19 @@ impl RenderCache {
         );
         *schedule = seconds;
         self.clear();
+        self.unsure.store(false, Ordering::Relaxed);
+    }
+
+    /// Content has changed but the schedule is not known yet: forgets every stored response and
+    /// stores none until [`reset`](Self::reset) says when scheduled pages go live.
+    pub fn forget_all(&self) {
+        self.unsure.store(true, Ordering::Relaxed);
+        self.clear();
+    }
+
+    /// Whether responses are not being stored because the schedule is unknown.
+    pub fn is_unsure(&self) -> bool {
+        self.unsure.load(Ordering::Relaxed)
     }
 
     /// A scheduled moment has come: forgets it (and any others passed) and every stored response.

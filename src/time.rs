@@ -210,23 +210,45 @@ pub fn form_fields(ts: Timestamp) -> (String, String) {
     )
 }
 
+/// What is wrong with a form's date and time fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormTimeProblem {
+    /// The date is not `YYYY-MM-DD`.
+    Date,
+    /// The time is not `HH:MM`.
+    Time,
+    /// The moment does not exist in Swedish time (it falls in the hour skipped in spring).
+    Nonexistent,
+}
+
+impl FormTimeProblem {
+    /// Whether the problem lies in the time field rather than the date field.
+    pub fn in_time_field(self) -> bool {
+        self == FormTimeProblem::Time
+    }
+
+    /// The problem and how to fix it, in the admin area's language.
+    pub fn swedish(self) -> &'static str {
+        match self {
+            FormTimeProblem::Date => "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.",
+            FormTimeProblem::Time => "Skriv klockslaget som TT:MM, till exempel 09:00.",
+            FormTimeProblem::Nonexistent => "Den tiden finns inte i svensk tid. Välj en annan.",
+        }
+    }
+}
+
 /// Reads a form's date (`YYYY-MM-DD`) and optional time (`HH:MM`) as Stockholm time. A missing time
 /// means midnight. In the hour that occurs twice in autumn, the earlier one is taken.
-pub fn parse_form_fields(date: &str, time: &str) -> Result<Timestamp, &'static str> {
-    let date: Date = date
-        .trim()
-        .parse()
-        .map_err(|_| "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.")?;
+pub fn parse_form_fields(date: &str, time: &str) -> Result<Timestamp, FormTimeProblem> {
+    let date: Date = date.trim().parse().map_err(|_| FormTimeProblem::Date)?;
     let time = match time.trim() {
         "" => jiff::civil::Time::midnight(),
-        text => text
-            .parse()
-            .map_err(|_| "Skriv klockslaget som TT:MM, till exempel 09:00.")?,
+        text => text.parse().map_err(|_| FormTimeProblem::Time)?,
     };
     date.to_datetime(time)
         .to_zoned(stockholm().clone())
         .map(|zoned| zoned.timestamp())
-        .map_err(|_| "Den tiden finns inte i svensk tid. Välj en annan.")
+        .map_err(|_| FormTimeProblem::Nonexistent)
 }
 
 /// RFC 3339 in UTC, as Atom and sitemaps want it.

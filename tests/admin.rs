@@ -4,7 +4,11 @@ mod common;
 
 use common::{Browser, TestApp, as_pairs, hidden, set_field};
 use reqwest::StatusCode;
-use skl_cms::{db, db::users::Role, time::Clock};
+use skl_cms::{
+    db,
+    time::Clock,
+    vocab::{RevisionKind, Role},
+};
 
 const PASSWORD: &str = "ett långt lösenord för test";
 
@@ -59,7 +63,7 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
         .await
         .expect("audit")
         .into_iter()
-        .map(|entry| entry.action)
+        .map(|entry| entry.action.id().to_owned())
         .collect()
 }
 
@@ -309,7 +313,7 @@ async fn forms_without_the_right_token_or_origin_are_refused_and_keep_the_text()
         .expect("query")
         .expect("page");
     assert!(
-        !page.body_md.contains("Min viktiga text"),
+        !page.content.body_md.contains("Min viktiga text"),
         "nothing was saved"
     );
 
@@ -448,7 +452,10 @@ async fn a_draft_is_invisible_until_published_and_shows_at_the_next_request() {
         .await
         .expect("query")
         .expect("page");
-    assert_eq!(page.path, "vart-nya-projekt", "path made from the title");
+    assert_eq!(
+        page.content.path, "vart-nya-projekt",
+        "path made from the title"
+    );
     assert_eq!(
         app.get("/vart-nya-projekt").await.status,
         StatusCode::NOT_FOUND
@@ -582,7 +589,10 @@ async fn a_scheduled_page_appears_at_its_instant() {
         .await
         .expect("query")
         .expect("page");
-    assert_eq!(page.publish_at.as_deref(), Some("2026-12-01T09:00:00Z"));
+    assert_eq!(
+        page.content.publish_at.as_deref(),
+        Some("2026-12-01T09:00:00Z")
+    );
     assert!(
         browser
             .get("/admin")
@@ -774,8 +784,8 @@ async fn revisions_can_be_compared_and_restored_without_overwriting_anything() {
         .await
         .expect("query")
         .expect("page");
-    assert_eq!(page.title, "Historia");
-    assert!(page.body_md.contains("kommuner"));
+    assert_eq!(page.content.title, "Historia");
+    assert!(page.content.body_md.contains("kommuner"));
     let revisions = db::revisions::of_page(app.db(), id)
         .await
         .expect("revisions");
@@ -784,7 +794,11 @@ async fn revisions_can_be_compared_and_restored_without_overwriting_anything() {
         4,
         "restoring adds a revision and keeps the others"
     );
-    assert!(revisions[0].note.contains("restored from version 1"));
+    assert_eq!(
+        (revisions[0].revision_kind, revisions[0].note.as_str()),
+        (RevisionKind::Restored, "1"),
+        "the newest revision says it restored version 1"
+    );
     assert!(
         app.get("/historia").await.text().contains("kommuner"),
         "public at once"
@@ -838,13 +852,16 @@ async fn two_editors_on_one_page_lose_nothing() {
         .await
         .expect("query")
         .expect("page");
-    assert_eq!(page.body_md, "Annas text.\n", "the first save stands");
+    assert_eq!(
+        page.content.body_md, "Annas text.\n",
+        "the first save stands"
+    );
     let kept = db::revisions::of_page(app.db(), id)
         .await
         .expect("revisions");
     assert!(
         kept.iter()
-            .any(|r| r.conflict && r.body_md == "Bertils text.\n"),
+            .any(|r| r.conflict && r.content.body_md == "Bertils text.\n"),
         "Bertil's text is kept"
     );
 
@@ -965,7 +982,10 @@ async fn renaming_a_parent_redirects_its_children_and_chains_collapse() {
         .await
         .expect("query")
         .expect("child");
-    assert_eq!(child_page.path, "b/barn", "the child moved with its parent");
+    assert_eq!(
+        child_page.content.path, "b/barn",
+        "the child moved with its parent"
+    );
     for (old, new) in [("/a", "/b"), ("/a/barn", "/b/barn")] {
         let reply = app.get(old).await;
         assert_eq!(reply.status, StatusCode::MOVED_PERMANENTLY, "{old}");

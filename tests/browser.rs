@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, VecDeque};
 use chrome::{Chrome, Focused, Report, Tools, screenshot_dir};
 use common::TestApp;
 use serde_json::json;
-use skl_cms::db::users::Role;
+use skl_cms::vocab::Role;
 
 /// One browser at a time: the machine has two cores.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -395,8 +395,9 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     // A conflict: the page is saved in between.
     chrome.goto(&format!("/admin/pages/{id}")).await;
     fill(&chrome, "#body", "Min text.").await;
-    skl_cms::content::editing::unpublish(
-        &app.state,
+    let edited = skl_cms::content::editing::unpublish(
+        &app.state.db,
+        &app.state.clock,
         &skl_cms::content::editing::Author {
             id: 1,
             ip: "test".to_owned(),
@@ -405,6 +406,7 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     )
     .await
     .expect("another save");
+    app.state.apply(edited).await;
     click(&chrome, "button[value=publish]").await;
     check_page(&chrome, &mut report, &axe, "conflict", summary).await;
 

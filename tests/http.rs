@@ -98,7 +98,7 @@ async fn a_content_change_changes_the_etag() {
     let app = TestApp::spawn().await;
     let before = app.get("/").await.header("etag").expect("etag").to_owned();
     let mut new_page = page("ny-sida", "Ny sida");
-    new_page.menu_order = Some(7);
+    new_page.content.menu_order = Some(7);
     app.add_page(&new_page).await;
     let after = app.get_with("/", &[("if-none-match", &before)]).await;
     assert_eq!(

@@ -5,10 +5,11 @@ mod common;
 use common::{TestApp, content_dir, html_escape, page};
 use reqwest::StatusCode;
 use skl_cms::{
-    content::{Kind, Status, transfer},
+    content::transfer,
     db,
     lang::Lang,
     time,
+    vocab::{Kind, Status},
 };
 
 #[tokio::test]
@@ -73,7 +74,7 @@ async fn the_main_menu_follows_menu_order_and_marks_the_current_page() {
 async fn a_menu_change_reorders_the_menu() {
     let app = TestApp::spawn().await;
     let mut new_page = page("kontakt", "Kontakt");
-    new_page.menu_order = Some(0);
+    new_page.content.menu_order = Some(0);
     app.add_page(&new_page).await;
     let html = app.get("/").await.text();
     let kontakt = html
@@ -179,8 +180,8 @@ async fn the_news_list_is_newest_first_and_paginated() {
     let app = TestApp::spawn().await;
     for day in 1..=11 {
         let mut item = page(&format!("nyheter/nyhet-{day}"), &format!("Nyhet {day}"));
-        item.kind = Kind::News;
-        item.publish_at = Some(format!("2020-01-{day:02}T09:00:00Z"));
+        item.content.kind = Kind::News;
+        item.content.publish_at = Some(format!("2020-01-{day:02}T09:00:00Z"));
         app.add_page(&item).await;
     }
     let first = app.get("/nyheter").await.text();
@@ -212,13 +213,13 @@ async fn the_news_list_is_newest_first_and_paginated() {
 async fn drafts_future_and_trashed_pages_are_invisible() {
     let app = TestApp::spawn().await;
     let mut draft = page("utkast", "Utkast");
-    draft.status = Status::Draft;
-    draft.menu_order = Some(9);
+    draft.content.status = Status::Draft;
+    draft.content.menu_order = Some(9);
     app.add_page(&draft).await;
 
     let mut future = page("framtid", "Framtid");
-    future.publish_at = Some("2999-01-01T00:00:00Z".to_owned());
-    future.menu_order = Some(9);
+    future.content.publish_at = Some("2999-01-01T00:00:00Z".to_owned());
+    future.content.menu_order = Some(9);
     app.add_page(&future).await;
 
     let trashed = app.add_page(&page("papperskorg", "Papperskorg")).await;
@@ -249,8 +250,8 @@ async fn a_scheduled_page_appears_when_its_time_comes() {
     let app = TestApp::spawn().await;
     let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
     let mut scheduled = page("snart", "Snart");
-    scheduled.publish_at = Some(time::to_db(soon));
-    scheduled.menu_order = Some(5);
+    scheduled.content.publish_at = Some(time::to_db(soon));
+    scheduled.content.menu_order = Some(5);
     app.add_page(&scheduled).await;
     assert_eq!(app.get("/snart").await.status, StatusCode::NOT_FOUND);
     // The home page is cached now, without the scheduled page in its menu ...

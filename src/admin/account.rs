@@ -4,17 +4,16 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use serde::Deserialize;
 
 use super::{
-    csrf::{CsrfForm, Submission},
+    csrf::Submission,
     session::Editor,
-    users::check_new_password,
-    view::{self, AdminLayout, DoneQuery, FieldErrors, Section},
+    view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
-use crate::{app::AppState, auth, db, error::AppError};
+use crate::{accounts, app::AppState, auth, db, error::AppError, vocab::Done};
 
 #[derive(Template)]
 #[template(path = "admin/account.html")]
@@ -37,18 +36,14 @@ pub struct PasswordForm {
     password2: String,
 }
 
-impl CsrfForm for PasswordForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
+crate::admin::csrf::csrf_form!(PasswordForm);
 
 fn page(
     state: &AppState,
     editor: &Editor,
     status: StatusCode,
     errors: FieldErrors,
-    done: Option<&str>,
+    done: Option<Done>,
 ) -> Result<Response, AppError> {
     let page = AccountPage {
         layout: AdminLayout::new(state, "Mitt konto", Some(editor), Section::Account)
@@ -71,7 +66,7 @@ pub async fn show(
         &editor,
         StatusCode::OK,
         FieldErrors::default(),
-        query.klart.as_deref(),
+        query.done(),
     )
 }
 
@@ -98,23 +93,22 @@ pub async fn change_password(
             "Det nuvarande lösenordet stämmer inte. Försök igen.",
         );
     }
-    check_new_password(&mut errors, &user.username, &form.password, &form.password2);
+    if let Err(problem) =
+        accounts::check_new_password(&form.password, &form.password2, &user.username)
+    {
+        errors.add(problem.field(), problem.swedish());
+    }
     if !errors.is_empty() {
         return page(&state, &editor, StatusCode::BAD_REQUEST, errors, None);
     }
-    let hash = auth::hash_password(form.password)
-        .await
-        .map_err(|error| AppError::Internal(error.to_string()))?;
-    db::users::set_password(&state.db, user.id, &hash).await?;
-    db::sessions::delete_others(&state.db, user.id, &editor.session.id_hash).await?;
-    editor
-        .audit(
-            &state,
-            "user_password",
-            "user",
-            Some(user.id),
-            &user.username,
-        )
-        .await?;
-    Ok(Redirect::to("/admin/account?klart=losenord").into_response())
+    accounts::set_password(
+        &state.db,
+        &state.clock,
+        &editor.actor(),
+        user.id,
+        form.password,
+        Some(&editor.session.id_hash),
+    )
+    .await?;
+    Ok(done_at("/admin/account", Done::OwnPasswordChanged))
 }

@@ -12,7 +12,7 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, Section},
 };
-use crate::{app::AppState, db, error::AppError, time};
+use crate::{app::AppState, db, error::AppError, lang::Label, time, vocab::AuditAction};
 
 /// Entries shown per page.
 const PAGE_SIZE: i64 = 100;
@@ -31,7 +31,7 @@ pub struct AuditQuery {
 struct Row {
     when: String,
     user: String,
-    action: String,
+    action: &'static str,
     object: String,
     detail: String,
     ip: String,
@@ -67,7 +67,7 @@ pub async fn list(
         .user
         .as_deref()
         .and_then(|user| user.parse::<i64>().ok());
-    let action = query.action.as_deref().filter(|action| !action.is_empty());
+    let action = query.action.as_deref().and_then(AuditAction::from_id);
     let page = query.sida.unwrap_or(1).clamp(1, 100_000);
     let mut entries = db::audit::list(
         &state.db,
@@ -86,10 +86,10 @@ pub async fn list(
                 .map(time::admin_datetime)
                 .unwrap_or(entry.at),
             user: entry.username.unwrap_or_else(|| "–".to_owned()),
-            action: entry.action,
+            action: entry.action.swedish(),
             object: match entry.object_id {
-                Some(id) => format!("{} {id}", entry.object_type),
-                None => entry.object_type,
+                Some(id) => format!("{} {id}", entry.object_type.swedish()),
+                None => entry.object_type.swedish().to_owned(),
             },
             detail: entry.detail,
             ip: entry.ip.unwrap_or_default(),
@@ -104,13 +104,12 @@ pub async fn list(
             label: user.username,
         })
         .collect();
-    let actions = db::audit::actions(&state.db)
-        .await?
-        .into_iter()
-        .map(|name| Choice {
-            selected: Some(name.as_str()) == action,
-            label: name.clone(),
-            value: name,
+    let actions = AuditAction::ALL
+        .iter()
+        .map(|&choice| Choice {
+            selected: Some(choice) == action,
+            value: choice.id().to_owned(),
+            label: choice.swedish().to_owned(),
         })
         .collect();
     let link = |to: i64| {
@@ -119,8 +118,7 @@ pub async fn list(
             query.push_str(&format!("&user={user}"));
         }
         if let Some(action) = action {
-            let action =
-                percent_encoding::utf8_percent_encode(action, percent_encoding::NON_ALPHANUMERIC);
+            // Identifiers are plain ASCII words, safe in an address as they are.
             query.push_str(&format!("&action={action}"));
         }
         query

@@ -27,6 +27,28 @@ pub trait CsrfForm {
     fn csrf_token(&self) -> &str;
 }
 
+/// Implements [`CsrfForm`] for forms that carry their token in a field called `csrf`; after
+/// `before login:`, for the forms shown before a session exists.
+macro_rules! csrf_form {
+    (before login: $($form:ty),+ $(,)?) => {
+        $(impl $crate::admin::csrf::CsrfForm for $form {
+            const BEFORE_LOGIN: bool = true;
+
+            fn csrf_token(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::admin::csrf::CsrfForm for $form {
+            fn csrf_token(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+}
+pub(crate) use csrf_form;
+
 /// A submitted form, checked but not yet accepted: [`Submission::verified`] gives the form only if the
 /// checks passed.
 #[derive(Debug)]
@@ -50,11 +72,7 @@ pub struct Button {
     csrf: String,
 }
 
-impl CsrfForm for Button {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
+csrf_form!(Button);
 
 impl<T> Submission<T> {
     /// The form if it passed the checks; otherwise a 403 page saying why. For forms with nothing

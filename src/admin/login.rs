@@ -10,32 +10,21 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 
 use super::{
-    csrf::{Button, CsrfForm, Refused, Submission},
-    session::{self, ClientIp, Editor, LOGIN_COOKIE},
+    csrf::{Button, Refused, Submission},
+    session::{self, ClientIp, Editor, LOGIN_COOKIE, LoginToken},
     view::{self, AdminLayout, FieldErrors, Section},
 };
 use crate::{
+    accounts::{self, AccountError, Actor, NewAccount, Refusal},
     app::AppState,
-    auth,
-    db::{self, audit::Entry, users::Role},
+    auth, db,
     error::AppError,
     time,
+    vocab::{AuditAction, Done, ObjectType, Role},
 };
-
-/// Failed logins count for this long.
-pub const THROTTLE_WINDOW: SignedDuration = SignedDuration::from_mins(15);
-
-/// Failed logins for one username within the window before further attempts are refused.
-pub const MAX_FAILURES_PER_USERNAME: i64 = 5;
-
-/// Failed logins from one client address within the window before further attempts are refused.
-pub const MAX_FAILURES_PER_IP: i64 = 20;
 
 /// How long a setup link works.
 const SETUP_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
-
-const WRONG_CREDENTIALS: &str = "Fel användarnamn eller lösenord. Kontrollera stavningen och att \
-     Caps Lock inte är på.";
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]
@@ -55,6 +44,12 @@ pub struct LoginQuery {
     klart: Option<String>,
 }
 
+impl LoginQuery {
+    fn done(&self) -> Option<Done> {
+        self.klart.as_deref().and_then(Done::from_id)
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
@@ -67,25 +62,7 @@ pub struct LoginForm {
     next: String,
 }
 
-impl CsrfForm for LoginForm {
-    const BEFORE_LOGIN: bool = true;
-
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
-
-/// The token of the forms shown before login: the login cookie's, or a new one with the cookie to set.
-pub fn login_token(state: &AppState, headers: &HeaderMap) -> (String, Option<header::HeaderValue>) {
-    match session::cookie(headers, LOGIN_COOKIE) {
-        Some(token) => (token.to_owned(), None),
-        None => {
-            let token = auth::random_token();
-            let cookie = session::set_cookie(state, LOGIN_COOKIE, &token, 3600);
-            (token, Some(cookie))
-        }
-    }
-}
+crate::admin::csrf::csrf_form!(before login: LoginForm);
 
 /// Renders the login form, setting the login cookie when the browser lacks it.
 fn login_page(
@@ -95,21 +72,17 @@ fn login_page(
     username: String,
     next: &str,
     errors: FieldErrors,
-    done: Option<&str>,
+    done: Option<Done>,
 ) -> Result<Response, AppError> {
-    let (csrf, cookie) = login_token(state, headers);
+    let token = LoginToken::of(state, headers);
     let page = LoginPage {
         layout: AdminLayout::new(state, "Logga in", None, Section::None).with_notice(done),
         errors,
         username,
         next: session::safe_next(next).to_owned(),
-        csrf,
+        csrf: token.value().to_owned(),
     };
-    let mut response = view::html(status, &page)?;
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    token.answer(view::html(status, &page)?)
 }
 
 /// `GET /admin/login`
@@ -129,7 +102,7 @@ pub async fn form(
         String::new(),
         &query.next,
         FieldErrors::default(),
-        query.klart.as_deref(),
+        query.done(),
     )
 }
 
@@ -164,17 +137,17 @@ pub async fn submit(
         }
         Err(refusal) => refusal,
     };
-    let errors = FieldErrors::one("username", refusal.message());
+    let errors = FieldErrors::one("username", refusal.swedish());
     let mut response = login_page(
         &state,
         &headers,
-        refusal.status(),
+        refusal_status(refusal),
         username,
         &form.next,
         errors,
         None,
     )?;
-    refusal.add_retry_after(&mut response);
+    add_retry_after(refusal, &mut response);
     Ok(response)
 }
 
@@ -200,47 +173,24 @@ impl Login {
     }
 }
 
-/// Why a login was refused.
-#[derive(Debug, Clone, Copy)]
-pub enum Refusal {
-    /// Too many failures lately; try again after this long.
-    Throttled(SignedDuration),
-    /// The username or the password is wrong (which, is not said).
-    Wrong,
-}
-
-impl Refusal {
-    pub fn status(self) -> StatusCode {
-        match self {
-            Refusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            Refusal::Wrong => StatusCode::UNAUTHORIZED,
-        }
-    }
-
-    pub fn message(self) -> String {
-        match self {
-            Refusal::Throttled(wait) => {
-                let minutes = (wait.as_secs() + 59) / 60;
-                format!(
-                    "För många misslyckade inloggningar. Vänta {minutes} {} och försök sedan igen.",
-                    if minutes == 1 { "minut" } else { "minuter" }
-                )
-            }
-            Refusal::Wrong => WRONG_CREDENTIALS.to_owned(),
-        }
-    }
-
-    /// Adds `Retry-After` to a throttled answer.
-    pub fn add_retry_after(self, response: &mut Response) {
-        if let Refusal::Throttled(wait) = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, wait.as_secs().into());
-        }
+/// The status of a refused login: 429 when throttled, 401 when wrong.
+pub fn refusal_status(refusal: Refusal) -> StatusCode {
+    match refusal {
+        Refusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::Wrong => StatusCode::UNAUTHORIZED,
     }
 }
 
-/// Checks a username and password, with throttling and auditing, and on success opens a session
+/// Adds `Retry-After` to a throttled answer.
+pub fn add_retry_after(refusal: Refusal, response: &mut Response) {
+    if let Refusal::Throttled(wait) = refusal {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, wait.as_secs().into());
+    }
+}
+
+/// Checks a username and password with [`accounts::authenticate`] and on success opens a session
 /// (a new one: any session the browser had is ended).
 pub async fn authenticate(
     state: &AppState,
@@ -249,87 +199,17 @@ pub async fn authenticate(
     password: String,
     ip: &str,
 ) -> Result<Result<Login, Refusal>, AppError> {
-    let now = state.clock.now();
-    let now_db = time::to_db(now);
-    let audit = |action: &'static str, user_id: Option<i64>, detail: String| {
-        let (state, ip, now_db) = (state.clone(), ip.to_owned(), now_db.clone());
-        async move {
-            db::audit::record(
-                &state.db,
-                &Entry {
-                    user_id,
-                    action,
-                    object_type: "session",
-                    object_id: None,
-                    detail: &detail,
-                    ip: &ip,
-                },
-                &now_db,
-            )
-            .await
-        }
+    let user = match accounts::authenticate(&state.db, &state.clock, username, password, ip).await?
+    {
+        Ok(user) => user,
+        Err(refusal) => return Ok(Err(refusal)),
     };
-
-    if let Some(retry_after) = throttled(state, username, ip, now).await? {
-        audit("login_throttled", None, format!("username: {username}")).await?;
-        return Ok(Err(Refusal::Throttled(retry_after)));
-    }
-
-    let user = if username.is_empty() {
-        None
-    } else {
-        db::users::find_by_name(&state.db, username).await?
-    };
-    let hash = user
-        .as_ref()
-        .filter(|user| !user.disabled)
-        .map(|user| user.password_hash.clone());
-    let known = hash.is_some();
-    let matches = auth::verify_password(password, hash).await;
-    let Some(user) = user.filter(|_| known && matches) else {
-        db::users::prune_failures(&state.db, &time::to_db(now - THROTTLE_WINDOW)).await?;
-        db::users::record_failure(&state.db, username, ip, &now_db).await?;
-        audit("login_failed", None, format!("username: {username}")).await?;
-        return Ok(Err(Refusal::Wrong));
-    };
-
-    db::users::clear_failures(&state.db, &user.username).await?;
-    db::users::prune_failures(&state.db, &time::to_db(now - THROTTLE_WINDOW)).await?;
     let (cookie, id_hash) = session::start(state, headers, user.id, ip).await?;
-    db::users::touch_login(&state.db, user.id, &now_db).await?;
-    audit("login", Some(user.id), String::new()).await?;
-    tracing::info!(user = %user.username, "logged in");
     Ok(Ok(Login {
         user,
         cookie,
         id_hash,
     }))
-}
-
-/// How long until another attempt is allowed, if attempts for `username` or from `ip` are throttled.
-async fn throttled(
-    state: &AppState,
-    username: &str,
-    ip: &str,
-    now: jiff::Timestamp,
-) -> sqlx::Result<Option<SignedDuration>> {
-    let since = now - THROTTLE_WINDOW;
-    let failures = db::users::recent_failures(&state.db, username, ip, &time::to_db(since)).await?;
-    let mut oldest = Vec::new();
-    if failures.by_username >= MAX_FAILURES_PER_USERNAME {
-        oldest.extend(failures.oldest_by_username);
-    }
-    if failures.by_ip >= MAX_FAILURES_PER_IP {
-        oldest.extend(failures.oldest_by_ip);
-    }
-    // Attempts are allowed again when the oldest failure that counts leaves the window; with both
-    // limits reached, the later of the two.
-    Ok(oldest
-        .iter()
-        .filter_map(|at| time::from_db(at))
-        .map(|at| (at + THROTTLE_WINDOW).duration_since(now))
-        .max()
-        .map(|wait| wait.max(SignedDuration::from_secs(1))))
 }
 
 /// `POST /admin/logout`: ends the session on the server and clears the cookie.
@@ -340,8 +220,11 @@ pub async fn logout(
 ) -> Result<Response, AppError> {
     submission.verified_or_forbidden()?;
     db::sessions::delete(&state.db, &editor.session.id_hash).await?;
-    editor.audit(&state, "logout", "session", None, "").await?;
-    let mut response = Redirect::to("/admin/login?klart=utloggad").into_response();
+    editor
+        .audit(&state, AuditAction::Logout, ObjectType::Session, None, "")
+        .await?;
+    let done = Done::LoggedOut;
+    let mut response = Redirect::to(&format!("/admin/login?klart={done}")).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         session::set_cookie(&state, session::SESSION_COOKIE, "", 0),
@@ -390,13 +273,7 @@ pub struct SetupForm {
     password2: String,
 }
 
-impl CsrfForm for SetupForm {
-    const BEFORE_LOGIN: bool = true;
-
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
+crate::admin::csrf::csrf_form!(before login: SetupForm);
 
 const SETUP_LINK_DEAD: &str = "Länken gäller inte. Den kan ha använts redan, ha gått ut efter en \
      timme, eller så finns det redan ett konto. Starta om servern för en ny länk, eller be en \
@@ -416,8 +293,8 @@ fn setup_page(
     mut form: SetupForm,
     errors: FieldErrors,
 ) -> Result<Response, AppError> {
-    let (csrf, cookie) = login_token(state, headers);
-    form.csrf = csrf;
+    let login = LoginToken::of(state, headers);
+    form.csrf = login.value().to_owned();
     form.password.clear();
     form.password2.clear();
     let page = SetupPage {
@@ -426,11 +303,7 @@ fn setup_page(
         form,
         action: format!("/admin/setup/{token}"),
     };
-    let mut response = view::html(status, &page)?;
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    login.answer(view::html(status, &page)?)
 }
 
 /// `GET /admin/setup/{token}`
@@ -477,27 +350,28 @@ pub async fn setup_submit(
             );
         }
     };
-    let account = match super::users::NewAccount::check(
+    let checked = NewAccount::check(
         &form.username,
         &form.display_name,
         &form.password,
         &form.password2,
-    ) {
+        Role::Admin,
+    );
+    let account = match checked {
         Ok(account) => account,
-        Err(errors) => {
+        Err(problems) => {
             return setup_page(
                 &state,
                 &headers,
                 &token,
                 StatusCode::BAD_REQUEST,
                 form,
-                errors,
+                FieldErrors::of_problems(&problems),
             );
         }
     };
-    let hash = auth::hash_password(account.password.clone())
-        .await
-        .map_err(|error| AppError::Internal(error.to_string()))?;
+    // The link is used up in its own transaction first, so that two submissions at once cannot both
+    // create an administrator.
     let now = state.clock.now_db();
     let mut tx = db::begin_write(&state.db).await?;
     let used = db::users::use_setup_token(&mut *tx, &auth::token_hash(&token), &now).await?;
@@ -505,35 +379,19 @@ pub async fn setup_submit(
     if !(used && none_yet) {
         return Err(AppError::NotFoundBecause(SETUP_LINK_DEAD));
     }
-    let Some(user_id) = db::users::insert(
-        &mut *tx,
-        &account.username,
-        &account.display_name,
-        &hash,
-        Role::Admin,
-        &now,
-    )
-    .await?
-    else {
-        return Err(AppError::NotFoundBecause(SETUP_LINK_DEAD));
-    };
-    db::audit::record(
-        &mut *tx,
-        &Entry {
-            user_id: Some(user_id),
-            action: "user_create",
-            object_type: "user",
-            object_id: Some(user_id),
-            detail: &format!("{} (admin), via the setup link", account.username),
-            ip: &ip,
-        },
-        &now,
-    )
-    .await?;
     tx.commit().await?;
-    tracing::info!(user = %account.username, "the first administrator was created");
+    let name = account.username.as_str().to_owned();
+    let user_id = match accounts::create(&state.db, &state.clock, &Actor::setup_link(&ip), account)
+        .await
+    {
+        Ok(id) => id,
+        Err(AccountError::UsernameTaken) => return Err(AppError::NotFoundBecause(SETUP_LINK_DEAD)),
+        Err(error) => return Err(AppError::Internal(error.into())),
+    };
+    tracing::info!(user = %name, "the first administrator was created");
     let (cookie, _) = session::start(&state, &headers, user_id, &ip).await?;
-    let mut response = Redirect::to("/admin?klart=inloggad").into_response();
+    let done = Done::LoggedIn;
+    let mut response = Redirect::to(&format!("/admin?klart={done}")).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }

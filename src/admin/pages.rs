@@ -10,7 +10,7 @@ pub mod tree;
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -24,19 +24,17 @@ use super::{
     diff::{self, Hunk},
     login,
     session::Editor,
-    session::{self, ClientIp},
-    view::{self, AdminLayout, DoneQuery, FieldErrors, Section},
+    session::{self, ClientIp, LoginToken},
+    view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
 use crate::{
     app::AppState,
-    content::{
-        Status,
-        editing::{self, Outcome},
-    },
+    content::editing::{self, Outcome},
     db::{self, pages::Page},
     error::AppError,
     lang::Lang,
     time::{self},
+    vocab::{Done, Status},
 };
 
 #[derive(Template)]
@@ -60,7 +58,7 @@ pub async fn list(
     let languages = vec![(Lang::Sv, swedish), (Lang::En, english)];
     let page = ListPage {
         layout: AdminLayout::new(&state, "Sidor", Some(&editor), Section::Pages)
-            .with_notice(query.klart.as_deref()),
+            .with_notice(query.done()),
         languages,
     };
     view::html(StatusCode::OK, &page)
@@ -135,7 +133,7 @@ struct FormContext {
     conflict: Option<ConflictView>,
     signed_out: bool,
     /// The confirmation to show, named by a redirect.
-    done: Option<String>,
+    done: Option<Done>,
 }
 
 impl FormContext {
@@ -185,9 +183,10 @@ async fn edit_page(
     };
     let page = match &context.page {
         Some(page) => {
-            let visible = page.status == Status::Published
+            let visible = page.content.status == Status::Published
                 && page.deleted_at.is_none()
                 && page
+                    .content
                     .publish_at
                     .as_deref()
                     .is_none_or(|at| at <= now.as_str());
@@ -202,10 +201,14 @@ async fn edit_page(
             };
             Some(PageSummary {
                 id: page.id,
-                status: status_label(page.status, page.publish_at.as_deref(), &now),
-                published: page.status == Status::Published,
-                is_home: page.path.is_empty(),
-                public_url: visible.then(|| page.lang.page_url(&page.path)),
+                status: status_label(
+                    page.content.status,
+                    page.content.publish_at.as_deref(),
+                    &now,
+                ),
+                published: page.content.status == Status::Published,
+                is_home: page.content.path.is_empty(),
+                public_url: visible.then(|| page.lang.page_url(&page.content.path)),
                 old_paths,
                 version: page.version,
             })
@@ -214,14 +217,13 @@ async fn edit_page(
     };
     let (heading, action) = match &context.page {
         Some(page) => (
-            format!("Redigera: {}", page.title),
+            format!("Redigera: {}", page.content.title),
             format!("/admin/pages/{}", page.id),
         ),
         None => ("Ny sida".to_owned(), "/admin/pages/new".to_owned()),
     };
     let template = EditPage {
-        layout: AdminLayout::new(state, &heading, editor, Section::Pages)
-            .with_notice(context.done.as_deref()),
+        layout: AdminLayout::new(state, &heading, editor, Section::Pages).with_notice(context.done),
         heading,
         errors: context.errors,
         form,
@@ -283,13 +285,13 @@ pub async fn edit(
     let translation = translation_of(&state, &page).await?;
     let form = PageForm::of_page(&page, translation);
     let mut context = FormContext::ok(Some(page));
-    context.done = query.klart;
+    context.done = query.done();
     edit_page(&state, Some(&editor), form, context).await
 }
 
 /// The page in the other language that `page` is linked to.
 async fn translation_of(state: &AppState, page: &Page) -> sqlx::Result<Option<i64>> {
-    let Some(key) = &page.translation_key else {
+    let Some(key) = &page.content.translation_key else {
         return Ok(None);
     };
     let pages = db::pages::listed(&state.db, false).await?;
@@ -341,14 +343,15 @@ pub async fn update(
 
 /// Creates a page from a checked-in form.
 async fn save_new(state: &AppState, editor: &Editor, form: PageForm) -> Result<Response, AppError> {
-    let draft = match check(state, &form, None).await {
+    let draft = match check(state, &form, None).await? {
         Ok(draft) => draft,
         Err(errors) => {
             let context = FormContext::failed(None, StatusCode::BAD_REQUEST, errors);
             return edit_page(state, Some(editor), form, context).await;
         }
     };
-    let outcome = editing::create(state, &editor.author(), draft).await?;
+    let edited = editing::create(&state.db, &state.clock, &editor.author(), draft).await?;
+    let outcome = state.apply(edited).await;
     finish(state, editor, form, None, outcome).await
 }
 
@@ -371,14 +374,23 @@ async fn save_existing(
         let context = FormContext::failed(Some(page), StatusCode::BAD_REQUEST, errors);
         return edit_page(state, Some(editor), form, context).await;
     };
-    let draft = match check(state, &form, Some(&page)).await {
+    let draft = match check(state, &form, Some(&page)).await? {
         Ok(draft) => draft,
         Err(errors) => {
             let context = FormContext::failed(Some(page), StatusCode::BAD_REQUEST, errors);
             return edit_page(state, Some(editor), form, context).await;
         }
     };
-    let outcome = editing::update(state, &editor.author(), id, base_version, draft).await?;
+    let edited = editing::update(
+        &state.db,
+        &state.clock,
+        &editor.author(),
+        id,
+        base_version,
+        draft,
+    )
+    .await?;
+    let outcome = state.apply(edited).await;
     finish(state, editor, form, Some(page), outcome).await
 }
 
@@ -391,11 +403,9 @@ async fn finish(
     outcome: Outcome,
 ) -> Result<Response, AppError> {
     match outcome {
-        Outcome::Saved { id, done } => {
-            Ok(Redirect::to(&format!("/admin/pages/{id}?klart={done}")).into_response())
-        }
-        Outcome::PathTaken(message) => {
-            let errors = FieldErrors::one("path", message);
+        Outcome::Saved { id, done } => Ok(done_at(&format!("/admin/pages/{id}"), done)),
+        Outcome::PathTaken(taken) => {
+            let errors = FieldErrors::one("path", taken.swedish());
             edit_page(
                 state,
                 Some(editor),
@@ -416,9 +426,9 @@ async fn finish(
                 when: time::from_db(&current.updated_at)
                     .map(time::admin_datetime)
                     .unwrap_or_default(),
-                hunks: diff::diff(&current.body_md, &form.body.replace("\r\n", "\n")),
-                title_changed: (current.title != form.title.trim())
-                    .then(|| (current.title.clone(), form.title.trim().to_owned())),
+                hunks: diff::diff(&current.content.body_md, &form.body.replace("\r\n", "\n")),
+                title_changed: (current.content.title != form.title.trim())
+                    .then(|| (current.content.title.clone(), form.title.trim().to_owned())),
                 kept_revision: kept,
             };
             // The editor's text stays in the form, now based on the current version, so that saving
@@ -513,16 +523,16 @@ async fn resume(
     let login = match login::authenticate(state, headers, &username, password, ip).await? {
         Ok(login) => login,
         Err(refusal) => {
-            let message = refusal.message();
-            let mut response =
-                signed_out(state, headers, form, page_id, &message, refusal.status())?;
-            refusal.add_retry_after(&mut response);
+            let message = refusal.swedish();
+            let status = login::refusal_status(refusal);
+            let mut response = signed_out(state, headers, form, page_id, &message, status)?;
+            login::add_retry_after(refusal, &mut response);
             return Ok(response);
         }
     };
     let editor = session::editor(state, &login.id_hash, ip)
         .await?
-        .ok_or_else(|| AppError::Internal("a session just opened is gone".to_owned()))?;
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a session just opened is gone")))?;
     let mut response = match page_id {
         Some(id) => save_existing(state, &editor, id, form).await?,
         None => save_new(state, &editor, form).await?,
@@ -545,7 +555,7 @@ fn signed_out(
         Some(id) => format!("/admin/pages/{id}"),
         None => "/admin/pages/new".to_owned(),
     };
-    let (csrf, cookie) = login::login_token(state, headers);
+    let login = LoginToken::of(state, headers);
     form.relogin_password.clear();
     let template = EditPage {
         layout: AdminLayout::new(state, "Logga in igen", None, Section::None),
@@ -558,11 +568,7 @@ fn signed_out(
         translations: Vec::new(),
         conflict: None,
         signed_out: true,
-        csrf,
+        csrf: login.value().to_owned(),
     };
-    let mut response = view::html(status, &template)?;
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    login.answer(view::html(status, &template)?)
 }

@@ -16,12 +16,10 @@ use super::{
 };
 use crate::{
     app::AppState,
-    content::{
-        Status,
-        editing::{self, Outcome},
-    },
+    content::editing::{self, Outcome},
     db::{self, revisions::Revision},
     error::AppError,
+    lang::{Label, Lang},
     time,
 };
 
@@ -70,10 +68,10 @@ pub async fn history(
             version: revision.version,
             when: when(revision),
             author: author(revision),
-            note: note(&revision.note),
+            note: revision.describe(Lang::Sv),
             conflict: revision.conflict,
             status: status(revision),
-            title: revision.title.clone(),
+            title: revision.content.title.clone(),
             is_from: Some(revision.id) == from,
             is_to: Some(revision.id) == to,
         })
@@ -81,12 +79,12 @@ pub async fn history(
     let page = HistoryPage {
         layout: AdminLayout::new(
             &state,
-            &format!("Historik: {}", page.title),
+            &format!("Historik: {}", page.content.title),
             Some(&editor),
             Section::Pages,
         ),
         page_id: id,
-        title: page.title,
+        title: page.content.title,
         rows,
         csrf: editor.csrf().to_owned(),
     };
@@ -108,27 +106,7 @@ fn author(revision: &Revision) -> String {
 }
 
 fn status(revision: &Revision) -> &'static str {
-    match revision.status {
-        Status::Draft => "Utkast",
-        Status::Published => "Publicerad",
-    }
-}
-
-/// Revision notes are written in English for the log; the history shows them in Swedish.
-fn note(note: &str) -> String {
-    if note == "created" {
-        "skapad".to_owned()
-    } else if let Some(from) = note.strip_prefix("restored from version ") {
-        format!("återställd från version {from}")
-    } else if let Some(rest) = note.strip_prefix("imported from ") {
-        format!("importerad från {rest}")
-    } else if let Some(rest) = note.strip_prefix("moved from ") {
-        format!("flyttad från {}", rest.trim_end_matches(" with its parent"))
-    } else if note.starts_with("conflict:") {
-        "ej sparad: krockade med en annan ändring".to_owned()
-    } else {
-        note.to_owned()
-    }
+    revision.content.status.swedish()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -204,6 +182,7 @@ pub async fn compare(
         .ok_or(AppError::NotFound)?;
     let publish = |revision: &Revision| {
         revision
+            .content
             .publish_at
             .as_deref()
             .and_then(time::from_db)
@@ -212,22 +191,35 @@ pub async fn compare(
     };
     let order = |revision: &Revision| {
         revision
+            .content
             .menu_order
             .map_or_else(|| "–".to_owned(), |n| n.to_string())
     };
     let yes_no = |flag: bool| if flag { "ja" } else { "nej" }.to_owned();
     let candidates = [
-        ("Rubrik", from.title.clone(), to.title.clone()),
-        ("Adress", format!("/{}", from.path), format!("/{}", to.path)),
+        (
+            "Rubrik",
+            from.content.title.clone(),
+            to.content.title.clone(),
+        ),
+        (
+            "Adress",
+            format!("/{}", from.content.path),
+            format!("/{}", to.content.path),
+        ),
         (
             "Beskrivning",
-            from.description.clone(),
-            to.description.clone(),
+            from.content.description.clone(),
+            to.content.description.clone(),
         ),
         ("Status", status(&from).to_owned(), status(&to).to_owned()),
         ("Publiceringstid", publish(&from), publish(&to)),
         ("Plats i menyn", order(&from), order(&to)),
-        ("Arkiverad", yes_no(from.archived), yes_no(to.archived)),
+        (
+            "Arkiverad",
+            yes_no(from.content.archived),
+            yes_no(to.content.archived),
+        ),
     ];
     let fields = candidates
         .into_iter()
@@ -241,13 +233,13 @@ pub async fn compare(
     let page = DiffPage {
         layout: AdminLayout::new(
             &state,
-            &format!("Jämför versioner: {}", page.title),
+            &format!("Jämför versioner: {}", page.content.title),
             Some(&editor),
             Section::Pages,
         ),
         page_id: id,
-        title: page.title,
-        hunks: diff::diff(&from.body_md, &to.body_md),
+        title: page.content.title,
+        hunks: diff::diff(&from.content.body_md, &to.content.body_md),
         from: RevisionView::of(&from),
         to: RevisionView::of(&to),
         fields,
@@ -270,14 +262,17 @@ pub async fn restore(
     let revision = db::revisions::find(&state.db, id, revision)
         .await?
         .ok_or(AppError::NotFound)?;
-    match editing::restore_revision(&state, &editor.author(), &page, &revision).await? {
+    let edited =
+        editing::restore_revision(&state.db, &state.clock, &editor.author(), &page, &revision)
+            .await?;
+    match state.apply(edited).await {
         Outcome::Saved { id, done } => {
             Ok(Redirect::to(&format!("/admin/pages/{id}?klart={done}")).into_response())
         }
-        Outcome::PathTaken(_) => Err(AppError::Forbidden(
+        Outcome::PathTaken(_) => Err(AppError::Conflict(
             "Versionens adress används nu av en annan sida. Byt adress på den sidan först.",
         )),
-        Outcome::Conflict { .. } => Err(AppError::Forbidden(
+        Outcome::Conflict { .. } => Err(AppError::Conflict(
             "Sidan ändrades samtidigt av någon annan. Öppna historiken igen och försök på nytt.",
         )),
         Outcome::Gone => Err(AppError::NotFoundBecause(

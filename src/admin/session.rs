@@ -15,12 +15,14 @@ use axum::{
 use jiff::SignedDuration;
 
 use crate::{
+    accounts::Actor,
     app::{AppState, Peer},
     auth,
     content::editing::Author,
-    db::{self, sessions::Session, users::Role},
+    db::{self, sessions::Session},
     error::AppError,
     time,
+    vocab::{AuditAction, ObjectType, Role},
 };
 
 /// The session cookie.
@@ -62,8 +64,8 @@ impl Editor {
     pub async fn audit(
         &self,
         state: &AppState,
-        action: &str,
-        object_type: &str,
+        action: AuditAction,
+        object_type: ObjectType,
         object_id: Option<i64>,
         detail: &str,
     ) -> sqlx::Result<()> {
@@ -150,12 +152,17 @@ impl OptionalFromRequestParts<AppState> for Editor {
 }
 
 impl Editor {
-    /// The editor as the author of a change.
+    /// The editor as the author of a change to pages.
     pub fn author(&self) -> Author {
         Author {
             id: self.id(),
             ip: self.ip.clone(),
         }
+    }
+
+    /// The editor as the one changing an account.
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.id(), &self.ip)
     }
 }
 
@@ -228,6 +235,45 @@ pub async fn editor(state: &AppState, id_hash: &str, ip: &str) -> sqlx::Result<O
         session,
         ip: ip.to_owned(),
     }))
+}
+
+/// The CSRF token of a form shown before login (login, setup, logging in again to save), and the
+/// login cookie that carries it when the browser does not have one yet (double submit).
+#[derive(Debug)]
+pub struct LoginToken {
+    value: String,
+    /// Set when the token is new and the browser must be given it.
+    cookie: Option<HeaderValue>,
+}
+
+impl LoginToken {
+    /// The browser's token, or a new one.
+    pub fn of(state: &AppState, headers: &HeaderMap) -> LoginToken {
+        match cookie(headers, LOGIN_COOKIE) {
+            Some(token) => LoginToken {
+                value: token.to_owned(),
+                cookie: None,
+            },
+            None => {
+                let value = auth::random_token();
+                let cookie = Some(set_cookie(state, LOGIN_COOKIE, &value, 3600));
+                LoginToken { value, cookie }
+            }
+        }
+    }
+
+    /// The token, for the form's hidden field.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The response that shows the form, with the cookie if the token is new.
+    pub fn answer(self, mut response: Response) -> Result<Response, AppError> {
+        if let Some(cookie) = self.cookie {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        Ok(response)
+    }
 }
 
 /// A `Set-Cookie` value with the attributes every cookie of the admin area has.

@@ -4,101 +4,24 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use serde::Deserialize;
 
 use super::{
-    csrf::{Button, CsrfForm, Submission},
+    csrf::{Button, Submission},
     session::Editor,
-    view::{self, AdminLayout, DoneQuery, FieldErrors, Section},
+    view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
 use crate::{
+    accounts::{self, AccountError, NewAccount},
     app::AppState,
-    auth,
-    db::{self, users::Role},
+    db,
     error::AppError,
+    lang::Label,
     time,
+    vocab::{Done, Role},
 };
-
-/// The longest username accepted.
-const MAX_USERNAME: usize = 64;
-
-/// An account that passed the checks, ready to be created.
-#[derive(Debug)]
-pub struct NewAccount {
-    pub username: String,
-    pub display_name: String,
-    pub password: String,
-}
-
-impl NewAccount {
-    /// Checks what someone typed to create an account, saying what to fix in each field.
-    pub fn check(
-        username: &str,
-        display_name: &str,
-        password: &str,
-        password2: &str,
-    ) -> Result<NewAccount, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let username = username.trim();
-        if let Err(problem) = check_username(username) {
-            errors.add("username", problem);
-        }
-        let display_name = display_name.trim();
-        if display_name.is_empty() {
-            errors.add(
-                "display_name",
-                "Skriv det namn som ska visas, till exempel förnamn och efternamn.",
-            );
-        } else if display_name.chars().count() > 100 {
-            errors.add("display_name", "Namnet får vara högst 100 tecken.");
-        }
-        check_new_password(&mut errors, username, password, password2);
-        if errors.is_empty() {
-            Ok(NewAccount {
-                username: username.to_owned(),
-                display_name: display_name.to_owned(),
-                password: password.to_owned(),
-            })
-        } else {
-            Err(errors)
-        }
-    }
-}
-
-/// Checks a new password typed twice: the policy, then that both fields agree. Problems go to the
-/// `password` and `password2` fields.
-pub fn check_new_password(
-    errors: &mut FieldErrors,
-    username: &str,
-    password: &str,
-    password2: &str,
-) {
-    if let Err(problem) = auth::check_password_policy(password, username) {
-        errors.add("password", problem.swedish());
-    } else if password != password2 {
-        errors.add(
-            "password2",
-            "Lösenorden är inte lika. Skriv samma lösenord i båda fälten.",
-        );
-    }
-}
-
-/// Usernames: 2–64 of a–z, 0–9, `.`, `-` and `_`, so they are easy to type and to read in the log.
-pub fn check_username(username: &str) -> Result<(), &'static str> {
-    let valid = (2..=MAX_USERNAME).contains(&username.len())
-        && username.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
-        });
-    if valid {
-        Ok(())
-    } else {
-        Err(
-            "Användarnamnet ska vara 2–64 tecken: små bokstäver a–z, siffror, punkt, bindestreck eller understreck, till exempel anna.berg.",
-        )
-    }
-}
 
 /// An account as the list shows it.
 #[derive(Debug)]
@@ -137,11 +60,7 @@ pub struct UserForm {
     password2: String,
 }
 
-impl CsrfForm for UserForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
+crate::admin::csrf::csrf_form!(UserForm);
 
 async fn page(
     state: &AppState,
@@ -149,7 +68,7 @@ async fn page(
     status: StatusCode,
     mut form: UserForm,
     errors: FieldErrors,
-    done: Option<&str>,
+    done: Option<Done>,
 ) -> Result<Response, AppError> {
     let rows = db::users::all(&state.db)
         .await?
@@ -158,7 +77,7 @@ async fn page(
             id: user.id,
             username: user.username,
             display_name: user.display_name,
-            role: user.role.label(),
+            role: user.role.swedish(),
             disabled: user.disabled,
             last_login: user
                 .last_login_at
@@ -194,7 +113,7 @@ pub async fn list(
         StatusCode::OK,
         UserForm::default(),
         FieldErrors::default(),
-        query.klart.as_deref(),
+        query.done(),
     )
     .await
 }
@@ -221,54 +140,38 @@ pub async fn create(
             .await;
         }
     };
-    let role = Role::parse(&form.role);
+    let role = Role::from_id(&form.role);
     let checked = NewAccount::check(
         &form.username,
         &form.display_name,
         &form.password,
         &form.password2,
+        role.unwrap_or(Role::Editor),
     );
     let account = match (checked, role) {
-        (Ok(account), Some(role)) => (account, role),
+        (Ok(account), Some(_)) => account,
         (checked, role) => {
-            let mut errors = checked.err().unwrap_or_default();
+            let mut errors = FieldErrors::of_problems(&checked.err().unwrap_or_default());
             if role.is_none() {
-                errors.add("role", "Välj en roll: redaktör eller administratör.");
+                errors.add("role", CHOOSE_ROLE);
             }
             return page(&state, &editor, StatusCode::BAD_REQUEST, form, errors, None).await;
         }
     };
-    let (account, role) = account;
-    let hash = auth::hash_password(account.password.clone())
-        .await
-        .map_err(|error| AppError::Internal(error.to_string()))?;
-    let created = db::users::insert(
-        &state.db,
-        &account.username,
-        &account.display_name,
-        &hash,
-        role,
-        &state.clock.now_db(),
-    )
-    .await?;
-    let Some(id) = created else {
-        let errors = FieldErrors::one(
-            "username",
-            "Det finns redan ett konto med det användarnamnet. Välj ett annat.",
-        );
-        return page(&state, &editor, StatusCode::CONFLICT, form, errors, None).await;
-    };
-    editor
-        .audit(
-            &state,
-            "user_create",
-            "user",
-            Some(id),
-            &format!("{} ({})", account.username, role.as_str()),
-        )
-        .await?;
-    Ok(Redirect::to("/admin/users?klart=anvandare").into_response())
+    match accounts::create(&state.db, &state.clock, &editor.actor(), account).await {
+        Ok(_) => Ok(done_at("/admin/users", Done::AccountSaved)),
+        Err(AccountError::UsernameTaken) => {
+            let errors = FieldErrors::one(
+                "username",
+                "Det finns redan ett konto med det användarnamnet. Välj ett annat.",
+            );
+            page(&state, &editor, StatusCode::CONFLICT, form, errors, None).await
+        }
+        Err(error) => Err(error.into()),
+    }
 }
+
+const CHOOSE_ROLE: &str = "Välj en roll: redaktör eller administratör.";
 
 /// `POST /admin/users/{id}/disable`
 pub async fn disable(
@@ -299,33 +202,8 @@ async fn set_disabled(
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
     submission.verified_or_forbidden()?;
-    let user = db::users::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if disable && user.id == editor.id() {
-        return Err(AppError::Forbidden(
-            "Du kan inte stänga av ditt eget konto. Be en annan administratör.",
-        ));
-    }
-    if disable && user.role == Role::Admin && db::users::count_active_admins(&state.db).await? <= 1
-    {
-        return Err(AppError::Forbidden(
-            "Det här är den enda aktiva administratören och kan inte stängas av.",
-        ));
-    }
-    db::users::set_disabled(&state.db, id, disable).await?;
-    if disable {
-        db::sessions::delete_for_user(&state.db, id).await?;
-    }
-    let action = if disable {
-        "user_disable"
-    } else {
-        "user_enable"
-    };
-    editor
-        .audit(state, action, "user", Some(id), &user.username)
-        .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}?klart=anvandare")).into_response())
+    accounts::set_disabled(&state.db, &state.clock, &editor.actor(), id, disable).await?;
+    Ok(done_at(&format!("/admin/users/{id}"), Done::AccountSaved))
 }
 
 #[derive(Debug)]
@@ -354,7 +232,7 @@ async fn user_page(
     id: i64,
     status: StatusCode,
     errors: FieldErrors,
-    done: Option<&str>,
+    done: Option<Done>,
 ) -> Result<Response, AppError> {
     let user = db::users::find(&state.db, id)
         .await?
@@ -401,7 +279,7 @@ pub async fn show(
         id,
         StatusCode::OK,
         FieldErrors::default(),
-        query.klart.as_deref(),
+        query.done(),
     )
     .await
 }
@@ -414,11 +292,7 @@ pub struct RoleForm {
     role: String,
 }
 
-impl CsrfForm for RoleForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
+crate::admin::csrf::csrf_form!(RoleForm);
 
 /// `POST /admin/users/{id}/role`
 pub async fn set_role(
@@ -436,36 +310,21 @@ pub async fn set_role(
             return user_page(&state, &editor, id, StatusCode::FORBIDDEN, errors, None).await;
         }
     };
-    let user = db::users::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let Some(role) = Role::parse(&form.role) else {
-        errors.add("role", "Välj en roll: redaktör eller administratör.");
+    let Some(role) = Role::from_id(&form.role) else {
+        errors.add("role", CHOOSE_ROLE);
         return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
     };
-    let last_admin = user.role == Role::Admin
-        && !user.disabled
-        && db::users::count_active_admins(&state.db).await? <= 1;
-    if role != Role::Admin && last_admin {
-        errors.add(
-            "role",
-            "Det här är den enda aktiva administratören. Gör någon annan till administratör först.",
-        );
-        return user_page(&state, &editor, id, StatusCode::CONFLICT, errors, None).await;
+    match accounts::set_role(&state.db, &state.clock, &editor.actor(), id, role).await {
+        Ok(_) => Ok(done_at(&format!("/admin/users/{id}"), Done::AccountSaved)),
+        Err(AccountError::LastAdmin) => {
+            errors.add(
+                "role",
+                "Det här är den enda aktiva administratören. Gör någon annan till administratör först.",
+            );
+            user_page(&state, &editor, id, StatusCode::CONFLICT, errors, None).await
+        }
+        Err(error) => Err(error.into()),
     }
-    if role != user.role {
-        db::users::set_role(&state.db, id, role).await?;
-        let detail = format!(
-            "{}: {} → {}",
-            user.username,
-            user.role.as_str(),
-            role.as_str()
-        );
-        editor
-            .audit(&state, "user_role", "user", Some(id), &detail)
-            .await?;
-    }
-    Ok(Redirect::to(&format!("/admin/users/{id}?klart=anvandare")).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -478,11 +337,7 @@ pub struct PasswordForm {
     password2: String,
 }
 
-impl CsrfForm for PasswordForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
+crate::admin::csrf::csrf_form!(PasswordForm);
 
 /// `POST /admin/users/{id}/password`: a new password for an account; its sessions end.
 pub async fn set_password(
@@ -503,21 +358,22 @@ pub async fn set_password(
     let user = db::users::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    check_new_password(&mut errors, &user.username, &form.password, &form.password2);
-    if !errors.is_empty() {
+    if let Err(problem) =
+        accounts::check_new_password(&form.password, &form.password2, &user.username)
+    {
+        errors.add(problem.field(), problem.swedish());
         return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
     }
-    let hash = auth::hash_password(form.password)
-        .await
-        .map_err(|error| AppError::Internal(error.to_string()))?;
-    db::users::set_password(&state.db, id, &hash).await?;
-    if id == editor.id() {
-        db::sessions::delete_others(&state.db, id, &editor.session.id_hash).await?;
-    } else {
-        db::sessions::delete_for_user(&state.db, id).await?;
-    }
-    editor
-        .audit(&state, "user_password", "user", Some(id), &user.username)
-        .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}?klart=losenord-satt")).into_response())
+    // An administrator setting their own password here keeps this session, as on their account page.
+    let keep = (id == editor.id()).then_some(editor.session.id_hash.as_str());
+    accounts::set_password(
+        &state.db,
+        &state.clock,
+        &editor.actor(),
+        id,
+        form.password,
+        keep,
+    )
+    .await?;
+    Ok(done_at(&format!("/admin/users/{id}"), Done::PasswordSet))
 }

@@ -3,14 +3,16 @@
 use askama::Template;
 use axum::{
     http::{StatusCode, header},
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 
 use super::session::Editor;
 use crate::{
+    accounts,
     app::AppState,
     error::AppError,
-    lang::{Lang, Texts},
+    lang::{Label, Lang, Texts},
+    vocab::Done,
 };
 
 /// The admin area's sections, for the navigation's `aria-current`.
@@ -69,10 +71,9 @@ impl AdminLayout {
         }
     }
 
-    /// Shows the confirmation named by a redirect's `?klart=` parameter. Only known names are
-    /// shown, so no text from the address reaches the page.
-    pub fn with_notice(mut self, done: Option<&str>) -> Self {
-        self.notice = done.and_then(notice);
+    /// Shows the confirmation of what was just done, named by a redirect's `?klart=` parameter.
+    pub fn with_notice(mut self, done: Option<Done>) -> Self {
+        self.notice = done.map(Done::swedish);
         self
     }
 
@@ -88,27 +89,17 @@ pub struct DoneQuery {
     pub klart: Option<String>,
 }
 
-/// The confirmations that a redirect can ask for.
-fn notice(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "sparad" => "Sidan är sparad.",
-        "publicerad" => "Sidan är publicerad.",
-        "schemalagd" => "Sidan är schemalagd och publiceras vid den tid du angav.",
-        "utkast" => "Sidan är sparad som utkast. Den syns inte på webbplatsen.",
-        "avpublicerad" => "Sidan är avpublicerad och syns inte längre på webbplatsen.",
-        "papperskorg" => "Sidan ligger nu i papperskorgen. Du kan återställa den därifrån.",
-        "aterstalld" => "Sidan är återställd från papperskorgen.",
-        "raderad" => "Sidan är raderad för gott.",
-        "version" => "Den äldre versionen är återställd som en ny version. Inget skrevs över.",
-        "inloggad" => "Du är inloggad.",
-        "utloggad" => "Du är utloggad.",
-        "anvandare" => "Kontot är sparat.",
-        "losenord" => "Lösenordet är bytt. Andra inloggningar med ditt konto är avslutade.",
-        "losenord-satt" => {
-            "Det nya lösenordet är sparat och kontots inloggningar är avslutade. Ge lösenordet till personen på ett säkert sätt."
-        }
-        _ => return None,
-    })
+impl DoneQuery {
+    /// What was done, if the address names something known; nothing typed into the address reaches
+    /// the page.
+    pub fn done(&self) -> Option<Done> {
+        self.klart.as_deref().and_then(Done::from_id)
+    }
+}
+
+/// Sends the browser on to `to` (an admin address without a query), which then confirms `done`.
+pub fn done_at(to: &str, done: Done) -> Response {
+    Redirect::to(&format!("{to}?klart={done}")).into_response()
 }
 
 /// A problem with one field of a form.
@@ -152,6 +143,15 @@ impl FieldErrors {
 
     pub fn has(&self, field: &str) -> bool {
         self.get(field).is_some()
+    }
+
+    /// The problems of an account's fields, each at its field.
+    pub fn of_problems(problems: &[accounts::Problem]) -> Self {
+        let mut errors = FieldErrors::default();
+        for problem in problems {
+            errors.add(problem.field(), problem.swedish());
+        }
+        errors
     }
 }
 

@@ -6,11 +6,11 @@ use anyhow::Context;
 use sqlx::SqlitePool;
 
 use crate::{
-    admin::users::check_username,
-    auth,
+    accounts::{self, AccountError, Actor, NewAccount, Username},
     cli::Failure,
-    db::{self, audit::Entry, users::Role},
-    time,
+    db,
+    time::{self, Clock},
+    vocab::Role,
 };
 
 #[derive(Debug, clap::Args)]
@@ -45,10 +45,20 @@ pub enum UserCommand {
     },
     /// List every account.
     List,
-    /// Disable an account: it can no longer log in and its sessions end.
+    /// Give an account another role. The last active administrator stays one.
+    Role {
+        name: String,
+        #[arg(value_parser = ["admin", "editor"])]
+        role: String,
+    },
+    /// Disable an account: it can no longer log in and its sessions end. The last active
+    /// administrator stays enabled.
     Disable { name: String },
     /// Enable a disabled account again.
     Enable { name: String },
+    /// Delete an account for good; its revisions and log entries stay, without its name. The last
+    /// active administrator is not deleted.
+    Delete { name: String },
 }
 
 pub async fn run(database: &std::path::Path, args: Args) -> Result<(), Failure> {
@@ -65,8 +75,10 @@ pub async fn run(database: &std::path::Path, args: Args) -> Result<(), Failure> 
             password_stdin,
         } => passwd(&pool, &name, password_stdin).await,
         UserCommand::List => list(&pool).await,
+        UserCommand::Role { name, role } => set_role(&pool, &name, &role).await,
         UserCommand::Disable { name } => set_disabled(&pool, &name, true).await,
         UserCommand::Enable { name } => set_disabled(&pool, &name, false).await,
+        UserCommand::Delete { name } => delete(&pool, &name).await,
     };
     pool.close().await;
     result
@@ -79,48 +91,39 @@ async fn add(
     display_name: Option<String>,
     password_stdin: bool,
 ) -> Result<(), Failure> {
-    check_username(name).map_err(|problem| Failure::Usage(problem.to_owned()))?;
-    let role =
-        Role::parse(role).ok_or_else(|| Failure::Usage("--role is admin or editor".to_owned()))?;
+    let username = Username::parse(name).map_err(|problem| usage(problem.english()))?;
+    let role = Role::from_id(role).ok_or_else(|| usage("--role is admin or editor"))?;
     if db::users::find_by_name(pool, name)
         .await
         .context("cannot read the accounts")?
         .is_some()
     {
-        return Err(Failure::Usage(format!(
-            "there is already an account called {name}"
-        )));
+        return Err(taken(name));
     }
-    let password = read_password(name, password_stdin)?;
-    let hash = auth::hash_password(password).await?;
+    let password = read_password(username.as_str(), password_stdin)?;
     let display_name = display_name.unwrap_or_else(|| name.to_owned());
-    let now = time::now_db();
-    let id = db::users::insert(pool, name, display_name.trim(), &hash, role, &now)
+    let account = NewAccount::check(name, &display_name, &password, &password, role)
+        .map_err(|problems| usage(problems.first().map_or("", |problem| problem.english())))?;
+    accounts::create(pool, &Clock::system(), &Actor::command_line(), account)
         .await
-        .context("cannot create the account")?
-        .ok_or_else(|| Failure::Usage(format!("there is already an account called {name}")))?;
-    audit(
-        pool,
-        "user_create",
-        id,
-        &format!("{name} ({})", role.as_str()),
-    )
-    .await?;
-    println!("created {name} ({})", role.as_str());
+        .map_err(|error| refused(error, name))?;
+    println!("created {name} ({role})");
     Ok(())
 }
 
 async fn passwd(pool: &SqlitePool, name: &str, password_stdin: bool) -> Result<(), Failure> {
     let user = find(pool, name).await?;
     let password = read_password(&user.username, password_stdin)?;
-    let hash = auth::hash_password(password).await?;
-    db::users::set_password(pool, user.id, &hash)
-        .await
-        .context("cannot save the password")?;
-    db::sessions::delete_for_user(pool, user.id)
-        .await
-        .context("cannot end the sessions")?;
-    audit(pool, "user_password", user.id, &user.username).await?;
+    accounts::set_password(
+        pool,
+        &Clock::system(),
+        &Actor::command_line(),
+        user.id,
+        password,
+        None,
+    )
+    .await
+    .map_err(|error| refused(error, name))?;
     println!("changed the password of {name}; its sessions have ended");
     Ok(())
 }
@@ -144,7 +147,7 @@ async fn list(pool: &SqlitePool) -> Result<(), Failure> {
         println!(
             "{}\t{}\t{}{}\t{last}",
             user.username,
-            user.role.as_str(),
+            user.role.id(),
             user.display_name,
             if user.disabled { "\tdisabled" } else { "" }
         );
@@ -152,24 +155,59 @@ async fn list(pool: &SqlitePool) -> Result<(), Failure> {
     Ok(())
 }
 
+async fn set_role(pool: &SqlitePool, name: &str, role: &str) -> Result<(), Failure> {
+    let role = Role::from_id(role).ok_or_else(|| usage("the role is admin or editor"))?;
+    let user = find(pool, name).await?;
+    accounts::set_role(
+        pool,
+        &Clock::system(),
+        &Actor::command_line(),
+        user.id,
+        role,
+    )
+    .await
+    .map_err(|error| refused(error, name))?;
+    println!("{name} is now {role}");
+    Ok(())
+}
+
 async fn set_disabled(pool: &SqlitePool, name: &str, disabled: bool) -> Result<(), Failure> {
     let user = find(pool, name).await?;
-    db::users::set_disabled(pool, user.id, disabled)
+    let actor = Actor::command_line();
+    accounts::set_disabled(pool, &Clock::system(), &actor, user.id, disabled)
         .await
-        .context("cannot change the account")?;
-    if disabled {
-        db::sessions::delete_for_user(pool, user.id)
-            .await
-            .context("cannot end the sessions")?;
-    }
-    let action = if disabled {
-        "user_disable"
-    } else {
-        "user_enable"
-    };
-    audit(pool, action, user.id, &user.username).await?;
+        .map_err(|error| refused(error, name))?;
     println!("{} {name}", if disabled { "disabled" } else { "enabled" });
     Ok(())
+}
+
+async fn delete(pool: &SqlitePool, name: &str) -> Result<(), Failure> {
+    let user = find(pool, name).await?;
+    accounts::delete(pool, &Clock::system(), &Actor::command_line(), user.id)
+        .await
+        .map_err(|error| refused(error, name))?;
+    println!("deleted {name}");
+    Ok(())
+}
+
+/// A refusal that is the operator's to fix (exit code 2), or a failure (exit code 1).
+fn refused(error: AccountError, name: &str) -> Failure {
+    match error {
+        AccountError::Database(error) => {
+            Failure::Runtime(anyhow::Error::new(error).context("cannot change the account"))
+        }
+        AccountError::Hashing(error) => Failure::Runtime(error),
+        AccountError::UsernameTaken => taken(name),
+        refusal => Failure::Usage(format!("{name}: {refusal}; nothing was changed")),
+    }
+}
+
+fn taken(name: &str) -> Failure {
+    Failure::Usage(format!("there is already an account called {name}"))
+}
+
+fn usage(message: &str) -> Failure {
+    Failure::Usage(message.to_owned())
 }
 
 async fn find(pool: &SqlitePool, name: &str) -> Result<db::users::User, Failure> {
@@ -181,24 +219,6 @@ async fn find(pool: &SqlitePool, name: &str) -> Result<db::users::User, Failure>
                 "there is no account called {name}; see `skl-cms user list`"
             ))
         })
-}
-
-async fn audit(pool: &SqlitePool, action: &str, user_id: i64, detail: &str) -> Result<(), Failure> {
-    db::audit::record(
-        pool,
-        &Entry {
-            user_id: None,
-            action,
-            object_type: "user",
-            object_id: Some(user_id),
-            detail: &format!("{detail}, from the command line"),
-            ip: "cli",
-        },
-        &time::now_db(),
-    )
-    .await
-    .context("cannot write the audit log")?;
-    Ok(())
 }
 
 /// The new password: asked twice on a terminal, or the first line of standard input. It must pass
@@ -227,7 +247,7 @@ fn read_password(username: &str, from_stdin: bool) -> Result<String, Failure> {
             "no terminal to ask for the password on; pipe it in with --password-stdin".to_owned(),
         ));
     };
-    auth::check_password_policy(&password, username).map_err(|problem| {
+    accounts::check_password(&password, username).map_err(|problem| {
         Failure::Usage(format!("the password was refused: {}", problem.english()))
     })?;
     Ok(password)

@@ -1,21 +1,27 @@
 //! What editors do to pages, each as one transaction: create, save, unpublish, trash, restore, delete,
-//! restore a revision. Every change of content is stored as a revision, audited, and empties the
-//! render cache, so visitors see it at their next request.
+//! restore a revision. Every change of content is stored as a revision and audited.
+//!
+//! These rules sit below the HTTP layer: they take the database and the clock, not the application's
+//! state, and return what they did ([`Outcome`]) together with what they changed ([`Changes`]). The
+//! caller shows the change to visitors (`AppState::apply` empties the render cache); a commit is never
+//! undone, or answered as a failure, because that step went wrong.
 //!
 //! Saves name the version they started from. A save based on an old version is not applied: the
 //! editor's text is kept as a conflict revision and handed back with the page as it is now.
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::{
-    app::AppState,
-    content::{Status, markdown},
+    content::markdown,
     db::{
         self,
         audit::Entry,
-        pages::{Page, PageContent},
+        pages::{Content, Page},
         revisions::Revision,
     },
+    lang::Lang,
+    time::Clock,
+    vocab::{AuditAction, Done, Kind, ObjectType, RevisionKind, Status},
 };
 
 /// Who is making a change, for revisions and the audit log.
@@ -28,7 +34,9 @@ pub struct Author {
 /// A page as an editor submitted it, checked.
 #[derive(Debug, Clone)]
 pub struct Draft {
-    pub content: PageContent,
+    /// The page's language; an existing page keeps its own whatever this says.
+    pub lang: Lang,
+    pub content: Content,
     pub parent_id: Option<i64>,
     pub translation: Translation,
 }
@@ -44,132 +52,313 @@ pub enum Translation {
     Of(i64),
 }
 
-/// How a save ended.
+/// How an edit ended.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Saved; `done` names what happened, for the confirmation (`publicerad`, `utkast`, …).
-    Saved { id: i64, done: &'static str },
+    /// Done; `done` names what happened, for the confirmation.
+    Saved { id: i64, done: Done },
     /// The page changed since the editor's version. Their text is kept as revision `kept`.
     Conflict { current: Box<Page>, kept: i64 },
-    /// Another page has the path, or would after the move; the sentence says which.
-    PathTaken(String),
-    /// The page is in the trash or gone.
+    /// Another page has the path, or would after the move.
+    PathTaken(PathTaken),
+    /// The page is in the trash or gone, or already as asked.
     Gone,
 }
 
+/// Which path is taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathTaken {
+    /// The page's own new path.
+    Own(String),
+    /// The path a child page would move to along with it.
+    Child { from: String, to: String },
+}
+
+impl PathTaken {
+    /// The problem and how to fix it, in the admin area's language.
+    pub fn swedish(&self) -> String {
+        match self {
+            PathTaken::Own(path) => format!(
+                "Adressen /{path} används redan av en annan sida på samma språk (kanske en i \
+                 papperskorgen). Välj en annan adress."
+            ),
+            PathTaken::Child { from, to } => format!(
+                "Undersidan /{from} skulle flyttas till /{to}, men den adressen används redan av en \
+                 annan sida. Välj en annan adress."
+            ),
+        }
+    }
+}
+
+/// What other responses show of a page: enough to know which of them an edit makes stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub lang: Lang,
+    pub path: String,
+    pub title: String,
+    pub kind: Kind,
+    pub status: Status,
+    pub publish_at: Option<String>,
+    pub parent_id: Option<i64>,
+    pub menu_order: Option<i64>,
+    pub translation_key: Option<String>,
+    pub trashed: bool,
+}
+
+impl Snapshot {
+    fn of(lang: Lang, content: &Content, parent_id: Option<i64>, trashed: bool) -> Snapshot {
+        Snapshot {
+            lang,
+            path: content.path.clone(),
+            title: content.title.clone(),
+            kind: content.kind,
+            status: content.status,
+            publish_at: content.publish_at.clone(),
+            parent_id,
+            menu_order: content.menu_order,
+            translation_key: content.translation_key.clone(),
+            trashed,
+        }
+    }
+
+    fn of_page(page: &Page) -> Snapshot {
+        Snapshot::of(
+            page.lang,
+            &page.content,
+            page.parent_id,
+            page.deleted_at.is_some(),
+        )
+    }
+}
+
+/// One page an edit changed, as it was and as it is; `None` where it did not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageChange {
+    pub id: i64,
+    pub before: Option<Snapshot>,
+    pub after: Option<Snapshot>,
+}
+
+/// Every page an edit changed. Empty when it changed nothing (a refused or conflicting save).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub pages: Vec<PageChange>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    fn page(&mut self, id: i64, before: Option<Snapshot>, after: Option<Snapshot>) {
+        self.pages.push(PageChange { id, before, after });
+    }
+}
+
+/// What an edit did and what it changed. The changes must reach the render cache before visitors
+/// can see them: pass this to `AppState::apply`.
+#[derive(Debug)]
+#[must_use = "pass it to AppState::apply, which shows the change to visitors"]
+pub struct Edited {
+    pub outcome: Outcome,
+    pub changes: Changes,
+}
+
+impl Edited {
+    /// An edit that changed nothing.
+    fn nothing(outcome: Outcome) -> Edited {
+        Edited {
+            outcome,
+            changes: Changes::default(),
+        }
+    }
+}
+
 /// Creates a page.
-pub async fn create(state: &AppState, author: &Author, draft: Draft) -> sqlx::Result<Outcome> {
-    let now = state.clock.now_db();
-    let mut tx = db::begin_write(&state.db).await?;
-    let mut content = draft.content;
-    if let Some(taken) = path_taken(&mut tx, &content, None).await? {
-        return Ok(Outcome::PathTaken(taken));
+pub async fn create(
+    db: &SqlitePool,
+    clock: &Clock,
+    author: &Author,
+    draft: Draft,
+) -> sqlx::Result<Edited> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
+    let mut changes = Changes::default();
+    let Draft {
+        lang,
+        mut content,
+        parent_id,
+        translation,
+    } = draft;
+    if path_taken(&mut tx, lang, &content.path, None).await? {
+        return Ok(Edited::nothing(Outcome::PathTaken(PathTaken::Own(
+            content.path,
+        ))));
     }
     content.translation_key =
-        link_translation(&mut tx, draft.translation, content.lang, None).await?;
-    let id = db::pages::insert(&mut *tx, &content, &now).await?;
-    db::pages::set_parent(&mut *tx, id, draft.parent_id).await?;
-    db::redirects::remove(&mut *tx, content.lang, &content.path).await?;
-    db::revisions::record(&mut *tx, id, Some(author.id), "created", &now).await?;
+        link_translation(&mut tx, &mut changes, translation, lang, None).await?;
+    let body_html = markdown::render(&content.body_md);
+    let id = db::pages::insert(&mut *tx, lang, &content, &body_html, &now).await?;
+    db::pages::set_parent(&mut *tx, id, parent_id).await?;
+    db::redirects::remove(&mut *tx, lang, &content.path).await?;
+    db::revisions::record(
+        &mut *tx,
+        id,
+        Some(author.id),
+        RevisionKind::Created,
+        "",
+        &now,
+    )
+    .await?;
     let done = status_change(None, &content, &now);
-    audit(&mut tx, author, "create", id, &content.title, &now).await?;
-    if done != "utkast" {
-        audit(&mut tx, author, action_of(done), id, &content.title, &now).await?;
+    audit(
+        &mut tx,
+        author,
+        AuditAction::Create,
+        id,
+        &content.title,
+        &now,
+    )
+    .await?;
+    if done != Done::Draft {
+        audit(
+            &mut tx,
+            author,
+            done.audit_action(),
+            id,
+            &content.title,
+            &now,
+        )
+        .await?;
     }
     tx.commit().await?;
-    state.content_changed().await?;
-    Ok(Outcome::Saved { id, done })
+    changes.page(
+        id,
+        None,
+        Some(Snapshot::of(lang, &content, parent_id, false)),
+    );
+    Ok(Edited {
+        outcome: Outcome::Saved { id, done },
+        changes,
+    })
 }
 
 /// Saves a page that the editor loaded at `base_version`.
 pub async fn update(
-    state: &AppState,
+    db: &SqlitePool,
+    clock: &Clock,
     author: &Author,
     id: i64,
     base_version: i64,
     draft: Draft,
-) -> sqlx::Result<Outcome> {
-    let now = state.clock.now_db();
-    let mut tx = db::begin_write(&state.db).await?;
+) -> sqlx::Result<Edited> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
+    let mut changes = Changes::default();
     let Some(before) = db::pages::find(&mut *tx, id).await? else {
-        return Ok(Outcome::Gone);
+        return Ok(Edited::nothing(Outcome::Gone));
     };
     if before.deleted_at.is_some() {
-        return Ok(Outcome::Gone);
+        return Ok(Edited::nothing(Outcome::Gone));
     }
-    let mut content = draft.content;
+    let Draft {
+        mut content,
+        parent_id,
+        translation,
+        ..
+    } = draft;
     // The language of a page is fixed when it is created, and the home page stays the home page.
-    content.lang = before.lang;
-    if before.path.is_empty() {
+    let lang = before.lang;
+    if before.content.path.is_empty() {
         content.path = String::new();
     }
     if before.version != base_version {
         tx.rollback().await?;
-        return keep_conflict(
-            state,
-            author,
-            before,
-            base_version,
-            &content,
-            draft.parent_id,
-        )
-        .await;
+        return keep_conflict(db, clock, author, before, base_version, &content, parent_id).await;
     }
-    if let Some(taken) = path_taken(&mut tx, &content, Some(id)).await? {
-        return Ok(Outcome::PathTaken(taken));
+    if path_taken(&mut tx, lang, &content.path, Some(id)).await? {
+        return Ok(Edited::nothing(Outcome::PathTaken(PathTaken::Own(
+            content.path,
+        ))));
     }
     content.translation_key = link_translation(
         &mut tx,
-        draft.translation,
-        content.lang,
-        before.translation_key.clone(),
+        &mut changes,
+        translation,
+        lang,
+        before.content.translation_key.clone(),
     )
     .await?;
-    if !db::pages::save(&mut *tx, id, base_version, &content, draft.parent_id, &now).await? {
+    let body_html = markdown::render(&content.body_md);
+    let saved = db::pages::save(
+        &mut *tx,
+        id,
+        base_version,
+        &content,
+        &body_html,
+        parent_id,
+        &now,
+    )
+    .await?;
+    if !saved {
         // Another save won the race between the read above and this write.
         tx.rollback().await?;
-        let current = db::pages::find(&state.db, id).await?;
-        return match current {
+        return match db::pages::find(db, id).await? {
             Some(current) => {
                 keep_conflict(
-                    state,
+                    db,
+                    clock,
                     author,
                     current,
                     base_version,
                     &content,
-                    draft.parent_id,
+                    parent_id,
                 )
                 .await
             }
-            None => Ok(Outcome::Gone),
+            None => Ok(Edited::nothing(Outcome::Gone)),
         };
     }
-    if before.path != content.path {
-        if let Some(taken) = move_children(&mut tx, author, &before, &content.path, &now).await? {
-            return Ok(Outcome::PathTaken(taken));
-        }
-        db::redirects::upsert(&mut *tx, before.lang, &before.path, id, &now).await?;
+    if let Some(taken) =
+        move_along(&mut tx, &mut changes, author, &before, &content.path, &now).await?
+    {
+        return Ok(Edited::nothing(Outcome::PathTaken(taken)));
     }
-    db::redirects::remove(&mut *tx, content.lang, &content.path).await?;
-    db::revisions::record(&mut *tx, id, Some(author.id), "", &now).await?;
+    db::revisions::record(&mut *tx, id, Some(author.id), RevisionKind::Saved, "", &now).await?;
     let done = status_change(Some(&before), &content, &now);
-    audit(&mut tx, author, action_of(done), id, &content.title, &now).await?;
+    audit(
+        &mut tx,
+        author,
+        done.audit_action(),
+        id,
+        &content.title,
+        &now,
+    )
+    .await?;
     tx.commit().await?;
-    state.content_changed().await?;
-    Ok(Outcome::Saved { id, done })
+    changes.page(
+        id,
+        Some(Snapshot::of_page(&before)),
+        Some(Snapshot::of(lang, &content, parent_id, false)),
+    );
+    Ok(Edited {
+        outcome: Outcome::Saved { id, done },
+        changes,
+    })
 }
 
 /// Keeps the text of a save that lost a race as a conflict revision, and reports the conflict.
 async fn keep_conflict(
-    state: &AppState,
+    db: &SqlitePool,
+    clock: &Clock,
     author: &Author,
     current: Page,
     base_version: i64,
-    content: &PageContent,
+    content: &Content,
     parent_id: Option<i64>,
-) -> sqlx::Result<Outcome> {
-    let now = state.clock.now_db();
-    let mut tx = db::begin_write(&state.db).await?;
+) -> sqlx::Result<Edited> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
     let kept = db::revisions::record_conflict(
         &mut *tx,
         current.id,
@@ -182,67 +371,89 @@ async fn keep_conflict(
     .await?;
     let detail = format!(
         "{}: version {base_version} was edited, but the page is at version {}",
-        current.title, current.version
+        current.content.title, current.version
     );
-    audit(&mut tx, author, "conflict", current.id, &detail, &now).await?;
+    audit(
+        &mut tx,
+        author,
+        AuditAction::Conflict,
+        current.id,
+        &detail,
+        &now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Outcome::Conflict {
+    Ok(Edited::nothing(Outcome::Conflict {
         current: Box::new(current),
         kept,
-    })
+    }))
 }
 
-/// Moves the pages below `before`'s path along with it, each leaving a redirect behind. Returns a
-/// sentence if one of them cannot move because another page has its new path.
-async fn move_children(
+/// After a page moved from `before`'s path to `new_path`: leaves a redirect from the old path, and
+/// moves the pages below it along, each leaving a redirect behind. A page now at `new_path` replaces
+/// any redirect from there. Returns the problem if a child cannot move because another page has its
+/// new path.
+async fn move_along(
     tx: &mut Transaction<'_, Sqlite>,
+    changes: &mut Changes,
     author: &Author,
     before: &Page,
     new_path: &str,
     now: &str,
-) -> sqlx::Result<Option<String>> {
-    if before.path.is_empty() {
-        return Ok(None);
-    }
-    for (child_id, child_path) in db::pages::below(&mut **tx, before.lang, &before.path).await? {
-        let moved = format!("{new_path}{}", &child_path[before.path.len()..]);
-        if db::pages::path_taken(&mut **tx, before.lang, &moved, Some(child_id)).await? {
-            return Ok(Some(format!(
-                "Undersidan /{child_path} skulle flyttas till /{moved}, men den adressen används redan \
-                 av en annan sida. Välj en annan adress."
-            )));
+) -> sqlx::Result<Option<PathTaken>> {
+    let (lang, old_path) = (before.lang, before.content.path.as_str());
+    if old_path != new_path && !old_path.is_empty() {
+        for (child_id, child_path) in db::pages::below(&mut **tx, lang, old_path).await? {
+            let moved = format!("{new_path}{}", &child_path[old_path.len()..]);
+            if db::pages::path_taken(&mut **tx, lang, &moved, Some(child_id)).await? {
+                return Ok(Some(PathTaken::Child {
+                    from: child_path,
+                    to: moved,
+                }));
+            }
+            let child_before = db::pages::find(&mut **tx, child_id).await?;
+            db::pages::move_to(&mut **tx, child_id, &moved, now).await?;
+            db::redirects::upsert(&mut **tx, lang, &child_path, child_id, now).await?;
+            db::redirects::remove(&mut **tx, lang, &moved).await?;
+            let from = format!("/{child_path}");
+            db::revisions::record(
+                &mut **tx,
+                child_id,
+                Some(author.id),
+                RevisionKind::Moved,
+                &from,
+                now,
+            )
+            .await?;
+            if let Some(child) = child_before {
+                let mut after = Snapshot::of_page(&child);
+                after.path = moved;
+                changes.page(child_id, Some(Snapshot::of_page(&child)), Some(after));
+            }
         }
-        db::pages::move_to(&mut **tx, child_id, &moved, now).await?;
-        db::redirects::upsert(&mut **tx, before.lang, &child_path, child_id, now).await?;
-        db::redirects::remove(&mut **tx, before.lang, &moved).await?;
-        let note = format!("moved from /{child_path} with its parent");
-        db::revisions::record(&mut **tx, child_id, Some(author.id), &note, now).await?;
+        db::redirects::upsert(&mut **tx, lang, old_path, before.id, now).await?;
     }
+    db::redirects::remove(&mut **tx, lang, new_path).await?;
     Ok(None)
 }
 
-/// A sentence if another page (trashed ones included) has the path of `content`.
+/// Whether another page than `except` (trashed ones included) has `path` in `lang`.
 async fn path_taken(
     tx: &mut Transaction<'_, Sqlite>,
-    content: &PageContent,
+    lang: Lang,
+    path: &str,
     except: Option<i64>,
-) -> sqlx::Result<Option<String>> {
-    let taken = db::pages::path_taken(&mut **tx, content.lang, &content.path, except).await?;
-    Ok(taken.then(|| {
-        format!(
-            "Adressen /{} används redan av en annan sida på samma språk (kanske en i papperskorgen). \
-             Välj en annan adress.",
-            content.path
-        )
-    }))
+) -> sqlx::Result<bool> {
+    db::pages::path_taken(&mut **tx, lang, path, except).await
 }
 
 /// The translation key that links a page as `translation` asks, giving the other page a key if it
 /// has none. `current` is the page's key before the save.
 async fn link_translation(
     tx: &mut Transaction<'_, Sqlite>,
+    changes: &mut Changes,
     translation: Translation,
-    lang: crate::lang::Lang,
+    lang: Lang,
     current: Option<String>,
 ) -> sqlx::Result<Option<String>> {
     let other_id = match translation {
@@ -256,48 +467,46 @@ async fn link_translation(
     if other.lang == lang {
         return Ok(None);
     }
-    match other.translation_key {
-        Some(key) => Ok(Some(key)),
+    match &other.content.translation_key {
+        Some(key) => Ok(Some(key.clone())),
         None => {
             let key = format!("page-{other_id}");
             db::pages::set_translation_key(&mut **tx, other_id, &key).await?;
+            let mut after = Snapshot::of_page(&other);
+            after.translation_key = Some(key.clone());
+            changes.page(other_id, Some(Snapshot::of_page(&other)), Some(after));
             Ok(Some(key))
         }
     }
 }
 
-/// What a save did to the page's visibility, as the confirmation's name.
-fn status_change(before: Option<&Page>, after: &PageContent, now: &str) -> &'static str {
+/// What a save did to the page's visibility.
+fn status_change(before: Option<&Page>, after: &Content, now: &str) -> Done {
     let scheduled = after.publish_at.as_deref().is_some_and(|at| at > now);
-    let was_published = before.is_some_and(|page| page.status == Status::Published);
+    let was_published = before.is_some_and(|page| page.content.status == Status::Published);
     match after.status {
-        Status::Draft if was_published => "avpublicerad",
-        Status::Draft => "utkast",
+        Status::Draft if was_published => Done::Unpublished,
+        Status::Draft => Done::Draft,
         Status::Published if scheduled => {
             let unchanged = before.is_some_and(|page| {
-                page.status == Status::Published && page.publish_at == after.publish_at
+                page.content.status == Status::Published
+                    && page.content.publish_at == after.publish_at
             });
-            if unchanged { "sparad" } else { "schemalagd" }
+            if unchanged {
+                Done::Saved
+            } else {
+                Done::Scheduled
+            }
         }
-        Status::Published if was_published => "sparad",
-        Status::Published => "publicerad",
-    }
-}
-
-/// The audit action of a save's outcome.
-fn action_of(done: &str) -> &'static str {
-    match done {
-        "publicerad" => "publish",
-        "schemalagd" => "schedule",
-        "avpublicerad" => "unpublish",
-        _ => "update",
+        Status::Published if was_published => Done::Saved,
+        Status::Published => Done::Published,
     }
 }
 
 async fn audit(
     tx: &mut Transaction<'_, Sqlite>,
     author: &Author,
-    action: &str,
+    action: AuditAction,
     page_id: i64,
     detail: &str,
     now: &str,
@@ -307,7 +516,7 @@ async fn audit(
         &Entry {
             user_id: Some(author.id),
             action,
-            object_type: "page",
+            object_type: ObjectType::Page,
             object_id: Some(page_id),
             detail,
             ip: &author.ip,
@@ -318,129 +527,187 @@ async fn audit(
 }
 
 /// Takes a published page off the site, keeping it as a draft.
-pub async fn unpublish(state: &AppState, author: &Author, id: i64) -> sqlx::Result<Outcome> {
-    let Some(page) = db::pages::find(&state.db, id).await? else {
-        return Ok(Outcome::Gone);
+pub async fn unpublish(
+    db: &SqlitePool,
+    clock: &Clock,
+    author: &Author,
+    id: i64,
+) -> sqlx::Result<Edited> {
+    let Some(page) = db::pages::find(db, id).await? else {
+        return Ok(Edited::nothing(Outcome::Gone));
     };
-    let mut content = page.content();
+    let mut content = page.content.clone();
     content.status = Status::Draft;
     let draft = Draft {
+        lang: page.lang,
         content,
         parent_id: page.parent_id,
         translation: Translation::Unchanged,
     };
-    update(state, author, id, page.version, draft).await
+    update(db, clock, author, id, page.version, draft).await
 }
 
 /// Moves a page to the trash, or takes it out again.
 pub async fn set_trashed(
-    state: &AppState,
+    db: &SqlitePool,
+    clock: &Clock,
     author: &Author,
     id: i64,
     trashed: bool,
-) -> sqlx::Result<Outcome> {
-    let now = state.clock.now_db();
-    let mut tx = db::begin_write(&state.db).await?;
+) -> sqlx::Result<Edited> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
     let Some(page) = db::pages::find(&mut *tx, id).await? else {
-        return Ok(Outcome::Gone);
+        return Ok(Edited::nothing(Outcome::Gone));
     };
-    let (changed, action, done) = if trashed {
+    let (changed, done) = if trashed {
         let changed = page.deleted_at.is_none();
         if changed {
             db::pages::trash(&mut *tx, id, &now).await?;
         }
-        (changed, "trash", "papperskorg")
+        (changed, Done::Trashed)
     } else {
         (
             db::pages::untrash(&mut *tx, id, &now).await?,
-            "restore",
-            "aterstalld",
+            Done::Untrashed,
         )
     };
     if !changed {
-        return Ok(Outcome::Gone);
+        return Ok(Edited::nothing(Outcome::Gone));
     }
-    audit(&mut tx, author, action, id, &page.title, &now).await?;
+    audit(
+        &mut tx,
+        author,
+        done.audit_action(),
+        id,
+        &page.content.title,
+        &now,
+    )
+    .await?;
     tx.commit().await?;
-    state.content_changed().await?;
-    Ok(Outcome::Saved { id, done })
+    let before = Snapshot::of_page(&page);
+    let mut after = before.clone();
+    after.trashed = trashed;
+    let mut changes = Changes::default();
+    changes.page(id, Some(before), Some(after));
+    Ok(Edited {
+        outcome: Outcome::Saved { id, done },
+        changes,
+    })
 }
 
 /// Deletes a page in the trash for good, with its revisions.
-pub async fn delete(state: &AppState, author: &Author, id: i64) -> sqlx::Result<Outcome> {
-    let now = state.clock.now_db();
-    let mut tx = db::begin_write(&state.db).await?;
+pub async fn delete(
+    db: &SqlitePool,
+    clock: &Clock,
+    author: &Author,
+    id: i64,
+) -> sqlx::Result<Edited> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
     let Some(page) = db::pages::find(&mut *tx, id).await? else {
-        return Ok(Outcome::Gone);
+        return Ok(Edited::nothing(Outcome::Gone));
     };
     if page.deleted_at.is_none() || !db::pages::delete(&mut *tx, id).await? {
-        return Ok(Outcome::Gone);
+        return Ok(Edited::nothing(Outcome::Gone));
     }
-    let detail = format!("{} (/{}, {})", page.title, page.path, page.lang);
-    audit(&mut tx, author, "delete", id, &detail, &now).await?;
+    let detail = format!(
+        "{} (/{}, {})",
+        page.content.title, page.content.path, page.lang
+    );
+    audit(&mut tx, author, AuditAction::Delete, id, &detail, &now).await?;
     tx.commit().await?;
-    state.content_changed().await?;
-    Ok(Outcome::Saved {
-        id,
-        done: "raderad",
+    let mut changes = Changes::default();
+    changes.page(id, Some(Snapshot::of_page(&page)), None);
+    Ok(Edited {
+        outcome: Outcome::Saved {
+            id,
+            done: Done::Deleted,
+        },
+        changes,
     })
 }
 
 /// Restores a revision as the page's next version: nothing is overwritten, the history only grows.
 pub async fn restore_revision(
-    state: &AppState,
+    db: &SqlitePool,
+    clock: &Clock,
     author: &Author,
     page: &Page,
     revision: &Revision,
-) -> sqlx::Result<Outcome> {
-    let content = PageContent {
-        lang: page.lang,
-        path: revision.path.clone(),
-        title: revision.title.clone(),
-        description: revision.description.clone(),
-        body_html: markdown::render(&revision.body_md),
-        body_md: revision.body_md.clone(),
-        kind: revision.kind,
-        status: revision.status,
-        publish_at: revision.publish_at.clone(),
-        date_precision: revision.date_precision,
-        menu_order: revision.menu_order,
-        translation_key: page.translation_key.clone(),
-        archived: revision.archived,
+) -> sqlx::Result<Edited> {
+    let content = Content {
+        // The page keeps its translation; the link is not part of what was written.
+        translation_key: page.content.translation_key.clone(),
+        ..revision.content.clone()
     };
-    let now = state.clock.now_db();
-    let mut tx = db::begin_write(&state.db).await?;
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
+    let mut changes = Changes::default();
     if page.deleted_at.is_some() {
-        return Ok(Outcome::Gone);
+        return Ok(Edited::nothing(Outcome::Gone));
     }
     let parent_id = match revision.parent_id {
         Some(parent) if db::pages::find(&mut *tx, parent).await?.is_some() => Some(parent),
         _ => None,
     };
-    if let Some(taken) = path_taken(&mut tx, &content, Some(page.id)).await? {
-        return Ok(Outcome::PathTaken(taken));
+    if path_taken(&mut tx, page.lang, &content.path, Some(page.id)).await? {
+        return Ok(Edited::nothing(Outcome::PathTaken(PathTaken::Own(
+            content.path,
+        ))));
     }
-    if !db::pages::save(&mut *tx, page.id, page.version, &content, parent_id, &now).await? {
-        return Ok(Outcome::Conflict {
+    let body_html = markdown::render(&content.body_md);
+    let saved = db::pages::save(
+        &mut *tx,
+        page.id,
+        page.version,
+        &content,
+        &body_html,
+        parent_id,
+        &now,
+    )
+    .await?;
+    if !saved {
+        return Ok(Edited::nothing(Outcome::Conflict {
             current: Box::new(page.clone()),
             kept: revision.id,
-        });
+        }));
     }
-    if page.path != content.path {
-        if let Some(taken) = move_children(&mut tx, author, page, &content.path, &now).await? {
-            return Ok(Outcome::PathTaken(taken));
-        }
-        db::redirects::upsert(&mut *tx, page.lang, &page.path, page.id, &now).await?;
+    if let Some(taken) =
+        move_along(&mut tx, &mut changes, author, page, &content.path, &now).await?
+    {
+        return Ok(Edited::nothing(Outcome::PathTaken(taken)));
     }
-    db::redirects::remove(&mut *tx, content.lang, &content.path).await?;
-    let note = format!("restored from version {}", revision.version);
-    db::revisions::record(&mut *tx, page.id, Some(author.id), &note, &now).await?;
+    db::revisions::record(
+        &mut *tx,
+        page.id,
+        Some(author.id),
+        RevisionKind::Restored,
+        &revision.version.to_string(),
+        &now,
+    )
+    .await?;
     let detail = format!("{}: version {} restored", content.title, revision.version);
-    audit(&mut tx, author, "revision_restore", page.id, &detail, &now).await?;
+    audit(
+        &mut tx,
+        author,
+        AuditAction::RevisionRestore,
+        page.id,
+        &detail,
+        &now,
+    )
+    .await?;
     tx.commit().await?;
-    state.content_changed().await?;
-    Ok(Outcome::Saved {
-        id: page.id,
-        done: "version",
+    changes.page(
+        page.id,
+        Some(Snapshot::of_page(page)),
+        Some(Snapshot::of(page.lang, &content, parent_id, false)),
+    );
+    Ok(Edited {
+        outcome: Outcome::Saved {
+            id: page.id,
+            done: Done::VersionRestored,
+        },
+        changes,
     })
 }

@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::Kind;
+use crate::vocab::Kind;
 
 /// The settings of a page, as an author writes them. Fields are written in this order on export, and
 /// fields left at their default are left out.

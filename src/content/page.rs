@@ -1,34 +1,6 @@
-//! What a page is, as parsed values: its kind, its status and its path.
+//! A page's path, as a parsed value.
 
 use std::fmt;
-
-/// What sort of page a row is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, sqlx::Type,
-)]
-#[serde(rename_all = "lowercase")]
-#[sqlx(rename_all = "lowercase")]
-pub enum Kind {
-    /// An ordinary page, placed in the tree by its path and parent.
-    #[default]
-    Page,
-    /// A dated news item: listed on the news page and in the feeds, newest first.
-    News,
-}
-
-impl Kind {
-    pub fn is_page(&self) -> bool {
-        *self == Kind::Page
-    }
-}
-
-/// Whether editors have released a page to visitors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
-pub enum Status {
-    Draft,
-    Published,
-}
 
 /// First path segments that belong to the site itself and so can never be a page's.
 const RESERVED_FIRST_SEGMENTS: &[&str] = &[

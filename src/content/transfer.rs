@@ -15,13 +15,14 @@ use sqlx::SqlitePool;
 
 use crate::{
     content::{
-        Kind, PagePath, SeedContent, Status,
+        PagePath, SeedContent,
         front_matter::{self, Document, FrontMatter},
         markdown,
     },
-    db::{self, pages::PageContent},
+    db::{self, pages::Content},
     lang::Lang,
     time::{self, DatePrecision},
+    vocab::{Kind, RevisionKind, Status},
 };
 
 /// A page file read from a content folder.
@@ -141,14 +142,17 @@ impl ImportReport {
 /// A file turned into what the database stores.
 struct Planned {
     name: String,
-    content: PageContent,
+    lang: Lang,
+    content: Content,
+    /// Rendered from the body, as a save would.
+    body_html: String,
     parent: Option<String>,
     existing_id: Option<i64>,
     change: Change,
 }
 
 /// Turns a file's front matter and body into page content, or says what is wrong with it.
-fn to_content(file: &SourceFile) -> Result<(PageContent, Option<String>), String> {
+fn to_content(file: &SourceFile) -> Result<(Content, Option<String>), String> {
     let front = &file.document.front;
     let path = PagePath::parse(&front.path).map_err(|problem| format!("`path`: {problem}"))?;
     let parent = match &front.parent {
@@ -177,12 +181,10 @@ fn to_content(file: &SourceFile) -> Result<(PageContent, Option<String>), String
             markdown::MAX_NESTING
         ));
     }
-    let content = PageContent {
-        lang: file.lang,
+    let content = Content {
         path: path.as_str().to_owned(),
         title: front.title.trim().to_owned(),
         description: front.description.trim().to_owned(),
-        body_html: markdown::render(&file.document.body),
         body_md: file.document.body.clone(),
         kind: front.kind,
         status: if front.draft {
@@ -227,11 +229,11 @@ pub async fn import(
 fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planned>, Vec<String>> {
     let path_of: HashMap<i64, &str> = existing
         .iter()
-        .map(|page| (page.id, page.path.as_str()))
+        .map(|page| (page.id, page.content.path.as_str()))
         .collect();
     let by_key: HashMap<(Lang, &str), &db::pages::Page> = existing
         .iter()
-        .map(|page| ((page.lang, page.path.as_str()), page))
+        .map(|page| ((page.lang, page.content.path.as_str()), page))
         .collect();
 
     let mut problems = Vec::new();
@@ -245,19 +247,22 @@ fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planne
                 continue;
             }
         };
-        if !seen.insert((content.lang, content.path.clone())) {
+        let lang = file.lang;
+        let body_html = markdown::render(&content.body_md);
+        if !seen.insert((lang, content.path.clone())) {
             problems.push(format!(
                 "{}: another file already has the path `{}`",
                 file.name, content.path
             ));
             continue;
         }
-        let current = by_key.get(&(content.lang, content.path.as_str())).copied();
+        let current = by_key.get(&(lang, content.path.as_str())).copied();
         let change = match current {
             None => Change::Create,
             Some(page) => {
                 let current_parent = page.parent_id.and_then(|id| path_of.get(&id).copied());
-                let same = page.content() == content
+                let same = page.content == content
+                    && page.body_html == body_html
                     && current_parent == parent.as_deref()
                     && page.deleted_at.is_none();
                 if same {
@@ -269,7 +274,9 @@ fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planne
         };
         planned.push(Planned {
             name: file.name.clone(),
+            lang,
             content,
+            body_html,
             parent,
             existing_id: current.map(|page| page.id),
             change,
@@ -277,12 +284,12 @@ fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planne
     }
     for plan in &planned {
         if let Some(parent) = &plan.parent {
-            let known = seen.contains(&(plan.content.lang, parent.clone()))
-                || by_key.contains_key(&(plan.content.lang, parent.as_str()));
+            let known = seen.contains(&(plan.lang, parent.clone()))
+                || by_key.contains_key(&(plan.lang, parent.as_str()));
             if !known {
                 problems.push(format!(
                     "{}: the parent `{parent}` is not a page in {}; import it too or fix `parent`",
-                    plan.name, plan.content.lang
+                    plan.name, plan.lang
                 ));
             }
         }
@@ -303,10 +310,10 @@ async fn apply(pool: &SqlitePool, planned: &[Planned]) -> anyhow::Result<()> {
     for plan in planned {
         let id = match (plan.change, plan.existing_id) {
             (Change::Create, _) | (_, None) => {
-                db::pages::insert(&mut *tx, &plan.content, &now).await?
+                db::pages::insert(&mut *tx, plan.lang, &plan.content, &plan.body_html, &now).await?
             }
             (Change::Update, Some(id)) => {
-                db::pages::update(&mut *tx, id, &plan.content, &now).await?;
+                db::pages::update(&mut *tx, id, &plan.content, &plan.body_html, &now).await?;
                 id
             }
             (Change::Unchanged, Some(id)) => id,
@@ -318,12 +325,19 @@ async fn apply(pool: &SqlitePool, planned: &[Planned]) -> anyhow::Result<()> {
             continue;
         }
         let parent_id = match &plan.parent {
-            Some(parent) => db::pages::id_by_path(&mut *tx, plan.content.lang, parent).await?,
+            Some(parent) => db::pages::id_by_path(&mut *tx, plan.lang, parent).await?,
             None => None,
         };
         db::pages::set_parent(&mut *tx, *id, parent_id).await?;
-        let note = format!("imported from {}", plan.name);
-        db::revisions::record(&mut *tx, *id, None, &note, &now).await?;
+        db::revisions::record(
+            &mut *tx,
+            *id,
+            None,
+            RevisionKind::Imported,
+            &plan.name,
+            &now,
+        )
+        .await?;
     }
     tx.commit().await.context("cannot commit the import")?;
     Ok(())
@@ -347,34 +361,35 @@ pub async fn export(pool: &SqlitePool, dir: &Path) -> anyhow::Result<usize> {
         .context("cannot read the pages in the database")?;
     let path_of: HashMap<i64, &str> = pages
         .iter()
-        .map(|page| (page.id, page.path.as_str()))
+        .map(|page| (page.id, page.content.path.as_str()))
         .collect();
     let mut written = 0;
     for page in pages.iter().filter(|page| page.deleted_at.is_none()) {
         let date = page
+            .content
             .publish_at
             .as_deref()
             .and_then(time::from_db)
-            .map(|ts| time::format_author_date(ts, page.date_precision));
+            .map(|ts| time::format_author_date(ts, page.content.date_precision));
         let document = Document {
             front: FrontMatter {
-                title: page.title.clone(),
-                path: page.path.clone(),
-                description: page.description.clone(),
-                kind: page.kind,
+                title: page.content.title.clone(),
+                path: page.content.path.clone(),
+                description: page.content.description.clone(),
+                kind: page.content.kind,
                 date,
-                menu_order: page.menu_order,
+                menu_order: page.content.menu_order,
                 parent: page
                     .parent_id
                     .and_then(|id| path_of.get(&id))
                     .map(|path| (*path).to_owned()),
-                translation_key: page.translation_key.clone(),
-                archived: page.archived,
-                draft: page.status == Status::Draft,
+                translation_key: page.content.translation_key.clone(),
+                archived: page.content.archived,
+                draft: page.content.status == Status::Draft,
             },
-            body: page.body_md.clone(),
+            body: page.content.body_md.clone(),
         };
-        let target = dir.join(file_name(page.lang, &page.path));
+        let target = dir.join(file_name(page.lang, &page.content.path));
         if let Some(folder) = target.parent() {
             std::fs::create_dir_all(folder)
                 .with_context(|| format!("cannot create {}", folder.display()))?;

@@ -2,12 +2,14 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::vocab::{AuditAction, ObjectType};
+
 /// An entry to write.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
     pub user_id: Option<i64>,
-    pub action: &'a str,
-    pub object_type: &'a str,
+    pub action: AuditAction,
+    pub object_type: ObjectType,
     pub object_id: Option<i64>,
     pub detail: &'a str,
     pub ip: &'a str,
@@ -36,8 +38,8 @@ pub struct Listed {
     pub id: i64,
     pub at: String,
     pub username: Option<String>,
-    pub action: String,
-    pub object_type: String,
+    pub action: AuditAction,
+    pub object_type: ObjectType,
     pub object_id: Option<i64>,
     pub detail: String,
     pub ip: Option<String>,
@@ -47,7 +49,7 @@ pub struct Listed {
 pub async fn list(
     db: impl SqliteExecutor<'_>,
     user_id: Option<i64>,
-    action: Option<&str>,
+    action: Option<AuditAction>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Listed>> {
@@ -63,11 +65,4 @@ pub async fn list(
     .bind(offset)
     .fetch_all(db)
     .await
-}
-
-/// The actions that occur in the log, for the filter.
-pub async fn actions(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("select distinct action from audit_log order by action")
-        .fetch_all(db)
-        .await
 }

@@ -7,12 +7,12 @@
 use sqlx::{FromRow, Sqlite, SqliteExecutor, sqlite::SqliteArguments};
 
 use crate::{
-    content::{Kind, Status},
     lang::Lang,
     time::DatePrecision,
+    vocab::{Kind, Status},
 };
 
-/// Every column of `pages`, in the order of [`Page`]'s fields.
+/// Every column of `pages` that [`Page`] reads.
 macro_rules! page_columns {
     () => {
         "id, lang, path, title, description, body_md, body_html, kind, status, publish_at, date_precision, \
@@ -27,67 +27,52 @@ macro_rules! visible {
     };
 }
 
+/// What editors write about a page: kept on the page, and copied whole into every revision.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Content {
+    /// Below the language root, without slashes at either end; `""` is the home page.
+    pub path: String,
+    pub title: String,
+    pub description: String,
+    pub body_md: String,
+    pub kind: Kind,
+    pub status: Status,
+    /// When the page becomes visible; `None` as soon as it is published, a future time schedules it.
+    pub publish_at: Option<String>,
+    pub date_precision: DatePrecision,
+    /// Position in the main menu; `None` keeps the page out of it.
+    pub menu_order: Option<i64>,
+    /// Shared with the page's translation.
+    pub translation_key: Option<String>,
+    pub archived: bool,
+}
+
 /// A page as stored.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct Page {
     pub id: i64,
     pub lang: Lang,
-    pub path: String,
-    pub title: String,
-    pub description: String,
-    pub body_md: String,
+    #[sqlx(flatten)]
+    pub content: Content,
     /// Sanitised HTML, rendered from `body_md` when the page was saved.
     pub body_html: String,
-    pub kind: Kind,
-    pub status: Status,
-    pub publish_at: Option<String>,
-    pub date_precision: DatePrecision,
     pub parent_id: Option<i64>,
-    pub menu_order: Option<i64>,
-    pub translation_key: Option<String>,
-    pub archived: bool,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
     pub deleted_at: Option<String>,
 }
 
-/// What a save writes: everything about a page except its identity, version and bookkeeping times.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PageContent {
-    pub lang: Lang,
-    pub path: String,
-    pub title: String,
-    pub description: String,
-    pub body_md: String,
-    pub body_html: String,
-    pub kind: Kind,
-    pub status: Status,
-    pub publish_at: Option<String>,
-    pub date_precision: DatePrecision,
-    pub menu_order: Option<i64>,
-    pub translation_key: Option<String>,
-    pub archived: bool,
-}
-
 impl Page {
-    /// The page's content, as a save would write it.
-    pub fn content(&self) -> PageContent {
-        PageContent {
-            lang: self.lang,
-            path: self.path.clone(),
-            title: self.title.clone(),
-            description: self.description.clone(),
-            body_md: self.body_md.clone(),
-            body_html: self.body_html.clone(),
-            kind: self.kind,
-            status: self.status,
-            publish_at: self.publish_at.clone(),
-            date_precision: self.date_precision,
-            menu_order: self.menu_order,
-            translation_key: self.translation_key.clone(),
-            archived: self.archived,
-        }
+    /// Whether visitors may see the page at `now`: published, its time reached, not in the trash.
+    pub fn is_visible(&self, now: &str) -> bool {
+        self.content.status == Status::Published
+            && self.deleted_at.is_none()
+            && self
+                .content
+                .publish_at
+                .as_deref()
+                .is_none_or(|at| at <= now)
     }
 }
 
@@ -309,38 +294,50 @@ pub async fn id_by_path(
 /// A query over the page columns that a save writes.
 type SaveQuery<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
 
-/// Binds `page`'s columns in the order that [`insert`] and [`update`] both list them: lang, path,
-/// title, description, body_md, body_html, kind, status, publish_at, date_precision, menu_order,
-/// translation_key, archived.
-fn bind_content<'q>(query: SaveQuery<'q>, page: &'q PageContent) -> SaveQuery<'q> {
+/// Binds `content`'s columns in the order that every statement writing them lists them: path, title,
+/// description, body_md, kind, status, publish_at, date_precision, menu_order, translation_key,
+/// archived. [`super::revisions`] writes the same columns the same way.
+pub(super) fn bind_content<'q>(query: SaveQuery<'q>, content: &'q Content) -> SaveQuery<'q> {
     query
-        .bind(page.lang)
-        .bind(&page.path)
-        .bind(&page.title)
-        .bind(&page.description)
-        .bind(&page.body_md)
-        .bind(&page.body_html)
-        .bind(page.kind)
-        .bind(page.status)
-        .bind(&page.publish_at)
-        .bind(page.date_precision)
-        .bind(page.menu_order)
-        .bind(&page.translation_key)
-        .bind(page.archived)
+        .bind(&content.path)
+        .bind(&content.title)
+        .bind(&content.description)
+        .bind(&content.body_md)
+        .bind(content.kind)
+        .bind(content.status)
+        .bind(&content.publish_at)
+        .bind(content.date_precision)
+        .bind(content.menu_order)
+        .bind(&content.translation_key)
+        .bind(content.archived)
 }
+
+/// The columns of [`bind_content`], in its order, for statements to list.
+macro_rules! content_columns {
+    () => {
+        "path, title, description, body_md, kind, status, publish_at, date_precision, menu_order, \
+         translation_key, archived"
+    };
+}
+pub(super) use content_columns;
 
 /// Creates a page at version 1 and returns its id.
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
-    page: &PageContent,
+    lang: Lang,
+    content: &Content,
+    body_html: &str,
     now: &str,
 ) -> sqlx::Result<i64> {
-    let query = sqlx::query(
-        r"insert into pages (lang, path, title, description, body_md, body_html, kind, status, publish_at,
-            date_precision, menu_order, translation_key, archived, version, created_at, updated_at)
-          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-    );
-    let done = bind_content(query, page)
+    let query = sqlx::query(concat!(
+        "insert into pages (",
+        content_columns!(),
+        ", lang, body_html, version, created_at, updated_at) \
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+    ));
+    let done = bind_content(query, content)
+        .bind(lang)
+        .bind(body_html)
         .bind(now)
         .bind(now)
         .execute(db)
@@ -348,20 +345,23 @@ pub async fn insert(
     Ok(done.last_insert_rowid())
 }
 
-/// Overwrites a page's content, takes it out of the trash and moves it to the next version.
+/// Overwrites a page's content, takes it out of the trash and moves it to the next version: what an
+/// import does to a page it finds.
 pub async fn update(
     db: impl SqliteExecutor<'_>,
     id: i64,
-    page: &PageContent,
+    content: &Content,
+    body_html: &str,
     now: &str,
 ) -> sqlx::Result<()> {
     let query = sqlx::query(
-        r"update pages set lang = ?, path = ?, title = ?, description = ?, body_md = ?, body_html = ?, kind = ?,
-            status = ?, publish_at = ?, date_precision = ?, menu_order = ?, translation_key = ?, archived = ?,
-            version = version + 1, updated_at = ?, deleted_at = null
+        r"update pages set path = ?, title = ?, description = ?, body_md = ?, kind = ?, status = ?,
+            publish_at = ?, date_precision = ?, menu_order = ?, translation_key = ?, archived = ?,
+            body_html = ?, version = version + 1, updated_at = ?, deleted_at = null
           where id = ?",
     );
-    bind_content(query, page)
+    bind_content(query, content)
+        .bind(body_html)
         .bind(now)
         .bind(id)
         .execute(db)
@@ -457,23 +457,26 @@ pub async fn path_taken(
     .await
 }
 
-/// An editor's save: writes `page` and `parent_id` over the page if it is still at `expected_version`
-/// and not in the trash, and moves it to the next version. False when the page has changed since.
+/// An editor's save: writes `content` and `parent_id` over the page if it is still at
+/// `expected_version` and not in the trash, and moves it to the next version. False when the page has
+/// changed since.
 pub async fn save(
     db: impl SqliteExecutor<'_>,
     id: i64,
     expected_version: i64,
-    page: &PageContent,
+    content: &Content,
+    body_html: &str,
     parent_id: Option<i64>,
     now: &str,
 ) -> sqlx::Result<bool> {
     let query = sqlx::query(
-        r"update pages set lang = ?, path = ?, title = ?, description = ?, body_md = ?, body_html = ?, kind = ?,
-            status = ?, publish_at = ?, date_precision = ?, menu_order = ?, translation_key = ?, archived = ?,
-            parent_id = ?, version = version + 1, updated_at = ?
+        r"update pages set path = ?, title = ?, description = ?, body_md = ?, kind = ?, status = ?,
+            publish_at = ?, date_precision = ?, menu_order = ?, translation_key = ?, archived = ?,
+            body_html = ?, parent_id = ?, version = version + 1, updated_at = ?
           where id = ? and version = ? and deleted_at is null",
     );
-    let done = bind_content(query, page)
+    let done = bind_content(query, content)
+        .bind(body_html)
         .bind(parent_id)
         .bind(now)
         .bind(id)

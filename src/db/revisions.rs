@@ -2,25 +2,28 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use super::pages::PageContent;
+use super::pages::{Content, bind_content, content_columns};
+use crate::vocab::RevisionKind;
 
-/// Records the page's current state as a revision, with who saved it and why.
+/// Records the page's current state as a revision: who saved it, why, and the one detail that kind
+/// names (see [`RevisionKind`]).
 pub async fn record(
     db: impl SqliteExecutor<'_>,
     page_id: i64,
     author_id: Option<i64>,
+    kind: RevisionKind,
     note: &str,
     now: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        r"insert into revisions (
-            page_id, version, path, title, description, body_md, kind, status, publish_at, date_precision,
-            parent_id, menu_order, translation_key, archived, author_id, note, created_at)
-          select id, version, path, title, description, body_md, kind, status, publish_at, date_precision,
-            parent_id, menu_order, translation_key, archived, ?, ?, ?
-          from pages where id = ?",
-    )
+    sqlx::query(concat!(
+        "insert into revisions (page_id, version, parent_id, ",
+        content_columns!(),
+        ", author_id, revision_kind, note, created_at) select id, version, parent_id, ",
+        content_columns!(),
+        ", ?, ?, ?, ? from pages where id = ?"
+    ))
     .bind(author_id)
+    .bind(kind)
     .bind(note)
     .bind(now)
     .bind(page_id)
@@ -35,36 +38,27 @@ pub async fn record_conflict(
     db: impl SqliteExecutor<'_>,
     page_id: i64,
     based_on: i64,
-    content: &PageContent,
+    content: &Content,
     parent_id: Option<i64>,
     author_id: i64,
     now: &str,
 ) -> sqlx::Result<i64> {
-    let done = sqlx::query(
-        r"insert into revisions (
-            page_id, version, path, title, description, body_md, kind, status, publish_at, date_precision,
-            parent_id, menu_order, translation_key, archived, author_id, note, created_at, conflict)
-          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-    )
-    .bind(page_id)
-    .bind(based_on)
-    .bind(&content.path)
-    .bind(&content.title)
-    .bind(&content.description)
-    .bind(&content.body_md)
-    .bind(content.kind)
-    .bind(content.status)
-    .bind(&content.publish_at)
-    .bind(content.date_precision)
-    .bind(parent_id)
-    .bind(content.menu_order)
-    .bind(&content.translation_key)
-    .bind(content.archived)
-    .bind(author_id)
-    .bind(format!("conflict: not saved, based on version {based_on}"))
-    .bind(now)
-    .execute(db)
-    .await?;
+    let query = sqlx::query(concat!(
+        "insert into revisions (",
+        content_columns!(),
+        ", page_id, version, parent_id, author_id, revision_kind, note, created_at, conflict) \
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+    ));
+    let done = bind_content(query, content)
+        .bind(page_id)
+        .bind(based_on)
+        .bind(parent_id)
+        .bind(author_id)
+        .bind(RevisionKind::Conflict)
+        .bind(based_on.to_string())
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(done.last_insert_rowid())
 }
 
@@ -74,22 +68,23 @@ pub struct Revision {
     pub id: i64,
     pub page_id: i64,
     pub version: i64,
-    pub path: String,
-    pub title: String,
-    pub description: String,
-    pub body_md: String,
-    pub kind: crate::content::Kind,
-    pub status: crate::content::Status,
-    pub publish_at: Option<String>,
-    pub date_precision: crate::time::DatePrecision,
+    #[sqlx(flatten)]
+    pub content: Content,
     pub parent_id: Option<i64>,
-    pub menu_order: Option<i64>,
-    pub translation_key: Option<String>,
-    pub archived: bool,
+    /// The author's display name; imports have none.
     pub author: Option<String>,
+    pub revision_kind: RevisionKind,
+    /// The detail its kind names, if any.
     pub note: String,
     pub created_at: String,
     pub conflict: bool,
+}
+
+impl Revision {
+    /// What the revision was, in `lang`: "sparad", "återställd från version 3".
+    pub fn describe(&self, lang: crate::lang::Lang) -> String {
+        self.revision_kind.describe(&self.note, lang)
+    }
 }
 
 /// Every column of a [`Revision`], over `revisions r left join users u`.
@@ -97,7 +92,7 @@ macro_rules! revision_columns {
     () => {
         "r.id, r.page_id, r.version, r.path, r.title, r.description, r.body_md, r.kind, r.status, \
          r.publish_at, r.date_precision, r.parent_id, r.menu_order, r.translation_key, r.archived, \
-         u.display_name as author, r.note, r.created_at, r.conflict"
+         u.display_name as author, r.revision_kind, r.note, r.created_at, r.conflict"
     };
 }
 

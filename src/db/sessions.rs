@@ -2,7 +2,7 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use super::users::Role;
+use crate::vocab::Role;
 
 /// A live session with its account.
 #[derive(Debug, Clone, FromRow)]

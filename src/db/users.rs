@@ -2,40 +2,7 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-/// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything, accounts included.
-    Admin,
-    /// Pages and media.
-    Editor,
-}
-
-impl Role {
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "admin" => Some(Role::Admin),
-            "editor" => Some(Role::Editor),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Editor => "editor",
-        }
-    }
-
-    /// The role's name in the admin area's language.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Admin => "Administratör",
-            Role::Editor => "Redaktör",
-        }
-    }
-}
+use crate::vocab::Role;
 
 /// An account as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -280,4 +247,13 @@ pub async fn use_setup_token(
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Deletes an account. Its sessions go with it; its revisions and audit entries stay, without it.
+pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    sqlx::query("delete from users where id = ?")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected() == 1)
 }

@@ -53,14 +53,15 @@ pub async fn atom(
     let entries: Vec<FeedEntry> = news
         .into_iter()
         .map(|page| FeedEntry {
-            href: state.site.absolute(&lang.page_url(&page.path)),
+            href: state.site.absolute(&lang.page_url(&page.content.path)),
             published: page
+                .content
                 .publish_at
                 .clone()
                 .unwrap_or_else(|| page.created_at.clone()),
             updated: page.updated_at,
-            title: page.title,
-            summary: page.description,
+            title: page.content.title,
+            summary: page.content.description,
             content: page.body_html,
         })
         .collect();

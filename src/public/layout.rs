@@ -180,14 +180,15 @@ impl DateView {
     /// The date a page carries: its publish time, or its creation when it has none.
     pub fn of_page(page: &Page, lang: Lang) -> DateView {
         let ts = page
+            .content
             .publish_at
             .as_deref()
             .and_then(time::from_db)
             .or_else(|| time::from_db(&page.created_at))
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         DateView {
-            machine: time::html_date(ts, page.date_precision),
-            human: time::human_date(ts, page.date_precision, lang),
+            machine: time::html_date(ts, page.content.date_precision),
+            human: time::human_date(ts, page.content.date_precision, lang),
         }
     }
 }

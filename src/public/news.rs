@@ -28,9 +28,9 @@ pub struct NewsItem {
 impl NewsItem {
     pub fn from_page(page: &Page) -> NewsItem {
         NewsItem {
-            href: page.lang.page_url(&page.path),
-            title: page.title.clone(),
-            description: page.description.clone(),
+            href: page.lang.page_url(&page.content.path),
+            title: page.content.title.clone(),
+            description: page.content.description.clone(),
             date: DateView::of_page(page, page.lang),
         }
     }

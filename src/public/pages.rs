@@ -9,7 +9,7 @@ use axum::{
 
 use crate::{
     app::AppState,
-    content::{Kind, PagePath},
+    content::PagePath,
     db::{self, pages::Page},
     error::AppError,
     lang::Lang,
@@ -18,6 +18,7 @@ use crate::{
         layout::{DateView, Layout, PageMeta},
         news::NewsItem,
     },
+    vocab::Kind,
 };
 
 /// How many news items the home page lists.
@@ -86,8 +87,8 @@ pub async fn render(
     preview: bool,
 ) -> Result<String, AppError> {
     let lang = page.lang;
-    let url = lang.page_url(&page.path);
-    let translation_url = match &page.translation_key {
+    let url = lang.page_url(&page.content.path);
+    let translation_url = match &page.content.translation_key {
         Some(key) => db::pages::find_visible_translation(&state.db, lang.other(), key, now)
             .await?
             .map(|link| lang.other().page_url(&link.path)),
@@ -108,7 +109,7 @@ pub async fn render(
             title: child.title,
         })
         .collect();
-    let latest_news = if page.path.is_empty() {
+    let latest_news = if page.content.path.is_empty() {
         db::pages::news(&state.db, lang, now, HOME_NEWS, 0)
             .await?
             .iter()
@@ -120,24 +121,24 @@ pub async fn render(
 
     let meta = PageMeta {
         lang,
-        title: &page.title,
-        description: &page.description,
+        title: &page.content.title,
+        description: &page.content.description,
         url: Some(&url),
         translation_url: translation_url.as_deref(),
         trail: &trail,
-        article: page.kind == Kind::News,
+        article: page.content.kind == Kind::News,
     };
     let mut layout = Layout::load(state, meta, now).await?;
     layout.noindex |= preview;
-    let date = (page.kind == Kind::News).then(|| DateView::of_page(&page, lang));
+    let date = (page.content.kind == Kind::News).then(|| DateView::of_page(&page, lang));
     Ok(PageTemplate {
         layout,
-        title: page.title,
+        title: page.content.title,
         body_html: page.body_html,
         breadcrumbs,
         children,
         date,
-        archived: page.archived,
+        archived: page.content.archived,
         latest_news,
         preview,
     }
@@ -182,13 +183,13 @@ async fn breadcrumbs(state: &AppState, page: &Page, now: &str) -> sqlx::Result<V
     let lang = page.lang;
     let t = lang.texts();
     let mut trail = Vec::new();
-    if !page.path.is_empty() {
+    if !page.content.path.is_empty() {
         trail.push(Link {
             href: lang.page_url(""),
             title: t.home.to_owned(),
         });
     }
-    if page.kind == Kind::News {
+    if page.content.kind == Kind::News {
         trail.push(Link {
             href: lang.news_url(),
             title: t.news.to_owned(),

@@ -7,10 +7,14 @@ use std::{net::SocketAddr, path::PathBuf};
 use reqwest::{StatusCode, header::HeaderMap};
 use skl_cms::{
     AppState, app, auth,
-    content::{Kind, Status, transfer},
-    db::{self, pages::PageContent, users::Role},
+    content::{
+        editing::{self, Author, Draft, Outcome, Translation},
+        transfer,
+    },
+    db::{self, pages::Content},
     lang::Lang,
     time::{self, Clock, DatePrecision},
+    vocab::{Kind, Role, Status},
 };
 use sqlx::SqlitePool;
 use tempfile::TempDir;
@@ -134,13 +138,43 @@ impl TestApp {
         (status, text)
     }
 
-    /// Creates a page as an editor would and tells the site that content changed.
-    pub async fn add_page(&self, page: &PageContent) -> i64 {
-        let id = db::pages::insert(self.db(), page, &time::now_db())
+    /// Creates a page through the editors' own save path (Markdown rendered, revision, audit entry,
+    /// render cache), as an editor of the test's would.
+    pub async fn add_page(&self, draft: &Draft) -> i64 {
+        let author = Author {
+            id: self.page_author().await,
+            ip: "127.0.0.1".to_owned(),
+        };
+        let edited = editing::create(self.db(), &self.state.clock, &author, draft.clone())
             .await
-            .expect("insert");
-        self.state.content_changed().await.expect("invalidate");
-        id
+            .expect("create");
+        match self.state.apply(edited).await {
+            Outcome::Saved { id, .. } => id,
+            other => panic!("the page was not created: {other:?}"),
+        }
+    }
+
+    /// The account that [`add_page`](Self::add_page) writes as; it cannot log in.
+    async fn page_author(&self) -> i64 {
+        const NAME: &str = "testredaktor";
+        if let Some(user) = db::users::find_by_name(self.db(), NAME)
+            .await
+            .expect("read accounts")
+        {
+            return user.id;
+        }
+        // Not a hash of anything, so no password matches it.
+        db::users::insert(
+            self.db(),
+            NAME,
+            "Testredaktör",
+            "!",
+            Role::Editor,
+            &time::now_db(),
+        )
+        .await
+        .expect("insert author")
+        .expect("new username")
     }
 
     /// Creates an account directly in the database.
@@ -196,21 +230,24 @@ impl TestApp {
 }
 
 /// A published Swedish page at `path`, for tests to vary.
-pub fn page(path: &str, title: &str) -> PageContent {
-    PageContent {
+pub fn page(path: &str, title: &str) -> Draft {
+    Draft {
         lang: Lang::Sv,
-        path: path.to_owned(),
-        title: title.to_owned(),
-        description: String::new(),
-        body_md: format!("Om {title}."),
-        body_html: format!("<p>Om {title}.</p>"),
-        kind: Kind::Page,
-        status: Status::Published,
-        publish_at: None,
-        date_precision: DatePrecision::Day,
-        menu_order: None,
-        translation_key: None,
-        archived: false,
+        content: Content {
+            path: path.to_owned(),
+            title: title.to_owned(),
+            description: String::new(),
+            body_md: format!("Om {title}."),
+            kind: Kind::Page,
+            status: Status::Published,
+            publish_at: None,
+            date_precision: DatePrecision::Day,
+            menu_order: None,
+            translation_key: None,
+            archived: false,
+        },
+        parent_id: None,
+        translation: Translation::Unlinked,
     }
 }
 

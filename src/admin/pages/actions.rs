@@ -18,6 +18,7 @@ use crate::{
     db,
     error::AppError,
     time,
+    vocab::Done,
 };
 
 /// What a button on a page does.
@@ -37,28 +38,29 @@ async fn act(
     action: PageAction,
 ) -> Result<Response, AppError> {
     submission.verified_or_forbidden()?;
-    let author = editor.author();
-    let outcome = match action {
-        PageAction::Unpublish => editing::unpublish(state, &author, id).await?,
-        PageAction::Trash => editing::set_trashed(state, &author, id, true).await?,
-        PageAction::Restore => editing::set_trashed(state, &author, id, false).await?,
+    let (db, clock, author) = (&state.db, &state.clock, editor.author());
+    let edited = match action {
+        PageAction::Unpublish => editing::unpublish(db, clock, &author, id).await?,
+        PageAction::Trash => editing::set_trashed(db, clock, &author, id, true).await?,
+        PageAction::Restore => editing::set_trashed(db, clock, &author, id, false).await?,
         PageAction::Delete => {
             editor.require_admin()?;
-            editing::delete(state, &author, id).await?
+            editing::delete(db, clock, &author, id).await?
         }
     };
-    match outcome {
+    match state.apply(edited).await {
         Outcome::Saved {
-            done: "papperskorg",
+            done: Done::Trashed,
             ..
-        } => Ok(Redirect::to("/admin?klart=papperskorg").into_response()),
+        } => Ok(Redirect::to(&format!("/admin?klart={}", Done::Trashed)).into_response()),
         Outcome::Saved {
-            done: "raderad", ..
-        } => Ok(Redirect::to("/admin/trash?klart=raderad").into_response()),
+            done: Done::Deleted,
+            ..
+        } => Ok(Redirect::to(&format!("/admin/trash?klart={}", Done::Deleted)).into_response()),
         Outcome::Saved { id, done } => {
             Ok(Redirect::to(&format!("/admin/pages/{id}?klart={done}")).into_response())
         }
-        Outcome::Conflict { .. } | Outcome::PathTaken(_) => Err(AppError::Forbidden(
+        Outcome::Conflict { .. } | Outcome::PathTaken(_) => Err(AppError::Conflict(
             "Sidan ändrades samtidigt av någon annan. Öppna den igen och försök på nytt.",
         )),
         Outcome::Gone => Err(AppError::NotFoundBecause(
@@ -147,7 +149,7 @@ pub async fn trash_list(
         .collect();
     let page = TrashPage {
         layout: AdminLayout::new(&state, "Papperskorgen", Some(&editor), Section::Trash)
-            .with_notice(query.klart.as_deref()),
+            .with_notice(query.done()),
         rows,
         csrf: editor.csrf().to_owned(),
         is_admin: editor.is_admin(),
@@ -184,7 +186,7 @@ pub async fn confirm_delete(
     let page = DeletePage {
         layout: AdminLayout::new(&state, "Radera för gott", Some(&editor), Section::Trash),
         id,
-        title: page.title,
+        title: page.content.title,
         revisions,
         csrf: editor.csrf().to_owned(),
     };

@@ -7,19 +7,20 @@ use serde::Deserialize;
 
 use super::tree::{Row, tree_order};
 use crate::{
-    admin::{csrf::CsrfForm, view::FieldErrors},
+    admin::view::FieldErrors,
     app::AppState,
     content::{
-        Kind, PagePath, Status,
+        PagePath,
         editing::{Draft, Translation},
         markdown,
     },
     db::{
         self,
-        pages::{Page, PageContent},
+        pages::{Content, Page},
     },
     lang::Lang,
     time::{self, DatePrecision},
+    vocab::{Kind, Status},
 };
 
 /// The longest title accepted, in characters.
@@ -73,16 +74,13 @@ pub struct PageForm {
     pub relogin_password: String,
 }
 
-impl CsrfForm for PageForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf
-    }
-}
+crate::admin::csrf::csrf_form!(PageForm);
 
 impl PageForm {
     /// The form filled in from a stored page.
     pub fn of_page(page: &Page, translation: Option<i64>) -> PageForm {
         let (publish_date, publish_time) = page
+            .content
             .publish_at
             .as_deref()
             .and_then(time::from_db)
@@ -93,19 +91,19 @@ impl PageForm {
             page_id: page.id.to_string(),
             version: page.version.to_string(),
             lang: page.lang.code().to_owned(),
-            title: page.title.clone(),
-            path: page.path.clone(),
+            title: page.content.title.clone(),
+            path: page.content.path.clone(),
             parent: page.parent_id.map(|id| id.to_string()).unwrap_or_default(),
             translation: translation.map(|id| id.to_string()).unwrap_or_default(),
-            description: page.description.clone(),
-            body: page.body_md.clone(),
-            kind: match page.kind {
-                Kind::Page => "page",
-                Kind::News => "news",
-            }
-            .to_owned(),
-            menu_order: page.menu_order.map(|n| n.to_string()).unwrap_or_default(),
-            archived: page.archived.then(|| "on".to_owned()),
+            description: page.content.description.clone(),
+            body: page.content.body_md.clone(),
+            kind: page.content.kind.id().to_owned(),
+            menu_order: page
+                .content
+                .menu_order
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            archived: page.content.archived.then(|| "on".to_owned()),
             publish_date,
             publish_time,
             action: String::new(),
@@ -116,6 +114,11 @@ impl PageForm {
 
     pub fn lang(&self) -> Lang {
         Lang::from_code(&self.lang).unwrap_or(Lang::Sv)
+    }
+
+    /// The kind chosen; anything but news is a page.
+    pub fn kind(&self) -> Kind {
+        Kind::from_id(&self.kind).unwrap_or_default()
     }
 
     pub fn id_field(text: &str) -> Option<i64> {
@@ -188,12 +191,13 @@ pub async fn choices(
     Ok((parents, translations))
 }
 
-/// Checks a submitted form against the rules and the database; the draft to save, or every problem.
+/// Checks a submitted form against the rules and the database: the draft to save, or every problem
+/// with the field it belongs to. A failing database is an error of its own, never a problem of the form.
 pub async fn check(
     state: &AppState,
     form: &PageForm,
     existing: Option<&Page>,
-) -> Result<Draft, FieldErrors> {
+) -> sqlx::Result<Result<Draft, FieldErrors>> {
     let mut errors = FieldErrors::default();
     let lang = existing.map_or(form.lang(), |page| page.lang);
     if existing.is_none() && Lang::from_code(&form.lang).is_none() {
@@ -209,21 +213,21 @@ pub async fn check(
         errors.add("title", "Rubriken får vara högst 200 tecken.");
     }
 
-    let parent_id = PageForm::id_field(&form.parent);
-    let parent = match parent_id {
-        Some(id) => db::pages::find(&state.db, id).await.ok().flatten(),
+    let parent = match PageForm::id_field(&form.parent) {
+        Some(id) => Some(db::pages::find(&state.db, id).await?),
         None => None,
     };
-    if parent_id.is_some() {
-        let mut cycle = false;
-        if let (Some(parent), Some(page)) = (&parent, existing) {
-            cycle = parent.id == page.id
-                || db::pages::ancestor_ids(&state.db, parent.id)
-                    .await
-                    .unwrap_or_default()
-                    .contains(&page.id);
-        }
-        match &parent {
+    if let Some(parent) = &parent {
+        let cycle = match (parent, existing) {
+            (Some(parent), Some(page)) => {
+                parent.id == page.id
+                    || db::pages::ancestor_ids(&state.db, parent.id)
+                        .await?
+                        .contains(&page.id)
+            }
+            _ => false,
+        };
+        match parent {
             None => errors.add("parent", "Den överordnade sidan finns inte längre. Välj en annan."),
             Some(parent) if parent.lang != lang => {
                 errors.add("parent", "Den överordnade sidan måste vara på samma språk.")
@@ -235,8 +239,9 @@ pub async fn check(
             Some(_) => {}
         }
     }
+    let parent = parent.flatten();
 
-    let is_home = existing.is_some_and(|page| page.path.is_empty());
+    let is_home = existing.is_some_and(|page| page.content.path.is_empty());
     let path = if is_home {
         String::new()
     } else {
@@ -244,8 +249,11 @@ pub async fn check(
         if typed.is_empty() {
             // No path typed: suggest one from the title, below the parent's.
             let slug = PagePath::suggest(title);
-            match parent.as_ref().filter(|parent| !parent.path.is_empty()) {
-                Some(parent) if !slug.is_empty() => format!("{}/{slug}", parent.path),
+            match parent
+                .as_ref()
+                .filter(|parent| !parent.content.path.is_empty())
+            {
+                Some(parent) if !slug.is_empty() => format!("{}/{slug}", parent.content.path),
                 _ => slug,
             }
         } else {
@@ -273,10 +281,7 @@ pub async fn check(
             ),
         );
     }
-    let kind = match form.kind.as_str() {
-        "news" => Kind::News,
-        _ => Kind::Page,
-    };
+    let kind = form.kind();
     let description = form.description.trim();
     if description.chars().count() > MAX_DESCRIPTION {
         errors.add("description", "Beskrivningen får vara högst 500 tecken.");
@@ -305,12 +310,12 @@ pub async fn check(
         match time::parse_form_fields(&form.publish_date, &form.publish_time) {
             Ok(ts) => publish_at = Some(time::to_db(ts)),
             Err(problem) => {
-                let field = if problem.contains("klockslaget") {
+                let field = if problem.in_time_field() {
                     "publish_time"
                 } else {
                     "publish_date"
                 };
-                errors.add(field, problem);
+                errors.add(field, problem.swedish());
             }
         }
     } else if !form.publish_time.trim().is_empty() {
@@ -325,12 +330,12 @@ pub async fn check(
     }
     // A date kept as it was keeps its precision (a month-only date stays one).
     let date_precision = match existing {
-        Some(page) if page.publish_at == publish_at => page.date_precision,
+        Some(page) if page.content.publish_at == publish_at => page.content.date_precision,
         _ => DatePrecision::Day,
     };
 
     let translation = match PageForm::id_field(&form.translation) {
-        Some(id) => match db::pages::find(&state.db, id).await.ok().flatten() {
+        Some(id) => match db::pages::find(&state.db, id).await? {
             Some(other) if other.lang != lang => Translation::Of(id),
             _ => {
                 errors.add(
@@ -344,15 +349,14 @@ pub async fn check(
     };
 
     if !errors.is_empty() {
-        return Err(errors);
+        return Ok(Err(errors));
     }
-    Ok(Draft {
-        content: PageContent {
-            lang,
+    Ok(Ok(Draft {
+        lang,
+        content: Content {
             path,
             title: title.to_owned(),
             description: description.to_owned(),
-            body_html: markdown::render(&form.body),
             body_md: form.body.replace("\r\n", "\n"),
             kind,
             status,
@@ -364,5 +368,5 @@ pub async fn check(
         },
         parent_id: parent.map(|parent| parent.id),
         translation,
-    })
+    }))
 }

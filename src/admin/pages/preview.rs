@@ -11,11 +11,15 @@ use super::form::PageForm;
 use crate::{
     admin::{csrf::Submission, session::Editor},
     app::AppState,
-    content::{Kind, Status, markdown},
-    db::{self, pages::Page},
+    content::markdown,
+    db::{
+        self,
+        pages::{Content, Page},
+    },
     error::AppError,
     public,
     time::{self, DatePrecision},
+    vocab::Status,
 };
 
 /// `POST /admin/pages/body-preview`: only the body of the form, rendered and sanitised as it would be
@@ -49,7 +53,7 @@ pub async fn preview_form(
     let translation_key = match PageForm::id_field(&form.translation) {
         Some(id) => db::pages::find(&state.db, id)
             .await?
-            .and_then(|other| other.translation_key),
+            .and_then(|other| other.content.translation_key),
         None => None,
     };
     let title = match form.title.trim() {
@@ -62,25 +66,24 @@ pub async fn preview_form(
     let page = Page {
         id: existing.as_ref().map_or(0, |page| page.id),
         lang,
-        path: existing
-            .as_ref()
-            .map_or_else(|| form.path.trim().to_owned(), |page| page.path.clone()),
-        title,
-        description: form.description.trim().to_owned(),
-        body_html: markdown::render(&form.body),
-        body_md: form.body.clone(),
-        kind: if form.kind == "news" {
-            Kind::News
-        } else {
-            Kind::Page
+        content: Content {
+            path: existing.as_ref().map_or_else(
+                || form.path.trim().to_owned(),
+                |page| page.content.path.clone(),
+            ),
+            title,
+            description: form.description.trim().to_owned(),
+            body_md: form.body.clone(),
+            kind: form.kind(),
+            status: Status::Draft,
+            publish_at: publish_at.or_else(|| Some(now.clone())),
+            date_precision: DatePrecision::Day,
+            menu_order: None,
+            translation_key,
+            archived: form.archived.is_some(),
         },
-        status: Status::Draft,
-        publish_at: publish_at.or_else(|| Some(now.clone())),
-        date_precision: DatePrecision::Day,
+        body_html: markdown::render(&form.body),
         parent_id: PageForm::id_field(&form.parent),
-        menu_order: None,
-        translation_key,
-        archived: form.archived.is_some(),
         version: 0,
         created_at: now.clone(),
         updated_at: now.clone(),

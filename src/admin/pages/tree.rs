@@ -3,10 +3,10 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::{
-    content::{Kind, Status},
     db::pages::Listed,
     lang::Lang,
     time,
+    vocab::{Kind, Status},
 };
 
 /// A page in the list, placed in the tree.

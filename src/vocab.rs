@@ -1,0 +1,220 @@
+//! The site's vocabularies: every closed set of names that is stored in the database, sent in an
+//! address or matched on, as a type.
+//!
+//! Each value has a stable identifier, which is what the database, the audit log and addresses hold;
+//! renaming a variant never changes it. What people read is a label, and every label of every
+//! vocabulary is in [`crate::lang`], in Swedish and English, so that a list of choices (the audit
+//! log's filter, say) is built from [`ALL`](AuditAction::ALL) and can never offer a name that no
+//! code writes.
+
+/// Declares a vocabulary: an enum whose variants carry their stable identifiers, with `ALL`, `id`
+/// and `from_id`. The identifiers are also what sqlx reads and writes.
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $id:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+        pub enum $name {
+            $( $(#[$variant_meta])* #[sqlx(rename = $id)] $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in the order they are declared (the order lists show them in).
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable identifier, as stored and sent in addresses.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $($name::$variant => $id,)+
+                }
+            }
+
+            /// The value with identifier `id`, if there is one.
+            pub fn from_id(id: &str) -> Option<$name> {
+                match id {
+                    $($id => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.id())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What sort of page a row is. Front matter names it the same way (`kind = "news"`).
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Kind {
+        /// An ordinary page, placed in the tree by its path and parent.
+        #[default]
+        Page = "page",
+        /// A dated news item: listed on the news page and in the feeds, newest first.
+        News = "news",
+    }
+}
+
+impl Kind {
+    pub fn is_page(&self) -> bool {
+        *self == Kind::Page
+    }
+}
+
+vocabulary! {
+    /// Whether editors have released a page to visitors.
+    pub enum Status {
+        Draft = "draft",
+        Published = "published",
+    }
+}
+
+vocabulary! {
+    /// What an account may do.
+    pub enum Role {
+        /// Pages and media.
+        Editor = "editor",
+        /// Everything, accounts included.
+        Admin = "admin",
+    }
+}
+
+vocabulary! {
+    /// What the audit log records.
+    pub enum AuditAction {
+        Login = "login",
+        Logout = "logout",
+        LoginFailed = "login_failed",
+        LoginThrottled = "login_throttled",
+        Create = "create",
+        Update = "update",
+        Publish = "publish",
+        Schedule = "schedule",
+        Unpublish = "unpublish",
+        Trash = "trash",
+        Restore = "restore",
+        Delete = "delete",
+        RevisionRestore = "revision_restore",
+        Conflict = "conflict",
+        UserCreate = "user_create",
+        UserRole = "user_role",
+        UserDisable = "user_disable",
+        UserEnable = "user_enable",
+        UserPassword = "user_password",
+        UserDelete = "user_delete",
+    }
+}
+
+vocabulary! {
+    /// What an audit entry is about.
+    pub enum ObjectType {
+        Page = "page",
+        User = "user",
+        Session = "session",
+    }
+}
+
+vocabulary! {
+    /// Why a revision exists. Its `note` column holds the one detail some kinds name: the version a
+    /// restore came from, the file an import read, the path a move left, the version a conflict was
+    /// based on.
+    pub enum RevisionKind {
+        /// The first version of a page made in the admin area.
+        Created = "created",
+        /// An editor's save.
+        Saved = "saved",
+        /// Written by an import; `note` is the file.
+        Imported = "imported",
+        /// Moved along with its parent; `note` is the old path.
+        Moved = "moved",
+        /// An older version restored; `note` is its version number.
+        Restored = "restored",
+        /// A save that lost a race and was kept, not applied; `note` is the version it was based on.
+        Conflict = "conflict",
+    }
+}
+
+vocabulary! {
+    /// What was just done, named by a redirect's `?klart=` so that the next screen confirms it. The
+    /// identifiers are Swedish words because editors see them in the address bar.
+    pub enum Done {
+        Saved = "sparad",
+        Published = "publicerad",
+        Scheduled = "schemalagd",
+        Draft = "utkast",
+        Unpublished = "avpublicerad",
+        Trashed = "papperskorg",
+        Untrashed = "aterstalld",
+        Deleted = "raderad",
+        VersionRestored = "version",
+        LoggedIn = "inloggad",
+        LoggedOut = "utloggad",
+        AccountSaved = "anvandare",
+        OwnPasswordChanged = "losenord",
+        PasswordSet = "losenord-satt",
+    }
+}
+
+impl Done {
+    /// The audit action of a save that ended this way.
+    pub fn audit_action(self) -> AuditAction {
+        match self {
+            Done::Published => AuditAction::Publish,
+            Done::Scheduled => AuditAction::Schedule,
+            Done::Unpublished => AuditAction::Unpublish,
+            Done::Trashed => AuditAction::Trash,
+            Done::Untrashed => AuditAction::Restore,
+            Done::Deleted => AuditAction::Delete,
+            Done::VersionRestored => AuditAction::RevisionRestore,
+            _ => AuditAction::Update,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trips<T: Copy + PartialEq + std::fmt::Debug>(
+        all: &[T],
+        id: fn(T) -> &'static str,
+        from_id: fn(&str) -> Option<T>,
+    ) {
+        let mut seen = std::collections::HashSet::new();
+        for &value in all {
+            assert!(seen.insert(id(value)), "{} is used twice", id(value));
+            assert_eq!(from_id(id(value)), Some(value));
+        }
+        assert_eq!(from_id("no such identifier"), None);
+    }
+
+    #[test]
+    fn identifiers_are_unique_and_parse_back() {
+        round_trips(Kind::ALL, Kind::id, Kind::from_id);
+        round_trips(Status::ALL, Status::id, Status::from_id);
+        round_trips(Role::ALL, Role::id, Role::from_id);
+        round_trips(AuditAction::ALL, AuditAction::id, AuditAction::from_id);
+        round_trips(ObjectType::ALL, ObjectType::id, ObjectType::from_id);
+        round_trips(RevisionKind::ALL, RevisionKind::id, RevisionKind::from_id);
+        round_trips(Done::ALL, Done::id, Done::from_id);
+    }
+
+    #[test]
+    fn the_identifiers_already_stored_stay_the_same() {
+        // Rows written by earlier versions hold these; a rename here would orphan them.
+        assert_eq!(AuditAction::RevisionRestore.id(), "revision_restore");
+        assert_eq!(AuditAction::LoginThrottled.id(), "login_throttled");
+        assert_eq!(Kind::News.id(), "news");
+        assert_eq!(Status::Published.id(), "published");
+        assert_eq!(Role::Admin.id(), "admin");
+        assert_eq!(Done::PasswordSet.id(), "losenord-satt");
+    }
+}
