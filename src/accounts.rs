@@ -283,6 +283,27 @@ pub enum AccountError {
     Hashing(#[from] anyhow::Error),
 }
 
+impl AccountError {
+    /// The refusal and what to do, in the admin area's language.
+    pub fn swedish(&self) -> &'static str {
+        match self {
+            AccountError::NotFound => "Kontot finns inte.",
+            AccountError::UsernameTaken => {
+                "Det finns redan ett konto med det användarnamnet. Välj ett annat."
+            }
+            AccountError::LastAdmin => {
+                "Det här är den enda aktiva administratören. Gör någon annan till administratör först."
+            }
+            AccountError::OwnAccount => {
+                "Du kan inte stänga av eller ta bort ditt eget konto. Be en annan administratör."
+            }
+            AccountError::Database(_) | AccountError::Hashing(_) => {
+                "Ett fel uppstod hos oss. Försök igen om en stund."
+            }
+        }
+    }
+}
+
 /// Creates an account and returns its id.
 pub async fn create(
     db: &SqlitePool,
@@ -325,9 +346,7 @@ pub async fn set_role(
 ) -> Result<User, AccountError> {
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
-    let user = db::users::find(&mut *tx, id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
+    let user = find(&mut tx, id).await?;
     if role == user.role {
         return Ok(user);
     }
@@ -352,17 +371,11 @@ pub async fn set_disabled(
 ) -> Result<User, AccountError> {
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
-    let user = db::users::find(&mut *tx, id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
-    if disabled {
-        if actor.user_id == Some(id) {
-            return Err(AccountError::OwnAccount);
-        }
-        if is_last_admin(&mut tx, &user).await? {
-            return Err(AccountError::LastAdmin);
-        }
-    }
+    let user = if disabled {
+        removable(&mut tx, actor, id).await?
+    } else {
+        find(&mut tx, id).await?
+    };
     db::users::set_disabled(&mut *tx, id, disabled).await?;
     if disabled {
         db::sessions::delete_for_user(&mut *tx, id).await?;
@@ -388,15 +401,7 @@ pub async fn delete(
 ) -> Result<User, AccountError> {
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
-    let user = db::users::find(&mut *tx, id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
-    if actor.user_id == Some(id) {
-        return Err(AccountError::OwnAccount);
-    }
-    if is_last_admin(&mut tx, &user).await? {
-        return Err(AccountError::LastAdmin);
-    }
+    let user = removable(&mut tx, actor, id).await?;
     db::users::delete(&mut *tx, id).await?;
     let detail = format!("{} ({}){}", user.username, user.role, actor.via());
     audit(&mut tx, actor, AuditAction::UserDelete, id, &detail, &now).await?;
@@ -417,9 +422,7 @@ pub async fn set_password(
     let hash = auth::hash_password(password).await?;
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
-    let user = db::users::find(&mut *tx, id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
+    let user = find(&mut tx, id).await?;
     db::users::set_password(&mut *tx, id, &hash).await?;
     match keep_session {
         Some(session) => db::sessions::delete_others(&mut *tx, id, session).await?,
@@ -428,6 +431,30 @@ pub async fn set_password(
     let detail = format!("{}{}", user.username, actor.via());
     audit(&mut tx, actor, AuditAction::UserPassword, id, &detail, &now).await?;
     tx.commit().await?;
+    Ok(user)
+}
+
+/// The account `id`, inside the transaction that changes it.
+async fn find(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: i64) -> Result<User, AccountError> {
+    db::users::find(&mut **tx, id)
+        .await?
+        .ok_or(AccountError::NotFound)
+}
+
+/// The account `id`, if `actor` may take it out of use (disable or delete it): not their own, and not
+/// the last active administrator.
+async fn removable(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: &Actor,
+    id: i64,
+) -> Result<User, AccountError> {
+    let user = find(tx, id).await?;
+    if actor.user_id == Some(id) {
+        return Err(AccountError::OwnAccount);
+    }
+    if is_last_admin(tx, &user).await? {
+        return Err(AccountError::LastAdmin);
+    }
     Ok(user)
 }
 

@@ -131,7 +131,7 @@ impl AppState {
 
     /// Shows an edit to visitors: forgets the cached responses it made stale, and hands back what the
     /// edit did. The edit is committed whatever happens here, so a failure is logged, never answered
-    /// as an error; the change watcher tries again within [`CHANGE_POLL`].
+    /// as an error; the change watcher tries again within two seconds.
     pub async fn apply(&self, edited: Edited) -> Outcome {
         if !edited.changes.is_empty() {
             self.content_changed_or_log().await;
@@ -159,7 +159,7 @@ impl AppState {
 }
 
 /// The routes and the middleware of requests that are not cache hits. [`serve`] puts the
-/// [`Front`](crate::front::Front) door around it, which answers cache hits and adds security headers.
+/// [`Front`] door around it, which answers cache hits and adds security headers.
 pub fn router(state: AppState) -> Router {
     let request_ids = RequestIds::default();
     let middleware = ServiceBuilder::new()

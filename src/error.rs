@@ -90,15 +90,8 @@ impl From<crate::accounts::AccountError> for AppError {
         use crate::accounts::AccountError as E;
         match error {
             E::NotFound => AppError::NotFound,
-            E::UsernameTaken => AppError::Conflict(
-                "Det finns redan ett konto med det användarnamnet. Välj ett annat.",
-            ),
-            E::LastAdmin => AppError::Conflict(
-                "Det här är den enda aktiva administratören. Gör någon annan till administratör först.",
-            ),
-            E::OwnAccount => AppError::Forbidden(
-                "Du kan inte stänga av eller ta bort ditt eget konto. Be en annan administratör.",
-            ),
+            E::UsernameTaken | E::LastAdmin => AppError::Conflict(error.swedish()),
+            E::OwnAccount => AppError::Forbidden(error.swedish()),
             E::Database(error) => AppError::Database(error),
             E::Hashing(error) => AppError::Internal(error),
         }

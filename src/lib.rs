@@ -7,17 +7,19 @@
 //!
 //! | module | responsibility |
 //! |---|---|
-//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export` |
+//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `user` |
 //! | [`admin`] | editors' area under `/admin`: login, sessions, CSRF, pages, history, trash, users, audit log |
+//! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling |
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
 //! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
 //! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
-//! | [`auth`] | argon2id password hashing off the runtime, the password policy, random tokens |
+//! | [`auth`] | argon2id password hashing off the runtime, random tokens |
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement |
-//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/` |
+//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, as transactions that report what they changed |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory until content changes |
 //! | [`public`] | visitors' handlers: pages, news, feeds, sitemap, robots, health, static files |
-//! | [`lang`] | the site's two languages and every user-interface string in each |
+//! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
+//! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |
 //! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
 //! | [`assets`] | files from `static/`, embedded and served at fingerprinted URLs |
 //!

@@ -1,9 +1,11 @@
 //! Whole public responses kept in memory: the body as sent plain, gzip and brotli, and an ETag.
 //!
 //! A public page is rendered and compressed once per content change, not once per request, and then
-//! served by the [front door](crate::front::Front) before routing even starts: a cache hit costs a hash lookup and a few
-//! header copies. Any change to content calls [`RenderCache::invalidate`]. Scheduled pages are handled
-//! by remembering when the next one goes live: the first lookup after that moment empties the cache.
+//! served by the [front door](crate::front::Front) before routing even starts: a cache hit costs a hash
+//! lookup and a few header copies. Any change to content empties it ([`RenderCache::forget_all`], then
+//! [`RenderCache::reset`] with the publishing schedule, both through `AppState::content_changed`).
+//! Scheduled pages are handled by remembering when the next one goes live: the first lookup after that
+//! moment empties the cache.
 
 use std::{
     collections::HashMap,
@@ -478,6 +480,24 @@ mod tests {
         cache.reset([]);
         cache.insert("/", Arc::new(page()), before);
         assert!(cache.is_empty());
+        cache.insert("/", Arc::new(page()), cache.generation());
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn nothing_is_stored_while_the_schedule_is_unknown() {
+        let cache = RenderCache::new(Clock::system());
+        cache.insert("/", Arc::new(page()), cache.generation());
+        cache.forget_all();
+        assert!(cache.get("/").is_none(), "forgotten at once");
+        assert!(cache.is_unsure());
+        cache.insert("/", Arc::new(page()), cache.generation());
+        assert!(
+            cache.is_empty(),
+            "a page rendered now might miss a scheduled change"
+        );
+        cache.reset([]);
+        assert!(!cache.is_unsure());
         cache.insert("/", Arc::new(page()), cache.generation());
         assert_eq!(cache.len(), 1);
     }

@@ -147,17 +147,6 @@ impl FormContext {
             done: None,
         }
     }
-
-    fn failed(page: Option<Page>, status: StatusCode, errors: FieldErrors) -> Self {
-        FormContext {
-            page,
-            status,
-            errors,
-            conflict: None,
-            signed_out: false,
-            done: None,
-        }
-    }
 }
 
 async fn edit_page(
@@ -346,8 +335,7 @@ async fn save_new(state: &AppState, editor: &Editor, form: PageForm) -> Result<R
     let draft = match check(state, &form, None).await? {
         Ok(draft) => draft,
         Err(errors) => {
-            let context = FormContext::failed(None, StatusCode::BAD_REQUEST, errors);
-            return edit_page(state, Some(editor), form, context).await;
+            return form_again(state, editor, form, None, StatusCode::BAD_REQUEST, errors).await;
         }
     };
     let edited = editing::create(&state.db, &state.clock, &editor.author(), draft).await?;
@@ -366,19 +354,32 @@ async fn save_existing(
         .await?
         .ok_or(AppError::NotFound)?;
     let Ok(base_version) = form.version.trim().parse::<i64>() else {
-        let mut errors = FieldErrors::default();
-        errors.add(
+        let errors = FieldErrors::one(
             "title",
             "Formuläret saknar sidans version. Ladda om sidan och försök igen; kopiera gärna din text först.",
         );
-        let context = FormContext::failed(Some(page), StatusCode::BAD_REQUEST, errors);
-        return edit_page(state, Some(editor), form, context).await;
+        return form_again(
+            state,
+            editor,
+            form,
+            Some(page),
+            StatusCode::BAD_REQUEST,
+            errors,
+        )
+        .await;
     };
     let draft = match check(state, &form, Some(&page)).await? {
         Ok(draft) => draft,
         Err(errors) => {
-            let context = FormContext::failed(Some(page), StatusCode::BAD_REQUEST, errors);
-            return edit_page(state, Some(editor), form, context).await;
+            return form_again(
+                state,
+                editor,
+                form,
+                Some(page),
+                StatusCode::BAD_REQUEST,
+                errors,
+            )
+            .await;
         }
     };
     let edited = editing::update(
@@ -406,13 +407,7 @@ async fn finish(
         Outcome::Saved { id, done } => Ok(done_at(&format!("/admin/pages/{id}"), done)),
         Outcome::PathTaken(taken) => {
             let errors = FieldErrors::one("path", taken.swedish());
-            edit_page(
-                state,
-                Some(editor),
-                form,
-                FormContext::failed(page, StatusCode::CONFLICT, errors),
-            )
-            .await
+            form_again(state, editor, form, page, StatusCode::CONFLICT, errors).await
         }
         Outcome::Conflict { current, kept } => {
             let author = db::revisions::of_page(&state.db, current.id)
@@ -465,13 +460,25 @@ async fn refused_form(
     page: Option<Page>,
 ) -> Result<Response, AppError> {
     let errors = FieldErrors::one("title", reason);
-    edit_page(
-        state,
-        Some(editor),
-        form,
-        FormContext::failed(page, StatusCode::FORBIDDEN, errors),
-    )
-    .await
+    form_again(state, editor, form, page, StatusCode::FORBIDDEN, errors).await
+}
+
+/// The form back with what the editor typed, answered with `status`, and what to fix.
+async fn form_again(
+    state: &AppState,
+    editor: &Editor,
+    form: PageForm,
+    page: Option<Page>,
+    status: StatusCode,
+    errors: FieldErrors,
+) -> Result<Response, AppError> {
+    let context = FormContext {
+        page,
+        status,
+        errors,
+        ..FormContext::ok(None)
+    };
+    edit_page(state, Some(editor), form, context).await
 }
 
 const SIGNED_OUT: &str = "Du är inte inloggad längre, så inget sparades ännu. Din text finns kvar \

@@ -160,11 +160,8 @@ pub async fn create(
     };
     match accounts::create(&state.db, &state.clock, &editor.actor(), account).await {
         Ok(_) => Ok(done_at("/admin/users", Done::AccountSaved)),
-        Err(AccountError::UsernameTaken) => {
-            let errors = FieldErrors::one(
-                "username",
-                "Det finns redan ett konto med det användarnamnet. Välj ett annat.",
-            );
+        Err(refusal @ AccountError::UsernameTaken) => {
+            let errors = FieldErrors::one("username", refusal.swedish());
             page(&state, &editor, StatusCode::CONFLICT, form, errors, None).await
         }
         Err(error) => Err(error.into()),
@@ -265,6 +262,25 @@ async fn user_page(
     view::html(status, &page)
 }
 
+/// A form on an account's page if it passed the CSRF checks; otherwise the page again (403), with
+/// why at `field`.
+async fn verified<T>(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    submission: Submission<T>,
+    field: &'static str,
+) -> Result<Result<T, Response>, AppError> {
+    match submission.verified() {
+        Ok(form) => Ok(Ok(form)),
+        Err(refused) => {
+            let errors = FieldErrors::one(field, refused.reason);
+            let page = user_page(state, editor, id, StatusCode::FORBIDDEN, errors, None).await?;
+            Ok(Err(page))
+        }
+    }
+}
+
 /// `GET /admin/users/{id}`: one account, with its role, a new password, and disabling.
 pub async fn show(
     State(state): State<AppState>,
@@ -302,25 +318,19 @@ pub async fn set_role(
     submission: Submission<RoleForm>,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
-    let mut errors = FieldErrors::default();
-    let form = match submission.verified() {
+    let form = match verified(&state, &editor, id, submission, "role").await? {
         Ok(form) => form,
-        Err(refused) => {
-            errors.add("role", refused.reason);
-            return user_page(&state, &editor, id, StatusCode::FORBIDDEN, errors, None).await;
-        }
+        Err(refused) => return Ok(refused),
     };
+    let mut errors = FieldErrors::default();
     let Some(role) = Role::from_id(&form.role) else {
         errors.add("role", CHOOSE_ROLE);
         return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
     };
     match accounts::set_role(&state.db, &state.clock, &editor.actor(), id, role).await {
         Ok(_) => Ok(done_at(&format!("/admin/users/{id}"), Done::AccountSaved)),
-        Err(AccountError::LastAdmin) => {
-            errors.add(
-                "role",
-                "Det här är den enda aktiva administratören. Gör någon annan till administratör först.",
-            );
+        Err(refusal @ AccountError::LastAdmin) => {
+            errors.add("role", refusal.swedish());
             user_page(&state, &editor, id, StatusCode::CONFLICT, errors, None).await
         }
         Err(error) => Err(error.into()),
@@ -347,14 +357,11 @@ pub async fn set_password(
     submission: Submission<PasswordForm>,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
-    let mut errors = FieldErrors::default();
-    let form = match submission.verified() {
+    let form = match verified(&state, &editor, id, submission, "password").await? {
         Ok(form) => form,
-        Err(refused) => {
-            errors.add("password", refused.reason);
-            return user_page(&state, &editor, id, StatusCode::FORBIDDEN, errors, None).await;
-        }
+        Err(refused) => return Ok(refused),
     };
+    let mut errors = FieldErrors::default();
     let user = db::users::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -10,7 +10,7 @@
 //! SKL International är ett konsultbolag …
 //! ```
 //!
-//! [`write`] produces exactly what [`parse`] reads, so import followed by export gives the same bytes.
+//! [`write()`] produces exactly what [`parse`] reads, so import followed by export gives the same bytes.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! Moving pages between Markdown files and the database: `import`, `export`, and the first-start seed.
 //!
 //! A content folder holds one subfolder per language (`sv/`, `en/`) of `.md` files in the
-//! [`front_matter`](super::front_matter) format. Import upserts by language and path in one transaction,
+//! [`front_matter`] format. Import upserts by language and path in one transaction,
 //! so a folder with one bad file changes nothing. Export writes the file name that import would expect
 //! for each path (`index.md` for the home page, otherwise `{path}.md`), so the two round-trip exactly.
 

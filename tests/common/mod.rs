@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod admin;
+
 use std::{net::SocketAddr, path::PathBuf};
 
 use reqwest::{StatusCode, header::HeaderMap};
@@ -48,6 +50,26 @@ impl Reply {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Asserts that this is the 303 a form answers when it was accepted, and returns where it leads.
+    #[track_caller]
+    pub fn assert_redirect(&self) -> &str {
+        assert_eq!(
+            self.status,
+            StatusCode::SEE_OTHER,
+            "expected the form to be accepted: {}",
+            self.text()
+        );
+        self.header("location").expect("a 303 has a Location")
+    }
+
+    /// Asserts that this sends a visitor without a (live) session to the login form.
+    #[track_caller]
+    pub fn assert_to_login(&self, why: &str) {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "{why}");
+        let to = self.header("location").unwrap_or_default();
+        assert!(to.starts_with("/admin/login"), "{why}: sent to {to}");
     }
 }
 

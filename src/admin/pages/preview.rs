@@ -23,11 +23,18 @@ use crate::{
 };
 
 /// `POST /admin/pages/body-preview`: only the body of the form, rendered and sanitised as it would be
-/// saved, for the live preview beside the text field (`static/admin.js`).
+/// saved, for the live preview beside the text field (`static/admin.js`). Without a session it
+/// answers 401 rather than redirecting: the script fetches it, and a redirect would hand it the login
+/// page to show as the preview.
 pub async fn body_preview(
-    _editor: Editor,
+    editor: Option<Editor>,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
+    if editor.is_none() {
+        return Err(AppError::Unauthorized(
+            "Du är inte inloggad längre. Spara sidan, så kan du logga in igen utan att förlora texten.",
+        ));
+    }
     let form = submission.verified_or_forbidden()?;
     Ok((
         StatusCode::OK,

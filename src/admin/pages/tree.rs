@@ -4,9 +4,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::{
     db::pages::Listed,
-    lang::Lang,
+    lang::{Label, Lang},
     time,
-    vocab::{Kind, Status},
+    vocab::Status,
 };
 
 /// A page in the list, placed in the tree.
@@ -31,10 +31,7 @@ impl Row {
             path: page.path.clone(),
             lang: page.lang,
             depth,
-            kind: match page.kind {
-                Kind::Page => "Sida",
-                Kind::News => "Nyhet",
-            },
+            kind: page.kind.swedish(),
             status: status_label(page.status, page.publish_at.as_deref(), now),
             updated: time::from_db(&page.updated_at)
                 .map(time::admin_datetime)
@@ -95,20 +92,21 @@ pub fn tree_order(pages: Vec<Listed>, now: &str) -> Vec<Row> {
 /// A page's status in words: published, draft, or scheduled for a moment.
 pub fn status_label(status: Status, publish_at: Option<&str>, now: &str) -> String {
     match (status, publish_at) {
-        (Status::Draft, _) => "Utkast".to_owned(),
+        (Status::Draft, _) => Status::Draft.swedish().to_owned(),
         (Status::Published, Some(at)) if at > now => format!(
             "Schemalagd {}",
             time::from_db(at)
                 .map(time::admin_datetime)
                 .unwrap_or_default()
         ),
-        (Status::Published, _) => "Publicerad".to_owned(),
+        (Status::Published, _) => Status::Published.swedish().to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::Kind;
 
     fn listed(id: i64, path: &str, parent_id: Option<i64>, menu_order: Option<i64>) -> Listed {
         Listed {
