@@ -1,0 +1,97 @@
+//! Migrations on a database that already holds data, as an upgrade meets it: a real SQLite file
+//! brought to an older schema by the older migrations, filled the way that version wrote, then opened
+//! by this version.
+
+use std::path::Path;
+
+use skl_cms::{db, vocab::RevisionKind};
+use sqlx::sqlite::SqliteConnectOptions;
+
+/// A database at the schema of the migrations in `migrations/` up to and including `last`.
+async fn database_at(dir: &Path, last: &str) -> sqlx::SqlitePool {
+    let older = dir.join("older-migrations");
+    std::fs::create_dir_all(&older).expect("folder");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut names: Vec<_> = std::fs::read_dir(&source)
+        .expect("migrations")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    names.sort();
+    for name in names {
+        std::fs::copy(source.join(&name), older.join(&name)).expect("copy");
+        if name.to_string_lossy().starts_with(last) {
+            break;
+        }
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(dir.join("site.db"))
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options)
+        .await
+        .expect("database");
+    sqlx::migrate::Migrator::new(older.as_path())
+        .await
+        .expect("older migrations")
+        .run(&pool)
+        .await
+        .expect("older schema");
+    pool
+}
+
+#[tokio::test]
+async fn revision_notes_written_as_sentences_become_kinds_with_their_detail() {
+    let dir = tempfile::tempdir().expect("folder");
+    let pool = database_at(dir.path(), "0002").await;
+    sqlx::query(
+        "insert into pages (id, lang, path, title, created_at, updated_at) \
+         values (1, 'sv', 'om-oss', 'Om oss', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .expect("page");
+    // The notes as the previous version wrote them, one of each.
+    let notes = [
+        ("created", 0),
+        ("", 0),
+        ("imported from sv/om-oss.md", 0),
+        ("moved from /gammal/om-oss with its parent", 0),
+        ("restored from version 2", 0),
+        ("conflict: not saved, based on version 4", 1),
+    ];
+    for (version, (note, conflict)) in (1..).zip(notes) {
+        sqlx::query(
+            "insert into revisions (page_id, version, path, title, description, body_md, kind, \
+             status, date_precision, archived, note, created_at, conflict) \
+             values (1, ?, 'om-oss', 'Om oss', '', '', 'page', 'published', 'day', 0, ?, \
+             '2026-01-01T00:00:00Z', ?)",
+        )
+        .bind(version)
+        .bind(note)
+        .bind(conflict)
+        .execute(&pool)
+        .await
+        .expect("revision");
+    }
+    pool.close().await;
+
+    let pool = db::open(&dir.path().join("site.db"))
+        .await
+        .expect("this version opens and migrates it");
+    let mut revisions = db::revisions::of_page(&pool, 1).await.expect("revisions");
+    revisions.reverse();
+    let kinds: Vec<(RevisionKind, &str)> = revisions
+        .iter()
+        .map(|revision| (revision.revision_kind, revision.note.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (RevisionKind::Created, ""),
+            (RevisionKind::Saved, ""),
+            (RevisionKind::Imported, "sv/om-oss.md"),
+            (RevisionKind::Moved, "/gammal/om-oss"),
+            (RevisionKind::Restored, "2"),
+            (RevisionKind::Conflict, "4"),
+        ]
+    );
+}
