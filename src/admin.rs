@@ -1,5 +1,5 @@
-//! The editors' area under `/admin`: login, pages with preview, history and trash, accounts and the
-//! audit log. Swedish throughout, like the organisation's editors.
+//! The editors' area under `/admin`: login, pages with preview, history and trash, what visitors
+//! could not find by searching, accounts and the audit log. Swedish throughout, like the organisation's editors.
 //!
 //! Every screen is server-rendered and works without JavaScript; `static/admin.js` only adds comfort
 //! (a warning before leaving unsaved changes, Ctrl+S to save). Every state-changing form passes the
@@ -13,6 +13,7 @@ pub mod diff;
 pub mod login;
 pub mod pages;
 pub mod revisions;
+pub mod searches;
 pub mod session;
 pub mod users;
 pub mod view;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/trash", get(pages::actions::trash_list))
         .route("/audit", get(audit::list))
+        .route("/search", get(searches::report))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", get(users::show))
         .route("/users/{id}/role", post(users::set_role))

@@ -42,6 +42,7 @@ use crate::{
     front::Front,
     public,
     render_cache::RenderCache,
+    search,
     time::Clock,
 };
 
@@ -69,6 +70,8 @@ pub struct AppState {
     pub site: Arc<Site>,
     /// Where "now" comes from: the system clock, or a test's.
     pub clock: Clock,
+    /// Searches that found little, counted until the background task writes them.
+    pub search_misses: Arc<search::Misses>,
 }
 
 /// Facts about the deployment that pages need.
@@ -119,12 +122,18 @@ impl AppState {
             db,
             cache: Arc::new(RenderCache::new(clock.clone())),
             clock,
+            search_misses: Arc::default(),
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 behind_proxy: false,
             }),
         };
+        if !db::search::is_current(&state.db).await? {
+            let started = std::time::Instant::now();
+            let pages = db::search::rebuild(&state.db).await?;
+            tracing::info!(pages, elapsed = ?started.elapsed(), "built the search index");
+        }
         state.content_changed().await?;
         Ok(state)
     }
@@ -185,6 +194,10 @@ pub fn router(state: AppState) -> Router {
         .route("/en/feed.xml", get(public::feeds::atom))
         .route("/sitemap.xml", get(public::feeds::sitemap))
         .route("/robots.txt", get(public::feeds::robots))
+        .route("/sok", get(public::search::results))
+        .route("/en/search", get(public::search::results))
+        .route("/opensearch.xml", get(public::search::opensearch))
+        .route("/en/opensearch.xml", get(public::search::opensearch))
         .route("/healthz", get(public::health::live))
         .route("/readyz", get(public::health::ready))
         .route("/static/{file}", get(public::static_file))
@@ -263,6 +276,7 @@ pub async fn serve(
         tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
     }
     watcher.abort();
+    write_search_misses(&state).await;
     Ok(())
 }
 
@@ -276,6 +290,7 @@ async fn watch_for_outside_changes(state: AppState) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        write_search_misses(&state).await;
         let Ok(stamp) = db::pages::stamp(&state.db).await else {
             continue;
         };
@@ -288,6 +303,22 @@ async fn watch_for_outside_changes(state: AppState) {
             }
             seen = Some(stamp);
         }
+    }
+}
+
+/// Writes the searches that found little, counted since the last time, and forgets those older
+/// than the report keeps.
+pub async fn write_search_misses(state: &AppState) {
+    let misses = state.search_misses.take();
+    if misses.is_empty() {
+        return;
+    }
+    let keep_from =
+        state.clock.now() - jiff::SignedDuration::from_hours(24 * db::search::KEEP_MISSES_DAYS);
+    let keep_from = crate::time::to_db(keep_from);
+    let day = keep_from.get(..10).unwrap_or(&keep_from);
+    if let Err(error) = db::search::record_misses(&state.db, &misses, day).await {
+        tracing::warn!(%error, "cannot write the counts of searches that found little");
     }
 }
 

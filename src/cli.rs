@@ -7,6 +7,7 @@
 pub mod export;
 pub mod import;
 pub mod migrate;
+pub mod reindex;
 pub mod serve;
 pub mod user;
 
@@ -66,8 +67,10 @@ pub enum Command {
     Import(import::Args),
     /// Export every page (drafts included, the trash not) as Markdown files that `import` reads.
     Export(export::Args),
-    /// Manage editors' accounts: add, passwd, list, disable, enable.
+    /// Manage editors' accounts: add, passwd, list, role, disable, enable, delete.
     User(user::Args),
+    /// Build the search index again from the pages (a running server keeps it up to date by itself).
+    Reindex,
 }
 
 impl Cli {
@@ -139,6 +142,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Import(args) => import::run(&database, args).await,
             Command::Export(args) => export::run(&database, args).await,
             Command::User(args) => user::run(&database, args).await,
+            Command::Reindex => reindex::run(&database).await,
         }
     });
     match result {

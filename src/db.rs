@@ -6,6 +6,7 @@ pub mod audit;
 pub mod pages;
 pub mod redirects;
 pub mod revisions;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod users;

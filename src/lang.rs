@@ -95,6 +95,27 @@ impl Lang {
         format!("{}/feed.xml", self.prefix())
     }
 
+    /// The URL path of search: `/sok` or `/en/search`.
+    pub fn search_url(self) -> &'static str {
+        match self {
+            Lang::Sv => "/sok",
+            Lang::En => "/en/search",
+        }
+    }
+
+    /// The query parameter that names a page of search results: `sida` or `page`.
+    pub fn page_param(self) -> &'static str {
+        match self {
+            Lang::Sv => "sida",
+            Lang::En => "page",
+        }
+    }
+
+    /// The URL path of the OpenSearch description: `/opensearch.xml` or `/en/opensearch.xml`.
+    pub fn opensearch_url(self) -> String {
+        format!("{}/opensearch.xml", self.prefix())
+    }
+
     /// The page path of the news list, reserved for it in this language.
     pub fn news_path(self) -> &'static str {
         match self {
@@ -163,6 +184,26 @@ pub struct Texts {
     pub error_try: &'static str,
     pub invalid_address: &'static str,
     pub invalid_page_number: &'static str,
+    pub search: &'static str,
+    pub search_label: &'static str,
+    pub search_title: &'static str,
+    /// "{count} results for {query}", for more than one.
+    pub search_hits: &'static str,
+    pub search_one_hit: &'static str,
+    pub search_nothing: &'static str,
+    pub search_tips: &'static str,
+    pub search_did_you_mean: &'static str,
+    /// "The same search in Swedish: {count} results".
+    pub search_other_lang: &'static str,
+    pub search_empty: &'static str,
+    pub search_only_excluded: &'static str,
+    pub search_cut: &'static str,
+    pub search_help: &'static str,
+    pub search_results: &'static str,
+    pub search_sections: &'static str,
+    pub newer_results: &'static str,
+    pub more_results: &'static str,
+    pub opensearch_description: &'static str,
 }
 
 static SV: Texts = Texts {
@@ -206,6 +247,24 @@ static SV: Texts = Texts {
     error_try: "Du kan gå till startsidan eller någon av huvuddelarna:",
     invalid_address: "Adressen innehåller tecken som inte är tillåtna. Kontrollera länken du följde.",
     invalid_page_number: "Sidnumret måste vara ett heltal från 1 och uppåt.",
+    search: "Sök",
+    search_label: "Sök på webbplatsen",
+    search_title: "Sök",
+    search_hits: "{count} träffar för {query}",
+    search_one_hit: "1 träff för {query}",
+    search_nothing: "Inga sidor hittades för {query}.",
+    search_tips: "Kontrollera stavningen, prova ett annat eller kortare ord, eller sök på färre ord.",
+    search_did_you_mean: "Menade du",
+    search_other_lang: "Samma sökning på engelska: {count}",
+    search_empty: "Skriv ett eller flera ord att söka efter.",
+    search_only_excluded: "Skriv minst ett ord att söka efter, inte bara ord att utesluta (de med minus framför).",
+    search_cut: "Sökningen var för lång och kortades till 200 tecken.",
+    search_help: "Tips: sök på en fras med citattecken, \"så här\", och uteslut ett ord med minus framför, -ord.",
+    search_results: "Sökresultat",
+    search_sections: "Du kan också gå till någon av huvuddelarna:",
+    newer_results: "Föregående träffar",
+    more_results: "Fler träffar",
+    opensearch_description: "Sök på SKL Internationals webbplats",
 };
 
 static EN: Texts = Texts {
@@ -249,6 +308,24 @@ static EN: Texts = Texts {
     error_try: "You can go to the home page or one of the main sections:",
     invalid_address: "The address contains characters that are not allowed. Check the link you followed.",
     invalid_page_number: "The page number must be a whole number from 1 upwards.",
+    search: "Search",
+    search_label: "Search the website",
+    search_title: "Search",
+    search_hits: "{count} results for {query}",
+    search_one_hit: "1 result for {query}",
+    search_nothing: "No pages were found for {query}.",
+    search_tips: "Check the spelling, try another or a shorter word, or search for fewer words.",
+    search_did_you_mean: "Did you mean",
+    search_other_lang: "The same search in Swedish: {count}",
+    search_empty: "Type one or more words to search for.",
+    search_only_excluded: "Type at least one word to search for, not only words to leave out (those with a minus in front).",
+    search_cut: "The search was too long and was cut to 200 characters.",
+    search_help: "Tip: search for a phrase in quotes, \"like this\", and leave out a word with a minus in front, -word.",
+    search_results: "Search results",
+    search_sections: "You can also go to one of the main sections:",
+    newer_results: "Previous results",
+    more_results: "More results",
+    opensearch_description: "Search the website of SKL International",
 };
 
 #[cfg(test)]

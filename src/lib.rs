@@ -7,7 +7,7 @@
 //!
 //! | module | responsibility |
 //! |---|---|
-//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `user` |
+//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `user`, `reindex` |
 //! | [`admin`] | editors' area under `/admin`: login, sessions, CSRF, pages, history, trash, users, audit log |
 //! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling |
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
@@ -17,7 +17,8 @@
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, as transactions that report what they changed |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory until content changes |
-//! | [`public`] | visitors' handlers: pages, news, feeds, sitemap, robots, health, static files |
+//! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files |
+//! | [`search`] | full-text search in Swedish and English: stemming, folding, compounds, query parsing, snippets, "did you mean", the count of searches that found little |
 //! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
 //! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |
 //! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
@@ -39,6 +40,7 @@ pub mod front;
 pub mod lang;
 pub mod public;
 pub mod render_cache;
+pub mod search;
 pub mod time;
 pub mod vocab;
 

@@ -10,6 +10,7 @@ pub mod health;
 pub mod layout;
 pub mod news;
 pub mod pages;
+pub mod search;
 
 use std::sync::Arc;
 

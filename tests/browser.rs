@@ -259,10 +259,21 @@ async fn every_public_page_meets_wcag_21_aa_and_validates() {
     assert!(seen.len() >= 16, "the crawl found the site: {seen:?}");
     assert!(archived > 0, "an archived page was among them");
 
+    // Search: results, a second page of them, nothing found, in both languages.
+    for n in 1..=12 {
+        let mut item = common::page(&format!("nyheter/regnskog-{n}"), &format!("Regnskog {n}"));
+        item.content.body_md = format!("Om regnskogen, del {n}.");
+        app.add_page(&item).await;
+    }
     for (path, status) in [
         ("/finns-inte", 404),
         ("/en/does-not-exist", 404),
         ("/nyheter?page=abc", 400),
+        ("/sok?q=kommun", 200),
+        ("/sok?q=regnskog&sida=2", 200),
+        ("/sok?q=zebrafinkar", 200),
+        ("/en/search?q=municipalities", 200),
+        ("/en/search?q=zebra+finches", 200),
     ] {
         assert_eq!(app.get(path).await.status.as_u16(), status, "{path}");
         chrome.goto(path).await;
@@ -273,6 +284,7 @@ async fn every_public_page_meets_wcag_21_aa_and_validates() {
         ("/", "home"),
         ("/om-oss", "content-page"),
         ("/finns-inte", "not-found"),
+        ("/sok?q=kommun", "search-results"),
     ] {
         chrome.goto(path).await;
         screenshots(&chrome, name).await;
@@ -416,10 +428,13 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     check_page(&chrome, &mut report, &axe, "trash", check).await;
     chrome.goto(&format!("/admin/pages/{id}/delete")).await;
     check_page(&chrome, &mut report, &axe, "delete", check).await;
+    // Something for the report of searches that found nothing.
+    app.get("/sok?q=zebrafinkar").await;
     for (path, label) in [
         ("/admin/users", "users"),
         ("/admin/users/1", "user"),
         ("/admin/audit", "audit"),
+        ("/admin/search", "searches"),
         ("/admin/account", "account"),
     ] {
         chrome.goto(path).await;

@@ -22,6 +22,7 @@ pub enum Section {
     Trash,
     Users,
     Audit,
+    Searches,
     Account,
     /// Screens outside the navigation: login, setup.
     None,

@@ -150,6 +150,11 @@ impl Changes {
         self.pages.is_empty()
     }
 
+    /// The ids of the pages changed.
+    pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.pages.iter().map(|change| change.id)
+    }
+
     fn page(&mut self, id: i64, before: Option<Snapshot>, after: Option<Snapshot>) {
         self.pages.push(PageChange { id, before, after });
     }
@@ -231,12 +236,12 @@ pub async fn create(
         )
         .await?;
     }
-    tx.commit().await?;
     changes.page(
         id,
         None,
         Some(Snapshot::of(lang, &content, parent_id, false)),
     );
+    commit(tx, &changes).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -335,12 +340,12 @@ pub async fn update(
         &now,
     )
     .await?;
-    tx.commit().await?;
     changes.page(
         id,
         Some(Snapshot::of_page(&before)),
         Some(Snapshot::of(lang, &content, parent_id, false)),
     );
+    commit(tx, &changes).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -480,6 +485,13 @@ async fn link_translation(
     }
 }
 
+/// Brings the search index up to date with every page in `changes`, in the same transaction, and
+/// commits it: a page is findable exactly when its change is stored.
+async fn commit(mut tx: Transaction<'_, Sqlite>, changes: &Changes) -> sqlx::Result<()> {
+    db::search::sync(&mut tx, changes.ids()).await?;
+    tx.commit().await
+}
+
 /// What a save did to the page's visibility.
 fn status_change(before: Option<&Page>, after: &Content, now: &str) -> Done {
     let scheduled = after.publish_at.as_deref().is_some_and(|at| at > now);
@@ -584,12 +596,12 @@ pub async fn set_trashed(
         &now,
     )
     .await?;
-    tx.commit().await?;
     let before = Snapshot::of_page(&page);
     let mut after = before.clone();
     after.trashed = trashed;
     let mut changes = Changes::default();
     changes.page(id, Some(before), Some(after));
+    commit(tx, &changes).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -616,9 +628,9 @@ pub async fn delete(
         page.content.title, page.content.path, page.lang
     );
     audit(&mut tx, author, AuditAction::Delete, id, &detail, &now).await?;
-    tx.commit().await?;
     let mut changes = Changes::default();
     changes.page(id, Some(Snapshot::of_page(&page)), None);
+    commit(tx, &changes).await?;
     Ok(Edited {
         outcome: Outcome::Saved {
             id,
@@ -697,12 +709,12 @@ pub async fn restore_revision(
         &now,
     )
     .await?;
-    tx.commit().await?;
     changes.page(
         page.id,
         Some(Snapshot::of_page(page)),
         Some(Snapshot::of(page.lang, &content, parent_id, false)),
     );
+    commit(tx, &changes).await?;
     Ok(Edited {
         outcome: Outcome::Saved {
             id: page.id,

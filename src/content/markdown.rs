@@ -107,6 +107,42 @@ pub fn render(markdown: &str) -> String {
     SANITIZER.clean(&html).to_string()
 }
 
+/// The text of a page body as a reader sees it, without Markdown or HTML: for the search index and
+/// its snippets. Blocks are separated by a space, so words of two paragraphs never run together.
+pub fn plain_text(markdown: &str) -> String {
+    if too_deep(markdown) {
+        return strip_tags(markdown);
+    }
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::Html(html) | Event::InlineHtml(html) => text.push_str(&strip_tags(&html)),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// `html` without its tags, each replaced by a space.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Gives every heading without an explicit id one made from its text, unique within the page.
 fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut taken: HashSet<String> = LAYOUT_IDS.iter().map(|id| (*id).to_owned()).collect();

@@ -339,6 +339,14 @@ async fn apply(pool: &SqlitePool, planned: &[Planned]) -> anyhow::Result<()> {
         )
         .await?;
     }
+    let changed = planned
+        .iter()
+        .zip(&ids)
+        .filter(|(plan, _)| plan.change != Change::Unchanged)
+        .map(|(_, id)| *id);
+    db::search::sync(&mut tx, changed)
+        .await
+        .context("cannot index the imported pages for search")?;
     tx.commit().await.context("cannot commit the import")?;
     Ok(())
 }

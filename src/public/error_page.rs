@@ -26,6 +26,8 @@ pub struct ErrorTemplate {
     pub message: &'static str,
     /// Shown on server errors, so that a visitor can quote it and an operator find the log line.
     pub request_id: Option<String>,
+    /// Offer a search where a page was not found.
+    pub search: bool,
 }
 
 /// What is sent if the error page itself cannot be rendered.
@@ -124,6 +126,7 @@ async fn render(
         title,
         message,
         request_id,
+        search: status == StatusCode::NOT_FOUND,
     };
     page.render().unwrap_or_else(|error| {
         tracing::error!(%error, "cannot render the error page");

@@ -54,8 +54,13 @@ pub struct Layout {
     pub css_href: String,
     pub print_css_href: String,
     pub icon_href: String,
-    /// Keep search engines away (error pages).
+    /// Keep search engines away (error pages, search results).
     pub noindex: bool,
+    /// Where the search box in the header sends its query.
+    pub search_href: &'static str,
+    /// What the search box shows: the query, on search pages.
+    pub search_query: String,
+    pub opensearch_href: String,
 }
 
 /// What a page tells the layout about itself.
@@ -157,6 +162,9 @@ impl Layout {
             print_css_href: state.assets.url("print.css").to_owned(),
             icon_href: state.assets.url("favicon.svg").to_owned(),
             noindex: meta.url.is_none(),
+            search_href: lang.search_url(),
+            search_query: String::new(),
+            opensearch_href: lang.opensearch_url(),
         }
     }
 

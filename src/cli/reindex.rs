@@ -1,0 +1,27 @@
+//! `skl-cms reindex`: build the search index again from the pages.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::{cli::Failure, db};
+
+pub async fn run(database: &Path) -> Result<(), Failure> {
+    if !database.exists() {
+        return Err(Failure::Usage(format!(
+            "there is no database at {}",
+            database.display()
+        )));
+    }
+    let pool = db::open(database).await?;
+    let started = std::time::Instant::now();
+    let indexed = db::search::rebuild(&pool)
+        .await
+        .context("cannot rebuild the search index")?;
+    pool.close().await;
+    println!(
+        "indexed {indexed} published pages for search in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,387 @@
+//! Search pages: `/sok?q=…` and `/en/search?q=…`, and the OpenSearch descriptions that let browsers
+//! offer the site's search in their address bar.
+//!
+//! Results are not kept in the render cache (the queries are endless) nor by anyone downstream
+//! (`no-store`: what someone searched for is theirs). Searches that found nothing or little are
+//! counted, without anything that identifies the visitor, for the editors' report.
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    db::{self, search::Expressions},
+    error::AppError,
+    lang::Lang,
+    public::{
+        PublicRequest,
+        layout::{DateView, Layout, PageMeta},
+    },
+    search::{self, Matcher, Piece, Query, text::Stems},
+    vocab::Kind,
+};
+
+/// Results per page.
+pub const PAGE_SIZE: i64 = 10;
+
+/// Words of a result's snippet.
+const SNIPPET_WORDS: usize = 30;
+
+/// A search that finds at most this many pages counts as one that found little: it is offered a
+/// "did you mean" and counted for the editors' report.
+pub const FEW: i64 = 2;
+
+/// The query string of a search page. Everything is optional text, so no query fails to parse.
+#[derive(Debug, Default, Deserialize)]
+struct Params {
+    #[serde(default)]
+    q: Option<String>,
+    /// The page of results, on Swedish pages.
+    #[serde(default)]
+    sida: Option<String>,
+    /// The page of results, on English pages.
+    #[serde(default)]
+    page: Option<String>,
+}
+
+/// A result as the page shows it.
+#[derive(Debug)]
+pub struct Result {
+    pub href: String,
+    pub title: String,
+    /// The pages above it, home first.
+    pub trail: Vec<String>,
+    pub snippet: Vec<Piece>,
+    /// For news.
+    pub date: Option<DateView>,
+}
+
+/// A link to another search.
+#[derive(Debug)]
+pub struct Suggestion {
+    pub href: String,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/search.html")]
+pub struct SearchTemplate {
+    pub layout: Layout,
+    /// The query as shown back, cut and cleaned.
+    pub query: String,
+    /// Why there is nothing to search for, if so.
+    pub problem: Option<&'static str>,
+    /// The query was longer than is searched.
+    pub cut: bool,
+    /// "12 results for …", when something was searched for.
+    pub summary: Option<String>,
+    pub results: Vec<Result>,
+    pub did_you_mean: Option<Suggestion>,
+    pub other_lang: Option<Suggestion>,
+    pub position: Option<String>,
+    pub newer_href: Option<String>,
+    pub older_href: Option<String>,
+}
+
+/// `GET /sok`, `GET /en/search`
+pub async fn results(
+    State(state): State<AppState>,
+    request: PublicRequest,
+) -> std::result::Result<Response, AppError> {
+    let lang = request.lang;
+    let t = lang.texts();
+    let params: Params = request
+        .query
+        .as_deref()
+        .map(serde_urlencoded::from_str)
+        .transpose()
+        .map_err(|_| AppError::BadRequest(t.invalid_address))?
+        .unwrap_or_default();
+    let typed = params.q.unwrap_or_default();
+    let query = Query::parse(&typed);
+    let number = match if lang == Lang::Sv {
+        params.sida
+    } else {
+        params.page
+    } {
+        None => 1,
+        Some(text) => text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or(AppError::BadRequest(t.invalid_page_number))?,
+    };
+    let now = state.clock.now_db();
+    let stems = Stems::of(lang);
+    let mut page = SearchTemplate {
+        layout: Layout::load(&state, meta(lang), &now).await?,
+        cut: typed.chars().filter(|c| !c.is_control()).count() > search::MAX_QUERY_CHARS,
+        query: query.text.clone(),
+        problem: None,
+        summary: None,
+        results: Vec::new(),
+        did_you_mean: None,
+        other_lang: None,
+        position: None,
+        newer_href: None,
+        older_href: None,
+    };
+    page.layout.noindex = true;
+    page.layout.search_query = query.text.clone();
+    if query.text.trim().is_empty() || query.terms.is_empty() {
+        page.problem = Some(t.search_empty);
+        return respond(&page);
+    }
+    if !query.is_searchable() {
+        page.problem = Some(t.search_only_excluded);
+        return respond(&page);
+    }
+    let (words, stemmed, parts) = (query.exact(), query.stems(&stems), query.parts());
+    let title = query.wanted_words().collect::<Vec<_>>().join(" ");
+    let expressions = Expressions {
+        words: words.as_deref(),
+        stems: stemmed.as_deref(),
+        parts: parts.as_deref(),
+        title: &title,
+    };
+    let total = db::search::count(&state.db, lang, &now, expressions).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if number > pages {
+        return Err(AppError::NotFound);
+    }
+    let ids = db::search::hits(
+        &state.db,
+        lang,
+        &now,
+        expressions,
+        PAGE_SIZE,
+        (number - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let matcher = Matcher::new(&query, stems);
+    for id in ids {
+        if let Some(result) = result(&state, id, &matcher, &now).await? {
+            page.results.push(result);
+        }
+    }
+    let shown = html_quote(&query.text);
+    page.summary = Some(match total {
+        0 => t.search_nothing.replace("{query}", &shown),
+        1 => t.search_one_hit.replace("{query}", &shown),
+        _ => t
+            .search_hits
+            .replace("{count}", &total.to_string())
+            .replace("{query}", &shown),
+    });
+    if total <= FEW {
+        state.search_misses.note(lang, &query.text, total, &now);
+        page.did_you_mean = did_you_mean(&state, lang, &query, total, &now).await?;
+        page.other_lang = other_language(&state, lang, &query, &now).await?;
+    }
+    let link = |n: i64| search_href(lang, &query.text, n);
+    if pages > 1 {
+        page.position = Some(
+            t.page_of
+                .replace("{page}", &number.to_string())
+                .replace("{pages}", &pages.to_string()),
+        );
+        page.newer_href = (number > 1).then(|| link(number - 1));
+        page.older_href = (number < pages).then(|| link(number + 1));
+    }
+    respond(&page)
+}
+
+/// The layout's facts about a search page.
+fn meta(lang: Lang) -> PageMeta<'static> {
+    let t = lang.texts();
+    PageMeta {
+        lang,
+        title: t.search_results,
+        description: "",
+        url: Some(lang.search_url()),
+        translation_url: Some(lang.other().search_url()),
+        trail: &[],
+        article: false,
+    }
+}
+
+/// The query in typographic quotes, as the summary shows it (escaped by the template).
+fn html_quote(text: &str) -> String {
+    format!("”{}”", text.trim())
+}
+
+/// The address of page `number` of the results for `query` in `lang`.
+fn search_href(lang: Lang, query: &str, number: i64) -> String {
+    let q: String = url_encode(query.trim());
+    if number == 1 {
+        format!("{}?q={q}", lang.search_url())
+    } else {
+        format!("{}?q={q}&{}={number}", lang.search_url(), lang.page_param())
+    }
+}
+
+fn url_encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The result for page `id`, if it is still there.
+async fn result(
+    state: &AppState,
+    id: i64,
+    matcher: &Matcher,
+    now: &str,
+) -> sqlx::Result<Option<Result>> {
+    let Some(page) = db::pages::find(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let lang = page.lang;
+    let mut trail = vec![lang.texts().home.to_owned()];
+    if page.content.kind == Kind::News {
+        trail.push(lang.texts().news.to_owned());
+    }
+    trail.extend(
+        db::pages::ancestors(&state.db, page.id, now)
+            .await?
+            .into_iter()
+            .map(|link| link.title),
+    );
+    if page.content.path.is_empty() {
+        trail.clear();
+    }
+    let body = crate::content::markdown::plain_text(&page.content.body_md);
+    let mut snippet = matcher.snippet(&body, SNIPPET_WORDS);
+    if !snippet.iter().any(|piece| piece.marked) && !page.content.description.is_empty() {
+        snippet = matcher.snippet(&page.content.description, SNIPPET_WORDS);
+    }
+    Ok(Some(Result {
+        href: lang.page_url(&page.content.path),
+        date: (page.content.kind == Kind::News).then(|| DateView::of_page(&page, lang)),
+        title: page.content.title,
+        trail,
+        snippet,
+    }))
+}
+
+/// For a search that found little: the same query with its words spelt like the closest indexed
+/// words, if that finds more.
+async fn did_you_mean(
+    state: &AppState,
+    lang: Lang,
+    query: &Query,
+    total: i64,
+    now: &str,
+) -> sqlx::Result<Option<Suggestion>> {
+    let mut suggested = query.text.clone();
+    let mut changed = false;
+    for word in query.wanted_words() {
+        let candidates = db::search::similar_words(&state.db, word).await?;
+        if candidates.iter().any(|(candidate, _)| candidate == word) && total > 0 {
+            continue;
+        }
+        if let Some(closest) = search::closest(word, &candidates) {
+            suggested = search::replace_word(&suggested, word, &closest);
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let better = Query::parse(&suggested);
+    if count(state, lang, &better, now).await? <= total {
+        return Ok(None);
+    }
+    Ok(Some(Suggestion {
+        href: search_href(lang, &better.text, 1),
+        text: better.text,
+    }))
+}
+
+/// For a search that found little: a link to the same search in the other language, with what it
+/// finds there.
+async fn other_language(
+    state: &AppState,
+    lang: Lang,
+    query: &Query,
+    now: &str,
+) -> sqlx::Result<Option<Suggestion>> {
+    let other = lang.other();
+    let found = count(state, other, query, now).await?;
+    if found == 0 {
+        return Ok(None);
+    }
+    let t = lang.texts();
+    Ok(Some(Suggestion {
+        href: search_href(other, &query.text, 1),
+        text: t.search_other_lang.replace("{count}", &found.to_string()),
+    }))
+}
+
+/// How many pages in `lang` `query` finds.
+async fn count(state: &AppState, lang: Lang, query: &Query, now: &str) -> sqlx::Result<i64> {
+    let stems = Stems::of(lang);
+    let (words, stemmed, parts) = (query.exact(), query.stems(&stems), query.parts());
+    let title = query.wanted_words().collect::<Vec<_>>().join(" ");
+    let expressions = Expressions {
+        words: words.as_deref(),
+        stems: stemmed.as_deref(),
+        parts: parts.as_deref(),
+        title: &title,
+    };
+    db::search::count(&state.db, lang, now, expressions).await
+}
+
+/// Renders a search page; never stored by the render cache or downstream.
+fn respond(page: &SearchTemplate) -> std::result::Result<Response, AppError> {
+    let html = page.render()?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "public/opensearch.xml")]
+struct OpenSearch {
+    short_name: &'static str,
+    description: &'static str,
+    lang: Lang,
+    template: String,
+    icon: String,
+}
+
+/// `GET /opensearch.xml`, `GET /en/opensearch.xml`
+pub async fn opensearch(
+    State(state): State<AppState>,
+    request: PublicRequest,
+) -> std::result::Result<Response, AppError> {
+    let lang = request.lang;
+    let t = lang.texts();
+    let xml = OpenSearch {
+        short_name: t.site_name,
+        description: t.opensearch_description,
+        lang,
+        template: state
+            .site
+            .absolute(&format!("{}?q={{searchTerms}}", lang.search_url())),
+        icon: state.site.absolute(state.assets.url("favicon.svg")),
+    }
+    .render()?;
+    let response = crate::render_cache::CachedResponse::new(
+        StatusCode::OK,
+        "application/opensearchdescription+xml; charset=utf-8",
+        crate::render_cache::REVALIDATE,
+        xml.into(),
+    );
+    Ok(request.publish(&state, response, request.query.is_none()))
+}

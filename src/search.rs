@@ -1,0 +1,327 @@
+//! Full-text search over the visible pages, in Swedish and English, in three indexes that SQLite's
+//! FTS5 keeps (see `migrations/0004_search.sql`):
+//!
+//! 1. **words as written** (lowercased): exact matches, ranked first;
+//! 2. **stems** with accents folded: "kommunerna" finds "kommun", "goals" finds "goal", and
+//!    "millenniemal" finds "millenniemål";
+//! 3. **letter runs** (trigrams) of the folded text: compounds, "kommun" finds "Millenniekommun".
+//!
+//! Each is ranked with bm25, the title above the description above the body, and a page found by an
+//! earlier index ranks above one found only by a later one. Stemming and folding happen here, in Rust,
+//! for the indexed text and the query alike; FTS5 only ever sees the results, as quoted strings (see
+//! [`query`]). The index is written in the same transaction as every change to a page
+//! (`db::search::sync`), and holds published pages with their publish time, so that a scheduled page
+//! becomes findable at its second.
+
+pub mod query;
+pub mod text;
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Mutex,
+};
+
+pub use self::query::{MAX_QUERY_CHARS, Query};
+use self::text::{Stems, fold, folded};
+use crate::{
+    content::markdown,
+    db::{pages::Page, search::Miss},
+    lang::Lang,
+};
+
+/// What a page puts in each index: its title, description and body, as that index holds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub exact: [String; 3],
+    pub stems: [String; 3],
+    pub parts: [String; 3],
+}
+
+impl Document {
+    pub fn of(page: &Page) -> Document {
+        let stems = Stems::of(page.lang);
+        let body = markdown::plain_text(&page.content.body_md);
+        let fields = [
+            page.content.title.as_str(),
+            page.content.description.as_str(),
+            body.as_str(),
+        ];
+        Document {
+            exact: fields.map(str::to_owned),
+            stems: fields.map(|field| stems.keys(field)),
+            parts: fields.map(folded),
+        }
+    }
+}
+
+/// A title's words, lowercased, one space between: "FN:s millenniemål" → "fn s millenniemål".
+pub fn title_words(title: &str) -> String {
+    text::words(title).collect::<Vec<_>>().join(" ")
+}
+
+/// A piece of a snippet: text, marked where it matched the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub text: String,
+    pub marked: bool,
+}
+
+/// What a snippet marks: the query's words as written, their stems, and (for compounds) their
+/// folded letters anywhere in a word.
+#[derive(Debug)]
+pub struct Matcher {
+    exact: HashSet<String>,
+    stems: HashSet<String>,
+    parts: Vec<String>,
+    stemmer: Stems,
+}
+
+impl Matcher {
+    pub fn new(query: &Query, stemmer: Stems) -> Matcher {
+        let wanted: Vec<&str> = query.wanted_words().collect();
+        Matcher {
+            exact: wanted.iter().map(|word| (*word).to_owned()).collect(),
+            stems: wanted.iter().map(|word| stemmer.key(word)).collect(),
+            parts: wanted
+                .iter()
+                .map(|word| fold(word))
+                .filter(|part| part.chars().count() >= 3)
+                .collect(),
+            stemmer,
+        }
+    }
+
+    fn matches(&self, word: &str) -> bool {
+        let lower = word.to_lowercase();
+        if self.exact.contains(&lower) || self.stems.contains(&self.stemmer.key(&lower)) {
+            return true;
+        }
+        let folded = fold(&lower);
+        self.parts.iter().any(|part| folded.contains(part.as_str()))
+    }
+
+    /// About `max_words` words of `text` around the first match, the matched words marked; the
+    /// start of the text when nothing in it matches (the match was in the title, say).
+    pub fn snippet(&self, text: &str, max_words: usize) -> Vec<Piece> {
+        let spans = word_spans(text);
+        if spans.is_empty() {
+            return Vec::new();
+        }
+        let first = spans
+            .iter()
+            .position(|&(start, end)| self.matches(&text[start..end]))
+            .unwrap_or(0);
+        let from = first.saturating_sub(max_words / 4);
+        let to = (from + max_words).min(spans.len());
+        let mut pieces = Vec::new();
+        let mut plain = String::new();
+        if from > 0 {
+            plain.push('…');
+        }
+        let mut cursor = spans[from].0;
+        for &(start, end) in &spans[from..to] {
+            let word = &text[start..end];
+            if self.matches(word) {
+                plain.push_str(&text[cursor..start]);
+                if !plain.is_empty() {
+                    pieces.push(Piece {
+                        text: std::mem::take(&mut plain),
+                        marked: false,
+                    });
+                }
+                pieces.push(Piece {
+                    text: word.to_owned(),
+                    marked: true,
+                });
+                cursor = end;
+            }
+        }
+        if to < spans.len() {
+            plain.push_str(&text[cursor..spans[to - 1].1]);
+            plain.push('…');
+        } else {
+            plain.push_str(&text[cursor..]);
+        }
+        if !plain.is_empty() {
+            pieces.push(Piece {
+                text: plain,
+                marked: false,
+            });
+        }
+        pieces
+    }
+}
+
+/// Where each word of `text` starts and ends, in bytes; the same words that [`words`] finds.
+fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (index, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(index),
+            (false, Some(from)) => {
+                spans.push((from, index));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        spans.push((from, text.len()));
+    }
+    spans
+}
+
+/// The indexed word closest to `word` by edit distance, for "did you mean": one or two edits away
+/// (one for short words), the most common of the closest. `candidates` are indexed words with the
+/// number of pages that have them.
+pub fn closest(word: &str, candidates: &[(String, i64)]) -> Option<String> {
+    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
+    candidates
+        .iter()
+        .filter(|(candidate, _)| candidate != word)
+        .map(|(candidate, pages)| (strsim::levenshtein(word, candidate), -pages, candidate))
+        .filter(|(distance, _, _)| *distance <= limit)
+        .min()
+        .map(|(_, _, candidate)| candidate.clone())
+}
+
+/// `query` with `word` replaced by `instead`, for the suggestion's link.
+pub fn replace_word(query: &str, word: &str, instead: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut cursor = 0;
+    for (start, end) in word_spans(query) {
+        out.push_str(&query[cursor..start]);
+        if query[start..end].to_lowercase() == word {
+            out.push_str(instead);
+        } else {
+            out.push_str(&query[start..end]);
+        }
+        cursor = end;
+    }
+    out.push_str(&query[cursor..]);
+    out
+}
+
+/// Queries kept for the report are cut to this many characters.
+const MISS_QUERY_CHARS: usize = 100;
+
+/// The most different queries kept in memory between two writes to the database.
+const MISSES_BUFFERED: usize = 1000;
+
+/// Searches that found nothing or little, counted in memory and written to the database by the
+/// server's background task now and then, so that no search waits for, or competes for, a write.
+#[derive(Debug, Default)]
+pub struct Misses(Mutex<HashMap<Miss, i64>>);
+
+impl Misses {
+    /// Counts a search for `query` in `lang` that found `hits` pages, on the day of `now` (a database
+    /// timestamp). Only the day, the language and the query (lowercased, spaces tidied) are kept.
+    pub fn note(&self, lang: Lang, query: &str, hits: i64, now: &str) {
+        let query: String = words_and_quotes(query)
+            .chars()
+            .take(MISS_QUERY_CHARS)
+            .collect();
+        if query.is_empty() {
+            return;
+        }
+        let miss = Miss {
+            day: now.get(..10).unwrap_or(now).to_owned(),
+            lang,
+            query,
+            hits,
+        };
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if counts.len() < MISSES_BUFFERED || counts.contains_key(&miss) {
+            *counts.entry(miss).or_default() += 1;
+        }
+    }
+
+    /// Everything counted since the last time, to write.
+    pub fn take(&self) -> Vec<(Miss, i64)> {
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts.drain().collect()
+    }
+}
+
+/// `query` lowercased with its spaces tidied, keeping quotes and minus signs so that the report shows
+/// what was typed.
+fn words_and_quotes(query: &str) -> String {
+    query
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{text::words, *};
+
+    fn marked(pieces: &[Piece]) -> Vec<&str> {
+        pieces
+            .iter()
+            .filter(|piece| piece.marked)
+            .map(|piece| piece.text.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn snippets_mark_exact_stemmed_and_compound_matches() {
+        let matcher = Matcher::new(&Query::parse("kommun mål"), Stems::of(Lang::Sv));
+        let text = "Projektet Millenniekommun hjälpte kommunerna att nå målen. Mer text följer.";
+        let pieces = matcher.snippet(text, 30);
+        assert_eq!(marked(&pieces), ["Millenniekommun", "kommunerna", "målen"]);
+        let joined: String = pieces.iter().map(|piece| piece.text.as_str()).collect();
+        assert_eq!(joined, text, "nothing but the marks is added or lost");
+    }
+
+    #[test]
+    fn a_long_text_is_cut_around_the_first_match() {
+        let matcher = Matcher::new(&Query::parse("sida"), Stems::of(Lang::Sv));
+        let text = format!("{} sida {}", "ord ".repeat(50), "ord ".repeat(50));
+        let pieces = matcher.snippet(&text, 20);
+        let joined: String = pieces.iter().map(|piece| piece.text.as_str()).collect();
+        assert!(joined.starts_with('…') && joined.ends_with('…'), "{joined}");
+        assert_eq!(marked(&pieces), ["sida"]);
+        assert_eq!(words(&joined).count(), 20);
+    }
+
+    #[test]
+    fn misses_keep_the_day_and_the_tidied_query_only() {
+        let misses = Misses::default();
+        misses.note(Lang::Sv, "  Kommun   ARKIV ", 0, "2026-12-02T10:11:12Z");
+        misses.note(Lang::Sv, "kommun arkiv", 0, "2026-12-02T23:59:59Z");
+        misses.note(Lang::En, "   ", 0, "2026-12-02T10:00:00Z");
+        let taken = misses.take();
+        assert_eq!(taken.len(), 1, "{taken:?}");
+        let (miss, count) = &taken[0];
+        assert_eq!(
+            (miss.day.as_str(), miss.query.as_str(), *count),
+            ("2026-12-02", "kommun arkiv", 2)
+        );
+        assert!(misses.take().is_empty(), "taken once");
+    }
+
+    #[test]
+    fn the_closest_common_word_is_suggested() {
+        let candidates = [
+            ("kommun".to_owned(), 40),
+            ("kommunen".to_owned(), 12),
+            ("kompis".to_owned(), 1),
+        ];
+        assert_eq!(closest("komun", &candidates).as_deref(), Some("kommun"));
+        assert_eq!(closest("kommun", &candidates).as_deref(), Some("kommunen"));
+        assert_eq!(closest("xyzzy", &candidates), None);
+        assert_eq!(
+            replace_word("Komun \"och\" -annat", "komun", "kommun"),
+            "kommun \"och\" -annat"
+        );
+    }
+}
