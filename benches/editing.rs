@@ -13,6 +13,9 @@
 //!
 //! Environment: `SAVES` (default 300), `SECONDS` (default 5) per latency phase.
 
+#[path = "support/server.rs"]
+mod server;
+
 use std::{
     sync::{
         Arc,
@@ -30,26 +33,9 @@ use skl_cms::{
     vocab::{Kind, RevisionKind, Role, Status},
 };
 
+use server::{Server, env_or, ms, percentile};
+
 const PASSWORD: &str = "ett långt lösenord för mätningen";
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -180,26 +166,8 @@ async fn main() {
     pool.close().await;
 
     // The server, as its own process.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_skl-cms"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("SKL_DATABASE", &database)
-        .env("RUST_LOG", "error")
-        .spawn()
-        .expect("server starts");
-    let ready = Instant::now();
-    while reqwest::get(format!("{base}/readyz")).await.is_err() {
-        assert!(
-            ready.elapsed() < Duration::from_secs(20),
-            "server not ready"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = Server::start(&database).await;
+    let base = server.base.clone();
 
     // 1. Saves.
     let editor = client();
@@ -301,6 +269,5 @@ async fn main() {
         ms(percentile(&login_times, 99.0)),
     );
 
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }

@@ -1,30 +1,17 @@
--- Full-text search (see src/search.rs). Three FTS5 indexes of the same fields, title, description and
--- body: words as written, stems with accents folded, and letter runs (trigrams) of the folded text for
--- compound words. Stemming and folding are done by the application, which writes the results here in
--- the same transaction as the change to the page. The indexes hold no copy of the text
--- (contentless): snippets are made from the page itself. Their rowid is the page's id.
+-- Full-text search (see src/search.rs).
+--
+-- One FTS5 index of the visible text of every published page: its language (as a column to match on),
+-- title, description and body, lowercased by the tokenizer but with accents kept. The index holds no
+-- copy of the text (contentless); snippets are made from the page itself. Its rowid is the page's id.
 create virtual table search_words using fts5(
-    title, description, body,
+    lang, title, description, body,
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 0'
 );
 
-create virtual table search_stems using fts5(
-    title, description, body,
-    content = '', contentless_delete = 1,
-    tokenize = 'unicode61 remove_diacritics 0'
-);
-
-create virtual table search_parts using fts5(
-    title, description, body,
-    content = '', contentless_delete = 1,
-    tokenize = 'trigram'
-);
-
--- The pages in the indexes, with what a search filters on: the language, and when the page becomes
--- visible (a published page is indexed at once, and found from its publish time on). `title_words`
--- is the title's words, lowercased, one space between: a page whose title is exactly the query comes
--- first.
+-- The published pages in the index, with what the index cannot say: when a page becomes visible (a
+-- page is indexed when it is published, and found from its publish time on), and its title's words,
+-- so that a page whose title is exactly the query comes first.
 create table search_pages (
     page_id     integer primary key references pages (id) on delete cascade,
     lang        text not null check (lang in ('sv', 'en')),
@@ -32,7 +19,33 @@ create table search_pages (
     title_words text not null
 );
 
--- The words of the first index with the number of pages that have them, for "did you mean".
+create index search_pages_title on search_pages (lang, title_words);
+
+-- Every word the index has met, per language, with its stem (Snowball, accents folded) and its
+-- folded spelling. A query's word is widened to the words that share its stem ("kommunerna" to
+-- "kommun", "kommuner") and to the words that contain it ("kommun" to "millenniekommun"), and those
+-- are looked up in the index above. Words are added as pages are indexed and removed by a rebuild.
+create table search_terms (
+    id       integer primary key,
+    lang     text not null check (lang in ('sv', 'en')),
+    term     text not null,
+    stem_key text not null,
+    folded   text not null,
+    unique (lang, term)
+);
+
+create index search_terms_stem on search_terms (lang, stem_key);
+
+-- Letter runs (trigrams) of the folded words, to find the words that contain a query's word. Kept by
+-- the application beside search_terms (a new word is added to both; a rebuild rebuilds this from
+-- search_terms in one go, which is many times faster than a word at a time).
+create virtual table search_term_parts using fts5(
+    folded,
+    content = 'search_terms', content_rowid = 'id',
+    tokenize = 'trigram'
+);
+
+-- The words of the index with the number of pages that have them, for "did you mean".
 create virtual table search_vocabulary using fts5vocab(search_words, 'row');
 
 -- What visitors searched for and found nothing or little, by day: counts only. No address, no time
@@ -46,3 +59,7 @@ create table search_misses (
     count integer not null,
     primary key (day, lang, query)
 );
+
+-- The main menu, read by every page: top-level pages with a menu position. Without this index the
+-- query reads every top-level page, news items included.
+create index pages_menu on pages (lang, menu_order) where parent_id is null and menu_order is not null;

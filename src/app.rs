@@ -40,7 +40,10 @@ use crate::{
     content::editing::{Edited, Outcome},
     db,
     front::Front,
-    public,
+    public::{
+        self,
+        search::{Found, FoundKey},
+    },
     render_cache::RenderCache,
     search,
     time::Clock,
@@ -72,6 +75,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Searches that found little, counted until the background task writes them.
     pub search_misses: Arc<search::Misses>,
+    /// Pages of search results, by the render cache's generation; bounded.
+    pub search_results: Arc<quick_cache::sync::Cache<FoundKey, Arc<Found>>>,
 }
 
 /// Facts about the deployment that pages need.
@@ -123,6 +128,7 @@ impl AppState {
             cache: Arc::new(RenderCache::new(clock.clone())),
             clock,
             search_misses: Arc::default(),
+            search_results: Arc::new(quick_cache::sync::Cache::new(public::search::FOUND_KEPT)),
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
                 base_url: base_url.trim_end_matches('/').to_owned(),
@@ -131,7 +137,7 @@ impl AppState {
         };
         if !db::search::is_current(&state.db).await? {
             let started = std::time::Instant::now();
-            let pages = db::search::rebuild(&state.db).await?;
+            let pages = db::search::rebuild(&state.db, &state.clock.now_db()).await?;
             tracing::info!(pages, elapsed = ?started.elapsed(), "built the search index");
         }
         state.content_changed().await?;

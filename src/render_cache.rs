@@ -285,6 +285,17 @@ impl RenderCache {
         self.read().generation
     }
 
+    /// The generation as of now, a scheduled change that is due counted in: what other caches of
+    /// content (search results) key their entries by, so that they go stale exactly when this one
+    /// does.
+    pub fn current_generation(&self) -> u64 {
+        let now = self.clock.now().as_second();
+        if now >= self.next_change.load(Ordering::Relaxed) {
+            self.pass_scheduled(now);
+        }
+        self.generation()
+    }
+
     /// Stores a response for `key`, rendered from content read in `generation`; if the cache has been
     /// emptied since, the response may be stale and is dropped.
     pub fn insert(&self, key: &str, response: Arc<CachedResponse>, generation: u64) {

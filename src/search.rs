@@ -1,17 +1,18 @@
-//! Full-text search over the visible pages, in Swedish and English, in three indexes that SQLite's
-//! FTS5 keeps (see `migrations/0004_search.sql`):
+//! Full-text search over the visible pages, in Swedish and English, with SQLite's FTS5 (see
+//! `migrations/0004_search.sql`). A query is asked in three ways, and a page found by an earlier one
+//! ranks above a page found only by a later one:
 //!
-//! 1. **words as written** (lowercased): exact matches, ranked first;
-//! 2. **stems** with accents folded: "kommunerna" finds "kommun", "goals" finds "goal", and
-//!    "millenniemal" finds "millenniemål";
-//! 3. **letter runs** (trigrams) of the folded text: compounds, "kommun" finds "Millenniekommun".
+//! 1. **the words as written**: exact matches;
+//! 2. **the words that share a stem** with the query's (Snowball, accents folded): "kommunerna" finds
+//!    "kommun", "goals" finds "goal", and "millenniemal" finds "millenniemål";
+//! 3. **the words that contain** the query's: compounds, "kommun" finds "Millenniekommun".
 //!
-//! Each is ranked with bm25, the title above the description above the body, and a page found by an
-//! earlier index ranks above one found only by a later one. Stemming and folding happen here, in Rust,
-//! for the indexed text and the query alike; FTS5 only ever sees the results, as quoted strings (see
-//! [`query`]). The index is written in the same transaction as every change to a page
-//! (`db::search::sync`), and holds published pages with their publish time, so that a scheduled page
-//! becomes findable at its second.
+//! The index holds the words as written; a vocabulary of every indexed word with its stem and its
+//! letter runs turns the second and third ways into plain lists of words to look up, so one index and
+//! one ranking (bm25, the title above the description above the body) serve all three. Stemming and
+//! folding happen here, in Rust; FTS5 only ever sees quoted words (see [`query`]). The index is written
+//! in the same transaction as every change to a page (`db::search::sync`) and holds published pages
+//! with their publish time, so that a scheduled page becomes findable at its second.
 
 pub mod query;
 pub mod text;
@@ -22,36 +23,42 @@ use std::{
 };
 
 pub use self::query::{MAX_QUERY_CHARS, Query};
-use self::text::{Stems, fold, folded};
+use self::text::{Stems, fold, words};
 use crate::{
     content::markdown,
     db::{pages::Page, search::Miss},
     lang::Lang,
 };
 
-/// What a page puts in each index: its title, description and body, as that index holds them.
+/// What a page puts in the index: its title, description and body as text, and the words they hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
-    pub exact: [String; 3],
-    pub stems: [String; 3],
-    pub parts: [String; 3],
+    pub title: String,
+    pub description: String,
+    pub body: String,
 }
 
 impl Document {
     pub fn of(page: &Page) -> Document {
-        let stems = Stems::of(page.lang);
-        let body = markdown::plain_text(&page.content.body_md);
-        let fields = [
-            page.content.title.as_str(),
-            page.content.description.as_str(),
-            body.as_str(),
-        ];
         Document {
-            exact: fields.map(str::to_owned),
-            stems: fields.map(|field| stems.keys(field)),
-            parts: fields.map(folded),
+            title: page.content.title.clone(),
+            description: page.content.description.clone(),
+            body: markdown::plain_text(&page.content.body_md),
         }
     }
+
+    /// Every word of the document, once, lowercased.
+    pub fn words(&self) -> HashSet<String> {
+        [&self.title, &self.description, &self.body]
+            .into_iter()
+            .flat_map(|field| words(field))
+            .collect()
+    }
+}
+
+/// A word as the vocabulary keeps it: the word, its stem key and its folded spelling.
+pub fn term(word: &str, stems: &Stems) -> (String, String) {
+    (stems.key(word), fold(word))
 }
 
 /// A title's words, lowercased, one space between: "FN:s millenniemål" → "fn s millenniemål".
@@ -66,38 +73,30 @@ pub struct Piece {
     pub marked: bool,
 }
 
-/// What a snippet marks: the query's words as written, their stems, and (for compounds) their
-/// folded letters anywhere in a word.
-#[derive(Debug)]
+/// What a snippet marks: every word the query was widened to (the words as written, the words
+/// sharing their stems, the words containing them), and the starts of words for one- and two-letter
+/// queries.
+#[derive(Debug, Default)]
 pub struct Matcher {
-    exact: HashSet<String>,
-    stems: HashSet<String>,
-    parts: Vec<String>,
-    stemmer: Stems,
+    words: HashSet<String>,
+    prefixes: Vec<String>,
 }
 
 impl Matcher {
-    pub fn new(query: &Query, stemmer: Stems) -> Matcher {
-        let wanted: Vec<&str> = query.wanted_words().collect();
+    pub fn new(words: impl IntoIterator<Item = String>, prefixes: Vec<String>) -> Matcher {
         Matcher {
-            exact: wanted.iter().map(|word| (*word).to_owned()).collect(),
-            stems: wanted.iter().map(|word| stemmer.key(word)).collect(),
-            parts: wanted
-                .iter()
-                .map(|word| fold(word))
-                .filter(|part| part.chars().count() >= 3)
-                .collect(),
-            stemmer,
+            words: words.into_iter().collect(),
+            prefixes,
         }
     }
 
     fn matches(&self, word: &str) -> bool {
         let lower = word.to_lowercase();
-        if self.exact.contains(&lower) || self.stems.contains(&self.stemmer.key(&lower)) {
-            return true;
-        }
-        let folded = fold(&lower);
-        self.parts.iter().any(|part| folded.contains(part.as_str()))
+        self.words.contains(&lower)
+            || self
+                .prefixes
+                .iter()
+                .any(|prefix| lower.starts_with(prefix.as_str()))
     }
 
     /// About `max_words` words of `text` around the first match, the matched words marked; the
@@ -262,7 +261,7 @@ fn words_and_quotes(query: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{text::words, *};
+    use super::*;
 
     fn marked(pieces: &[Piece]) -> Vec<&str> {
         pieces
@@ -273,18 +272,24 @@ mod tests {
     }
 
     #[test]
-    fn snippets_mark_exact_stemmed_and_compound_matches() {
-        let matcher = Matcher::new(&Query::parse("kommun mål"), Stems::of(Lang::Sv));
+    fn snippets_mark_every_word_the_query_became_and_lose_nothing() {
+        let matcher = Matcher::new(
+            ["millenniekommun", "kommunerna", "målen"].map(str::to_owned),
+            vec!["hjä".to_owned()],
+        );
         let text = "Projektet Millenniekommun hjälpte kommunerna att nå målen. Mer text följer.";
         let pieces = matcher.snippet(text, 30);
-        assert_eq!(marked(&pieces), ["Millenniekommun", "kommunerna", "målen"]);
+        assert_eq!(
+            marked(&pieces),
+            ["Millenniekommun", "hjälpte", "kommunerna", "målen"]
+        );
         let joined: String = pieces.iter().map(|piece| piece.text.as_str()).collect();
         assert_eq!(joined, text, "nothing but the marks is added or lost");
     }
 
     #[test]
     fn a_long_text_is_cut_around_the_first_match() {
-        let matcher = Matcher::new(&Query::parse("sida"), Stems::of(Lang::Sv));
+        let matcher = Matcher::new(["sida".to_owned()], Vec::new());
         let text = format!("{} sida {}", "ord ".repeat(50), "ord ".repeat(50));
         let pieces = matcher.snippet(&text, 20);
         let joined: String = pieces.iter().map(|piece| piece.text.as_str()).collect();

@@ -28,9 +28,18 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+
+    /// An index below `n`, small ones far more often than large ones, as words in real text are
+    /// drawn (about Zipf's 1/rank).
+    pub fn zipf(&mut self, n: usize) -> usize {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        let x = ((n as f64 + 1.0).powf(u) - 1.0) as usize;
+        x.min(n.saturating_sub(1))
+    }
 }
 
-/// The words of the seed content in `lang`, each once.
+/// The words of the seed content in `lang`, each once, in an order of their own (the first ones are
+/// drawn most often).
 pub fn vocabulary(lang: Lang) -> Vec<String> {
     let mut words: Vec<String> = SeedContent::iter()
         .filter(|name| name.starts_with(lang.code()))
@@ -45,14 +54,22 @@ pub fn vocabulary(lang: Lang) -> Vec<String> {
         .collect();
     words.sort();
     words.dedup();
+    let mut rng = Rng::new(7);
+    for i in (1..words.len()).rev() {
+        words.swap(i, rng.below(i + 1));
+    }
     words
 }
 
 /// Page `n` of the corpus, in its language.
 pub fn page(n: usize, rng: &mut Rng, swedish: &[String], english: &[String]) -> (Lang, Content) {
-    let lang = if n.is_multiple_of(2) { Lang::Sv } else { Lang::En };
+    let lang = if n.is_multiple_of(2) {
+        Lang::Sv
+    } else {
+        Lang::En
+    };
     let words = if lang == Lang::Sv { swedish } else { english };
-    let pick = |rng: &mut Rng| words[rng.below(words.len())].clone();
+    let pick = |rng: &mut Rng| words[rng.zipf(words.len())].clone();
     let title_words = 2 + rng.below(5);
     let mut title: Vec<String> = (0..title_words).map(|_| pick(rng)).collect();
     if let Some(first) = title.first_mut() {

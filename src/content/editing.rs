@@ -241,7 +241,7 @@ pub async fn create(
         None,
         Some(Snapshot::of(lang, &content, parent_id, false)),
     );
-    commit(tx, &changes).await?;
+    commit(tx, &changes, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -345,7 +345,7 @@ pub async fn update(
         Some(Snapshot::of_page(&before)),
         Some(Snapshot::of(lang, &content, parent_id, false)),
     );
-    commit(tx, &changes).await?;
+    commit(tx, &changes, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -487,8 +487,8 @@ async fn link_translation(
 
 /// Brings the search index up to date with every page in `changes`, in the same transaction, and
 /// commits it: a page is findable exactly when its change is stored.
-async fn commit(mut tx: Transaction<'_, Sqlite>, changes: &Changes) -> sqlx::Result<()> {
-    db::search::sync(&mut tx, changes.ids()).await?;
+async fn commit(mut tx: Transaction<'_, Sqlite>, changes: &Changes, now: &str) -> sqlx::Result<()> {
+    db::search::sync(&mut tx, changes.ids(), now).await?;
     tx.commit().await
 }
 
@@ -601,7 +601,7 @@ pub async fn set_trashed(
     after.trashed = trashed;
     let mut changes = Changes::default();
     changes.page(id, Some(before), Some(after));
-    commit(tx, &changes).await?;
+    commit(tx, &changes, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -630,7 +630,7 @@ pub async fn delete(
     audit(&mut tx, author, AuditAction::Delete, id, &detail, &now).await?;
     let mut changes = Changes::default();
     changes.page(id, Some(Snapshot::of_page(&page)), None);
-    commit(tx, &changes).await?;
+    commit(tx, &changes, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved {
             id,
@@ -714,7 +714,7 @@ pub async fn restore_revision(
         Some(Snapshot::of_page(page)),
         Some(Snapshot::of(page.lang, &content, parent_id, false)),
     );
-    commit(tx, &changes).await?;
+    commit(tx, &changes, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved {
             id: page.id,

@@ -1,56 +1,33 @@
-//! The search indexes (see [`crate::search`] and `migrations/0004_search.sql`): keeping them in step
-//! with pages, asking them, and the daily counts of searches that found little.
+//! The search index (see [`crate::search`] and `migrations/0004_search.sql`): keeping it in step
+//! with pages, asking it, and the daily counts of searches that found little.
+
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use super::pages::{self, Page};
 use crate::{
     lang::Lang,
-    search::{self, Document},
+    search::{self, Document, text::Stems},
     vocab::Status,
 };
 
-/// Bumped when what the indexes hold changes, so that a database indexed by an older version is
+/// Bumped when what the index holds changes, so that a database indexed by an older version is
 /// indexed again at the next start.
-pub const INDEX_VERSION: &str = "1";
+pub const INDEX_VERSION: &str = "3";
 
-/// The setting that records which [`INDEX_VERSION`] the indexes hold.
+/// The setting that records which [`INDEX_VERSION`] the index holds.
 const INDEX_VERSION_SETTING: &str = "search_index_version";
 
-/// The statements of one index. Table names cannot be bound as parameters, so each index has its own.
-struct Index {
-    remove: &'static str,
-    add: &'static str,
-    clear: &'static str,
-}
+/// A query's word is widened to at most this many indexed words each way (the caller may keep fewer).
+pub const MAX_WIDENED: i64 = 256;
 
-/// Declares the statements of the index `table`.
-macro_rules! index {
-    ($table:literal) => {
-        Index {
-            remove: concat!("delete from ", $table, " where rowid = ?"),
-            add: concat!(
-                "insert into ",
-                $table,
-                " (rowid, title, description, body) values (?, ?, ?, ?)"
-            ),
-            clear: concat!("delete from ", $table),
-        }
-    };
-}
-
-/// The three indexes, in the order a result from them ranks: words, stems, letter runs.
-const INDEXES: [Index; 3] = [
-    index!("search_words"),
-    index!("search_stems"),
-    index!("search_parts"),
-];
-
-/// Brings the pages `ids` up to date in the indexes: each is removed, and put back if it is
-/// published and not in the trash. Call inside the transaction that changed them.
+/// Brings the pages `ids` up to date in the index: each is removed, and put back if it is published
+/// and not in the trash. Call inside the transaction that changed them.
 pub async fn sync(
     tx: &mut SqliteConnection,
     ids: impl IntoIterator<Item = i64>,
+    now: &str,
 ) -> sqlx::Result<()> {
     for id in ids {
         remove(&mut *tx, id).await?;
@@ -58,16 +35,19 @@ pub async fn sync(
             && page.content.status == Status::Published
             && page.deleted_at.is_none()
         {
-            add(&mut *tx, &page).await?;
+            let document = Document::of(&page);
+            add(&mut *tx, &page, &document, now).await?;
+            add_terms(&mut *tx, page.lang, document.words()).await?;
         }
     }
     Ok(())
 }
 
 async fn remove(tx: &mut SqliteConnection, id: i64) -> sqlx::Result<()> {
-    for index in &INDEXES {
-        sqlx::query(index.remove).bind(id).execute(&mut *tx).await?;
-    }
+    sqlx::query("delete from search_words where rowid = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("delete from search_pages where page_id = ?")
         .bind(id)
         .execute(&mut *tx)
@@ -75,20 +55,22 @@ async fn remove(tx: &mut SqliteConnection, id: i64) -> sqlx::Result<()> {
         .map(|_| ())
 }
 
-async fn add(tx: &mut SqliteConnection, page: &Page) -> sqlx::Result<()> {
-    let document = Document::of(page);
-    for (index, fields) in INDEXES
-        .iter()
-        .zip([&document.exact, &document.stems, &document.parts])
-    {
-        sqlx::query(index.add)
-            .bind(page.id)
-            .bind(&fields[0])
-            .bind(&fields[1])
-            .bind(&fields[2])
-            .execute(&mut *tx)
-            .await?;
-    }
+async fn add(
+    tx: &mut SqliteConnection,
+    page: &Page,
+    document: &Document,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into search_words (rowid, lang, title, description, body) values (?, ?, ?, ?, ?)",
+    )
+    .bind(page.id)
+    .bind(Shelf::of(page, now).token(page.lang))
+    .bind(&document.title)
+    .bind(&document.description)
+    .bind(&document.body)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "insert into search_pages (page_id, lang, publish_at, title_words) values (?, ?, ?, ?)",
     )
@@ -101,29 +83,134 @@ async fn add(tx: &mut SqliteConnection, page: &Page) -> sqlx::Result<()> {
     .map(|_| ())
 }
 
-/// Empties the indexes and indexes every published page again, in one transaction. Returns how many
-/// pages are in the indexes.
-pub async fn rebuild(pool: &sqlx::SqlitePool) -> sqlx::Result<usize> {
-    let mut tx = super::begin_write(pool).await?;
-    for index in &INDEXES {
-        sqlx::query(index.clear).execute(&mut *tx).await?;
+/// Adds the words of `lang` that the vocabulary lacks, and their letter runs, as a save does.
+async fn add_terms(
+    tx: &mut SqliteConnection,
+    lang: Lang,
+    words: impl IntoIterator<Item = String>,
+) -> sqlx::Result<()> {
+    let stems = Stems::of(lang);
+    for word in words {
+        let (stem_key, folded) = search::term(&word, &stems);
+        let added: Option<i64> = sqlx::query_scalar(
+            "insert into search_terms (lang, term, stem_key, folded) values (?, ?, ?, ?) \
+             on conflict (lang, term) do nothing returning id",
+        )
+        .bind(lang)
+        .bind(&word)
+        .bind(stem_key)
+        .bind(&folded)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = added {
+            sqlx::query("insert into search_term_parts (rowid, folded) values (?, ?)")
+                .bind(id)
+                .bind(&folded)
+                .execute(&mut *tx)
+                .await?;
+        }
     }
-    sqlx::query("delete from search_pages")
+    Ok(())
+}
+
+/// Adds every word of `words` to the vocabulary, hundreds to a statement: what a rebuild does.
+async fn add_all_terms(
+    tx: &mut SqliteConnection,
+    lang: Lang,
+    words: impl IntoIterator<Item = String>,
+) -> sqlx::Result<()> {
+    let stems = Stems::of(lang);
+    let terms: Vec<(String, String, String)> = words
+        .into_iter()
+        .map(|word| {
+            let (stem_key, folded) = search::term(&word, &stems);
+            (word, stem_key, folded)
+        })
+        .collect();
+    for chunk in terms.chunks(500) {
+        let mut insert =
+            sqlx::QueryBuilder::new("insert into search_terms (lang, term, stem_key, folded) ");
+        insert.push_values(chunk, |mut row, (term, stem_key, folded)| {
+            row.push_bind(lang)
+                .push_bind(term)
+                .push_bind(stem_key)
+                .push_bind(folded);
+        });
+        insert.push(" on conflict (lang, term) do nothing");
+        insert.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Builds the index of the words' letter runs again from the vocabulary.
+async fn rebuild_parts(tx: &mut SqliteConnection) -> sqlx::Result<()> {
+    sqlx::query("insert into search_term_parts (search_term_parts) values ('rebuild')")
+        .execute(&mut *tx)
+        .await
+        .map(|_| ())
+}
+
+/// Empties the index and indexes every published page again, in one transaction. Returns how many
+/// pages are in the index.
+pub async fn rebuild(pool: &sqlx::SqlitePool, now: &str) -> sqlx::Result<usize> {
+    let mut tx = super::begin_write(pool).await?;
+    // FTS5 merges its segments as it grows; with more of the file in memory that goes faster. Only
+    // this connection's cache grows, and only while it rebuilds.
+    sqlx::query("pragma cache_size = -131072")
         .execute(&mut *tx)
         .await?;
+    // FTS5 keeps what it indexes in memory until this much has gathered, then writes it as a segment
+    // to be merged later: a larger buffer for a rebuild means far fewer segments and merges.
+    set_hash_size(&mut tx, REBUILD_HASH_SIZE).await?;
+    for statement in [
+        "delete from search_words",
+        "delete from search_pages",
+        "delete from search_terms",
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await?;
+    }
     let mut indexed = 0;
+    let mut vocabulary: HashMap<Lang, HashSet<String>> = HashMap::new();
     for page in pages::all(&mut *tx).await? {
         if page.content.status == Status::Published && page.deleted_at.is_none() {
-            add(&mut tx, &page).await?;
+            let document = Document::of(&page);
+            add(&mut tx, &page, &document, now).await?;
+            vocabulary
+                .entry(page.lang)
+                .or_default()
+                .extend(document.words());
             indexed += 1;
         }
     }
+    for (lang, words) in vocabulary {
+        add_all_terms(&mut tx, lang, words).await?;
+    }
+    rebuild_parts(&mut tx).await?;
     super::settings::set(&mut *tx, INDEX_VERSION_SETTING, INDEX_VERSION).await?;
+    set_hash_size(&mut tx, DEFAULT_HASH_SIZE).await?;
+    // Back to SQLite's default (2 MiB) before the connection returns to the pool.
+    sqlx::query("pragma cache_size = -2000")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(indexed)
 }
 
-/// Whether the indexes were built by this version's rules.
+/// FTS5's default buffer of pending index data, in bytes, which single saves keep.
+const DEFAULT_HASH_SIZE: i64 = 1024 * 1024;
+
+/// The buffer while the whole index is built.
+const REBUILD_HASH_SIZE: i64 = 64 * 1024 * 1024;
+
+async fn set_hash_size(tx: &mut SqliteConnection, bytes: i64) -> sqlx::Result<()> {
+    sqlx::query("insert into search_words (search_words, rank) values ('hashsize', ?)")
+        .bind(bytes)
+        .execute(&mut *tx)
+        .await
+        .map(|_| ())
+}
+
+/// Whether the index was built by this version's rules.
 pub async fn is_current(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
     Ok(super::settings::get(db, INDEX_VERSION_SETTING)
         .await?
@@ -131,82 +218,192 @@ pub async fn is_current(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
         == Some(INDEX_VERSION))
 }
 
-/// What to look for in each index; `None` skips an index.
-#[derive(Debug, Clone, Copy)]
-pub struct Expressions<'a> {
-    pub words: Option<&'a str>,
-    pub stems: Option<&'a str>,
-    pub parts: Option<&'a str>,
-    /// The query's words as [`search::title_words`] writes a title: a page with exactly this title
-    /// ranks first.
-    pub title: &'a str,
-}
-
-/// Every match, each page once, ranked: by the first index that found it, then by bm25 with the
-/// title weighing ten times the body and the description three times. Written out per index because
-/// FTS5 wants a table's own name in `match` and `bm25()`.
-macro_rules! hits {
-    () => {
-        r"with hits (id, rank) as (
-            select rowid, 0 + bm25(search_words, 10.0, 3.0, 1.0) from search_words
-            where ?1 is not null and search_words match ?1
-            union all
-            select rowid, 1000 + bm25(search_stems, 10.0, 3.0, 1.0) from search_stems
-            where ?2 is not null and search_stems match ?2
-            union all
-            select rowid, 2000 + bm25(search_parts, 10.0, 3.0, 1.0) from search_parts
-            where ?3 is not null and search_parts match ?3
-          ),
-          ranked (id, rank) as (
-            select hits.id, min(hits.rank) - case when s.title_words = ?6 then 10000 else 0 end
-            from hits join search_pages s on s.page_id = hits.id
-            where s.lang = ?4 and (s.publish_at is null or s.publish_at <= ?5)
-            group by hits.id
-          )"
-    };
-}
-
-/// The ids of one page of results, best first.
-pub async fn hits(
+/// The indexed words of `lang` whose stem key is `stem_key`.
+pub async fn words_with_stem(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
-    now: &str,
-    expressions: Expressions<'_>,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(concat!(
-        hits!(),
-        " select id from ranked order by rank, id limit ?7 offset ?8"
-    ))
-    .bind(expressions.words)
-    .bind(expressions.stems)
-    .bind(expressions.parts)
+    stem_key: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select term from search_terms where lang = ? and stem_key = ? order by length(term), term limit ?",
+    )
     .bind(lang)
-    .bind(now)
-    .bind(expressions.title)
-    .bind(limit)
-    .bind(offset)
+    .bind(stem_key)
+    .bind(MAX_WIDENED)
     .fetch_all(db)
     .await
 }
 
-/// How many pages match.
+/// Indexed words of `lang` whose folded spelling contains `folded` (three letters or more), at most
+/// [`MAX_WIDENED`], in no particular order.
+pub async fn words_containing(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    folded: &str,
+) -> sqlx::Result<Vec<String>> {
+    // The trigram index finds the candidates; the words are plain letters and digits, so quoting
+    // them makes a valid FTS5 string.
+    // A subquery, so that SQLite asks the trigram index once rather than once per word.
+    sqlx::query_scalar(
+        "select term from search_terms where id in \
+         (select rowid from search_term_parts where search_term_parts match ?) \
+         and lang = ? limit ?",
+    )
+    .bind(format!("\"{}\"", folded.replace('"', "\"\"")))
+    .bind(lang)
+    .bind(MAX_WIDENED)
+    .fetch_all(db)
+    .await
+}
+
+/// Where a page sits in the index: with the pages visible when it was indexed, or with those whose
+/// publish time was still to come. The index's `lang` column holds the shelf, so that a search of the
+/// visible pages is one lookup in the index, and only the few scheduled pages are checked against the
+/// clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shelf {
+    Visible,
+    Scheduled,
+}
+
+impl Shelf {
+    fn of(page: &Page, now: &str) -> Shelf {
+        match page.content.publish_at.as_deref() {
+            Some(at) if at > now => Shelf::Scheduled,
+            _ => Shelf::Visible,
+        }
+    }
+
+    /// The token of the `lang` column: `sv`, or `svlater` for a Swedish page scheduled when indexed.
+    fn token(self, lang: Lang) -> String {
+        match self {
+            Shelf::Visible => lang.code().to_owned(),
+            Shelf::Scheduled => format!("{}later", lang.code()),
+        }
+    }
+
+    /// `expression`, limited to the pages of `lang` on this shelf.
+    fn limit(self, expression: &str, lang: Lang) -> String {
+        format!("({expression}) AND lang : \"{}\"", self.token(lang))
+    }
+}
+
+/// The bm25 weights of the index's columns: the language none, the title ten, the description three,
+/// the body one.
+macro_rules! bm25 {
+    () => {
+        "bm25(search_words, 0.0, 10.0, 3.0, 1.0)"
+    };
+}
+
+/// The visible pages of `lang` that match `expression` (an FTS5 match expression), best first by
+/// bm25, at most `limit`.
+pub async fn ranked(
+    db: &sqlx::SqlitePool,
+    lang: Lang,
+    now: &str,
+    expression: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let mut found: Vec<(f64, i64)> = sqlx::query_as(concat!(
+        "select ",
+        bm25!(),
+        ", rowid from search_words where search_words match ? order by 1, 2 limit ?"
+    ))
+    .bind(Shelf::Visible.limit(expression, lang))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    found.extend(
+        sqlx::query_as::<_, (f64, i64)>(concat!(
+            "select ",
+            bm25!(),
+            ", w.rowid from search_words w join search_pages s on s.page_id = w.rowid \
+             where search_words match ? and s.publish_at <= ? order by 1, 2 limit ?"
+        ))
+        .bind(Shelf::Scheduled.limit(expression, lang))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(db)
+        .await?,
+    );
+    found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(found.into_iter().map(|(_, id)| id).collect())
+}
+
+/// How many visible pages of `lang` match `expression`.
 pub async fn count(
+    db: &sqlx::SqlitePool,
+    lang: Lang,
+    now: &str,
+    expression: &str,
+) -> sqlx::Result<i64> {
+    let visible: i64 =
+        sqlx::query_scalar("select count(*) from search_words where search_words match ?")
+            .bind(Shelf::Visible.limit(expression, lang))
+            .fetch_one(db)
+            .await?;
+    let scheduled: i64 = sqlx::query_scalar(
+        "select count(*) from search_words w join search_pages s on s.page_id = w.rowid \
+         where search_words match ? and s.publish_at <= ?",
+    )
+    .bind(Shelf::Scheduled.limit(expression, lang))
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(visible + scheduled)
+}
+
+/// Whether page `id` is among the visible pages of `lang` that match `expression`.
+pub async fn matches(
+    db: &sqlx::SqlitePool,
+    lang: Lang,
+    now: &str,
+    expression: &str,
+    id: i64,
+) -> sqlx::Result<bool> {
+    // Visible now, on either shelf; then whether the expression finds it there.
+    let visible: bool = sqlx::query_scalar(
+        "select exists (select 1 from search_pages where page_id = ? and lang = ? \
+         and (publish_at is null or publish_at <= ?))",
+    )
+    .bind(id)
+    .bind(lang)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    if !visible {
+        return Ok(false);
+    }
+    sqlx::query_scalar(
+        "select exists (select 1 from search_words where search_words match ? and rowid = ?)",
+    )
+    .bind(format!(
+        "({expression}) AND lang : (\"{0}\" OR \"{0}later\")",
+        lang.code()
+    ))
+    .bind(id)
+    .fetch_one(db)
+    .await
+}
+
+/// The visible page of `lang` whose title is exactly `title_words` (see [`search::title_words`]).
+pub async fn titled(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     now: &str,
-    expressions: Expressions<'_>,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(concat!(hits!(), " select count(*) from ranked"))
-        .bind(expressions.words)
-        .bind(expressions.stems)
-        .bind(expressions.parts)
-        .bind(lang)
-        .bind(now)
-        .bind(expressions.title)
-        .fetch_one(db)
-        .await
+    title_words: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "select page_id from search_pages where lang = ? and title_words = ? \
+         and (publish_at is null or publish_at <= ?) order by page_id limit 1",
+    )
+    .bind(lang)
+    .bind(title_words)
+    .bind(now)
+    .fetch_optional(db)
+    .await
 }
 
 /// Indexed words that could be `word` misspelt: the same first letter and about the same length,

@@ -5,6 +5,8 @@
 //! (`no-store`: what someone searched for is theirs). Searches that found nothing or little are
 //! counted, without anything that identifies the visitor, for the editors' report.
 
+use std::{collections::HashMap, sync::Arc};
+
 use askama::Template;
 use axum::{
     extract::State,
@@ -15,16 +17,27 @@ use serde::Deserialize;
 
 use crate::{
     app::AppState,
-    db::{self, search::Expressions},
+    db,
     error::AppError,
     lang::Lang,
     public::{
         PublicRequest,
         layout::{DateView, Layout, PageMeta},
     },
-    search::{self, Matcher, Piece, Query, text::Stems},
+    search::{
+        self, Matcher, Piece, Query,
+        text::{Stems, fold},
+    },
     vocab::Kind,
 };
+
+/// A word found inside another is a compound's part when the other is at least this many letters
+/// longer ("kommun" in "millenniekommun"; not in "kommuner", which the stem finds).
+const MIN_COMPOUND_EXTRA: usize = 3;
+
+/// A query's word is widened to at most this many compounds: enough for a site's own vocabulary,
+/// few enough that the widened query stays quick.
+const MAX_COMPOUNDS: usize = 16;
 
 /// Results per page.
 pub const PAGE_SIZE: i64 = 10;
@@ -50,7 +63,7 @@ struct Params {
 }
 
 /// A result as the page shows it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Result {
     pub href: String,
     pub title: String,
@@ -62,7 +75,7 @@ pub struct Result {
 }
 
 /// A link to another search.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Suggestion {
     pub href: String,
     pub text: String,
@@ -80,9 +93,8 @@ pub struct SearchTemplate {
     pub cut: bool,
     /// "12 results for …", when something was searched for.
     pub summary: Option<String>,
-    pub results: Vec<Result>,
-    pub did_you_mean: Option<Suggestion>,
-    pub other_lang: Option<Suggestion>,
+    /// What the search found, perhaps from [`Found`]'s cache.
+    pub found: Option<Arc<Found>>,
     pub position: Option<String>,
     pub newer_href: Option<String>,
     pub older_href: Option<String>,
@@ -118,16 +130,13 @@ pub async fn results(
             .ok_or(AppError::BadRequest(t.invalid_page_number))?,
     };
     let now = state.clock.now_db();
-    let stems = Stems::of(lang);
     let mut page = SearchTemplate {
         layout: Layout::load(&state, meta(lang), &now).await?,
         cut: typed.chars().filter(|c| !c.is_control()).count() > search::MAX_QUERY_CHARS,
         query: query.text.clone(),
         problem: None,
         summary: None,
-        results: Vec::new(),
-        did_you_mean: None,
-        other_lang: None,
+        found: None,
         position: None,
         newer_href: None,
         older_href: None,
@@ -142,33 +151,24 @@ pub async fn results(
         page.problem = Some(t.search_only_excluded);
         return respond(&page);
     }
-    let (words, stemmed, parts) = (query.exact(), query.stems(&stems), query.parts());
-    let title = query.wanted_words().collect::<Vec<_>>().join(" ");
-    let expressions = Expressions {
-        words: words.as_deref(),
-        stems: stemmed.as_deref(),
-        parts: parts.as_deref(),
-        title: &title,
+    let key = (
+        state.cache.current_generation(),
+        lang,
+        query.text.trim().to_owned(),
+        number,
+    );
+    let found = match state.search_results.get(&key) {
+        Some(found) => found,
+        None => {
+            let found = Arc::new(find(&state, lang, &query, number, &now).await?);
+            state.search_results.insert(key, Arc::clone(&found));
+            found
+        }
     };
-    let total = db::search::count(&state.db, lang, &now, expressions).await?;
+    let total = found.total;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     if number > pages {
         return Err(AppError::NotFound);
-    }
-    let ids = db::search::hits(
-        &state.db,
-        lang,
-        &now,
-        expressions,
-        PAGE_SIZE,
-        (number - 1) * PAGE_SIZE,
-    )
-    .await?;
-    let matcher = Matcher::new(&query, stems);
-    for id in ids {
-        if let Some(result) = result(&state, id, &matcher, &now).await? {
-            page.results.push(result);
-        }
     }
     let shown = html_quote(&query.text);
     page.summary = Some(match total {
@@ -181,9 +181,8 @@ pub async fn results(
     });
     if total <= FEW {
         state.search_misses.note(lang, &query.text, total, &now);
-        page.did_you_mean = did_you_mean(&state, lang, &query, total, &now).await?;
-        page.other_lang = other_language(&state, lang, &query, &now).await?;
     }
+    page.found = Some(found);
     let link = |n: i64| search_href(lang, &query.text, n);
     if pages > 1 {
         page.position = Some(
@@ -195,6 +194,60 @@ pub async fn results(
         page.older_href = (number < pages).then(|| link(number + 1));
     }
     respond(&page)
+}
+
+/// What a search found, ready to show: kept in a bounded cache, by the render cache's generation, so
+/// that a search asked again before content changes costs no query.
+#[derive(Debug)]
+pub struct Found {
+    pub total: i64,
+    /// The page of results asked for.
+    pub results: Vec<Result>,
+    pub did_you_mean: Option<Suggestion>,
+    pub other_lang: Option<Suggestion>,
+}
+
+/// The key of a [`Found`]: the render cache's generation, the language, the query, the page number.
+pub type FoundKey = (u64, Lang, String, i64);
+
+/// How many searches' results are kept: each is a page of ten results, a few kilobytes.
+pub const FOUND_KEPT: usize = 1000;
+
+/// Asks the index: the page `number` of results for `query`, and for a search that finds little,
+/// a better spelling and the same search in the other language.
+async fn find(
+    state: &AppState,
+    lang: Lang,
+    query: &Query,
+    number: i64,
+    now: &str,
+) -> sqlx::Result<Found> {
+    let asked = Asked::of(state, lang, query).await?;
+    let total = asked.count(state, lang, now).await?;
+    let ids = asked
+        .page(state, lang, now, (number - 1) * PAGE_SIZE, PAGE_SIZE)
+        .await?;
+    let matcher = asked.matcher(query);
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(result) = result(state, id, &matcher, now).await? {
+            results.push(result);
+        }
+    }
+    let (did_you_mean, other_lang) = if total <= FEW {
+        (
+            did_you_mean(state, lang, query, total, now).await?,
+            other_language(state, lang, query, now).await?,
+        )
+    } else {
+        (None, None)
+    };
+    Ok(Found {
+        total,
+        results,
+        did_you_mean,
+        other_lang,
+    })
 }
 
 /// The layout's facts about a search page.
@@ -324,16 +377,127 @@ async fn other_language(
 
 /// How many pages in `lang` `query` finds.
 async fn count(state: &AppState, lang: Lang, query: &Query, now: &str) -> sqlx::Result<i64> {
-    let stems = Stems::of(lang);
-    let (words, stemmed, parts) = (query.exact(), query.stems(&stems), query.parts());
-    let title = query.wanted_words().collect::<Vec<_>>().join(" ");
-    let expressions = Expressions {
-        words: words.as_deref(),
-        stems: stemmed.as_deref(),
-        parts: parts.as_deref(),
-        title: &title,
-    };
-    db::search::count(&state.db, lang, now, expressions).await
+    Asked::of(state, lang, query)
+        .await?
+        .count(state, lang, now)
+        .await
+}
+
+/// A query as the index is asked it: the words as written, then widened to the words that share
+/// their stems, then to the words that contain them.
+struct Asked {
+    /// The match expressions, in the order their results rank; `None` where a way finds nothing.
+    ways: [Option<String>; 3],
+    /// Every word the query was widened to, for marking snippets.
+    words: Vec<String>,
+    /// The query's words as a title's are kept, for the page titled exactly so.
+    title: String,
+}
+
+impl Asked {
+    async fn of(state: &AppState, lang: Lang, query: &Query) -> sqlx::Result<Asked> {
+        let stems = Stems::of(lang);
+        let mut by_stem = HashMap::new();
+        let mut containing = HashMap::new();
+        for word in query.widenable() {
+            let key = stems.key(word);
+            let mut same_stem = db::search::words_with_stem(&state.db, lang, &key).await?;
+            if !same_stem.iter().any(|found| found == word) {
+                same_stem.push(word.to_owned());
+            }
+            by_stem.insert(word.to_owned(), same_stem);
+            // The compounds the word is a part of: longer by a few letters at least, so that the
+            // inflections (the stems' business) do not take their places.
+            let shortest = word.chars().count() + MIN_COMPOUND_EXTRA;
+            let mut parts: Vec<String> = db::search::words_containing(&state.db, lang, &fold(word))
+                .await?
+                .into_iter()
+                .filter(|found| found.chars().count() >= shortest)
+                .take(MAX_COMPOUNDS)
+                .collect();
+            parts.extend(by_stem[word].iter().cloned());
+            containing.insert(word.to_owned(), parts);
+        }
+        let mut words: Vec<String> = query.wanted_words().map(str::to_owned).collect();
+        for widened in by_stem.values().chain(containing.values()) {
+            words.extend(widened.iter().cloned());
+        }
+        Ok(Asked {
+            ways: [
+                query.exact(),
+                query.widened(&by_stem),
+                query.widened(&containing),
+            ],
+            words,
+            title: query.wanted_words().collect::<Vec<_>>().join(" "),
+        })
+    }
+
+    /// The widest way of asking: what every other finds, it finds too.
+    fn widest(&self) -> Option<&str> {
+        self.ways.iter().rev().flatten().next().map(String::as_str)
+    }
+
+    async fn count(&self, state: &AppState, lang: Lang, now: &str) -> sqlx::Result<i64> {
+        match self.widest() {
+            Some(expression) => db::search::count(&state.db, lang, now, expression).await,
+            None => Ok(0),
+        }
+    }
+
+    /// `limit` results from `offset`, best first: the page titled exactly as the query, then what
+    /// each way of asking finds that the ways before it did not.
+    async fn page(
+        &self,
+        state: &AppState,
+        lang: Lang,
+        now: &str,
+        offset: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<i64>> {
+        let wanted = usize::try_from(offset + limit).unwrap_or(usize::MAX);
+        let mut ids = Vec::new();
+        if let Some(id) = db::search::titled(&state.db, lang, now, &self.title).await?
+            && self.count_id(state, lang, now, id).await?
+        {
+            ids.push(id);
+        }
+        for expression in self.ways.iter().flatten() {
+            if ids.len() >= wanted {
+                break;
+            }
+            let limit = i64::try_from(wanted).unwrap_or(i64::MAX);
+            for id in db::search::ranked(&state.db, lang, now, expression, limit).await? {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        Ok(ids
+            .into_iter()
+            .skip(offset)
+            .take(wanted - offset.min(wanted))
+            .collect())
+    }
+
+    /// Whether the page titled as the query is also found by it (an exclusion may leave it out).
+    async fn count_id(
+        &self,
+        state: &AppState,
+        lang: Lang,
+        now: &str,
+        id: i64,
+    ) -> sqlx::Result<bool> {
+        match self.widest() {
+            Some(expression) => db::search::matches(&state.db, lang, now, expression, id).await,
+            None => Ok(false),
+        }
+    }
+
+    fn matcher(&self, query: &Query) -> Matcher {
+        Matcher::new(self.words.iter().cloned(), query.prefixes())
+    }
 }
 
 /// Renders a search page; never stored by the render cache or downstream.

@@ -1,17 +1,24 @@
 //! A visitor's query, parsed: words, "quoted phrases" and `-excluded` words, and the FTS5 match
-//! expressions built from them for each of the three indexes.
+//! expressions built from them: the words as written, and the words widened (see [`crate::search`]).
 //!
 //! Nothing the visitor typed reaches FTS5 as syntax: every term is made of the letters and digits
 //! that [`words`] keeps, and is written as an FTS5 string. `OR`, `NEAR(` or `col:term` are searched
 //! for as the words they contain.
 
-use super::text::{Stems, fold, words};
+use std::collections::HashMap;
+
+use super::text::words;
 
 /// Queries are cut to this many characters; longer ones are almost always pasted by mistake.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// The shortest word the compound index (trigrams) can look for.
-const MIN_TRIGRAM_CHARS: usize = 3;
+/// Words of exactly this many letters also match the words they start ("fn" finds "fns"); a single
+/// letter matches itself only, since the start of every word with it would be most of the site.
+const PREFIX_CHARS: usize = 2;
+
+/// The shortest word that is widened to the words sharing its stem or containing it (trigrams need
+/// three letters). Shorter words match the start of a word instead.
+const MIN_WIDENED_CHARS: usize = 3;
 
 /// One term of a query: a word, or a phrase of several in a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +90,7 @@ impl Query {
     pub fn exact(&self) -> Option<String> {
         self.expression(|term| {
             if let [word] = term.words.as_slice()
-                && word.chars().count() < MIN_TRIGRAM_CHARS
+                && word.chars().count() == PREFIX_CHARS
                 && !term.excluded
             {
                 return Some(format!("{}*", fts_string(word)));
@@ -92,27 +99,57 @@ impl Query {
         })
     }
 
-    /// The match expression for the index of stems, with accents folded.
-    pub fn stems(&self, stems: &Stems) -> Option<String> {
-        self.expression(|term| {
-            let keys: Vec<String> = term.words.iter().map(|word| stems.key(word)).collect();
-            Some(fts_string(&keys.join(" ")))
-        })
+    /// The words that stand alone in the query (not in a phrase), wanted or excluded, of at least
+    /// three letters: those that are widened to the words sharing their stem or containing them.
+    pub fn widenable(&self) -> impl Iterator<Item = &str> {
+        self.terms
+            .iter()
+            .filter_map(|term| match term.words.as_slice() {
+                [word] if word.chars().count() >= MIN_WIDENED_CHARS => Some(word.as_str()),
+                _ => None,
+            })
     }
 
-    /// The match expression for the compound index: each term as a run of letters anywhere in a word,
-    /// accents folded. None when a term is too short for trigrams.
-    pub fn parts(&self) -> Option<String> {
-        let mut too_short = false;
-        let expression = self.expression(|term| {
-            let folded: Vec<String> = term.words.iter().map(|word| fold(word)).collect();
-            let joined = folded.join(" ");
-            if joined.chars().count() < MIN_TRIGRAM_CHARS {
-                too_short = true;
+    /// The wanted words of two letters, which match the start of a word.
+    pub fn prefixes(&self) -> Vec<String> {
+        self.terms
+            .iter()
+            .filter(|term| !term.excluded)
+            .filter_map(|term| match term.words.as_slice() {
+                [word] if word.chars().count() == PREFIX_CHARS => Some(word.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The match expression where each word that stands alone may be any of the words `widened`
+    /// gives for it; phrases and short words stay as written. None when a wanted word was widened to
+    /// nothing, so that this way of asking can find nothing.
+    pub fn widened(&self, widened: &HashMap<String, Vec<String>>) -> Option<String> {
+        self.expression(|term| {
+            let [word] = term.words.as_slice() else {
+                return Some(fts_string(&term.words.join(" ")));
+            };
+            if word.chars().count() < MIN_WIDENED_CHARS {
+                return Some(if term.excluded || word.chars().count() != PREFIX_CHARS {
+                    fts_string(word)
+                } else {
+                    format!("{}*", fts_string(word))
+                });
             }
-            Some(fts_string(&joined))
-        });
-        if too_short { None } else { expression }
+            match widened.get(word).filter(|words| !words.is_empty()) {
+                Some(words) => Some(format!(
+                    "({})",
+                    words
+                        .iter()
+                        .map(|word| fts_string(word))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
+                )),
+                None if term.excluded => Some(fts_string(word)),
+                None => None,
+            }
+        })
     }
 
     /// `(a AND b) NOT c NOT d`, with each term written by `write`. None when nothing is wanted.
@@ -146,7 +183,6 @@ fn fts_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::Lang;
 
     #[test]
     fn words_phrases_and_exclusions() {
@@ -174,10 +210,24 @@ mod tests {
             query.exact().as_deref(),
             Some(r#"((("kommun" AND "fn s mål") NOT "projekt") NOT "gamla sidor")"#)
         );
-        let stems = Stems::of(Lang::Sv);
+        let widened = HashMap::from([
+            (
+                "kommun".to_owned(),
+                vec!["kommun".to_owned(), "kommuner".to_owned()],
+            ),
+            ("projekt".to_owned(), vec!["projektet".to_owned()]),
+        ]);
         assert_eq!(
-            query.stems(&stems).as_deref(),
-            Some(r#"((("kommun" AND "fn s mal") NOT "projek") NOT "gaml sid")"#)
+            query.widened(&widened).as_deref(),
+            Some(
+                r#"(((("kommun" OR "kommuner") AND "fn s mål") NOT ("projektet")) NOT "gamla sidor")"#
+            )
+        );
+        assert_eq!(query.widenable().collect::<Vec<_>>(), ["kommun", "projekt"]);
+        assert_eq!(
+            Query::parse("kommun").widened(&HashMap::new()),
+            None,
+            "a wanted word widened to nothing finds nothing"
         );
     }
 
@@ -188,7 +238,7 @@ mod tests {
             "--",
         ] {
             let query = Query::parse(typed);
-            for expression in [query.exact(), query.parts()].into_iter().flatten() {
+            for expression in [query.exact()].into_iter().flatten() {
                 // Every term is a quoted run of letters and digits, joined by our own operators.
                 let outside_quotes: String = expression
                     .split('"')
@@ -211,7 +261,12 @@ mod tests {
     #[test]
     fn short_long_empty_and_only_excluded_queries() {
         assert_eq!(Query::parse("fn").exact().as_deref(), Some(r#"("fn"*)"#));
-        assert_eq!(Query::parse("fn").parts(), None, "too short for trigrams");
+        assert_eq!(
+            Query::parse("fn").widenable().count(),
+            0,
+            "too short to widen"
+        );
+        assert_eq!(Query::parse("fn").prefixes(), ["fn"]);
         assert!(!Query::parse("").is_searchable());
         assert!(!Query::parse("-kommun").is_searchable());
         assert_eq!(Query::parse("-kommun").exact(), None);

@@ -1,5 +1,6 @@
-//! Words as the search index and its queries see them: split out of text, lowercased, stemmed with
-//! the language's Snowball stemmer, and with å, ä, ö and other accents folded to plain letters.
+//! Words as the search index and its queries see them: split out of text and lowercased; and, for
+//! widening a query, stemmed with the language's Snowball stemmer and with å, ä, ö and other accents
+//! folded to plain letters.
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -52,7 +53,7 @@ impl Stems {
         Stems { stemmer, lang }
     }
 
-    /// The word's stem with accents folded: what the stem index holds. "kommunerna" → "kommun",
+    /// The word's stem with accents folded, as the vocabulary keeps it: "kommunerna" → "kommun",
     /// "projektet" → "projek", "målen" → "mal", "goals" → "goal".
     pub fn key(&self, word: &str) -> String {
         // Snowball's Swedish stemmer leaves the definite ending -et of neuter nouns ("projektet",
@@ -63,32 +64,6 @@ impl Stems {
         };
         fold(&self.stemmer.stem(word))
     }
-
-    /// `text` as the stem index holds it: the key of every word, in order, so that phrases still
-    /// match word by word.
-    pub fn keys(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        for word in words(text) {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(&self.key(&word));
-        }
-        out
-    }
-}
-
-/// `text` as the compound index holds it: lowercased words with accents folded, one space between,
-/// so that a part of a word ("kommun" in "millenniekommun") is found as a run of letters.
-pub fn folded(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in words(text) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&fold(&word));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -118,6 +93,6 @@ mod tests {
         let english = Stems::of(Lang::En);
         assert_eq!(english.key("goals"), english.key("goal"));
         assert_eq!(english.key("municipalities"), english.key("municipality"));
-        assert_eq!(folded("Millenniemålen, FN:s"), "millenniemalen fn s");
+        assert_eq!(fold("millenniemålen"), "millenniemalen");
     }
 }

@@ -1,0 +1,66 @@
+//! What the benchmarks share: the release binary started on a database as its own process, and
+//! figures printed the same way.
+
+use std::time::{Duration, Instant};
+
+/// The server, as its own process on a free port of loopback; stopped when dropped.
+pub struct Server {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Server {
+    /// Starts `skl-cms serve` on `database` and waits until it answers `/readyz`.
+    pub async fn start(database: &std::path::Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("address")
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_skl-cms"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("SKL_DATABASE", database)
+            .env("RUST_LOG", "error")
+            .spawn()
+            .expect("server starts");
+        let ready = Instant::now();
+        while reqwest::get(format!("{base}/readyz")).await.is_err() {
+            assert!(
+                ready.elapsed() < Duration::from_secs(60),
+                "server not ready"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server { base, child }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The number in environment variable `name`, or `default`.
+pub fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `p`th percentile of `sorted` (nearest rank).
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// A duration in milliseconds, as the figures show it.
+pub fn ms(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
