@@ -95,3 +95,54 @@ async fn revision_notes_written_as_sentences_become_kinds_with_their_detail() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_bodies_move_to_the_end_of_the_row_and_nothing_else_changes() {
+    let dir = tempfile::tempdir().expect("folder");
+    let pool = database_at(dir.path(), "0004").await;
+    sqlx::query(
+        "insert into pages (id, lang, path, title, body_md, body_html, status, created_at, updated_at) \
+         values (1, 'sv', 'om-oss', 'Om oss', 'Text *här*.', '<p>Text <em>här</em>.</p>', 'published', \
+         '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .expect("page");
+    sqlx::query(
+        "insert into revisions (page_id, version, path, title, description, body_md, kind, status, \
+         date_precision, archived, created_at) \
+         values (1, 1, 'om-oss', 'Om oss', '', 'Text *här*.', 'page', 'published', 'day', 0, \
+         '2026-01-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .expect("revision");
+    pool.close().await;
+
+    let pool = db::open(&dir.path().join("site.db"))
+        .await
+        .expect("migrates");
+    let columns: Vec<String> = sqlx::query_scalar("select name from pragma_table_info('pages')")
+        .fetch_all(&pool)
+        .await
+        .expect("columns");
+    assert_eq!(
+        &columns[columns.len() - 2..],
+        ["body_md", "body_html"],
+        "{columns:?}"
+    );
+    let page = db::pages::find(&pool, 1)
+        .await
+        .expect("query")
+        .expect("page");
+    assert_eq!(page.content.body_md, "Text *här*.");
+    assert_eq!(page.body_html, "<p>Text <em>här</em>.</p>");
+    assert_eq!(
+        db::revisions::of_page(&pool, 1)
+            .await
+            .expect("revisions")
+            .len(),
+        1,
+        "the page's revisions survive: the table was not dropped"
+    );
+}
