@@ -25,7 +25,7 @@ use crate::{
     app::AppState,
     error::AppError,
     lang::Lang,
-    render_cache::{self, CachedResponse, REVALIDATE},
+    render_cache::{self, CachedResponse, Effort, REVALIDATE},
 };
 
 /// The longest request target (path and query) accepted, in bytes.
@@ -94,20 +94,52 @@ impl PublicRequest {
             state
                 .cache
                 .insert(&self.key, Arc::clone(&response), self.generation);
+            if !response.is_best() {
+                improve_later(state, self.key.clone(), Arc::clone(&response));
+            }
         }
         response.respond(&self.headers, self.head)
     }
 
     /// Renders an HTML page and publishes it. Pages are cacheable unless the query string is unknown.
+    /// The request that rendered it gets a quick compression; the best follows for the next ones.
     pub fn publish_html(&self, state: &AppState, html: String, cacheable: bool) -> Response {
-        let response = CachedResponse::new(
+        let effort = if cacheable {
+            Effort::Quick
+        } else {
+            Effort::Best
+        };
+        let response = CachedResponse::with_effort(
             StatusCode::OK,
             "text/html; charset=utf-8",
             REVALIDATE,
             html.into(),
+            effort,
         );
         self.publish(state, response, cacheable)
     }
+}
+
+/// Compressions waiting or running; past this many, a response keeps its quick compression until
+/// its next render, so a crawler walking thousands of pages cannot queue unbounded work.
+const MAX_IMPROVING: usize = 32;
+
+static IMPROVING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Compresses `stored` as hard as it is worth on a blocking thread, and swaps the result into the
+/// render cache under `key` (unless content changed meanwhile).
+fn improve_later(state: &AppState, key: String, stored: Arc<CachedResponse>) {
+    use std::sync::atomic::Ordering;
+    if IMPROVING.fetch_add(1, Ordering::Relaxed) >= MAX_IMPROVING {
+        IMPROVING.fetch_sub(1, Ordering::Relaxed);
+        return;
+    }
+    let cache = Arc::clone(&state.cache);
+    tokio::task::spawn_blocking(move || {
+        let better = Arc::new(stored.best());
+        cache.improve(&key, &stored, better);
+        IMPROVING.fetch_sub(1, Ordering::Relaxed);
+    });
 }
 
 /// A fingerprinted static file.

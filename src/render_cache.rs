@@ -66,14 +66,52 @@ enum Encoding {
     Brotli = 2,
 }
 
+/// How hard a response is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// gzip at its fastest level and no brotli: a fraction of a millisecond, for the request that
+    /// rendered the page, which must not wait for more.
+    Quick,
+    /// gzip at its best level and brotli at quality 11 (5 above 256 KiB): milliseconds of CPU, spent
+    /// off the async runtime once per change, for every request after.
+    Best,
+}
+
 impl CachedResponse {
     /// Prepares `body` for sending: computes its ETag and, for text worth compressing, its gzip and
-    /// brotli forms (each kept only if smaller).
+    /// brotli forms (each kept only if smaller), as hard as `effort` says.
     pub fn new(
         status: StatusCode,
         content_type: &'static str,
         cache_control: &'static str,
         body: Bytes,
+    ) -> Self {
+        CachedResponse::with_effort(status, content_type, cache_control, body, Effort::Best)
+    }
+
+    /// [`new`](Self::new) with the given effort.
+    pub fn with_effort(
+        status: StatusCode,
+        content_type: &'static str,
+        cache_control: &'static str,
+        body: Bytes,
+        effort: Effort,
+    ) -> Self {
+        CachedResponse::prepare(
+            status,
+            HeaderValue::from_static(content_type),
+            HeaderValue::from_static(cache_control),
+            body,
+            effort,
+        )
+    }
+
+    fn prepare(
+        status: StatusCode,
+        content_type: HeaderValue,
+        cache_control: HeaderValue,
+        body: Bytes,
+        effort: Effort,
     ) -> Self {
         let digest = Sha256::digest(&body);
         let tag: String = digest
@@ -86,22 +124,47 @@ impl CachedResponse {
             HeaderValue::from_str(&format!("\"{tag}{suffix}\""))
                 .unwrap_or(HeaderValue::from_static("\"0\""))
         };
-        let etags = [etag(""), etag("-gz"), etag("-br")];
-        let compressible = body.len() >= MIN_COMPRESS_LEN && is_text(content_type);
+        // The quick gzip's bytes differ from the best one's, so it has a tag of its own.
+        let gzip_suffix = match effort {
+            Effort::Quick => "-gzq",
+            Effort::Best => "-gz",
+        };
+        let etags = [etag(""), etag(gzip_suffix), etag("-br")];
+        let compressible =
+            body.len() >= MIN_COMPRESS_LEN && is_text(content_type.to_str().unwrap_or(""));
         let smaller =
             |compressed: Vec<u8>| (compressed.len() < body.len()).then(|| Bytes::from(compressed));
-        let gzip = compressible.then(|| gzip(&body)).and_then(smaller);
-        let brotli = compressible.then(|| brotli(&body)).and_then(smaller);
+        let gzip = compressible.then(|| gzip(&body, effort)).and_then(smaller);
+        let brotli = (compressible && effort == Effort::Best)
+            .then(|| brotli(&body))
+            .and_then(smaller);
         CachedResponse {
             status,
-            content_type: HeaderValue::from_static(content_type),
-            cache_control: HeaderValue::from_static(cache_control),
+            content_type,
+            cache_control,
             tag,
             etags,
             plain: body,
             gzip,
             brotli,
         }
+    }
+
+    /// This response compressed as hard as it is worth: what replaces a [`Effort::Quick`] one in the
+    /// cache. Blocks for milliseconds; call it off the async runtime.
+    pub fn best(&self) -> CachedResponse {
+        CachedResponse::prepare(
+            self.status,
+            self.content_type.clone(),
+            self.cache_control.clone(),
+            self.plain.clone(),
+            Effort::Best,
+        )
+    }
+
+    /// Whether this response has its best compression already.
+    pub fn is_best(&self) -> bool {
+        self.brotli.is_some() || self.gzip.is_none()
     }
 
     /// The response to a request with `headers`: a 304 when the client's copy is current, otherwise the
@@ -189,6 +252,7 @@ impl CachedResponse {
                 .trim_matches('"');
             let base = candidate
                 .strip_suffix("-gz")
+                .or_else(|| candidate.strip_suffix("-gzq"))
                 .or_else(|| candidate.strip_suffix("-br"))
                 .unwrap_or(candidate);
             candidate == "*" || base == self.tag
@@ -204,11 +268,12 @@ fn is_text(content_type: &str) -> bool {
         || content_type.starts_with("application/javascript")
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(data.len() / 3),
-        flate2::Compression::best(),
-    );
+fn gzip(data: &[u8], effort: Effort) -> Vec<u8> {
+    let level = match effort {
+        Effort::Quick => flate2::Compression::fast(),
+        Effort::Best => flate2::Compression::best(),
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), level);
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(data);
     encoder.finish().unwrap_or_default()
@@ -303,6 +368,17 @@ impl RenderCache {
         let room = entries.map.len() < MAX_ENTRIES || entries.map.contains_key(key);
         if entries.generation == generation && room && !self.is_unsure() {
             entries.map.insert(key.to_owned(), response);
+        }
+    }
+
+    /// Replaces the response stored for `key` by `better` (the same body, compressed harder), if
+    /// `stored` is still what is stored there: a change in between has made both stale.
+    pub fn improve(&self, key: &str, stored: &Arc<CachedResponse>, better: Arc<CachedResponse>) {
+        let mut entries = self.write();
+        if let Some(current) = entries.map.get_mut(key)
+            && Arc::ptr_eq(current, stored)
+        {
+            *current = better;
         }
     }
 
@@ -511,5 +587,41 @@ mod tests {
         assert!(!cache.is_unsure());
         cache.insert("/", Arc::new(page()), cache.generation());
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_quick_response_is_improved_in_place_unless_something_changed() {
+        let body = Bytes::from("<!DOCTYPE html><p>".to_owned() + &"Hej världen. ".repeat(100));
+        let quick = Arc::new(CachedResponse::with_effort(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            REVALIDATE,
+            body,
+            Effort::Quick,
+        ));
+        assert!(quick.gzip.is_some() && quick.brotli.is_none() && !quick.is_best());
+        let best = Arc::new(quick.best());
+        assert!(best.brotli.is_some() && best.is_best());
+        assert_eq!(best.tag, quick.tag, "the same body, the same tag");
+        assert_ne!(
+            best.etags[1], quick.etags[1],
+            "different gzip bytes, different ETags"
+        );
+
+        let cache = RenderCache::new(Clock::system());
+        cache.insert("/", Arc::clone(&quick), cache.generation());
+        cache.improve("/", &quick, Arc::clone(&best));
+        assert!(cache.get("/").is_some_and(|stored| stored.is_best()));
+
+        // A change in between: the improvement of the old response is not stored.
+        cache.reset([]);
+        let fresh = Arc::new(page());
+        cache.insert("/", Arc::clone(&fresh), cache.generation());
+        cache.improve("/", &quick, best);
+        assert!(
+            cache
+                .get("/")
+                .is_some_and(|stored| Arc::ptr_eq(&stored, &fresh))
+        );
     }
 }
