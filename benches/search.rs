@@ -137,7 +137,7 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
-    let indexed = db::search::rebuild(&pool, &skl_cms::time::now_db())
+    let indexed = skl_cms::search::rebuild(&pool, &skl_cms::time::now_db())
         .await
         .expect("index");
     println!(

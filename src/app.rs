@@ -137,7 +137,7 @@ impl AppState {
         };
         if !db::search::is_current(&state.db).await? {
             let started = std::time::Instant::now();
-            let pages = db::search::rebuild(&state.db, &state.clock.now_db()).await?;
+            let pages = crate::search::rebuild(&state.db, &state.clock.now_db()).await?;
             tracing::info!(pages, elapsed = ?started.elapsed(), "built the search index");
         }
         state.content_changed().await?;

@@ -11,8 +11,9 @@
 //! letter runs turns the second and third ways into plain lists of words to look up, so one index and
 //! one ranking (bm25, the title above the description above the body) serve all three. Stemming and
 //! folding happen here, in Rust; FTS5 only ever sees quoted words (see [`query`]). The index is written
-//! in the same transaction as every change to a page (`db::search::sync`) and holds published pages
-//! with their publish time, so that a scheduled page becomes findable at its second.
+//! in the same transaction as every change to a page ([`sync`]) and holds published pages with their
+//! publish time, so that a scheduled page becomes findable at its second. The SQL is in
+//! `db::search`.
 
 pub mod query;
 pub mod text;
@@ -24,10 +25,17 @@ use std::{
 
 pub use self::query::{MAX_QUERY_CHARS, Query};
 use self::text::{Stems, fold, words};
+use sqlx::{SqliteConnection, SqlitePool};
+
 use crate::{
     content::markdown,
-    db::{pages::Page, search::Miss},
+    db::{
+        self,
+        pages::Page,
+        search::{Indexed, Miss},
+    },
     lang::Lang,
+    vocab::Status,
 };
 
 /// What a page puts in the index: its title, description and body as text, and the words they hold.
@@ -56,9 +64,98 @@ impl Document {
     }
 }
 
-/// A word as the vocabulary keeps it: the word, its stem key and its folded spelling.
-pub fn term(word: &str, stems: &Stems) -> (String, String) {
-    (stems.key(word), fold(word))
+/// The words as the vocabulary keeps them: each with its stem key and its folded spelling.
+fn terms(lang: Lang, words: impl IntoIterator<Item = String>) -> Vec<db::search::Term> {
+    let stems = Stems::of(lang);
+    words
+        .into_iter()
+        .map(|word| {
+            let key = stems.key(&word);
+            let folded = fold(&word);
+            (word, key, folded)
+        })
+        .collect()
+}
+
+/// Whether visitors may find `page` by searching: published and not in the trash. A page scheduled
+/// for later is in the index too, and found from its publish time on.
+fn searchable(page: &Page) -> bool {
+    page.content.status == Status::Published && page.deleted_at.is_none()
+}
+
+/// Adds `page` and its words to the index.
+async fn index(
+    tx: &mut SqliteConnection,
+    page: &Page,
+    document: &Document,
+    now: &str,
+) -> sqlx::Result<()> {
+    let title_words = title_words(&page.content.title);
+    db::search::add(
+        tx,
+        Indexed {
+            id: page.id,
+            lang: page.lang,
+            publish_at: page.content.publish_at.as_deref(),
+            scheduled: page
+                .content
+                .publish_at
+                .as_deref()
+                .is_some_and(|at| at > now),
+            title_words: &title_words,
+            title: &document.title,
+            description: &document.description,
+            body: &document.body,
+        },
+    )
+    .await
+}
+
+/// Brings the pages `ids` up to date in the index: each is removed, and put back if visitors may
+/// find it. Call inside the transaction that changed them, so that a page is findable exactly when
+/// its change is stored.
+pub async fn sync(
+    tx: &mut SqliteConnection,
+    ids: impl IntoIterator<Item = i64>,
+    now: &str,
+) -> sqlx::Result<()> {
+    for id in ids {
+        db::search::remove(tx, id).await?;
+        if let Some(page) = db::pages::find(&mut *tx, id).await?
+            && searchable(&page)
+        {
+            let document = Document::of(&page);
+            index(tx, &page, &document, now).await?;
+            db::search::add_terms(tx, page.lang, &terms(page.lang, document.words())).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Empties the index and indexes every page visitors may find again, in one transaction. Returns how
+/// many pages are in the index.
+pub async fn rebuild(pool: &SqlitePool, now: &str) -> sqlx::Result<usize> {
+    let mut tx = db::begin_write(pool).await?;
+    db::search::start_rebuild(&mut tx).await?;
+    let mut indexed = 0;
+    let mut vocabulary: HashMap<Lang, HashSet<String>> = HashMap::new();
+    for page in db::pages::all(&mut *tx).await? {
+        if searchable(&page) {
+            let document = Document::of(&page);
+            index(&mut tx, &page, &document, now).await?;
+            vocabulary
+                .entry(page.lang)
+                .or_default()
+                .extend(document.words());
+            indexed += 1;
+        }
+    }
+    for (lang, words) in vocabulary {
+        db::search::add_all_terms(&mut tx, lang, &terms(lang, words)).await?;
+    }
+    db::search::finish_rebuild(&mut tx).await?;
+    tx.commit().await?;
+    Ok(indexed)
 }
 
 /// A title's words, lowercased, one space between: "FN:s millenniemål" → "fn s millenniemål".

@@ -420,7 +420,7 @@ async fn an_import_is_findable_at_once_and_reindex_rebuilds() {
         .execute(app.db())
         .await
         .expect("empty one index");
-    let indexed = skl_cms::db::search::rebuild(app.db(), &skl_cms::time::now_db())
+    let indexed = skl_cms::search::rebuild(app.db(), &skl_cms::time::now_db())
         .await
         .expect("rebuild");
     assert!(indexed >= 15, "{indexed}");

@@ -15,7 +15,7 @@ pub async fn run(database: &Path) -> Result<(), Failure> {
     }
     let pool = db::open(database).await?;
     let started = std::time::Instant::now();
-    let indexed = db::search::rebuild(&pool, &crate::time::now_db())
+    let indexed = crate::search::rebuild(&pool, &crate::time::now_db())
         .await
         .context("cannot rebuild the search index")?;
     pool.close().await;

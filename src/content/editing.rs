@@ -488,7 +488,7 @@ async fn link_translation(
 /// Brings the search index up to date with every page in `changes`, in the same transaction, and
 /// commits it: a page is findable exactly when its change is stored.
 async fn commit(mut tx: Transaction<'_, Sqlite>, changes: &Changes, now: &str) -> sqlx::Result<()> {
-    db::search::sync(&mut tx, changes.ids(), now).await?;
+    crate::search::sync(&mut tx, changes.ids(), now).await?;
     tx.commit().await
 }
 

@@ -344,7 +344,7 @@ async fn apply(pool: &SqlitePool, planned: &[Planned]) -> anyhow::Result<()> {
         .zip(&ids)
         .filter(|(plan, _)| plan.change != Change::Unchanged)
         .map(|(_, id)| *id);
-    db::search::sync(&mut tx, changed, &now)
+    crate::search::sync(&mut tx, changed, &now)
         .await
         .context("cannot index the imported pages for search")?;
     tx.commit().await.context("cannot commit the import")?;

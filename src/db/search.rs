@@ -1,16 +1,9 @@
-//! The search index (see [`crate::search`] and `migrations/0004_search.sql`): keeping it in step
-//! with pages, asking it, and the daily counts of searches that found little.
-
-use std::collections::{HashMap, HashSet};
+//! The SQL of search (see [`crate::search`] for the rules and `migrations/0004_search.sql`): the
+//! index, its vocabulary, asking them, and the daily counts of searches that found little.
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use super::pages::{self, Page};
-use crate::{
-    lang::Lang,
-    search::{self, Document, text::Stems},
-    vocab::Status,
-};
+use crate::lang::Lang;
 
 /// Bumped when what the index holds changes, so that a database indexed by an older version is
 /// indexed again at the next start.
@@ -22,28 +15,8 @@ const INDEX_VERSION_SETTING: &str = "search_index_version";
 /// A query's word is widened to at most this many indexed words each way (the caller may keep fewer).
 pub const MAX_WIDENED: i64 = 256;
 
-/// Brings the pages `ids` up to date in the index: each is removed, and put back if it is published
-/// and not in the trash. Call inside the transaction that changed them.
-pub async fn sync(
-    tx: &mut SqliteConnection,
-    ids: impl IntoIterator<Item = i64>,
-    now: &str,
-) -> sqlx::Result<()> {
-    for id in ids {
-        remove(&mut *tx, id).await?;
-        if let Some(page) = pages::find(&mut *tx, id).await?
-            && page.content.status == Status::Published
-            && page.deleted_at.is_none()
-        {
-            let document = Document::of(&page);
-            add(&mut *tx, &page, &document, now).await?;
-            add_terms(&mut *tx, page.lang, document.words()).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn remove(tx: &mut SqliteConnection, id: i64) -> sqlx::Result<()> {
+/// Removes page `id` from the index.
+pub async fn remove(tx: &mut SqliteConnection, id: i64) -> sqlx::Result<()> {
     sqlx::query("delete from search_words where rowid = ?")
         .bind(id)
         .execute(&mut *tx)
@@ -55,20 +28,36 @@ async fn remove(tx: &mut SqliteConnection, id: i64) -> sqlx::Result<()> {
         .map(|_| ())
 }
 
-async fn add(
-    tx: &mut SqliteConnection,
-    page: &Page,
-    document: &Document,
-    now: &str,
-) -> sqlx::Result<()> {
+/// A published page as the index takes it: its text, and what searches filter and rank on.
+#[derive(Debug, Clone, Copy)]
+pub struct Indexed<'a> {
+    pub id: i64,
+    pub lang: Lang,
+    pub publish_at: Option<&'a str>,
+    /// Whether its publish time was still to come when it was indexed.
+    pub scheduled: bool,
+    /// The title's words, lowercased, one space between.
+    pub title_words: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub body: &'a str,
+}
+
+/// Adds a page to the index (it must not be there already: [`remove`] it first).
+pub async fn add(tx: &mut SqliteConnection, page: Indexed<'_>) -> sqlx::Result<()> {
+    let shelf = if page.scheduled {
+        Shelf::Scheduled
+    } else {
+        Shelf::Visible
+    };
     sqlx::query(
         "insert into search_words (rowid, lang, title, description, body) values (?, ?, ?, ?, ?)",
     )
     .bind(page.id)
-    .bind(Shelf::of(page, now).token(page.lang))
-    .bind(&document.title)
-    .bind(&document.description)
-    .bind(&document.body)
+    .bind(shelf.token(page.lang))
+    .bind(page.title)
+    .bind(page.description)
+    .bind(page.body)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -76,36 +65,33 @@ async fn add(
     )
     .bind(page.id)
     .bind(page.lang)
-    .bind(&page.content.publish_at)
-    .bind(search::title_words(&page.content.title))
+    .bind(page.publish_at)
+    .bind(page.title_words)
     .execute(&mut *tx)
     .await
     .map(|_| ())
 }
 
+/// A word of the vocabulary: the word, its stem key, its folded spelling.
+pub type Term = (String, String, String);
+
 /// Adds the words of `lang` that the vocabulary lacks, and their letter runs, as a save does.
-async fn add_terms(
-    tx: &mut SqliteConnection,
-    lang: Lang,
-    words: impl IntoIterator<Item = String>,
-) -> sqlx::Result<()> {
-    let stems = Stems::of(lang);
-    for word in words {
-        let (stem_key, folded) = search::term(&word, &stems);
+pub async fn add_terms(tx: &mut SqliteConnection, lang: Lang, terms: &[Term]) -> sqlx::Result<()> {
+    for (term, stem_key, folded) in terms {
         let added: Option<i64> = sqlx::query_scalar(
             "insert into search_terms (lang, term, stem_key, folded) values (?, ?, ?, ?) \
              on conflict (lang, term) do nothing returning id",
         )
         .bind(lang)
-        .bind(&word)
+        .bind(term)
         .bind(stem_key)
-        .bind(&folded)
+        .bind(folded)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(id) = added {
             sqlx::query("insert into search_term_parts (rowid, folded) values (?, ?)")
                 .bind(id)
-                .bind(&folded)
+                .bind(folded)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -113,20 +99,13 @@ async fn add_terms(
     Ok(())
 }
 
-/// Adds every word of `words` to the vocabulary, hundreds to a statement: what a rebuild does.
-async fn add_all_terms(
+/// Adds words to the vocabulary, hundreds to a statement, without their letter runs: what a
+/// rebuild does before [`rebuild_parts`].
+pub async fn add_all_terms(
     tx: &mut SqliteConnection,
     lang: Lang,
-    words: impl IntoIterator<Item = String>,
+    terms: &[Term],
 ) -> sqlx::Result<()> {
-    let stems = Stems::of(lang);
-    let terms: Vec<(String, String, String)> = words
-        .into_iter()
-        .map(|word| {
-            let (stem_key, folded) = search::term(&word, &stems);
-            (word, stem_key, folded)
-        })
-        .collect();
     for chunk in terms.chunks(500) {
         let mut insert =
             sqlx::QueryBuilder::new("insert into search_terms (lang, term, stem_key, folded) ");
@@ -143,57 +122,39 @@ async fn add_all_terms(
 }
 
 /// Builds the index of the words' letter runs again from the vocabulary.
-async fn rebuild_parts(tx: &mut SqliteConnection) -> sqlx::Result<()> {
+pub async fn rebuild_parts(tx: &mut SqliteConnection) -> sqlx::Result<()> {
     sqlx::query("insert into search_term_parts (search_term_parts) values ('rebuild')")
         .execute(&mut *tx)
         .await
         .map(|_| ())
 }
 
-/// Empties the index and indexes every published page again, in one transaction. Returns how many
-/// pages are in the index.
-pub async fn rebuild(pool: &sqlx::SqlitePool, now: &str) -> sqlx::Result<usize> {
-    let mut tx = super::begin_write(pool).await?;
-    // FTS5 merges its segments as it grows; with more of the file in memory that goes faster. Only
-    // this connection's cache grows, and only while it rebuilds.
-    sqlx::query("pragma cache_size = -131072")
-        .execute(&mut *tx)
-        .await?;
-    // FTS5 keeps what it indexes in memory until this much has gathered, then writes it as a segment
-    // to be merged later: a larger buffer for a rebuild means far fewer segments and merges.
-    set_hash_size(&mut tx, REBUILD_HASH_SIZE).await?;
+/// Empties the index, its pages and its vocabulary, and readies the connection for a rebuild:
+/// FTS5 keeps what it indexes in memory until a buffer fills, then writes it as a segment to merge
+/// later, so a large buffer (and page cache) means far fewer segments and merges.
+pub async fn start_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()> {
     for statement in [
         "delete from search_words",
         "delete from search_pages",
         "delete from search_terms",
+        "pragma cache_size = -131072",
     ] {
         sqlx::query(statement).execute(&mut *tx).await?;
     }
-    let mut indexed = 0;
-    let mut vocabulary: HashMap<Lang, HashSet<String>> = HashMap::new();
-    for page in pages::all(&mut *tx).await? {
-        if page.content.status == Status::Published && page.deleted_at.is_none() {
-            let document = Document::of(&page);
-            add(&mut tx, &page, &document, now).await?;
-            vocabulary
-                .entry(page.lang)
-                .or_default()
-                .extend(document.words());
-            indexed += 1;
-        }
-    }
-    for (lang, words) in vocabulary {
-        add_all_terms(&mut tx, lang, words).await?;
-    }
-    rebuild_parts(&mut tx).await?;
+    set_hash_size(tx, REBUILD_HASH_SIZE).await
+}
+
+/// Records that the index is whole and current, and puts the connection's settings back before it
+/// returns to the pool.
+pub async fn finish_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()> {
+    rebuild_parts(tx).await?;
     super::settings::set(&mut *tx, INDEX_VERSION_SETTING, INDEX_VERSION).await?;
-    set_hash_size(&mut tx, DEFAULT_HASH_SIZE).await?;
-    // Back to SQLite's default (2 MiB) before the connection returns to the pool.
+    set_hash_size(tx, DEFAULT_HASH_SIZE).await?;
+    // SQLite's default page cache, 2 MiB.
     sqlx::query("pragma cache_size = -2000")
         .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(indexed)
+        .await
+        .map(|_| ())
 }
 
 /// FTS5's default buffer of pending index data, in bytes, which single saves keep.
@@ -267,13 +228,6 @@ enum Shelf {
 }
 
 impl Shelf {
-    fn of(page: &Page, now: &str) -> Shelf {
-        match page.content.publish_at.as_deref() {
-            Some(at) if at > now => Shelf::Scheduled,
-            _ => Shelf::Visible,
-        }
-    }
-
     /// The token of the `lang` column: `sv`, or `svlater` for a Swedish page scheduled when indexed.
     fn token(self, lang: Lang) -> String {
         match self {
@@ -388,7 +342,7 @@ pub async fn matches(
     .await
 }
 
-/// The visible page of `lang` whose title is exactly `title_words` (see [`search::title_words`]).
+/// The visible page of `lang` whose title's words are exactly `title_words`.
 pub async fn titled(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
