@@ -322,7 +322,7 @@ pub async fn write_search_misses(state: &AppState) {
     let keep_from =
         state.clock.now() - jiff::SignedDuration::from_hours(24 * db::search::KEEP_MISSES_DAYS);
     let keep_from = crate::time::to_db(keep_from);
-    let day = keep_from.get(..10).unwrap_or(&keep_from);
+    let day = crate::time::day_of(&keep_from);
     if let Err(error) = db::search::record_misses(&state.db, &misses, day).await {
         tracing::warn!(%error, "cannot write the counts of searches that found little");
     }

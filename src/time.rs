@@ -30,6 +30,11 @@ pub fn to_db(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The day of a timestamp as the database stores it: `2026-12-02` of `2026-12-02T10:11:12Z`.
+pub fn day_of(db_timestamp: &str) -> &str {
+    db_timestamp.get(..10).unwrap_or(db_timestamp)
+}
+
 /// The current time, as the database stores it.
 pub fn now_db() -> String {
     to_db(Timestamp::now())

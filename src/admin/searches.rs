@@ -10,7 +10,7 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, Section},
 };
-use crate::{app::AppState, db, error::AppError, lang::Lang, time};
+use crate::{app::AppState, db, error::AppError, lang::Lang, public, time};
 
 /// The report covers this many days.
 const DAYS: i64 = 30;
@@ -41,19 +41,11 @@ pub async fn report(State(state): State<AppState>, editor: Editor) -> Result<Res
     // What is counted in memory becomes part of the report at once.
     crate::app::write_search_misses(&state).await;
     let since = time::to_db(state.clock.now() - SignedDuration::from_hours(24 * DAYS));
-    let since = since.get(..10).unwrap_or(&since);
-    let rows = db::search::misses_since(&state.db, since, LIMIT)
+    let rows = db::search::misses_since(&state.db, time::day_of(&since), LIMIT)
         .await?
         .into_iter()
         .map(|missed| Row {
-            href: format!(
-                "{}?q={}",
-                missed.lang.search_url(),
-                percent_encoding::utf8_percent_encode(
-                    &missed.query,
-                    percent_encoding::NON_ALPHANUMERIC
-                )
-            ),
+            href: public::search::search_href(missed.lang, &missed.query, 1),
             language: match missed.lang {
                 Lang::Sv => "svenska",
                 Lang::En => "engelska",

@@ -132,7 +132,7 @@ pub async fn results(
     let now = state.clock.now_db();
     let mut page = SearchTemplate {
         layout: Layout::load(&state, meta(lang), &now).await?,
-        cut: typed.chars().filter(|c| !c.is_control()).count() > search::MAX_QUERY_CHARS,
+        cut: query.cut,
         query: query.text.clone(),
         problem: None,
         summary: None,
@@ -270,17 +270,13 @@ fn html_quote(text: &str) -> String {
 }
 
 /// The address of page `number` of the results for `query` in `lang`.
-fn search_href(lang: Lang, query: &str, number: i64) -> String {
-    let q: String = url_encode(query.trim());
+pub fn search_href(lang: Lang, query: &str, number: i64) -> String {
+    let q = percent_encoding::utf8_percent_encode(query.trim(), percent_encoding::NON_ALPHANUMERIC);
     if number == 1 {
         format!("{}?q={q}", lang.search_url())
     } else {
         format!("{}?q={q}&{}={number}", lang.search_url(), lang.page_param())
     }
-}
-
-fn url_encode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The result for page `id`, if it is still there.
@@ -458,7 +454,7 @@ impl Asked {
         let wanted = usize::try_from(offset + limit).unwrap_or(usize::MAX);
         let mut ids = Vec::new();
         if let Some(id) = db::search::titled(&state.db, lang, now, &self.title).await?
-            && self.count_id(state, lang, now, id).await?
+            && self.finds(state, lang, now, id).await?
         {
             ids.push(id);
         }
@@ -482,13 +478,7 @@ impl Asked {
     }
 
     /// Whether the page titled as the query is also found by it (an exclusion may leave it out).
-    async fn count_id(
-        &self,
-        state: &AppState,
-        lang: Lang,
-        now: &str,
-        id: i64,
-    ) -> sqlx::Result<bool> {
+    async fn finds(&self, state: &AppState, lang: Lang, now: &str, id: i64) -> sqlx::Result<bool> {
         match self.widest() {
             Some(expression) => db::search::matches(&state.db, lang, now, expression, id).await,
             None => Ok(false),

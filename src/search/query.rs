@@ -35,16 +35,16 @@ pub struct Query {
     /// What was typed, cut to [`MAX_QUERY_CHARS`], with control characters removed: shown back in the
     /// search box.
     pub text: String,
+    /// What was typed was longer than [`MAX_QUERY_CHARS`].
+    pub cut: bool,
     pub terms: Vec<Term>,
 }
 
 impl Query {
     pub fn parse(typed: &str) -> Query {
-        let text: String = typed
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(MAX_QUERY_CHARS)
-            .collect();
+        let mut kept = typed.chars().filter(|c| !c.is_control());
+        let text: String = kept.by_ref().take(MAX_QUERY_CHARS).collect();
+        let cut = kept.next().is_some();
         let mut terms = Vec::new();
         let mut rest = text.as_str();
         while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
@@ -69,7 +69,7 @@ impl Query {
                 terms.push(Term { words, excluded });
             }
         }
-        Query { text, terms }
+        Query { text, cut, terms }
     }
 
     /// Whether there is anything to look for: at least one term not excluded.
@@ -272,6 +272,7 @@ mod tests {
         assert_eq!(Query::parse("-kommun").exact(), None);
         let long = Query::parse(&"ord ".repeat(100));
         assert_eq!(long.text.chars().count(), MAX_QUERY_CHARS);
+        assert!(long.cut && !Query::parse("kommun").cut);
         assert!(!Query::parse("a\u{0}b").text.contains('\u{0}'));
     }
 }
