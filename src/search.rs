@@ -119,6 +119,9 @@ pub async fn sync(
     ids: impl IntoIterator<Item = i64>,
     now: &str,
 ) -> sqlx::Result<()> {
+    // The words of every page, gathered, so that an import of many pages adds its vocabulary in a
+    // few statements rather than one per word.
+    let mut vocabulary: HashMap<Lang, HashSet<String>> = HashMap::new();
     for id in ids {
         db::search::remove(tx, id).await?;
         if let Some(page) = db::pages::find(&mut *tx, id).await?
@@ -126,8 +129,14 @@ pub async fn sync(
         {
             let document = Document::of(&page);
             index(tx, &page, &document, now).await?;
-            db::search::add_terms(tx, page.lang, &terms(page.lang, document.words())).await?;
+            vocabulary
+                .entry(page.lang)
+                .or_default()
+                .extend(document.words());
         }
+    }
+    for (lang, words) in vocabulary {
+        db::search::add_terms(tx, lang, &terms(lang, words)).await?;
     }
     Ok(())
 }
@@ -322,7 +331,7 @@ impl Misses {
             return;
         }
         let miss = Miss {
-            day: now.get(..10).unwrap_or(now).to_owned(),
+            day: crate::time::day_of(now).to_owned(),
             lang,
             query,
             hits,

@@ -75,28 +75,39 @@ pub async fn add(tx: &mut SqliteConnection, page: Indexed<'_>) -> sqlx::Result<(
 /// A word of the vocabulary: the word, its stem key, its folded spelling.
 pub type Term = (String, String, String);
 
-/// Adds the words of `lang` that the vocabulary lacks, and their letter runs, as a save does.
+/// Adds the words of `lang` that the vocabulary lacks, and their letter runs, hundreds to a
+/// statement: what a save or an import does.
 pub async fn add_terms(tx: &mut SqliteConnection, lang: Lang, terms: &[Term]) -> sqlx::Result<()> {
-    for (term, stem_key, folded) in terms {
-        let added: Option<i64> = sqlx::query_scalar(
-            "insert into search_terms (lang, term, stem_key, folded) values (?, ?, ?, ?) \
-             on conflict (lang, term) do nothing returning id",
-        )
-        .bind(lang)
-        .bind(term)
-        .bind(stem_key)
-        .bind(folded)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(id) = added {
-            sqlx::query("insert into search_term_parts (rowid, folded) values (?, ?)")
-                .bind(id)
-                .bind(folded)
-                .execute(&mut *tx)
-                .await?;
+    for chunk in terms.chunks(500) {
+        let added: Vec<(i64, String)> = insert_terms(lang, chunk)
+            .push(" returning id, folded")
+            .build_query_as()
+            .fetch_all(&mut *tx)
+            .await?;
+        for parts in added.chunks(500) {
+            let mut insert =
+                sqlx::QueryBuilder::new("insert into search_term_parts (rowid, folded) ");
+            insert.push_values(parts, |mut row, (id, folded)| {
+                row.push_bind(id).push_bind(folded);
+            });
+            insert.build().execute(&mut *tx).await?;
         }
     }
     Ok(())
+}
+
+/// The statement that adds `terms` of `lang` to the vocabulary, skipping those it has.
+fn insert_terms(lang: Lang, terms: &[Term]) -> sqlx::QueryBuilder<sqlx::Sqlite> {
+    let mut insert =
+        sqlx::QueryBuilder::new("insert into search_terms (lang, term, stem_key, folded) ");
+    insert.push_values(terms, |mut row, (term, stem_key, folded)| {
+        row.push_bind(lang)
+            .push_bind(term.clone())
+            .push_bind(stem_key.clone())
+            .push_bind(folded.clone());
+    });
+    insert.push(" on conflict (lang, term) do nothing");
+    insert
 }
 
 /// Adds words to the vocabulary, hundreds to a statement, without their letter runs: what a
@@ -107,16 +118,7 @@ pub async fn add_all_terms(
     terms: &[Term],
 ) -> sqlx::Result<()> {
     for chunk in terms.chunks(500) {
-        let mut insert =
-            sqlx::QueryBuilder::new("insert into search_terms (lang, term, stem_key, folded) ");
-        insert.push_values(chunk, |mut row, (term, stem_key, folded)| {
-            row.push_bind(lang)
-                .push_bind(term)
-                .push_bind(stem_key)
-                .push_bind(folded);
-        });
-        insert.push(" on conflict (lang, term) do nothing");
-        insert.build().execute(&mut *tx).await?;
+        insert_terms(lang, chunk).build().execute(&mut *tx).await?;
     }
     Ok(())
 }
