@@ -34,6 +34,27 @@ impl Lang {
     /// Both languages, primary first.
     pub const ALL: [Lang; 2] = [Lang::Sv, Lang::En];
 
+    /// `n` as the language writes numbers: thousands apart by a no-break space in Swedish
+    /// ("1 000"), by a comma in English ("1,000").
+    pub fn number(self, n: i64) -> String {
+        let separator = match self {
+            Lang::Sv => '\u{a0}',
+            Lang::En => ',',
+        };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            out.push('-');
+        }
+        for (index, digit) in digits.chars().enumerate() {
+            if index > 0 && (digits.len() - index).is_multiple_of(3) {
+                out.push(separator);
+            }
+            out.push(digit);
+        }
+        out
+    }
+
     /// The BCP 47 code used in `lang` attributes, `hreflang` and the database.
     pub fn code(self) -> &'static str {
         match self {
@@ -189,6 +210,8 @@ pub struct Texts {
     pub search_title: &'static str,
     /// "{count} results for {query}", for more than one.
     pub search_hits: &'static str,
+    /// More results than are counted ([`crate::db::search::COUNT_UP_TO`]).
+    pub search_more_hits: &'static str,
     pub search_one_hit: &'static str,
     pub search_nothing: &'static str,
     pub search_tips: &'static str,
@@ -251,6 +274,7 @@ static SV: Texts = Texts {
     search_label: "Sök på webbplatsen",
     search_title: "Sök",
     search_hits: "{count} träffar för {query}",
+    search_more_hits: "Fler än {count} träffar för {query}",
     search_one_hit: "1 träff för {query}",
     search_nothing: "Inga sidor hittades för {query}.",
     search_tips: "Kontrollera stavningen, prova ett annat eller kortare ord, eller sök på färre ord.",
@@ -312,6 +336,7 @@ static EN: Texts = Texts {
     search_label: "Search the website",
     search_title: "Search",
     search_hits: "{count} results for {query}",
+    search_more_hits: "More than {count} results for {query}",
     search_one_hit: "1 result for {query}",
     search_nothing: "No pages were found for {query}.",
     search_tips: "Check the spelling, try another or a shorter word, or search for fewer words.",
@@ -348,5 +373,13 @@ mod tests {
         assert_eq!(Lang::En.page_url("a/b"), "/en/a/b");
         assert_eq!(Lang::Sv.news_url(), "/nyheter");
         assert_eq!(Lang::En.news_url(), "/en/news");
+    }
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(Lang::Sv.number(1000), "1\u{a0}000");
+        assert_eq!(Lang::En.number(1234567), "1,234,567");
+        assert_eq!(Lang::En.number(999), "999");
+        assert_eq!(Lang::Sv.number(-12345), "-12\u{a0}345");
     }
 }

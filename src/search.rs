@@ -5,11 +5,16 @@
 //! 1. **the words as written**: exact matches;
 //! 2. **the words that share a stem** with the query's (Snowball, accents folded): "kommunerna" finds
 //!    "kommun", "goals" finds "goal", and "millenniemal" finds "millenniemål";
-//! 3. **the words that contain** the query's: compounds, "kommun" finds "Millenniekommun".
+//! 3. **the words that end with** the query's: compounds, "kommun" finds "Millenniekommun" (a
+//!    Swedish compound ends with what it is).
 //!
-//! The index holds the words as written; a vocabulary of every indexed word with its stem and its
-//! letter runs turns the second and third ways into plain lists of words to look up, so one index and
-//! one ranking (bm25, the title above the description above the body) serve all three. Stemming and
+//! A wanted word of two letters is widened to the words it starts instead. The index holds the words
+//! as written; a vocabulary of every indexed word with its stem, and spelt backwards for its ending,
+//! turns the second and third ways into plain lists of words to look up, so one index and one
+//! ranking serve all three. Within each way, pages whose title or description matches come first;
+//! bm25 (the title above the description above the body) ranks them, and ranks the others among
+//! the most recent matches, so that a word on every page costs no more than one on a few hundred
+//! (`db::search::RANK_WINDOW`). Stemming and
 //! folding happen here, in Rust; FTS5 only ever sees quoted words (see [`query`]). The index is written
 //! in the same transaction as every change to a page ([`sync`]) and holds published pages with their
 //! publish time, so that a scheduled page becomes findable at its second. The SQL is in
@@ -24,7 +29,7 @@ use std::{
 };
 
 pub use self::query::{MAX_QUERY_CHARS, Query};
-use self::text::{Stems, fold, words};
+use self::text::{Stems, words};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::{
@@ -64,15 +69,15 @@ impl Document {
     }
 }
 
-/// The words as the vocabulary keeps them: each with its stem key and its folded spelling.
+/// The words as the vocabulary keeps them: each with its stem key and spelt backwards.
 fn terms(lang: Lang, words: impl IntoIterator<Item = String>) -> Vec<db::search::Term> {
     let stems = Stems::of(lang);
     words
         .into_iter()
-        .map(|word| {
-            let key = stems.key(&word);
-            let folded = fold(&word);
-            (word, key, folded)
+        .map(|term| db::search::Term {
+            stem_key: stems.key(&term),
+            backwards: term.chars().rev().collect(),
+            term,
         })
         .collect()
 }
@@ -160,7 +165,7 @@ pub async fn rebuild(pool: &SqlitePool, now: &str) -> sqlx::Result<usize> {
         }
     }
     for (lang, words) in vocabulary {
-        db::search::add_all_terms(&mut tx, lang, &terms(lang, words)).await?;
+        db::search::add_terms(&mut tx, lang, &terms(lang, words)).await?;
     }
     db::search::finish_rebuild(&mut tx).await?;
     tx.commit().await?;
@@ -180,29 +185,24 @@ pub struct Piece {
 }
 
 /// What a snippet marks: every word the query was widened to (the words as written, the words
-/// sharing their stems, the words containing them), and the starts of words for one- and two-letter
-/// queries.
+/// sharing their stems, the words ending with them, the words a two-letter word starts).
 #[derive(Debug, Default)]
 pub struct Matcher {
     words: HashSet<String>,
-    prefixes: Vec<String>,
 }
 
 impl Matcher {
-    pub fn new(words: impl IntoIterator<Item = String>, prefixes: Vec<String>) -> Matcher {
+    pub fn new(words: impl IntoIterator<Item = String>) -> Matcher {
         Matcher {
             words: words.into_iter().collect(),
-            prefixes,
         }
     }
 
     fn matches(&self, word: &str) -> bool {
-        let lower = word.to_lowercase();
-        self.words.contains(&lower)
-            || self
-                .prefixes
-                .iter()
-                .any(|prefix| lower.starts_with(prefix.as_str()))
+        if word.chars().all(|c| !c.is_uppercase()) {
+            return self.words.contains(word);
+        }
+        self.words.contains(&word.to_lowercase())
     }
 
     /// About `max_words` words of `text` around the first match, the matched words marked; the
@@ -277,16 +277,39 @@ fn word_spans(text: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// How many edits a "did you mean" may be from the word typed: one for short words, two for others.
+fn edits_allowed(word: &str) -> usize {
+    if word.chars().count() <= 4 { 1 } else { 2 }
+}
+
+/// The candidates nearest to `word` by edit distance, other than itself, if any is near enough for
+/// "did you mean" ([`edits_allowed`]): what [`closest`] then chooses from.
+pub fn nearest<'a>(word: &str, candidates: &'a [String]) -> Vec<&'a str> {
+    let distances: Vec<(usize, &str)> = candidates
+        .iter()
+        .filter(|candidate| *candidate != word)
+        .map(|candidate| (strsim::levenshtein(word, candidate), candidate.as_str()))
+        .filter(|(distance, _)| *distance <= edits_allowed(word))
+        .collect();
+    let Some(least) = distances.iter().map(|(distance, _)| *distance).min() else {
+        return Vec::new();
+    };
+    distances
+        .into_iter()
+        .filter(|(distance, _)| *distance == least)
+        .map(|(_, candidate)| candidate)
+        .collect()
+}
+
 /// The indexed word closest to `word` by edit distance, for "did you mean": one or two edits away
 /// (one for short words), the most common of the closest. `candidates` are indexed words with the
 /// number of pages that have them.
 pub fn closest(word: &str, candidates: &[(String, i64)]) -> Option<String> {
-    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
     candidates
         .iter()
         .filter(|(candidate, _)| candidate != word)
         .map(|(candidate, pages)| (strsim::levenshtein(word, candidate), -pages, candidate))
-        .filter(|(distance, _, _)| *distance <= limit)
+        .filter(|(distance, _, _)| *distance <= edits_allowed(word))
         .min()
         .map(|(_, _, candidate)| candidate.clone())
 }
@@ -379,10 +402,8 @@ mod tests {
 
     #[test]
     fn snippets_mark_every_word_the_query_became_and_lose_nothing() {
-        let matcher = Matcher::new(
-            ["millenniekommun", "kommunerna", "målen"].map(str::to_owned),
-            vec!["hjä".to_owned()],
-        );
+        let matcher =
+            Matcher::new(["millenniekommun", "kommunerna", "målen", "hjälpte"].map(str::to_owned));
         let text = "Projektet Millenniekommun hjälpte kommunerna att nå målen. Mer text följer.";
         let pieces = matcher.snippet(text, 30);
         assert_eq!(
@@ -395,7 +416,7 @@ mod tests {
 
     #[test]
     fn a_long_text_is_cut_around_the_first_match() {
-        let matcher = Matcher::new(["sida".to_owned()], Vec::new());
+        let matcher = Matcher::new(["sida".to_owned()]);
         let text = format!("{} sida {}", "ord ".repeat(50), "ord ".repeat(50));
         let pieces = matcher.snippet(&text, 20);
         let joined: String = pieces.iter().map(|piece| piece.text.as_str()).collect();
@@ -430,6 +451,10 @@ mod tests {
         assert_eq!(closest("komun", &candidates).as_deref(), Some("kommun"));
         assert_eq!(closest("kommun", &candidates).as_deref(), Some("kommunen"));
         assert_eq!(closest("xyzzy", &candidates), None);
+        let words = candidates.map(|(word, _)| word);
+        assert_eq!(nearest("komun", &words), ["kommun"]);
+        assert_eq!(nearest("kommunn", &words), ["kommun", "kommunen"]);
+        assert!(nearest("xyzzy", &words).is_empty());
         assert_eq!(
             replace_word("Komun \"och\" -annat", "komun", "kommun"),
             "kommun \"och\" -annat"

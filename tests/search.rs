@@ -110,6 +110,11 @@ async fn matches_rank_exact_then_stemmed_then_parts_and_exclusions_exclude() {
     assert_eq!(found, ["/vattenverk", "/avfall"], "title before body");
     let found = results(&app, "/sok", "vattenverk -sopsorteringen").await;
     assert_eq!(found, ["/vattenverk"]);
+    // A page whose title matches is still left out by a word excluded from its title or body.
+    let found = results(&app, "/sok", "vattenverk -moldavien").await;
+    assert_eq!(found, ["/avfall"]);
+    let found = results(&app, "/sok", "vattenverk -tre").await;
+    assert_eq!(found, ["/avfall"]);
     assert!(results(&app, "/sok", "\"köket lagas\"").await.is_empty());
     let found = results(&app, "/sok", "kommun").await;
     assert!(
@@ -489,4 +494,54 @@ async fn editors_see_what_visitors_could_not_find_and_nothing_more() {
             .await
             .expect("count");
     assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn a_word_on_every_page_is_counted_up_to_a_bound_and_title_matches_come_first() {
+    let app = TestApp::spawn().await;
+    // 1,100 pages with the same word in their bodies, written straight to the database in one
+    // transaction (the save path would take a minute here) and then indexed by a rebuild. The
+    // oldest has the word in its title too.
+    let now = skl_cms::time::now_db();
+    let mut tx = skl_cms::db::begin_write(app.db())
+        .await
+        .expect("transaction");
+    for n in 0..1100 {
+        let title = if n == 0 {
+            "Gemensam plan".to_owned()
+        } else {
+            format!("Sida {n}")
+        };
+        let mut draft = page(&format!("sida-{n}"), &title);
+        draft.content.status = skl_cms::vocab::Status::Published;
+        draft.content.body_md = format!("En gemensam text, nummer {n}.");
+        let html = skl_cms::content::markdown::render(&draft.content.body_md);
+        skl_cms::db::pages::insert(&mut *tx, Lang::Sv, &draft.content, &html, &now)
+            .await
+            .expect("page");
+    }
+    tx.commit().await.expect("commit");
+    skl_cms::search::rebuild(app.db(), &now)
+        .await
+        .expect("index");
+
+    let reply = app.get("/sok?q=gemensam").await;
+    let html = reply.text();
+    assert!(
+        html.contains("Fler än 1\u{a0}000 träffar för ”gemensam”"),
+        "{html}"
+    );
+    assert_eq!(
+        result_links(&html).first().map(String::as_str),
+        Some("/sida-0"),
+        "the oldest page, the only one with the word in its title, comes first"
+    );
+    assert!(html.contains("Sida 1 av 100"), "{html}");
+    let last = app.get("/sok?q=gemensam&sida=100").await;
+    assert_eq!(last.status, StatusCode::OK);
+    assert_eq!(result_links(&last.text()).len(), 10);
+    assert_eq!(
+        app.get("/sok?q=gemensam&sida=101").await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -406,6 +406,24 @@ pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<P
     .await
 }
 
+/// The pages `ids` that exist, in no particular order.
+pub async fn find_many(db: impl SqliteExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<Page>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select = sqlx::QueryBuilder::new(concat!(
+        "select ",
+        page_columns!(),
+        " from pages where id in ("
+    ));
+    let mut list = select.separated(", ");
+    for id in ids {
+        list.push_bind(id);
+    }
+    select.push(")");
+    select.build_query_as().fetch_all(db).await
+}
+
 /// A page as the admin list shows it.
 #[derive(Debug, Clone, FromRow)]
 pub struct Listed {

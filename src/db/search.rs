@@ -7,7 +7,7 @@ use crate::lang::Lang;
 
 /// Bumped when what the index holds changes, so that a database indexed by an older version is
 /// indexed again at the next start.
-pub const INDEX_VERSION: &str = "3";
+pub const INDEX_VERSION: &str = "4";
 
 /// The setting that records which [`INDEX_VERSION`] the index holds.
 const INDEX_VERSION_SETTING: &str = "search_index_version";
@@ -15,12 +15,25 @@ const INDEX_VERSION_SETTING: &str = "search_index_version";
 /// A query's word is widened to at most this many indexed words each way (the caller may keep fewer).
 pub const MAX_WIDENED: i64 = 256;
 
+/// Matches are counted up to this many: "more than 1,000 pages" says as much to a visitor as an exact
+/// figure, and counting stops early instead of reading every page a common word is on.
+pub const COUNT_UP_TO: i64 = 1000;
+
+/// bm25 ranks at most this many of a query's matches (more when a later page of results needs
+/// them): those whose title or description matches, and of the others the most recently created.
+/// Ranking costs about a microsecond a match, so this bounds a common word's search to well under a
+/// millisecond of ranking however large the site grows; a word on more pages than this carries
+/// almost no weight in bm25 anyway.
+pub const RANK_WINDOW: i64 = 200;
+
 /// Removes page `id` from the index.
 pub async fn remove(tx: &mut SqliteConnection, id: i64) -> sqlx::Result<()> {
-    sqlx::query("delete from search_words where rowid = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    for statement in [
+        "delete from search_words where rowid = ?",
+        "delete from search_titles where rowid = ?",
+    ] {
+        sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+    }
     sqlx::query("delete from search_pages where page_id = ?")
         .bind(id)
         .execute(&mut *tx)
@@ -60,6 +73,13 @@ pub async fn add(tx: &mut SqliteConnection, page: Indexed<'_>) -> sqlx::Result<(
     .bind(page.body)
     .execute(&mut *tx)
     .await?;
+    sqlx::query("insert into search_titles (rowid, lang, title, description) values (?, ?, ?, ?)")
+        .bind(page.id)
+        .bind(shelf.token(page.lang))
+        .bind(page.title)
+        .bind(page.description)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "insert into search_pages (page_id, lang, publish_at, title_words) values (?, ?, ?, ?)",
     )
@@ -72,63 +92,32 @@ pub async fn add(tx: &mut SqliteConnection, page: Indexed<'_>) -> sqlx::Result<(
     .map(|_| ())
 }
 
-/// A word of the vocabulary: the word, its stem key, its folded spelling.
-pub type Term = (String, String, String);
+/// A word of the vocabulary as it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub term: String,
+    /// The key the words sharing a stem share.
+    pub stem_key: String,
+    /// The word spelt backwards, so that the words ending alike sit together in an index.
+    pub backwards: String,
+}
 
-/// Adds the words of `lang` that the vocabulary lacks, and their letter runs, hundreds to a
-/// statement: what a save or an import does.
+/// Adds the words of `lang` that the vocabulary lacks, hundreds to a statement: what a save, an
+/// import and a rebuild do.
 pub async fn add_terms(tx: &mut SqliteConnection, lang: Lang, terms: &[Term]) -> sqlx::Result<()> {
     for chunk in terms.chunks(500) {
-        let added: Vec<(i64, String)> = insert_terms(lang, chunk)
-            .push(" returning id, folded")
-            .build_query_as()
-            .fetch_all(&mut *tx)
-            .await?;
-        for parts in added.chunks(500) {
-            let mut insert =
-                sqlx::QueryBuilder::new("insert into search_term_parts (rowid, folded) ");
-            insert.push_values(parts, |mut row, (id, folded)| {
-                row.push_bind(id).push_bind(folded);
-            });
-            insert.build().execute(&mut *tx).await?;
-        }
+        let mut insert =
+            sqlx::QueryBuilder::new("insert into search_terms (lang, term, stem_key, backwards) ");
+        insert.push_values(chunk, |mut row, term| {
+            row.push_bind(lang)
+                .push_bind(term.term.clone())
+                .push_bind(term.stem_key.clone())
+                .push_bind(term.backwards.clone());
+        });
+        insert.push(" on conflict (lang, term) do nothing");
+        insert.build().execute(&mut *tx).await?;
     }
     Ok(())
-}
-
-/// The statement that adds `terms` of `lang` to the vocabulary, skipping those it has.
-fn insert_terms(lang: Lang, terms: &[Term]) -> sqlx::QueryBuilder<sqlx::Sqlite> {
-    let mut insert =
-        sqlx::QueryBuilder::new("insert into search_terms (lang, term, stem_key, folded) ");
-    insert.push_values(terms, |mut row, (term, stem_key, folded)| {
-        row.push_bind(lang)
-            .push_bind(term.clone())
-            .push_bind(stem_key.clone())
-            .push_bind(folded.clone());
-    });
-    insert.push(" on conflict (lang, term) do nothing");
-    insert
-}
-
-/// Adds words to the vocabulary, hundreds to a statement, without their letter runs: what a
-/// rebuild does before [`rebuild_parts`].
-pub async fn add_all_terms(
-    tx: &mut SqliteConnection,
-    lang: Lang,
-    terms: &[Term],
-) -> sqlx::Result<()> {
-    for chunk in terms.chunks(500) {
-        insert_terms(lang, chunk).build().execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
-/// Builds the index of the words' letter runs again from the vocabulary.
-pub async fn rebuild_parts(tx: &mut SqliteConnection) -> sqlx::Result<()> {
-    sqlx::query("insert into search_term_parts (search_term_parts) values ('rebuild')")
-        .execute(&mut *tx)
-        .await
-        .map(|_| ())
 }
 
 /// Empties the index, its pages and its vocabulary, and readies the connection for a rebuild:
@@ -137,6 +126,7 @@ pub async fn rebuild_parts(tx: &mut SqliteConnection) -> sqlx::Result<()> {
 pub async fn start_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()> {
     for statement in [
         "delete from search_words",
+        "delete from search_titles",
         "delete from search_pages",
         "delete from search_terms",
         "pragma cache_size = -131072",
@@ -149,7 +139,6 @@ pub async fn start_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()> {
 /// Records that the index is whole and current, and puts the connection's settings back before it
 /// returns to the pool.
 pub async fn finish_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()> {
-    rebuild_parts(tx).await?;
     super::settings::set(&mut *tx, INDEX_VERSION_SETTING, INDEX_VERSION).await?;
     set_hash_size(tx, DEFAULT_HASH_SIZE).await?;
     // SQLite's default page cache, 2 MiB.
@@ -197,26 +186,60 @@ pub async fn words_with_stem(
     .await
 }
 
-/// Indexed words of `lang` whose folded spelling contains `folded` (three letters or more), at most
-/// [`MAX_WIDENED`], in no particular order.
-pub async fn words_containing(
+/// Indexed words of `lang` that end with `ending` and are at least `shortest` letters long, at
+/// most `limit`, in the order of their endings.
+pub async fn words_ending(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
-    folded: &str,
+    ending: &str,
+    shortest: usize,
+    limit: i64,
 ) -> sqlx::Result<Vec<String>> {
-    // The trigram index finds the candidates; the words are plain letters and digits, so quoting
-    // them makes a valid FTS5 string.
-    // A subquery, so that SQLite asks the trigram index once rather than once per word.
+    let backwards: String = ending.chars().rev().collect();
+    let Some(after) = next_string(&backwards) else {
+        return Ok(Vec::new());
+    };
     sqlx::query_scalar(
-        "select term from search_terms where id in \
-         (select rowid from search_term_parts where search_term_parts match ?) \
-         and lang = ? limit ?",
+        "select term from search_terms where lang = ? and backwards >= ? and backwards < ? \
+         and length(term) >= ? limit ?",
     )
-    .bind(format!("\"{}\"", folded.replace('"', "\"\"")))
     .bind(lang)
-    .bind(MAX_WIDENED)
+    .bind(&backwards)
+    .bind(after)
+    .bind(i64::try_from(shortest).unwrap_or(i64::MAX))
+    .bind(limit)
     .fetch_all(db)
     .await
+}
+
+/// Indexed words of `lang` that start with `start`, the shortest first, at most `limit`.
+pub async fn words_starting(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    start: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    let Some(after) = next_string(start) else {
+        return Ok(Vec::new());
+    };
+    sqlx::query_scalar(
+        "select term from search_terms where lang = ? and term >= ? and term < ? \
+         order by length(term), term limit ?",
+    )
+    .bind(lang)
+    .bind(start)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The first string after every string that starts with `text`, in SQLite's text order (that of
+/// the characters' code points): `text` with its last character one higher. None for an empty text.
+fn next_string(text: &str) -> Option<String> {
+    let last = text.chars().next_back()?;
+    let next = char::from_u32(u32::from(last) + 1).unwrap_or(char::MAX);
+    Some(format!("{}{next}", &text[..text.len() - last.len_utf8()]))
 }
 
 /// Where a page sits in the index: with the pages visible when it was indexed, or with those whose
@@ -246,146 +269,194 @@ impl Shelf {
 
 /// The bm25 weights of the index's columns: the language none, the title ten, the description three,
 /// the body one.
-macro_rules! bm25 {
+macro_rules! bm25_words {
     () => {
         "bm25(search_words, 0.0, 10.0, 3.0, 1.0)"
     };
 }
 
-/// The visible pages of `lang` that match `expression` (an FTS5 match expression), best first by
-/// bm25, at most `limit`.
+/// The same weights in the index of titles.
+macro_rules! bm25_titles {
+    () => {
+        "bm25(search_titles, 0.0, 10.0, 3.0)"
+    };
+}
+
+/// The statement that ranks the visible pages matching `?1` (on the visible shelf) or `?3` (on the
+/// scheduled shelf, visible from `?4` on) in `$table`, best first by bm25 among the `?2 + 1` most
+/// recently created matches, at most `?5`; `$filter` may leave some out. The subquery finds the
+/// oldest of the window: FTS5 walks its lists by rowid, so finding it and ranking from it reads
+/// the window only, not every match. Pages scheduled when indexed are few; they are ranked without
+/// a window.
+macro_rules! ranked_among_recent {
+    ($table:literal, $bm25:expr, $filter:literal) => {
+        concat!(
+            "select id from (select ",
+            $bm25,
+            " as score, rowid as id from ",
+            $table,
+            " where ",
+            $table,
+            " match ?1 and rowid >= coalesce((select rowid from ",
+            $table,
+            " where ",
+            $table,
+            " match ?1 order by rowid desc limit 1 offset ?2), ",
+            "-9223372036854775808) union all select ",
+            $bm25,
+            ", f.rowid from ",
+            $table,
+            " f join search_pages s on s.page_id = f.rowid where ",
+            $table,
+            " match ?3 and s.publish_at <= ?4) ",
+            $filter,
+            " order by score, id limit ?5"
+        )
+    };
+}
+
+/// What one way of asking asks the index, as FTS5 match expressions.
+#[derive(Debug, Clone, Copy)]
+pub struct Asking<'a> {
+    /// What is wanted and not excluded.
+    pub anywhere: &'a str,
+    /// What is wanted.
+    pub wanted: &'a str,
+    /// Any of what is excluded, if something is.
+    pub unwanted: Option<&'a str>,
+}
+
+/// The visible pages of `lang` that `asking` finds, best first, at most `limit`: those whose title
+/// or description has what is wanted, by bm25; then the others, by bm25 among the most recently
+/// created matches (see [`RANK_WINDOW`]).
 pub async fn ranked(
     db: &sqlx::SqlitePool,
     lang: Lang,
     now: &str,
-    expression: &str,
+    asking: Asking<'_>,
     limit: i64,
 ) -> sqlx::Result<Vec<i64>> {
-    let mut found: Vec<(f64, i64)> = sqlx::query_as(concat!(
-        "select ",
-        bm25!(),
-        ", rowid from search_words where search_words match ? order by 1, 2 limit ?"
-    ))
-    .bind(Shelf::Visible.limit(expression, lang))
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    found.extend(
-        sqlx::query_as::<_, (f64, i64)>(concat!(
-            "select ",
-            bm25!(),
-            ", w.rowid from search_words w join search_pages s on s.page_id = w.rowid \
-             where search_words match ? and s.publish_at <= ? order by 1, 2 limit ?"
-        ))
-        .bind(Shelf::Scheduled.limit(expression, lang))
+    let window = limit.max(RANK_WINDOW);
+    let titled = |expression: &str, shelf: Shelf| shelf.limit(expression, lang);
+    let by_title = match asking.unwanted {
+        None => sqlx::query_scalar(ranked_among_recent!("search_titles", bm25_titles!(), "")),
+        Some(_) => sqlx::query_scalar(ranked_among_recent!(
+            "search_titles",
+            bm25_titles!(),
+            "where id not in (select rowid from search_words where search_words match ?6)"
+        )),
+    };
+    let mut by_title = by_title
+        .bind(titled(asking.wanted, Shelf::Visible))
+        .bind(window - 1)
+        .bind(titled(asking.wanted, Shelf::Scheduled))
         .bind(now)
-        .bind(limit)
-        .fetch_all(db)
-        .await?,
-    );
-    found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok(found.into_iter().map(|(_, id)| id).collect())
+        .bind(limit);
+    if let Some(unwanted) = asking.unwanted {
+        by_title = by_title.bind(unwanted);
+    }
+    let mut ids: Vec<i64> = by_title.fetch_all(db).await?;
+    if i64::try_from(ids.len()).unwrap_or(i64::MAX) < limit {
+        let anywhere: Vec<i64> =
+            sqlx::query_scalar(ranked_among_recent!("search_words", bm25_words!(), ""))
+                .bind(titled(asking.anywhere, Shelf::Visible))
+                .bind(window - 1)
+                .bind(titled(asking.anywhere, Shelf::Scheduled))
+                .bind(now)
+                .bind(limit)
+                .fetch_all(db)
+                .await?;
+        for id in anywhere {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(ids)
 }
 
-/// How many visible pages of `lang` match `expression`.
+/// How many visible pages of `lang` match `expression`, counted up to one more than
+/// [`COUNT_UP_TO`]: more than that is "more than [`COUNT_UP_TO`]".
 pub async fn count(
     db: &sqlx::SqlitePool,
     lang: Lang,
     now: &str,
     expression: &str,
 ) -> sqlx::Result<i64> {
-    let visible: i64 =
-        sqlx::query_scalar("select count(*) from search_words where search_words match ?")
-            .bind(Shelf::Visible.limit(expression, lang))
-            .fetch_one(db)
-            .await?;
-    let scheduled: i64 = sqlx::query_scalar(
-        "select count(*) from search_words w join search_pages s on s.page_id = w.rowid \
-         where search_words match ? and s.publish_at <= ?",
+    sqlx::query_scalar(
+        "select count(*) from (select rowid from search_words where search_words match ?1 \
+         union all select w.rowid from search_words w join search_pages s \
+         on s.page_id = w.rowid where search_words match ?2 and s.publish_at <= ?3 limit ?4)",
     )
+    .bind(Shelf::Visible.limit(expression, lang))
     .bind(Shelf::Scheduled.limit(expression, lang))
     .bind(now)
-    .fetch_one(db)
-    .await?;
-    Ok(visible + scheduled)
-}
-
-/// Whether page `id` is among the visible pages of `lang` that match `expression`.
-pub async fn matches(
-    db: &sqlx::SqlitePool,
-    lang: Lang,
-    now: &str,
-    expression: &str,
-    id: i64,
-) -> sqlx::Result<bool> {
-    // Visible now, on either shelf; then whether the expression finds it there.
-    let visible: bool = sqlx::query_scalar(
-        "select exists (select 1 from search_pages where page_id = ? and lang = ? \
-         and (publish_at is null or publish_at <= ?))",
-    )
-    .bind(id)
-    .bind(lang)
-    .bind(now)
-    .fetch_one(db)
-    .await?;
-    if !visible {
-        return Ok(false);
-    }
-    sqlx::query_scalar(
-        "select exists (select 1 from search_words where search_words match ? and rowid = ?)",
-    )
-    .bind(format!(
-        "({expression}) AND lang : (\"{0}\" OR \"{0}later\")",
-        lang.code()
-    ))
-    .bind(id)
+    .bind(COUNT_UP_TO + 1)
     .fetch_one(db)
     .await
 }
 
-/// The visible page of `lang` whose title's words are exactly `title_words`.
+/// The visible page of `lang` whose title's words are exactly `title_words`, if `expression` finds
+/// it (an exclusion may leave it out).
 pub async fn titled(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     now: &str,
     title_words: &str,
+    expression: &str,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
-        "select page_id from search_pages where lang = ? and title_words = ? \
-         and (publish_at is null or publish_at <= ?) order by page_id limit 1",
+        "select page_id from search_pages s where lang = ? and title_words = ? \
+         and (publish_at is null or publish_at <= ?) \
+         and exists (select 1 from search_words where search_words match ? and rowid = s.page_id) \
+         order by page_id limit 1",
     )
     .bind(lang)
     .bind(title_words)
     .bind(now)
+    .bind(format!(
+        "({expression}) AND lang : (\"{0}\" OR \"{0}later\")",
+        lang.code()
+    ))
     .fetch_optional(db)
     .await
 }
 
-/// Indexed words that could be `word` misspelt: the same first letter and about the same length,
-/// with the number of pages that have them. Either language's pages; the closest is chosen by the
-/// caller.
+/// Indexed words of `lang` that could be `word` misspelt: the same first letter and about the same
+/// length, at most a few thousand. The closest is chosen by the caller.
 pub async fn similar_words(
     db: impl SqliteExecutor<'_>,
+    lang: Lang,
     word: &str,
-) -> sqlx::Result<Vec<(String, i64)>> {
+) -> sqlx::Result<Vec<String>> {
     let Some(first) = word.chars().next() else {
         return Ok(Vec::new());
     };
+    let first = first.to_string();
+    let Some(after) = next_string(&first) else {
+        return Ok(Vec::new());
+    };
     let length = i64::try_from(word.chars().count()).unwrap_or(i64::MAX);
-    // Terms starting with `first`: from it (inclusive) up to the next character (exclusive).
-    let upper = char::from_u32(u32::from(first) + 1).unwrap_or(char::MAX);
-    sqlx::query_as(
-        "select term, doc from search_vocabulary \
-         where term >= ? and term < ? and length(term) between ? and ? \
-         order by doc desc limit 2000",
+    sqlx::query_scalar(
+        "select term from search_terms where lang = ? and term >= ? and term < ? \
+         and length(term) between ? and ? limit 5000",
     )
-    .bind(first.to_string())
-    .bind(upper.to_string())
+    .bind(lang)
+    .bind(first)
+    .bind(after)
     .bind(length - 2)
     .bind(length + 2)
     .fetch_all(db)
     .await
+}
+
+/// How many indexed pages, of either language, have `word`.
+pub async fn pages_with(db: impl SqliteExecutor<'_>, word: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select coalesce(sum(doc), 0) from search_vocabulary where term = ?")
+        .bind(word)
+        .fetch_one(db)
+        .await
 }
 
 /// Queries kept a day at most; once a day has this many, new ones are not kept (those already kept

@@ -24,10 +24,7 @@ use crate::{
         PublicRequest,
         layout::{DateView, Layout, PageMeta},
     },
-    search::{
-        self, Matcher, Piece, Query,
-        text::{Stems, fold},
-    },
+    search::{self, Matcher, Piece, Query, query::Expression, text::Stems},
     vocab::Kind,
 };
 
@@ -38,6 +35,13 @@ const MIN_COMPOUND_EXTRA: usize = 3;
 /// A query's word is widened to at most this many compounds: enough for a site's own vocabulary,
 /// few enough that the widened query stays quick.
 const MAX_COMPOUNDS: usize = 16;
+
+/// Of the indexed words equally near a misspelt one, at most this many are weighed by how common
+/// they are.
+const MAX_NEAREST: usize = 8;
+
+/// A two-letter word is widened to at most this many of the words it starts, the shortest first.
+const MAX_STARTING: i64 = 32;
 
 /// Results per page.
 pub const PAGE_SIZE: i64 = 10;
@@ -166,7 +170,8 @@ pub async fn results(
         }
     };
     let total = found.total;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let counted = total.min(db::search::COUNT_UP_TO);
+    let pages = ((counted + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     if number > pages {
         return Err(AppError::NotFound);
     }
@@ -174,6 +179,10 @@ pub async fn results(
     page.summary = Some(match total {
         0 => t.search_nothing.replace("{query}", &shown),
         1 => t.search_one_hit.replace("{query}", &shown),
+        _ if total > counted => t
+            .search_more_hits
+            .replace("{count}", &lang.number(counted))
+            .replace("{query}", &shown),
         _ => t
             .search_hits
             .replace("{count}", &total.to_string())
@@ -227,12 +236,12 @@ async fn find(
     let ids = asked
         .page(state, lang, now, (number - 1) * PAGE_SIZE, PAGE_SIZE)
         .await?;
-    let matcher = asked.matcher(query);
-    let mut results = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(result) = result(state, id, &matcher, now).await? {
-            results.push(result);
-        }
+    let matcher = asked.matcher();
+    let mut pages = db::pages::find_many(&state.db, &ids).await?;
+    pages.sort_by_key(|page| ids.iter().position(|id| *id == page.id));
+    let mut results = Vec::with_capacity(pages.len());
+    for page in pages {
+        results.push(result(state, page, &matcher, now).await?);
     }
     let (did_you_mean, other_lang) = if total <= FEW {
         (
@@ -279,27 +288,26 @@ pub fn search_href(lang: Lang, query: &str, number: i64) -> String {
     }
 }
 
-/// The result for page `id`, if it is still there.
+/// The result for `page`.
 async fn result(
     state: &AppState,
-    id: i64,
+    page: db::pages::Page,
     matcher: &Matcher,
     now: &str,
-) -> sqlx::Result<Option<Result>> {
-    let Some(page) = db::pages::find(&state.db, id).await? else {
-        return Ok(None);
-    };
+) -> sqlx::Result<Result> {
     let lang = page.lang;
     let mut trail = vec![lang.texts().home.to_owned()];
     if page.content.kind == Kind::News {
         trail.push(lang.texts().news.to_owned());
     }
-    trail.extend(
-        db::pages::ancestors(&state.db, page.id, now)
-            .await?
-            .into_iter()
-            .map(|link| link.title),
-    );
+    if page.parent_id.is_some() {
+        trail.extend(
+            db::pages::ancestors(&state.db, page.id, now)
+                .await?
+                .into_iter()
+                .map(|link| link.title),
+        );
+    }
     if page.content.path.is_empty() {
         trail.clear();
     }
@@ -308,13 +316,13 @@ async fn result(
     if !snippet.iter().any(|piece| piece.marked) && !page.content.description.is_empty() {
         snippet = matcher.snippet(&page.content.description, SNIPPET_WORDS);
     }
-    Ok(Some(Result {
+    Ok(Result {
         href: lang.page_url(&page.content.path),
         date: (page.content.kind == Kind::News).then(|| DateView::of_page(&page, lang)),
         title: page.content.title,
         trail,
         snippet,
-    }))
+    })
 }
 
 /// For a search that found little: the same query with its words spelt like the closest indexed
@@ -329,11 +337,21 @@ async fn did_you_mean(
     let mut suggested = query.text.clone();
     let mut changed = false;
     for word in query.wanted_words() {
-        let candidates = db::search::similar_words(&state.db, word).await?;
-        if candidates.iter().any(|(candidate, _)| candidate == word) && total > 0 {
+        let candidates = db::search::similar_words(&state.db, lang, word).await?;
+        if candidates.iter().any(|candidate| candidate == word) && total > 0 {
             continue;
         }
-        if let Some(closest) = search::closest(word, &candidates) {
+        let mut counted = Vec::new();
+        for near in search::nearest(word, &candidates)
+            .into_iter()
+            .take(MAX_NEAREST)
+        {
+            counted.push((
+                near.to_owned(),
+                db::search::pages_with(&state.db, near).await?,
+            ));
+        }
+        if let Some(closest) = search::closest(word, &counted) {
             suggested = search::replace_word(&suggested, word, &closest);
             changed = true;
         }
@@ -380,10 +398,10 @@ async fn count(state: &AppState, lang: Lang, query: &Query, now: &str) -> sqlx::
 }
 
 /// A query as the index is asked it: the words as written, then widened to the words that share
-/// their stems, then to the words that contain them.
+/// their stems, then to the words that end with them.
 struct Asked {
     /// The match expressions, in the order their results rank; `None` where a way finds nothing.
-    ways: [Option<String>; 3],
+    ways: [Option<Expression>; 3],
     /// Every word the query was widened to, for marking snippets.
     words: Vec<String>,
     /// The query's words as a title's are kept, for the page titled exactly so.
@@ -394,51 +412,75 @@ impl Asked {
     async fn of(state: &AppState, lang: Lang, query: &Query) -> sqlx::Result<Asked> {
         let stems = Stems::of(lang);
         let mut by_stem = HashMap::new();
-        let mut containing = HashMap::new();
+        let mut compounds = HashMap::new();
+        for word in query.prefixes() {
+            let mut starting =
+                db::search::words_starting(&state.db, lang, word, MAX_STARTING).await?;
+            if !starting.iter().any(|found| found == word) {
+                starting.push(word.to_owned());
+            }
+            by_stem.insert(word.to_owned(), starting.clone());
+            compounds.insert(word.to_owned(), starting);
+        }
         for word in query.widenable() {
             let key = stems.key(word);
             let mut same_stem = db::search::words_with_stem(&state.db, lang, &key).await?;
             if !same_stem.iter().any(|found| found == word) {
                 same_stem.push(word.to_owned());
             }
-            by_stem.insert(word.to_owned(), same_stem);
-            // The compounds the word is a part of: longer by a few letters at least, so that the
+            // The compounds that end with the word: longer by a few letters at least, so that the
             // inflections (the stems' business) do not take their places.
             let shortest = word.chars().count() + MIN_COMPOUND_EXTRA;
-            let mut parts: Vec<String> = db::search::words_containing(&state.db, lang, &fold(word))
-                .await?
-                .into_iter()
-                .filter(|found| found.chars().count() >= shortest)
-                .take(MAX_COMPOUNDS)
-                .collect();
-            parts.extend(by_stem[word].iter().cloned());
-            containing.insert(word.to_owned(), parts);
+            let mut ending =
+                db::search::words_ending(&state.db, lang, word, shortest, MAX_COMPOUNDS as i64)
+                    .await?;
+            ending.extend(same_stem.iter().cloned());
+            by_stem.insert(word.to_owned(), same_stem);
+            compounds.insert(word.to_owned(), ending);
         }
         let mut words: Vec<String> = query.wanted_words().map(str::to_owned).collect();
-        for widened in by_stem.values().chain(containing.values()) {
+        for widened in by_stem.values().chain(compounds.values()) {
             words.extend(widened.iter().cloned());
         }
+        let mut ways = [
+            query.exact(),
+            query.widened(&by_stem),
+            query.widened(&compounds),
+        ];
+        // A way that asks what an earlier one asked would find nothing new.
+        for later in 1..ways.len() {
+            if ways[..later].iter().any(|earlier| *earlier == ways[later]) {
+                ways[later] = None;
+            }
+        }
         Ok(Asked {
-            ways: [
-                query.exact(),
-                query.widened(&by_stem),
-                query.widened(&containing),
-            ],
+            ways,
             words,
             title: query.wanted_words().collect::<Vec<_>>().join(" "),
         })
     }
 
     /// The widest way of asking: what every other finds, it finds too.
-    fn widest(&self) -> Option<&str> {
-        self.ways.iter().rev().flatten().next().map(String::as_str)
+    fn widest(&self) -> Option<&Expression> {
+        self.ways.iter().rev().flatten().next()
     }
 
+    /// How many pages the query finds, up to one more than [`db::search::COUNT_UP_TO`]. The words
+    /// as written are counted first: for a common word they reach the bound alone, at a fraction
+    /// of the cost of counting every word it was widened to.
     async fn count(&self, state: &AppState, lang: Lang, now: &str) -> sqlx::Result<i64> {
-        match self.widest() {
-            Some(expression) => db::search::count(&state.db, lang, now, expression).await,
-            None => Ok(0),
+        let Some(widest) = self.widest() else {
+            return Ok(0);
+        };
+        if let Some(exact) = &self.ways[0]
+            && exact != widest
+        {
+            let found = db::search::count(&state.db, lang, now, &exact.anywhere()).await?;
+            if found > db::search::COUNT_UP_TO {
+                return Ok(found);
+            }
         }
+        db::search::count(&state.db, lang, now, &widest.anywhere()).await
     }
 
     /// `limit` results from `offset`, best first: the page titled exactly as the query, then what
@@ -453,8 +495,9 @@ impl Asked {
     ) -> sqlx::Result<Vec<i64>> {
         let wanted = usize::try_from(offset + limit).unwrap_or(usize::MAX);
         let mut ids = Vec::new();
-        if let Some(id) = db::search::titled(&state.db, lang, now, &self.title).await?
-            && self.finds(state, lang, now, id).await?
+        if let Some(widest) = self.widest()
+            && let Some(id) =
+                db::search::titled(&state.db, lang, now, &self.title, &widest.anywhere()).await?
         {
             ids.push(id);
         }
@@ -463,7 +506,13 @@ impl Asked {
                 break;
             }
             let limit = i64::try_from(wanted).unwrap_or(i64::MAX);
-            for id in db::search::ranked(&state.db, lang, now, expression, limit).await? {
+            let (anywhere, unwanted) = (expression.anywhere(), expression.unwanted());
+            let asking = db::search::Asking {
+                anywhere: &anywhere,
+                wanted: expression.wanted(),
+                unwanted: unwanted.as_deref(),
+            };
+            for id in db::search::ranked(&state.db, lang, now, asking, limit).await? {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
@@ -477,16 +526,8 @@ impl Asked {
             .collect())
     }
 
-    /// Whether the page titled as the query is also found by it (an exclusion may leave it out).
-    async fn finds(&self, state: &AppState, lang: Lang, now: &str, id: i64) -> sqlx::Result<bool> {
-        match self.widest() {
-            Some(expression) => db::search::matches(&state.db, lang, now, expression, id).await,
-            None => Ok(false),
-        }
-    }
-
-    fn matcher(&self, query: &Query) -> Matcher {
-        Matcher::new(self.words.iter().cloned(), query.prefixes())
+    fn matcher(&self) -> Matcher {
+        Matcher::new(self.words.iter().cloned())
     }
 }
 

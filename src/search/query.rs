@@ -12,13 +12,13 @@ use super::text::words;
 /// Queries are cut to this many characters; longer ones are almost always pasted by mistake.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// Words of exactly this many letters also match the words they start ("fn" finds "fns"); a single
-/// letter matches itself only, since the start of every word with it would be most of the site.
-const PREFIX_CHARS: usize = 2;
+/// A wanted word of exactly this many letters also matches the indexed words it starts, the shortest
+/// first ("fn" finds "fns"); a single letter matches itself only.
+pub const PREFIX_CHARS: usize = 2;
 
-/// The shortest word that is widened to the words sharing its stem or containing it (trigrams need
-/// three letters). Shorter words match the start of a word instead.
-const MIN_WIDENED_CHARS: usize = 3;
+/// The shortest word that is widened to the words sharing its stem or ending with it. Shorter words
+/// match as written, or by the words they start.
+pub const MIN_WIDENED_CHARS: usize = 3;
 
 /// One term of a query: a word, or a phrase of several in a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,58 +85,46 @@ impl Query {
             .flat_map(|term| term.words.iter().map(String::as_str))
     }
 
-    /// The match expression for the index of words as written. Words of one or two letters match as
-    /// the start of a word, so that short queries find something.
-    pub fn exact(&self) -> Option<String> {
-        self.expression(|term| {
-            if let [word] = term.words.as_slice()
-                && word.chars().count() == PREFIX_CHARS
-                && !term.excluded
-            {
-                return Some(format!("{}*", fts_string(word)));
-            }
-            Some(fts_string(&term.words.join(" ")))
-        })
+    /// The match expression for the words as written.
+    pub fn exact(&self) -> Option<Expression> {
+        self.expression(|term| Some(fts_string(&term.words.join(" "))))
     }
 
     /// The words that stand alone in the query (not in a phrase), wanted or excluded, of at least
-    /// three letters: those that are widened to the words sharing their stem or containing them.
+    /// three letters: those that are widened to the words sharing their stem or ending with them.
     pub fn widenable(&self) -> impl Iterator<Item = &str> {
-        self.terms
-            .iter()
-            .filter_map(|term| match term.words.as_slice() {
-                [word] if word.chars().count() >= MIN_WIDENED_CHARS => Some(word.as_str()),
-                _ => None,
-            })
+        self.lone_words()
+            .filter(|(word, _)| word.chars().count() >= MIN_WIDENED_CHARS)
+            .map(|(word, _)| word)
     }
 
-    /// The wanted words of two letters, which match the start of a word.
-    pub fn prefixes(&self) -> Vec<String> {
+    /// The wanted words of two letters that stand alone: those that are widened to the words they
+    /// start.
+    pub fn prefixes(&self) -> impl Iterator<Item = &str> {
+        self.lone_words()
+            .filter(|(word, excluded)| !excluded && word.chars().count() == PREFIX_CHARS)
+            .map(|(word, _)| word)
+    }
+
+    /// Each word that stands alone in the query, and whether it is excluded.
+    fn lone_words(&self) -> impl Iterator<Item = (&str, bool)> {
         self.terms
             .iter()
-            .filter(|term| !term.excluded)
             .filter_map(|term| match term.words.as_slice() {
-                [word] if word.chars().count() == PREFIX_CHARS => Some(word.clone()),
+                [word] => Some((word.as_str(), term.excluded)),
                 _ => None,
             })
-            .collect()
     }
 
     /// The match expression where each word that stands alone may be any of the words `widened`
-    /// gives for it; phrases and short words stay as written. None when a wanted word was widened to
-    /// nothing, so that this way of asking can find nothing.
-    pub fn widened(&self, widened: &HashMap<String, Vec<String>>) -> Option<String> {
+    /// gives for it; phrases and words widened to nothing stay as written. None when a wanted word
+    /// of [`MIN_WIDENED_CHARS`] or more was widened to nothing, so that this way of asking can find
+    /// nothing.
+    pub fn widened(&self, widened: &HashMap<String, Vec<String>>) -> Option<Expression> {
         self.expression(|term| {
             let [word] = term.words.as_slice() else {
                 return Some(fts_string(&term.words.join(" ")));
             };
-            if word.chars().count() < MIN_WIDENED_CHARS {
-                return Some(if term.excluded || word.chars().count() != PREFIX_CHARS {
-                    fts_string(word)
-                } else {
-                    format!("{}*", fts_string(word))
-                });
-            }
             match widened.get(word).filter(|words| !words.is_empty()) {
                 Some(words) => Some(format!(
                     "({})",
@@ -146,14 +134,17 @@ impl Query {
                         .collect::<Vec<_>>()
                         .join(" OR ")
                 )),
-                None if term.excluded => Some(fts_string(word)),
+                None if term.excluded || word.chars().count() < MIN_WIDENED_CHARS => {
+                    Some(fts_string(word))
+                }
                 None => None,
             }
         })
     }
 
-    /// `(a AND b) NOT c NOT d`, with each term written by `write`. None when nothing is wanted.
-    fn expression(&self, mut write: impl FnMut(&Term) -> Option<String>) -> Option<String> {
+    /// The wanted terms joined by `AND`, the excluded ones after `NOT`, each written by `write`.
+    /// None when nothing is wanted, or `write` gives nothing for a term.
+    fn expression(&self, mut write: impl FnMut(&Term) -> Option<String>) -> Option<Expression> {
         let mut wanted = Vec::new();
         let mut unwanted = Vec::new();
         for term in &self.terms {
@@ -167,11 +158,43 @@ impl Query {
         if wanted.is_empty() {
             return None;
         }
-        let mut expression = format!("({})", wanted.join(" AND "));
-        for term in unwanted {
+        Some(Expression {
+            wanted: format!("({})", wanted.join(" AND ")),
+            unwanted,
+        })
+    }
+}
+
+/// An FTS5 match expression made from a query: what is wanted, and what is excluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expression {
+    /// `(a AND b)`
+    wanted: String,
+    unwanted: Vec<String>,
+}
+
+impl Expression {
+    /// `((a AND b) NOT c) NOT d`: the pages with what is wanted anywhere and nothing excluded.
+    pub fn anywhere(&self) -> String {
+        self.written(&self.wanted)
+    }
+
+    /// What is wanted, whatever is excluded: `(a AND b)`.
+    pub fn wanted(&self) -> &str {
+        &self.wanted
+    }
+
+    /// Any of what is excluded, if something is: `c OR d`.
+    pub fn unwanted(&self) -> Option<String> {
+        (!self.unwanted.is_empty()).then(|| self.unwanted.join(" OR "))
+    }
+
+    fn written(&self, wanted: &str) -> String {
+        let mut expression = wanted.to_owned();
+        for term in &self.unwanted {
             expression = format!("({expression} NOT {term})");
         }
-        Some(expression)
+        expression
     }
 }
 
@@ -206,9 +229,19 @@ mod tests {
                 (vec!["gamla", "sidor"], true),
             ]
         );
+        let exact = query.exact().expect("something is wanted");
         assert_eq!(
-            query.exact().as_deref(),
-            Some(r#"((("kommun" AND "fn s mål") NOT "projekt") NOT "gamla sidor")"#)
+            exact.anywhere(),
+            r#"((("kommun" AND "fn s mål") NOT "projekt") NOT "gamla sidor")"#
+        );
+        assert_eq!(exact.wanted(), r#"("kommun" AND "fn s mål")"#);
+        assert_eq!(
+            exact.unwanted().as_deref(),
+            Some(r#""projekt" OR "gamla sidor""#)
+        );
+        assert_eq!(
+            Query::parse("kommun").exact().and_then(|e| e.unwanted()),
+            None
         );
         let widened = HashMap::from([
             (
@@ -218,7 +251,7 @@ mod tests {
             ("projekt".to_owned(), vec!["projektet".to_owned()]),
         ]);
         assert_eq!(
-            query.widened(&widened).as_deref(),
+            query.widened(&widened).map(|e| e.anywhere()).as_deref(),
             Some(
                 r#"(((("kommun" OR "kommuner") AND "fn s mål") NOT ("projektet")) NOT "gamla sidor")"#
             )
@@ -238,7 +271,7 @@ mod tests {
             "--",
         ] {
             let query = Query::parse(typed);
-            for expression in [query.exact()].into_iter().flatten() {
+            for expression in query.exact().iter().map(Expression::anywhere) {
                 // Every term is a quoted run of letters and digits, joined by our own operators.
                 let outside_quotes: String = expression
                     .split('"')
@@ -246,27 +279,44 @@ mod tests {
                     .collect::<Vec<_>>()
                     .concat();
                 assert!(
-                    outside_quotes.chars().all(|c| "() ANDNOT*".contains(c)),
+                    outside_quotes.chars().all(|c| "() ANDNOT".contains(c)),
                     "{typed:?} gave {expression}"
                 );
             }
         }
         assert_eq!(
-            Query::parse("OR NEAR(x)").exact().as_deref(),
-            Some(r#"("or"* AND "near x")"#),
+            Query::parse("OR NEAR(x)")
+                .exact()
+                .map(|e| e.anywhere())
+                .as_deref(),
+            Some(r#"("or" AND "near x")"#),
             "a word run together with others is searched for as a phrase"
         );
     }
 
     #[test]
     fn short_long_empty_and_only_excluded_queries() {
-        assert_eq!(Query::parse("fn").exact().as_deref(), Some(r#"("fn"*)"#));
+        assert_eq!(
+            Query::parse("fn").exact().map(|e| e.anywhere()).as_deref(),
+            Some(r#"("fn")"#)
+        );
         assert_eq!(
             Query::parse("fn").widenable().count(),
             0,
-            "too short to widen"
+            "too short to widen by stem"
         );
-        assert_eq!(Query::parse("fn").prefixes(), ["fn"]);
+        assert_eq!(
+            Query::parse("fn -ab").prefixes().collect::<Vec<_>>(),
+            ["fn"]
+        );
+        let widened = HashMap::from([("fn".to_owned(), vec!["fn".to_owned(), "fns".to_owned()])]);
+        assert_eq!(
+            Query::parse("fn -ab")
+                .widened(&widened)
+                .map(|e| e.anywhere())
+                .as_deref(),
+            Some(r#"((("fn" OR "fns")) NOT "ab")"#)
+        );
         assert!(!Query::parse("").is_searchable());
         assert!(!Query::parse("-kommun").is_searchable());
         assert_eq!(Query::parse("-kommun").exact(), None);
