@@ -4,7 +4,7 @@ use std::{
     future::Future,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -77,6 +77,9 @@ pub struct AppState {
     pub search_misses: Arc<search::Misses>,
     /// Pages of search results, by the render cache's generation; bounded.
     pub search_results: Arc<quick_cache::sync::Cache<FoundKey, Arc<Found>>>,
+    /// The content version (`db::changes`) the render cache reflects: a higher one in the database
+    /// means something changed that the cache has not heard of.
+    seen: Arc<AtomicI64>,
 }
 
 /// Facts about the deployment that pages need.
@@ -125,7 +128,11 @@ impl AppState {
     ) -> sqlx::Result<AppState> {
         let state = AppState {
             db,
-            cache: Arc::new(RenderCache::new(clock.clone())),
+            cache: Arc::new(RenderCache::new(
+                clock.clone(),
+                crate::render_cache::DEFAULT_BUDGET,
+            )),
+            seen: Arc::default(),
             clock,
             search_misses: Arc::default(),
             search_results: Arc::new(quick_cache::sync::Cache::new(public::search::FOUND_KEPT)),
@@ -144,23 +151,61 @@ impl AppState {
         Ok(state)
     }
 
+    /// The same state with a render cache of at most `bytes`: call before serving.
+    pub async fn with_cache_budget(mut self, bytes: u64) -> sqlx::Result<AppState> {
+        self.cache = Arc::new(RenderCache::new(self.clock.clone(), bytes));
+        self.content_changed().await?;
+        Ok(self)
+    }
+
     /// Shows an edit to visitors: forgets the cached responses it made stale, and hands back what the
-    /// edit did. The edit is committed whatever happens here, so a failure is logged, never answered
-    /// as an error; the change watcher tries again within two seconds.
+    /// edit did. When something else changed content since the cache last heard (another process,
+    /// or an edit of this one not yet applied), the whole cache is emptied instead. The edit is
+    /// committed whatever happens here, so a failure is logged, never answered as an error; the
+    /// change watcher tries again within two seconds.
     pub async fn apply(&self, edited: Edited) -> Outcome {
-        if !edited.changes.is_empty() {
+        let changes = &edited.changes;
+        if changes.is_empty() {
+            return edited.outcome;
+        }
+        let only_this = changes.versions.is_some_and(|versions| {
+            self.seen
+                .compare_exchange(
+                    versions.before,
+                    versions.after,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
+        });
+        if !only_this {
             self.content_changed_or_log().await;
+            return edited.outcome;
+        }
+        self.cache.invalidate(&public::stale::of(changes));
+        match db::pages::scheduled(&self.db, &self.clock.now_db()).await {
+            Ok(scheduled) => self
+                .cache
+                .set_schedule(scheduled.iter().map(String::as_str)),
+            Err(error) => {
+                self.cache.forget_all();
+                tracing::error!(%error, "cannot read the publishing schedule; pages are not cached until it can be read");
+            }
         }
         edited.outcome
     }
 
-    /// Call after any change to pages: drops every cached response and notes when scheduled pages go
-    /// live.
+    /// Call after any change to pages that is not known in detail: drops every cached response and
+    /// notes when scheduled pages go live.
     pub async fn content_changed(&self) -> sqlx::Result<()> {
         // Forget first: that cannot fail, and the cache serves nothing stale from here on.
         self.cache.forget_all();
+        // The version is read before the schedule and the responses rendered from here on, so any
+        // change after it shows as a higher version later.
+        let version = db::changes::version(&self.db).await?;
         let scheduled = db::pages::scheduled(&self.db, &self.clock.now_db()).await?;
         self.cache.reset(scheduled.iter().map(String::as_str));
+        self.seen.fetch_max(version, Ordering::AcqRel);
         Ok(())
     }
 
@@ -170,6 +215,11 @@ impl AppState {
         if let Err(error) = self.content_changed().await {
             tracing::error!(%error, "cannot read the publishing schedule; pages are not cached until it can be read");
         }
+    }
+
+    /// Whether content changed since the cache last heard: another process wrote to the database.
+    async fn changed_elsewhere(&self) -> sqlx::Result<bool> {
+        Ok(db::changes::version(&self.db).await? > self.seen.load(Ordering::Acquire))
     }
 }
 
@@ -289,25 +339,22 @@ pub async fn serve(
 /// Empties the render cache when pages change behind the server's back, as when an operator runs
 /// `skl-cms import` against the database of a running server, and retries a refresh that failed.
 /// Changes made through the server invalidate the cache at once; this catches the rest within
-/// [`CHANGE_POLL`].
+/// [`CHANGE_POLL`], reading one row of the database each time.
 async fn watch_for_outside_changes(state: AppState) {
-    let mut seen = db::pages::stamp(&state.db).await.ok();
     let mut ticks = tokio::time::interval(CHANGE_POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         write_search_misses(&state).await;
-        let Ok(stamp) = db::pages::stamp(&state.db).await else {
+        let Ok(outside) = state.changed_elsewhere().await else {
             continue;
         };
-        let outside = seen.as_ref() != Some(&stamp);
         if (outside || state.cache.is_unsure()) && state.content_changed().await.is_ok() {
             if outside {
                 tracing::info!("pages changed outside the server; cached pages dropped");
             } else {
                 tracing::info!("the publishing schedule is readable again; pages are cached again");
             }
-            seen = Some(stamp);
         }
     }
 }

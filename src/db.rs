@@ -3,6 +3,7 @@
 //! them and callers choose the transaction.
 
 pub mod audit;
+pub mod changes;
 pub mod pages;
 pub mod redirects;
 pub mod revisions;

@@ -16,8 +16,8 @@
 //! | [`auth`] | argon2id password hashing off the runtime, random tokens |
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, as transactions that report what they changed |
-//! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory until content changes |
-//! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files |
+//! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |
+//! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files; which responses an edit makes stale (`public::stale`) |
 //! | [`search`] | full-text search in Swedish and English: stemming, folding, compounds, query parsing, snippets, "did you mean", the count of searches that found little |
 //! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
 //! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod news;
 pub mod pages;
 pub mod search;
+pub mod stale;
 
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ use crate::{
     app::AppState,
     error::AppError,
     lang::Lang,
-    render_cache::{self, CachedResponse, Effort, REVALIDATE},
+    render_cache::{self, CachedResponse, Dep, Effort, REVALIDATE},
 };
 
 /// The longest request target (path and query) accepted, in bytes.
@@ -86,14 +87,33 @@ impl FromRequestParts<AppState> for PublicRequest {
     }
 }
 
-impl PublicRequest {
-    /// Answers with `response`, and keeps it for the next request to this address when `cacheable`.
-    pub fn publish(&self, state: &AppState, response: CachedResponse, cacheable: bool) -> Response {
-        let response = Arc::new(response);
+/// Whether a response is kept for the next request to its address, and if so what it shows, so
+/// that the change of any of that removes it (see [`render_cache::Dep`]).
+#[derive(Debug)]
+pub enum Keep {
+    Not,
+    Showing(Vec<Dep>),
+}
+
+impl Keep {
+    /// Kept, showing `deps`, if `cacheable`.
+    pub fn when(cacheable: bool, deps: Vec<Dep>) -> Keep {
         if cacheable {
+            Keep::Showing(deps)
+        } else {
+            Keep::Not
+        }
+    }
+}
+
+impl PublicRequest {
+    /// Answers with `response`, and keeps it for the next request to this address as `keep` says.
+    pub fn publish(&self, state: &AppState, response: CachedResponse, keep: Keep) -> Response {
+        let response = Arc::new(response);
+        if let Keep::Showing(deps) = keep {
             state
                 .cache
-                .insert(&self.key, Arc::clone(&response), self.generation);
+                .insert(&self.key, Arc::clone(&response), self.generation, deps);
             if !response.is_best() {
                 improve_later(state, self.key.clone(), Arc::clone(&response));
             }
@@ -101,13 +121,12 @@ impl PublicRequest {
         response.respond(&self.headers, self.head)
     }
 
-    /// Renders an HTML page and publishes it. Pages are cacheable unless the query string is unknown.
-    /// The request that rendered it gets a quick compression; the best follows for the next ones.
-    pub fn publish_html(&self, state: &AppState, html: String, cacheable: bool) -> Response {
-        let effort = if cacheable {
-            Effort::Quick
-        } else {
-            Effort::Best
+    /// Renders an HTML page and publishes it. The request that rendered a page to keep gets a quick
+    /// compression; the best follows for the next ones.
+    pub fn publish_html(&self, state: &AppState, html: String, keep: Keep) -> Response {
+        let effort = match keep {
+            Keep::Showing(_) => Effort::Quick,
+            Keep::Not => Effort::Best,
         };
         let response = CachedResponse::with_effort(
             StatusCode::OK,
@@ -116,7 +135,7 @@ impl PublicRequest {
             html.into(),
             effort,
         );
-        self.publish(state, response, cacheable)
+        self.publish(state, response, keep)
     }
 }
 

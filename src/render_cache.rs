@@ -2,17 +2,18 @@
 //!
 //! A public page is rendered and compressed once per content change, not once per request, and then
 //! served by the [front door](crate::front::Front) before routing even starts: a cache hit costs a hash
-//! lookup and a few header copies. Any change to content empties it ([`RenderCache::forget_all`], then
-//! [`RenderCache::reset`] with the publishing schedule, both through `AppState::content_changed`).
-//! Scheduled pages are handled by remembering when the next one goes live: the first lookup after that
-//! moment empties the cache.
+//! lookup and a few header copies. The cache holds at most a byte budget (`--cache-size`), evicting
+//! the entries used least. Each entry records what it shows ([`Dep`]); an edit removes the entries
+//! that show what it changed ([`RenderCache::invalidate`], with the rule in `public::stale`), and a
+//! change the server did not make itself empties the cache. Scheduled pages are handled by
+//! remembering when the next one goes live: the first lookup after that moment empties the cache.
 
 use std::{
-    collections::HashMap,
+    collections::HashSet,
     io::Write,
     sync::{
-        Arc, Mutex, RwLock,
-        atomic::{AtomicBool, AtomicI64, Ordering},
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
     },
 };
 
@@ -23,7 +24,7 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::time::Clock;
+use crate::{lang::Lang, time::Clock};
 
 /// How pages may be cached downstream: any cache may store them but must revalidate (cheaply, with the
 /// ETag) before each reuse, so an edit is visible at once.
@@ -34,10 +35,6 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// Bodies shorter than this are not worth compressing.
 const MIN_COMPRESS_LEN: usize = 256;
-
-/// The most entries kept; past this, responses are still served but no longer stored, so that a
-/// crawler walking every query string cannot exhaust memory.
-const MAX_ENTRIES: usize = 4096;
 
 /// The key a request's response is cached under: its path and query, exactly as received. The front
 /// door looks hits up by it and public handlers store under it, so both must use this.
@@ -160,6 +157,12 @@ impl CachedResponse {
             self.plain.clone(),
             Effort::Best,
         )
+    }
+
+    /// The bytes its bodies hold.
+    pub fn bytes(&self) -> u64 {
+        let compressed = |body: &Option<Bytes>| body.as_ref().map_or(0, Bytes::len);
+        (self.plain.len() + compressed(&self.gzip) + compressed(&self.brotli)) as u64
     }
 
     /// Whether this response has its best compression already.
@@ -300,10 +303,119 @@ fn brotli(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The rendered public responses, by request path and query.
+/// What a cached response shows of the site's content, so that a change removes the responses it
+/// makes stale and no others. The main menu is on every page; a change to it empties the cache.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Dep {
+    /// Shows something of this page: the page itself, or an ancestor in its breadcrumb trail.
+    Page(i64),
+    /// Lists the visible children of this page.
+    ChildrenOf(i64),
+    /// Links to the translation with this key (the language switch, `hreflang`).
+    Translation(String),
+    /// Lists news of this language: the news list, the feed, the home page.
+    News(Lang),
+    /// Lists every visible page: the sitemap.
+    AllPages,
+    /// Says that nothing is at this page path in this language: a "not found" page.
+    Address(Lang, String),
+}
+
+/// What a change made stale: everything, or the responses that show any of a set of [`Dep`]s.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stale {
+    everything: bool,
+    deps: HashSet<Dep>,
+}
+
+impl Stale {
+    /// Every response.
+    pub fn everything() -> Stale {
+        Stale {
+            everything: true,
+            deps: HashSet::new(),
+        }
+    }
+
+    /// Adds the responses that show `dep`.
+    pub fn add(&mut self, dep: Dep) {
+        self.deps.insert(dep);
+    }
+
+    /// Makes it every response.
+    pub fn add_everything(&mut self) {
+        self.everything = true;
+    }
+
+    pub fn is_everything(&self) -> bool {
+        self.everything
+    }
+
+    /// Whether a response that shows `deps` is stale.
+    pub fn touches(&self, deps: &[Dep]) -> bool {
+        self.everything || deps.iter().any(|dep| self.deps.contains(dep))
+    }
+}
+
+/// A stored response and what it shows.
 #[derive(Debug)]
+struct Entry {
+    response: Arc<CachedResponse>,
+    deps: Box<[Dep]>,
+    /// Bytes held for it: what the byte budget counts.
+    weight: u64,
+}
+
+/// What the memory an entry holds besides its bodies costs, about: the map's slot, the headers,
+/// the key's allocation.
+const ENTRY_OVERHEAD: u64 = 256;
+
+impl Entry {
+    fn new(key: &str, response: Arc<CachedResponse>, deps: Box<[Dep]>, shared: bool) -> Entry {
+        let body = if shared { 0 } else { response.bytes() };
+        let weight = ENTRY_OVERHEAD
+            + key.len() as u64
+            + body
+            + (deps.len() * std::mem::size_of::<Dep>()) as u64;
+        Entry {
+            response,
+            deps,
+            weight,
+        }
+    }
+}
+
+/// Weighs entries by the bytes they hold, for the byte budget.
+#[derive(Debug, Clone, Copy)]
+struct ByBytes;
+
+impl quick_cache::Weighter<String, Arc<Entry>> for ByBytes {
+    fn weight(&self, _key: &String, entry: &Arc<Entry>) -> u64 {
+        entry.weight
+    }
+}
+
+/// The default byte budget of the cache: 64 MiB, some 4,000 pages of 15 KB with their gzip and
+/// brotli forms.
+pub const DEFAULT_BUDGET: u64 = 64 * 1024 * 1024;
+
+/// Pages of this size, with their compressed forms, are what the cache is sized for.
+const TYPICAL_ENTRY: u64 = 24 * 1024;
+
+/// The rendered public responses, by request path and query, within a byte budget: past it, the
+/// entries used least recently and least often make room (quick_cache's CLOCK-Pro, which also keeps
+/// a crawler's one-off visits from pushing out the pages visitors read).
 pub struct RenderCache {
-    entries: RwLock<Entries>,
+    entries: quick_cache::sync::Cache<String, Arc<Entry>, ByBytes>,
+    /// Held by every change to `entries` (an insert, an improvement, an invalidation), so that a
+    /// response rendered before an invalidation is never stored after it. Lookups do not take it.
+    writer: Mutex<()>,
+    /// Counts invalidations. A render that began in an older generation may have read content from
+    /// before a change, so it is not stored.
+    generation: AtomicU64,
+    /// The "not found" page of each language, rendered once and shared by every address that has
+    /// no page.
+    not_found: Mutex<[Option<Arc<CachedResponse>>; 2]>,
     /// Unix second of the next scheduled change, or `i64::MAX` when none is scheduled. Read without a
     /// lock on every lookup.
     next_change: AtomicI64,
@@ -315,20 +427,31 @@ pub struct RenderCache {
     clock: Clock,
 }
 
-#[derive(Debug, Default)]
-struct Entries {
-    /// Counts the times the cache was emptied. A render that began in an older generation may have
-    /// read content from before the change, so it is not stored.
-    generation: u64,
-    map: HashMap<String, Arc<CachedResponse>>,
+impl std::fmt::Debug for RenderCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderCache")
+            .field("entries", &self.entries.len())
+            .field("bytes", &self.entries.weight())
+            .field("generation", &self.generation())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RenderCache {
-    /// An empty cache that reads the time from `clock` to know when scheduled pages are due.
-    pub fn new(clock: Clock) -> Self {
+    /// An empty cache of at most `budget` bytes that reads the time from `clock` to know when
+    /// scheduled pages are due.
+    pub fn new(clock: Clock, budget: u64) -> Self {
+        let budget = budget.max(1);
         RenderCache {
+            entries: quick_cache::sync::Cache::with_weighter(
+                usize::try_from((budget / TYPICAL_ENTRY).max(64)).unwrap_or(usize::MAX),
+                budget,
+                ByBytes,
+            ),
+            writer: Mutex::new(()),
+            generation: AtomicU64::new(0),
+            not_found: Mutex::default(),
             clock,
-            entries: RwLock::default(),
             next_change: AtomicI64::new(i64::MAX),
             schedule: Mutex::default(),
             unsure: AtomicBool::new(false),
@@ -342,12 +465,14 @@ impl RenderCache {
             self.pass_scheduled(now);
             return None;
         }
-        self.read().map.get(key).cloned()
+        self.entries
+            .get(key)
+            .map(|entry| Arc::clone(&entry.response))
     }
 
     /// The current generation: take it before reading content, and give it to [`insert`](Self::insert).
     pub fn generation(&self) -> u64 {
-        self.read().generation
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The generation as of now, a scheduled change that is due counted in: what other caches of
@@ -361,47 +486,102 @@ impl RenderCache {
         self.generation()
     }
 
-    /// Stores a response for `key`, rendered from content read in `generation`; if the cache has been
-    /// emptied since, the response may be stale and is dropped.
-    pub fn insert(&self, key: &str, response: Arc<CachedResponse>, generation: u64) {
-        let mut entries = self.write();
-        let room = entries.map.len() < MAX_ENTRIES || entries.map.contains_key(key);
-        if entries.generation == generation && room && !self.is_unsure() {
-            entries.map.insert(key.to_owned(), response);
+    /// Stores a response for `key` that shows `deps`, rendered from content read in `generation`;
+    /// if anything was invalidated since, the response may be stale and is dropped.
+    pub fn insert(
+        &self,
+        key: &str,
+        response: Arc<CachedResponse>,
+        generation: u64,
+        deps: impl Into<Box<[Dep]>>,
+    ) {
+        self.store(
+            key,
+            Entry::new(key, response, deps.into(), false),
+            generation,
+        );
+    }
+
+    /// The "not found" page of `lang`, if one is stored: rendered once per language and change,
+    /// and shared by every address that has no page.
+    pub fn not_found_page(&self, lang: Lang) -> Option<Arc<CachedResponse>> {
+        lock(&self.not_found)[lang as usize].clone()
+    }
+
+    /// Stores `page`, the "not found" page of `lang` rendered from content read in `generation`, for
+    /// `key`, whose page path is `path`: the page is shared, so each address costs its key only.
+    pub fn insert_not_found(
+        &self,
+        key: &str,
+        lang: Lang,
+        path: &str,
+        page: Arc<CachedResponse>,
+        generation: u64,
+    ) {
+        let deps: Box<[Dep]> = Box::new([Dep::Address(lang, path.to_owned())]);
+        let _writer = lock(&self.writer);
+        if self.generation() != generation || self.is_unsure() {
+            return;
+        }
+        lock(&self.not_found)[lang as usize].get_or_insert_with(|| Arc::clone(&page));
+        let entry = Entry::new(key, page, deps, true);
+        self.entries.insert(key.to_owned(), Arc::new(entry));
+    }
+
+    fn store(&self, key: &str, entry: Entry, generation: u64) {
+        let _writer = lock(&self.writer);
+        if self.generation() == generation && !self.is_unsure() {
+            self.entries.insert(key.to_owned(), Arc::new(entry));
         }
     }
 
     /// Replaces the response stored for `key` by `better` (the same body, compressed harder), if
     /// `stored` is still what is stored there: a change in between has made both stale.
     pub fn improve(&self, key: &str, stored: &Arc<CachedResponse>, better: Arc<CachedResponse>) {
-        let mut entries = self.write();
-        if let Some(current) = entries.map.get_mut(key)
-            && Arc::ptr_eq(current, stored)
+        let _writer = lock(&self.writer);
+        if let Some(current) = self.entries.peek(key)
+            && Arc::ptr_eq(&current.response, stored)
         {
-            *current = better;
+            let deps = current.deps.clone();
+            let entry = Entry::new(key, better, deps, false);
+            let _ = self.entries.replace(key.to_owned(), Arc::new(entry), false);
         }
     }
 
-    /// Content has changed: forgets every stored response and remembers when scheduled pages go live
-    /// (database timestamps), so that the cache is emptied again at each of those moments.
-    pub fn reset<'a>(&self, upcoming: impl IntoIterator<Item = &'a str>) {
+    /// Content has changed: forgets the stored responses that `stale` names.
+    pub fn invalidate(&self, stale: &Stale) {
+        if stale.is_everything() {
+            self.clear();
+            return;
+        }
+        let _writer = lock(&self.writer);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries.retain(|_, entry| !stale.touches(&entry.deps));
+    }
+
+    /// Remembers when scheduled pages go live (database timestamps), so that the cache is emptied at
+    /// each of those moments, and stores responses again if it had stopped.
+    pub fn set_schedule<'a>(&self, upcoming: impl IntoIterator<Item = &'a str>) {
         let mut seconds: Vec<i64> = upcoming
             .into_iter()
             .filter_map(crate::time::from_db)
             .map(|ts| ts.as_second())
             .collect();
         seconds.sort_unstable_by(|a, b| b.cmp(a));
-        let mut schedule = self
-            .schedule
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut schedule = lock(&self.schedule);
         self.next_change.store(
             seconds.last().copied().unwrap_or(i64::MAX),
             Ordering::Relaxed,
         );
         *schedule = seconds;
-        self.clear();
         self.unsure.store(false, Ordering::Relaxed);
+    }
+
+    /// Content has changed in ways not known: forgets every stored response and remembers when
+    /// scheduled pages go live.
+    pub fn reset<'a>(&self, upcoming: impl IntoIterator<Item = &'a str>) {
+        self.clear();
+        self.set_schedule(upcoming);
     }
 
     /// Content has changed but the schedule is not known yet: forgets every stored response and
@@ -418,48 +598,82 @@ impl RenderCache {
 
     /// A scheduled moment has come: forgets it (and any others passed) and every stored response.
     fn pass_scheduled(&self, now: i64) {
-        let mut schedule = self
-            .schedule
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        while schedule.last().is_some_and(|second| *second <= now) {
-            schedule.pop();
+        {
+            let mut schedule = lock(&self.schedule);
+            while schedule.last().is_some_and(|second| *second <= now) {
+                schedule.pop();
+            }
+            self.next_change.store(
+                schedule.last().copied().unwrap_or(i64::MAX),
+                Ordering::Relaxed,
+            );
         }
-        self.next_change.store(
-            schedule.last().copied().unwrap_or(i64::MAX),
-            Ordering::Relaxed,
-        );
         self.clear();
     }
 
     fn clear(&self) {
-        let mut entries = self.write();
-        entries.generation += 1;
-        entries.map.clear();
+        let _writer = lock(&self.writer);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *lock(&self.not_found) = [None, None];
+        self.entries.clear();
     }
 
     /// How many responses are stored.
     pub fn len(&self) -> usize {
-        self.read().map.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    // A panic while holding the lock cannot leave the map half-updated (every update is a single
-    // insert or clear), so a poisoned lock is still safe to use.
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
-        self.entries
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The bytes the stored responses hold, as the budget counts them.
+    pub fn bytes(&self) -> u64 {
+        self.entries.weight()
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
-        self.entries
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The byte budget.
+    pub fn budget(&self) -> u64 {
+        self.entries.capacity()
     }
+
+    /// Whether a response is stored for `key`, without counting it as a use.
+    pub fn contains(&self, key: &str) -> bool {
+        self.entries.peek(key).is_some()
+    }
+}
+
+// A panic while holding one of these locks cannot leave what it guards half-updated (every update
+// is a single assignment or call), so a poisoned lock is still safe to use.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Parses a byte size as operators write it: `64MiB`, `512 KiB`, `1GiB`, `64MB`, `1000000`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size, such as 64MiB"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1 << 30,
+        _ => return Err(format!("`{text}`: the unit must be B, KiB, MiB or GiB")),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 #[cfg(test)]
@@ -542,50 +756,50 @@ mod tests {
     fn every_scheduled_change_empties_the_cache_when_due() {
         let start = jiff::Timestamp::from_second(1_800_000_000).expect("valid");
         let clock = Clock::manual(start);
-        let cache = RenderCache::new(clock.clone());
+        let cache = RenderCache::new(clock.clone(), DEFAULT_BUDGET);
         let at = |seconds: i64| start + jiff::SignedDuration::from_secs(seconds);
         let (first, second) = (crate::time::to_db(at(10)), crate::time::to_db(at(30)));
         cache.reset([second.as_str(), first.as_str(), "2999-01-01T00:00:00Z"]);
-        cache.insert("/", Arc::new(page()), cache.generation());
+        cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         assert!(cache.get("/").is_some(), "nothing is due yet");
         clock.set(at(9));
         assert!(cache.get("/").is_some(), "a second early is still early");
         clock.set(at(10));
         assert!(cache.get("/").is_none(), "the first scheduled page is due");
-        cache.insert("/", Arc::new(page()), cache.generation());
+        cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         assert!(cache.get("/").is_some());
         clock.set(at(31));
         assert!(cache.get("/").is_none(), "so is the second");
-        cache.insert("/", Arc::new(page()), cache.generation());
+        cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         assert!(cache.get("/").is_some(), "the far one is not");
     }
 
     #[test]
     fn a_render_that_began_before_a_change_is_not_stored() {
-        let cache = RenderCache::new(Clock::system());
+        let cache = RenderCache::new(Clock::system(), DEFAULT_BUDGET);
         let before = cache.generation();
         cache.reset([]);
-        cache.insert("/", Arc::new(page()), before);
+        cache.insert("/", Arc::new(page()), before, Vec::new());
         assert!(cache.is_empty());
-        cache.insert("/", Arc::new(page()), cache.generation());
+        cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         assert_eq!(cache.len(), 1);
     }
 
     #[test]
     fn nothing_is_stored_while_the_schedule_is_unknown() {
-        let cache = RenderCache::new(Clock::system());
-        cache.insert("/", Arc::new(page()), cache.generation());
+        let cache = RenderCache::new(Clock::system(), DEFAULT_BUDGET);
+        cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         cache.forget_all();
         assert!(cache.get("/").is_none(), "forgotten at once");
         assert!(cache.is_unsure());
-        cache.insert("/", Arc::new(page()), cache.generation());
+        cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         assert!(
             cache.is_empty(),
             "a page rendered now might miss a scheduled change"
         );
         cache.reset([]);
         assert!(!cache.is_unsure());
-        cache.insert("/", Arc::new(page()), cache.generation());
+        cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         assert_eq!(cache.len(), 1);
     }
 
@@ -608,20 +822,113 @@ mod tests {
             "different gzip bytes, different ETags"
         );
 
-        let cache = RenderCache::new(Clock::system());
-        cache.insert("/", Arc::clone(&quick), cache.generation());
+        let cache = RenderCache::new(Clock::system(), DEFAULT_BUDGET);
+        cache.insert("/", Arc::clone(&quick), cache.generation(), Vec::new());
         cache.improve("/", &quick, Arc::clone(&best));
         assert!(cache.get("/").is_some_and(|stored| stored.is_best()));
 
         // A change in between: the improvement of the old response is not stored.
         cache.reset([]);
         let fresh = Arc::new(page());
-        cache.insert("/", Arc::clone(&fresh), cache.generation());
+        cache.insert("/", Arc::clone(&fresh), cache.generation(), Vec::new());
         cache.improve("/", &quick, best);
         assert!(
             cache
                 .get("/")
                 .is_some_and(|stored| Arc::ptr_eq(&stored, &fresh))
         );
+    }
+
+    #[test]
+    fn an_invalidation_removes_what_shows_the_change_and_nothing_else() {
+        let cache = RenderCache::new(Clock::system(), DEFAULT_BUDGET);
+        let store = |key: &str, deps: Vec<Dep>| {
+            cache.insert(key, Arc::new(page()), cache.generation(), deps);
+        };
+        store("/a", vec![Dep::Page(1), Dep::ChildrenOf(1)]);
+        store("/a/b", vec![Dep::Page(2), Dep::Page(1)]);
+        store("/c", vec![Dep::Page(3)]);
+        store("/nyheter", vec![Dep::News(Lang::Sv)]);
+        let before = cache.generation();
+        let mut stale = Stale::default();
+        stale.add(Dep::Page(1));
+        cache.invalidate(&stale);
+        assert!(!cache.contains("/a") && !cache.contains("/a/b"));
+        assert!(cache.contains("/c") && cache.contains("/nyheter"));
+        assert_ne!(
+            cache.generation(),
+            before,
+            "renders begun before are not stored"
+        );
+        cache.invalidate(&Stale::everything());
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn the_budget_bounds_the_bytes_held() {
+        let budget = 256 * 1024;
+        let cache = RenderCache::new(Clock::system(), budget);
+        for n in 0..200 {
+            let body = Bytes::from(format!("<p>{n}</p>{}", "x".repeat(8 * 1024)));
+            let response = CachedResponse::with_effort(
+                StatusCode::OK,
+                "application/octet-stream",
+                REVALIDATE,
+                body,
+                Effort::Quick,
+            );
+            cache.insert(
+                &format!("/{n}"),
+                Arc::new(response),
+                cache.generation(),
+                Vec::new(),
+            );
+        }
+        assert!(cache.bytes() <= budget, "{} > {budget}", cache.bytes());
+        assert!(
+            cache.len() > 10,
+            "it still holds what fits: {}",
+            cache.len()
+        );
+        assert!(cache.len() < 200, "and let the rest go");
+    }
+
+    #[test]
+    fn not_found_pages_are_shared_and_weigh_their_key_only() {
+        let cache = RenderCache::new(Clock::system(), DEFAULT_BUDGET);
+        assert!(cache.not_found_page(Lang::Sv).is_none());
+        let shared = Arc::new(page());
+        for n in 0..100 {
+            let key = format!("/saknas-{n}");
+            cache.insert_not_found(
+                &key,
+                Lang::Sv,
+                &key[1..],
+                Arc::clone(&shared),
+                cache.generation(),
+            );
+        }
+        assert!(
+            cache
+                .not_found_page(Lang::Sv)
+                .is_some_and(|page| Arc::ptr_eq(&page, &shared))
+        );
+        assert!(cache.bytes() < 100 * 1024, "{}", cache.bytes());
+        let mut stale = Stale::default();
+        stale.add(Dep::Address(Lang::Sv, "saknas-7".to_owned()));
+        cache.invalidate(&stale);
+        assert!(!cache.contains("/saknas-7") && cache.contains("/saknas-8"));
+    }
+
+    #[test]
+    fn sizes_read_as_operators_write_them() {
+        assert_eq!(parse_size("64MiB"), Ok(64 * 1024 * 1024));
+        assert_eq!(parse_size("512 KiB"), Ok(512 * 1024));
+        assert_eq!(parse_size("1gib"), Ok(1 << 30));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("99999999999999999999GiB").is_err());
     }
 }

@@ -33,6 +33,18 @@ pub struct Args {
     /// log. Leave unset when clients connect directly, or they could claim any address.
     #[arg(long, env = "SKL_BEHIND_PROXY")]
     pub behind_proxy: bool,
+
+    /// The most memory the cache of rendered pages may hold, such as `64MiB` or `1GiB`. Past it, the
+    /// pages used least make room. Each page takes about its size three times over (plain, gzip and
+    /// brotli): 64 MiB holds some 4,000 pages of 15 KB.
+    #[arg(
+        long,
+        env = "SKL_CACHE_SIZE",
+        default_value = "64MiB",
+        value_parser = crate::render_cache::parse_size,
+        value_name = "SIZE"
+    )]
+    pub cache_size: u64,
 }
 
 /// Accepts `http://host[:port]` or `https://host[:port]`, with an optional trailing slash.
@@ -74,6 +86,12 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
         .context("cannot read the database")?;
     if args.behind_proxy {
         state = state.behind_proxy();
+    }
+    if args.cache_size != crate::render_cache::DEFAULT_BUDGET {
+        state = state
+            .with_cache_budget(args.cache_size)
+            .await
+            .context("cannot read the database")?;
     }
     crate::admin::login::offer_setup_link(&state)
         .await

@@ -143,6 +143,16 @@ pub struct PageChange {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
     pub pages: Vec<PageChange>,
+    /// The content versions the edit's transaction went from and to, once committed.
+    pub versions: Option<Versions>,
+}
+
+/// The database's content version (see `db::changes`) when an edit's transaction began and when
+/// it committed. If the server last saw `before`, nothing but this edit changed content since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    pub before: i64,
+    pub after: i64,
 }
 
 impl Changes {
@@ -187,7 +197,7 @@ pub async fn create(
     draft: Draft,
 ) -> sqlx::Result<Edited> {
     let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
+    let (mut tx, version) = begin(db).await?;
     let mut changes = Changes::default();
     let Draft {
         lang,
@@ -241,7 +251,7 @@ pub async fn create(
         None,
         Some(Snapshot::of(lang, &content, parent_id, false)),
     );
-    commit(tx, &changes, &now).await?;
+    commit(tx, &mut changes, version, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -258,7 +268,7 @@ pub async fn update(
     draft: Draft,
 ) -> sqlx::Result<Edited> {
     let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
+    let (mut tx, version) = begin(db).await?;
     let mut changes = Changes::default();
     let Some(before) = db::pages::find(&mut *tx, id).await? else {
         return Ok(Edited::nothing(Outcome::Gone));
@@ -345,7 +355,7 @@ pub async fn update(
         Some(Snapshot::of_page(&before)),
         Some(Snapshot::of(lang, &content, parent_id, false)),
     );
-    commit(tx, &changes, &now).await?;
+    commit(tx, &mut changes, version, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -485,11 +495,30 @@ async fn link_translation(
     }
 }
 
+/// Begins an edit's transaction, with the content version it starts from.
+async fn begin(db: &SqlitePool) -> sqlx::Result<(Transaction<'_, Sqlite>, i64)> {
+    let mut tx = db::begin_write(db).await?;
+    let version = db::changes::version(&mut *tx).await?;
+    Ok((tx, version))
+}
+
 /// Brings the search index up to date with every page in `changes`, in the same transaction, and
-/// commits it: a page is findable exactly when its change is stored.
-async fn commit(mut tx: Transaction<'_, Sqlite>, changes: &Changes, now: &str) -> sqlx::Result<()> {
+/// commits it: a page is findable exactly when its change is stored. Records in `changes` the
+/// content versions the transaction went from (`started`) and to.
+async fn commit(
+    mut tx: Transaction<'_, Sqlite>,
+    changes: &mut Changes,
+    started: i64,
+    now: &str,
+) -> sqlx::Result<()> {
     crate::search::sync(&mut tx, changes.ids(), now).await?;
-    tx.commit().await
+    let after = db::changes::version(&mut *tx).await?;
+    tx.commit().await?;
+    changes.versions = Some(Versions {
+        before: started,
+        after,
+    });
+    Ok(())
 }
 
 /// What a save did to the page's visibility.
@@ -568,7 +597,7 @@ pub async fn set_trashed(
     trashed: bool,
 ) -> sqlx::Result<Edited> {
     let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
+    let (mut tx, version) = begin(db).await?;
     let Some(page) = db::pages::find(&mut *tx, id).await? else {
         return Ok(Edited::nothing(Outcome::Gone));
     };
@@ -601,7 +630,7 @@ pub async fn set_trashed(
     after.trashed = trashed;
     let mut changes = Changes::default();
     changes.page(id, Some(before), Some(after));
-    commit(tx, &changes, &now).await?;
+    commit(tx, &mut changes, version, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved { id, done },
         changes,
@@ -616,7 +645,7 @@ pub async fn delete(
     id: i64,
 ) -> sqlx::Result<Edited> {
     let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
+    let (mut tx, version) = begin(db).await?;
     let Some(page) = db::pages::find(&mut *tx, id).await? else {
         return Ok(Edited::nothing(Outcome::Gone));
     };
@@ -630,7 +659,7 @@ pub async fn delete(
     audit(&mut tx, author, AuditAction::Delete, id, &detail, &now).await?;
     let mut changes = Changes::default();
     changes.page(id, Some(Snapshot::of_page(&page)), None);
-    commit(tx, &changes, &now).await?;
+    commit(tx, &mut changes, version, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved {
             id,
@@ -654,7 +683,7 @@ pub async fn restore_revision(
         ..revision.content.clone()
     };
     let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
+    let (mut tx, version) = begin(db).await?;
     let mut changes = Changes::default();
     if page.deleted_at.is_some() {
         return Ok(Edited::nothing(Outcome::Gone));
@@ -714,7 +743,7 @@ pub async fn restore_revision(
         Some(Snapshot::of_page(page)),
         Some(Snapshot::of(page.lang, &content, parent_id, false)),
     );
-    commit(tx, &changes, &now).await?;
+    commit(tx, &mut changes, version, &now).await?;
     Ok(Edited {
         outcome: Outcome::Saved {
             id: page.id,

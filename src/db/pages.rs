@@ -79,6 +79,7 @@ impl Page {
 /// A link to a page: enough to list it in a menu, breadcrumb trail or section.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct PageLink {
+    pub id: i64,
     pub path: String,
     pub title: String,
 }
@@ -120,7 +121,7 @@ pub async fn find_visible_translation(
     now: &str,
 ) -> sqlx::Result<Option<PageLink>> {
     sqlx::query_as(concat!(
-        "select path, title from pages where lang = ? and translation_key = ? and ",
+        "select id, path, title from pages where lang = ? and translation_key = ? and ",
         visible!(),
         " order by id limit 1"
     ))
@@ -138,7 +139,7 @@ pub async fn menu(
     now: &str,
 ) -> sqlx::Result<Vec<PageLink>> {
     sqlx::query_as(concat!(
-        "select path, title from pages where lang = ? and parent_id is null and menu_order is not null \
+        "select id, path, title from pages where lang = ? and parent_id is null and menu_order is not null \
          and path <> '' and ",
         visible!(),
         " order by menu_order, title"
@@ -156,7 +157,7 @@ pub async fn children(
     now: &str,
 ) -> sqlx::Result<Vec<PageLink>> {
     sqlx::query_as(concat!(
-        "select path, title from pages where parent_id = ? and ",
+        "select id, path, title from pages where parent_id = ? and ",
         visible!(),
         " order by menu_order is null, menu_order, title"
     ))
@@ -180,7 +181,7 @@ pub async fn ancestors(
             select p.id, p.parent_id, chain.depth + 1 from pages p join chain on p.id = chain.parent_id
             where chain.depth < 16
           )
-          select pages.path, pages.title from chain join pages on pages.id = chain.id
+          select pages.id, pages.path, pages.title from chain join pages on pages.id = chain.id
           where chain.depth > 0 and pages.path <> '' and ",
         visible!(),
         " order by chain.depth desc"
@@ -257,17 +258,6 @@ pub async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Page>> {
         " from pages order by lang desc, path"
     ))
     .fetch_all(db)
-    .await
-}
-
-/// A fingerprint of every page's state: it changes whenever a page is created, saved, trashed or
-/// removed, by this process or another (such as `skl-cms import` run beside a server).
-pub async fn stamp(db: impl SqliteExecutor<'_>) -> sqlx::Result<String> {
-    sqlx::query_scalar(
-        "select count(*) || '/' || total(version) || '/' || count(deleted_at) || '/' || coalesce(max(updated_at), '') \
-         from pages",
-    )
-    .fetch_one(db)
     .await
 }
 

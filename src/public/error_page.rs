@@ -1,14 +1,17 @@
 //! Error pages: every 4xx and 5xx response without a body of its own becomes a page of the site, in the
 //! language of the address that was asked for, with the way back home and to the main sections.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::Response,
 };
+use percent_encoding::percent_decode_str;
 
 use crate::{
     app::AppState,
@@ -16,6 +19,7 @@ use crate::{
     error::ErrorMessage,
     lang::Lang,
     public::layout::{Layout, PageMeta},
+    render_cache::{self, CachedResponse, Effort},
 };
 
 #[derive(Template)]
@@ -42,6 +46,7 @@ pub async fn render_errors(
     next: Next,
 ) -> Response {
     let lang = Lang::of_path(request.uri().path());
+    let keep = NotFound::of(&request, &state);
     let request_id = request
         .headers()
         .get("x-request-id")
@@ -63,6 +68,12 @@ pub async fn render_errors(
         .extensions()
         .get::<ErrorMessage>()
         .map(|message| message.0);
+    if status == StatusCode::NOT_FOUND
+        && message.is_none()
+        && let Some(keep) = keep
+    {
+        return keep.answer(&state, lang).await;
+    }
     let (mut parts, _) = response.into_parts();
     let html = render(
         &state,
@@ -81,6 +92,69 @@ pub async fn render_errors(
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(html))
+}
+
+/// A request that may be answered with the shared "not found" page and have that answer kept: a
+/// GET or HEAD of a public address without a query string.
+struct NotFound {
+    key: String,
+    /// The page path the address would have.
+    path: String,
+    generation: u64,
+    head: bool,
+    headers: HeaderMap,
+}
+
+impl NotFound {
+    fn of(request: &Request, state: &AppState) -> Option<NotFound> {
+        let uri = request.uri();
+        let method = request.method();
+        if !(method == Method::GET || method == Method::HEAD)
+            || uri.query().is_some()
+            || uri.path().starts_with("/admin")
+        {
+            return None;
+        }
+        let decoded = percent_decode_str(uri.path()).decode_utf8().ok()?;
+        let path = decoded
+            .strip_prefix("/en/")
+            .or_else(|| decoded.strip_prefix('/'))
+            .unwrap_or(&decoded)
+            .to_owned();
+        Some(NotFound {
+            key: render_cache::key(uri).to_owned(),
+            path,
+            generation: state.cache.generation(),
+            head: method == Method::HEAD,
+            headers: request.headers().clone(),
+        })
+    }
+
+    /// The "not found" page of `lang`, rendered once per change and kept for this address until a
+    /// page (or a redirect) appears there.
+    async fn answer(self, state: &AppState, lang: Lang) -> Response {
+        let page = match state.cache.not_found_page(lang) {
+            Some(page) => page,
+            None => {
+                let html = render(state, lang, StatusCode::NOT_FOUND, None, None).await;
+                Arc::new(CachedResponse::with_effort(
+                    StatusCode::NOT_FOUND,
+                    "text/html; charset=utf-8",
+                    "no-store",
+                    html.into(),
+                    Effort::Quick,
+                ))
+            }
+        };
+        state.cache.insert_not_found(
+            &self.key,
+            lang,
+            &self.path,
+            Arc::clone(&page),
+            self.generation,
+        );
+        page.respond(&self.headers, self.head)
+    }
 }
 
 async fn render(

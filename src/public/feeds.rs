@@ -10,8 +10,8 @@ use crate::{
     db,
     error::AppError,
     lang::Lang,
-    public::PublicRequest,
-    render_cache::{CachedResponse, REVALIDATE},
+    public::{Keep, PublicRequest},
+    render_cache::{CachedResponse, Dep, Effort, REVALIDATE},
     time,
 };
 
@@ -82,13 +82,16 @@ pub async fn atom(
         entries,
     }
     .render()?;
-    let response = CachedResponse::new(
+    // A quick compression now, the best one off the runtime (see `PublicRequest::publish`).
+    let response = CachedResponse::with_effort(
         StatusCode::OK,
         "application/atom+xml; charset=utf-8",
         REVALIDATE,
         xml.into(),
+        Effort::Quick,
     );
-    Ok(request.publish(&state, response, request.query.is_none()))
+    let keep = Keep::when(request.query.is_none(), vec![Dep::News(lang)]);
+    Ok(request.publish(&state, response, keep))
 }
 
 #[derive(Template)]
@@ -150,13 +153,15 @@ pub async fn sitemap(
         });
     }
     let xml = SitemapTemplate { urls }.render()?;
-    let response = CachedResponse::new(
+    let response = CachedResponse::with_effort(
         StatusCode::OK,
         "application/xml; charset=utf-8",
         REVALIDATE,
         xml.into(),
+        Effort::Quick,
     );
-    Ok(request.publish(&state, response, request.query.is_none()))
+    let keep = Keep::when(request.query.is_none(), vec![Dep::AllPages]);
+    Ok(request.publish(&state, response, keep))
 }
 
 /// Lets every crawler in, except into the editors' area, and names the sitemap.
@@ -171,5 +176,10 @@ pub async fn robots(State(state): State<AppState>, request: PublicRequest) -> Re
         REVALIDATE,
         text.into(),
     );
-    request.publish(&state, response, request.query.is_none())
+    // Nothing but the base address, which does not change while the server runs.
+    request.publish(
+        &state,
+        response,
+        Keep::when(request.query.is_none(), Vec::new()),
+    )
 }

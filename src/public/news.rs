@@ -8,9 +8,10 @@ use crate::{
     db::{self, pages::Page},
     error::AppError,
     public::{
-        PublicRequest,
+        Keep, PublicRequest,
         layout::{DateView, Layout, PageMeta},
     },
+    render_cache::Dep,
 };
 
 /// News items per page of the list.
@@ -101,7 +102,7 @@ pub async fn list(
         older_href: (number < pages).then(|| link(number + 1)),
     }
     .render()?;
-    Ok(request.publish_html(&state, html, canonical))
+    Ok(request.publish_html(&state, html, Keep::when(canonical, vec![Dep::News(lang)])))
 }
 
 /// The page number a query asks for, and whether the query is in its canonical form (absent, or

@@ -14,10 +14,11 @@ use crate::{
     error::AppError,
     lang::Lang,
     public::{
-        PublicRequest,
+        Keep, PublicRequest,
         layout::{DateView, Layout, PageMeta},
         news::NewsItem,
     },
+    render_cache::Dep,
     vocab::Kind,
 };
 
@@ -73,9 +74,17 @@ pub async fn show(
             None => Err(AppError::NotFound),
         };
     };
-    let html = render(&state, page, &now, false).await?;
+    let rendered = render(&state, page, &now, false).await?;
     // Query strings do not change a page; caching each would let anyone fill the cache.
-    Ok(request.publish_html(&state, html, request.query.is_none()))
+    let keep = Keep::when(request.query.is_none(), rendered.shows);
+    Ok(request.publish_html(&state, rendered.html, keep))
+}
+
+/// A page rendered, and what of the site's content it shows.
+#[derive(Debug)]
+pub struct Rendered {
+    pub html: String,
+    pub shows: Vec<Dep>,
 }
 
 /// Renders `page` as visitors see it at `now`. A `preview` is marked as one and kept out of search
@@ -85,8 +94,13 @@ pub async fn render(
     page: Page,
     now: &str,
     preview: bool,
-) -> Result<String, AppError> {
+) -> Result<Rendered, AppError> {
     let lang = page.lang;
+    // Itself, its translation, its ancestors (below), its children and on home pages the news.
+    let mut shows = vec![Dep::Page(page.id), Dep::ChildrenOf(page.id)];
+    if let Some(key) = &page.content.translation_key {
+        shows.push(Dep::Translation(key.clone()));
+    }
     let url = lang.page_url(&page.content.path);
     let translation_url = match &page.content.translation_key {
         Some(key) => db::pages::find_visible_translation(&state.db, lang.other(), key, now)
@@ -94,7 +108,7 @@ pub async fn render(
             .map(|link| lang.other().page_url(&link.path)),
         None => None,
     };
-    let breadcrumbs = breadcrumbs(state, &page, now).await?;
+    let breadcrumbs = breadcrumbs(state, &page, now, &mut shows).await?;
     // The menu marks the sections the page is in: its ancestors, not the home page.
     let trail: Vec<String> = breadcrumbs
         .iter()
@@ -110,6 +124,7 @@ pub async fn render(
         })
         .collect();
     let latest_news = if page.content.path.is_empty() {
+        shows.push(Dep::News(lang));
         db::pages::news(&state.db, lang, now, HOME_NEWS, 0)
             .await?
             .iter()
@@ -131,7 +146,7 @@ pub async fn render(
     let mut layout = Layout::load(state, meta, now).await?;
     layout.noindex |= preview;
     let date = (page.content.kind == Kind::News).then(|| DateView::of_page(&page, lang));
-    Ok(PageTemplate {
+    let html = PageTemplate {
         layout,
         title: page.content.title,
         body_html: page.body_html,
@@ -142,7 +157,8 @@ pub async fn render(
         latest_news,
         preview,
     }
-    .render()?)
+    .render()?;
+    Ok(Rendered { html, shows })
 }
 
 /// Where a request's address leads.
@@ -178,8 +194,13 @@ fn resolve(request: &PublicRequest) -> Result<Address, AppError> {
 }
 
 /// The trail from the home page to the page's parent: home, the news list for news items, then the
-/// page's visible ancestors. Empty on the home page itself.
-async fn breadcrumbs(state: &AppState, page: &Page, now: &str) -> sqlx::Result<Vec<Link>> {
+/// page's visible ancestors, each added to what the page `shows`. Empty on the home page itself.
+async fn breadcrumbs(
+    state: &AppState,
+    page: &Page,
+    now: &str,
+    shows: &mut Vec<Dep>,
+) -> sqlx::Result<Vec<Link>> {
     let lang = page.lang;
     let t = lang.texts();
     let mut trail = Vec::new();
@@ -196,6 +217,7 @@ async fn breadcrumbs(state: &AppState, page: &Page, now: &str) -> sqlx::Result<V
         });
     }
     for ancestor in db::pages::ancestors(&state.db, page.id, now).await? {
+        shows.push(Dep::Page(ancestor.id));
         trail.push(Link {
             href: lang.page_url(&ancestor.path),
             title: ancestor.title,

@@ -578,5 +578,6 @@ pub async fn opensearch(
         crate::render_cache::REVALIDATE,
         xml.into(),
     );
-    Ok(request.publish(&state, response, request.query.is_none()))
+    let keep = crate::public::Keep::when(request.query.is_none(), Vec::new());
+    Ok(request.publish(&state, response, keep))
 }

@@ -113,7 +113,7 @@ pub async fn preview_saved(
 }
 
 async fn preview_response(state: &AppState, page: Page, now: &str) -> Result<Response, AppError> {
-    let html = public::pages::render(state, page, now, true).await?;
+    let html = public::pages::render(state, page, now, true).await?.html;
     Ok((
         StatusCode::OK,
         [

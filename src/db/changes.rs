@@ -1,0 +1,11 @@
+//! The content version: a counter of changes to pages and redirects that triggers keep (see
+//! `migrations/0007_content_version.sql`), read by the server to notice changes made by others.
+
+use sqlx::SqliteExecutor;
+
+/// The content version now.
+pub async fn version(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select version from content_version where id = 1")
+        .fetch_one(db)
+        .await
+}
