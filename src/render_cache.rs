@@ -385,6 +385,25 @@ impl Entry {
     }
 }
 
+/// A stored response, as a lookup finds it: one reference count taken, however many it holds.
+#[derive(Debug, Clone)]
+pub struct Hit(Arc<Entry>);
+
+impl std::ops::Deref for Hit {
+    type Target = CachedResponse;
+
+    fn deref(&self) -> &CachedResponse {
+        &self.0.response
+    }
+}
+
+impl Hit {
+    /// Whether this is `response`.
+    pub fn is(&self, response: &Arc<CachedResponse>) -> bool {
+        Arc::ptr_eq(&self.0.response, response)
+    }
+}
+
 /// Weighs entries by the bytes they hold, for the byte budget.
 #[derive(Debug, Clone, Copy)]
 struct ByBytes;
@@ -459,15 +478,13 @@ impl RenderCache {
     }
 
     /// The stored response for `key` (a request's path and query), unless content has changed since.
-    pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+    pub fn get(&self, key: &str) -> Option<Hit> {
         let now = self.clock.now().as_second();
         if now >= self.next_change.load(Ordering::Relaxed) {
             self.pass_scheduled(now);
             return None;
         }
-        self.entries
-            .get(key)
-            .map(|entry| Arc::clone(&entry.response))
+        self.entries.get(key).map(Hit)
     }
 
     /// The current generation: take it before reading content, and give it to [`insert`](Self::insert).
@@ -832,11 +849,7 @@ mod tests {
         let fresh = Arc::new(page());
         cache.insert("/", Arc::clone(&fresh), cache.generation(), Vec::new());
         cache.improve("/", &quick, best);
-        assert!(
-            cache
-                .get("/")
-                .is_some_and(|stored| Arc::ptr_eq(&stored, &fresh))
-        );
+        assert!(cache.get("/").is_some_and(|stored| stored.is(&fresh)));
     }
 
     #[test]

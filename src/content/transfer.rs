@@ -421,6 +421,8 @@ pub async fn seed_if_new(pool: &SqlitePool) -> anyhow::Result<Option<ImportRepor
         return Ok(None);
     }
     let report = if db::pages::count(pool).await? == 0 {
+        // An empty index is built by any rules; the import indexes each page by this version's.
+        db::search::mark_current(pool).await?;
         let files = read_embedded().context("the embedded seed content is broken")?;
         Some(import(pool, &files, false).await?)
     } else {

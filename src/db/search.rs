@@ -162,6 +162,12 @@ async fn set_hash_size(tx: &mut SqliteConnection, bytes: i64) -> sqlx::Result<()
         .map(|_| ())
 }
 
+/// Records that the index holds what this version's rules put there: for an empty database, whose
+/// empty index every later save keeps by these rules.
+pub async fn mark_current(db: impl SqliteExecutor<'_>) -> sqlx::Result<()> {
+    super::settings::set(db, INDEX_VERSION_SETTING, INDEX_VERSION).await
+}
+
 /// Whether the index was built by this version's rules.
 pub async fn is_current(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
     Ok(super::settings::get(db, INDEX_VERSION_SETTING)
