@@ -39,3 +39,6 @@ create trigger redirects_updated after update on redirects
 begin
     update content_version set version = version + 1 where id = 1;
 end;
+
+-- The editors' page list, newest change first, a page of fifty at a time.
+create index pages_recent on pages (updated_at desc, id desc) where deleted_at is null;

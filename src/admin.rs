@@ -30,7 +30,7 @@ use crate::app::AppState;
 /// The admin area's routes, to be nested under `/admin`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(pages::list))
+        .route("/", get(pages::list::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route(

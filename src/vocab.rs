@@ -78,6 +78,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Where a page stands for visitors, as the editors' list filters it: a published page whose
+    /// publish time is still to come is scheduled.
+    pub enum Standing {
+        Draft = "draft",
+        Published = "published",
+        Scheduled = "scheduled",
+    }
+}
+
+vocabulary! {
     /// What an account may do.
     pub enum Role {
         /// Pages and media.

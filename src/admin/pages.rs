@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod form;
+pub mod list;
 pub mod preview;
 pub mod tree;
 
@@ -17,7 +18,7 @@ use serde::Deserialize;
 
 use self::{
     form::{Choice, PageForm, check, choices},
-    tree::{Row, status_label, tree_order},
+    tree::status_label,
 };
 use super::{
     csrf::{self, Submission},
@@ -32,37 +33,9 @@ use crate::{
     content::editing::{self, Outcome},
     db::{self, pages::Page},
     error::AppError,
-    lang::Lang,
     time::{self},
     vocab::{Done, Status},
 };
-
-#[derive(Template)]
-#[template(path = "admin/pages.html")]
-struct ListPage {
-    layout: AdminLayout,
-    languages: Vec<(Lang, Vec<Row>)>,
-}
-
-/// `GET /admin`: every page, by language, as a tree.
-pub async fn list(
-    State(state): State<AppState>,
-    editor: Editor,
-    Query(query): Query<DoneQuery>,
-) -> Result<Response, AppError> {
-    let now = state.clock.now_db();
-    let pages = db::pages::listed(&state.db, false).await?;
-    let rows = tree_order(pages, &now);
-    let (swedish, english): (Vec<Row>, Vec<Row>) =
-        rows.into_iter().partition(|row| row.lang == Lang::Sv);
-    let languages = vec![(Lang::Sv, swedish), (Lang::En, english)];
-    let page = ListPage {
-        layout: AdminLayout::new(&state, "Sidor", Some(&editor), Section::Pages)
-            .with_notice(query.done()),
-        languages,
-    };
-    view::html(StatusCode::OK, &page)
-}
 
 /// The other save that a conflicting save lost to, as the 409 page shows it.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use sqlx::{FromRow, Sqlite, SqliteExecutor, sqlite::SqliteArguments};
 use crate::{
     lang::Lang,
     time::DatePrecision,
-    vocab::{Kind, Status},
+    vocab::{Kind, Standing, Status},
 };
 
 /// Every column of `pages` that [`Page`] reads.
@@ -431,6 +431,92 @@ pub struct Listed {
     pub deleted_at: Option<String>,
     /// Who made the last save, if anyone did (imports have no author).
     pub last_author: Option<String>,
+}
+
+/// Which pages out of the trash the editors' list shows: each part, when set, must hold.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    /// A part of the title or the path, any case.
+    pub text: Option<&'a str>,
+    pub lang: Option<Lang>,
+    pub kind: Option<Kind>,
+    pub standing: Option<Standing>,
+}
+
+/// The conditions of a [`ListFilter`], in the order [`bind_filter`] binds them.
+macro_rules! list_filter {
+    () => {
+        "p.deleted_at is null \
+         and (?1 is null or p.title like ?1 escape '\\' or p.path like ?1 escape '\\') \
+         and (?2 is null or p.lang = ?2) \
+         and (?3 is null or p.kind = ?3) \
+         and (?4 is null \
+              or (?4 = 'draft' and p.status = 'draft') \
+              or (?4 = 'published' and p.status = 'published' \
+                  and (p.publish_at is null or p.publish_at <= ?5)) \
+              or (?4 = 'scheduled' and p.status = 'published' and p.publish_at > ?5))"
+    };
+}
+
+/// `text` as a LIKE pattern that finds it anywhere, its own `%`, `_` and `\` taken literally.
+fn like_anywhere(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// A page of the pages out of the trash that `filter` lets through, the last changed first.
+pub async fn listed_page(
+    db: impl SqliteExecutor<'_>,
+    filter: ListFilter<'_>,
+    now: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as(concat!(
+        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id, p.menu_order,
+                 p.translation_key, p.updated_at, p.deleted_at,
+                 (select u.display_name from revisions r join users u on u.id = r.author_id
+                  where r.page_id = p.id and r.conflict = 0 order by r.id desc limit 1) as last_author
+          from pages p where ",
+        list_filter!(),
+        " order by p.updated_at desc, p.id desc limit ?6 offset ?7"
+    ))
+    .bind(filter.text.map(like_anywhere))
+    .bind(filter.lang)
+    .bind(filter.kind)
+    .bind(filter.standing)
+    .bind(now)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+/// How many pages out of the trash `filter` lets through.
+pub async fn count_listed(
+    db: impl SqliteExecutor<'_>,
+    filter: ListFilter<'_>,
+    now: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(concat!(
+        "select count(*) from pages p where ",
+        list_filter!()
+    ))
+    .bind(filter.text.map(like_anywhere))
+    .bind(filter.lang)
+    .bind(filter.kind)
+    .bind(filter.standing)
+    .bind(now)
+    .fetch_one(db)
+    .await
 }
 
 /// Every page in the trash (`trashed`) or out of it, by language and path.

@@ -4,7 +4,7 @@
 //! so that a screen, a report or the command line can show any of them in either language.
 
 use super::Lang;
-use crate::vocab::{AuditAction, Done, Kind, ObjectType, RevisionKind, Role, Status};
+use crate::vocab::{AuditAction, Done, Kind, ObjectType, RevisionKind, Role, Standing, Status};
 
 /// A value that people read by a name in their language.
 pub trait Label: Copy {
@@ -39,6 +39,16 @@ impl Label for Status {
         match self {
             Status::Draft => pick(lang, "Utkast", "Draft"),
             Status::Published => pick(lang, "Publicerad", "Published"),
+        }
+    }
+}
+
+impl Label for Standing {
+    fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Standing::Draft => pick(lang, "Utkast", "Draft"),
+            Standing::Published => pick(lang, "Publicerad", "Published"),
+            Standing::Scheduled => pick(lang, "Schemalagd", "Scheduled"),
         }
     }
 }

@@ -24,7 +24,7 @@ pub struct Row {
 }
 
 impl Row {
-    fn of(page: &Listed, depth: usize, now: &str) -> Row {
+    pub fn of(page: &Listed, depth: usize, now: &str) -> Row {
         Row {
             id: page.id,
             title: page.title.clone(),

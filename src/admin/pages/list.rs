@@ -1,0 +1,212 @@
+//! `GET /admin`: the editors' list of pages, fifty at a time, the last changed first, with a
+//! filter by title or address, language, kind and standing (a GET form, so it works without
+//! JavaScript and each filtered list has an address to keep). At 10,000 pages it still answers a
+//! page of fifty rows.
+
+use askama::Template;
+use axum::{
+    extract::{Query, RawQuery, State},
+    http::StatusCode,
+    response::Response,
+};
+use serde::Deserialize;
+
+use super::tree::Row;
+use crate::{
+    admin::{
+        session::Editor,
+        view::{self, AdminLayout, DoneQuery, Section},
+    },
+    app::AppState,
+    db::{self, pages::ListFilter},
+    error::AppError,
+    lang::{Label, Lang},
+    vocab::{Kind, Standing},
+};
+
+/// Rows per page of the list.
+pub const PAGE_SIZE: i64 = 50;
+
+/// The longest filter text searched for; more is cut.
+const MAX_TEXT_CHARS: usize = 100;
+
+/// The filter as the form sends it: every field optional, empty meaning "all".
+#[derive(Debug, Default, Deserialize)]
+struct Params {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sprak: String,
+    #[serde(default)]
+    typ: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    sida: Option<String>,
+}
+
+/// An option of one of the filter's selects.
+#[derive(Debug)]
+struct FilterOption {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/pages.html")]
+struct ListPage {
+    layout: AdminLayout,
+    text: String,
+    langs: Vec<FilterOption>,
+    kinds: Vec<FilterOption>,
+    standings: Vec<FilterOption>,
+    /// "12 sidor", "1 sida", or that none matched.
+    summary: String,
+    rows: Vec<Row>,
+    position: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// The options of a select over `values`, "all" first.
+fn options<T: Copy + PartialEq>(
+    values: &[T],
+    chosen: Option<T>,
+    id: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<FilterOption> {
+    let mut all = vec![FilterOption {
+        value: "",
+        label: "Alla",
+        selected: chosen.is_none(),
+    }];
+    all.extend(values.iter().map(|value| FilterOption {
+        value: id(*value),
+        label: label(*value),
+        selected: chosen == Some(*value),
+    }));
+    all
+}
+
+/// Reads one select's value: empty is "all"; anything else must be one of the values.
+fn chosen<T>(text: &str, from_id: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    from_id(text).map(Some).ok_or(AppError::BadRequest(
+        "Filtret har ett värde som inte finns. Välj i listan.",
+    ))
+}
+
+/// `GET /admin`
+pub async fn show(
+    State(state): State<AppState>,
+    editor: Editor,
+    Query(done): Query<DoneQuery>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params: Params = raw
+        .as_deref()
+        .map(serde_urlencoded::from_str)
+        .transpose()
+        .map_err(|_| AppError::BadRequest("Adressen kunde inte läsas."))?
+        .unwrap_or_default();
+    let text: String = params
+        .q
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_TEXT_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    let lang = chosen(&params.sprak, Lang::from_code)?;
+    let kind = chosen(&params.typ, Kind::from_id)?;
+    let standing = chosen(&params.status, Standing::from_id)?;
+    let number = match params.sida.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or(AppError::BadRequest(
+                "Sidnumret måste vara ett heltal från 1.",
+            ))?,
+    };
+    let filter = ListFilter {
+        text: (!text.is_empty()).then_some(text.as_str()),
+        lang,
+        kind,
+        standing,
+    };
+    let now = state.clock.now_db();
+    let total = db::pages::count_listed(&state.db, filter, &now).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if number > pages {
+        return Err(AppError::NotFound);
+    }
+    let rows = db::pages::listed_page(&state.db, filter, &now, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+        .await?
+        .iter()
+        .map(|page| Row::of(page, 0, &now))
+        .collect();
+    let filtered = filter.text.is_some() || lang.is_some() || kind.is_some() || standing.is_some();
+    let summary = match (total, filtered) {
+        (0, true) => "Inga sidor passar filtret.".to_owned(),
+        (0, false) => "Inga sidor ännu.".to_owned(),
+        (1, _) => "1 sida".to_owned(),
+        (n, _) => format!("{} sidor", Lang::Sv.number(n)),
+    };
+    let link = |n: i64| {
+        let mut query = form_urlencoded(&[
+            ("q", text.as_str()),
+            ("sprak", lang.map_or("", Lang::code)),
+            ("typ", kind.map_or("", Kind::id)),
+            ("status", standing.map_or("", Standing::id)),
+        ]);
+        if n > 1 {
+            query.push_str(&format!("&sida={n}"));
+        }
+        if query.is_empty() {
+            "/admin".to_owned()
+        } else {
+            format!("/admin?{}", query.trim_start_matches('&'))
+        }
+    };
+    let page = ListPage {
+        layout: AdminLayout::new(&state, "Sidor", Some(&editor), Section::Pages)
+            .with_notice(done.done()),
+        langs: options(&Lang::ALL, lang, Lang::code, |lang| match lang {
+            Lang::Sv => "Svenska",
+            Lang::En => "Engelska",
+        }),
+        kinds: options(Kind::ALL, kind, Kind::id, <Kind as Label>::swedish),
+        standings: options(
+            Standing::ALL,
+            standing,
+            Standing::id,
+            <Standing as Label>::swedish,
+        ),
+        previous: (number > 1).then(|| link(number - 1)),
+        next: (number < pages).then(|| link(number + 1)),
+        position: (pages > 1).then(|| format!("Sida {number} av {pages}")),
+        text: text.clone(),
+        summary,
+        rows,
+    };
+    view::html(StatusCode::OK, &page)
+}
+
+/// The pairs with a value, as a query string (`a=1&b=2`).
+fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| {
+            let value =
+                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC);
+            format!("{name}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
