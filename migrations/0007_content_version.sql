@@ -42,3 +42,7 @@ end;
 
 -- The editors' page list, newest change first, a page of fifty at a time.
 create index pages_recent on pages (updated_at desc, id desc) where deleted_at is null;
+
+-- The publishing schedule, read after every edit: the published pages whose time is still to come.
+create index pages_scheduled on pages (publish_at)
+    where status = 'published' and deleted_at is null and publish_at is not null;

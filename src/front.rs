@@ -93,6 +93,11 @@ where
         if (method == Method::GET || method == Method::HEAD)
             && let Some(hit) = self.cache.get(render_cache::key(request.uri()))
         {
+            if !hit.is_best() {
+                // Its best compression was skipped while others ran: try again.
+                self.cache
+                    .improve_later(render_cache::key(request.uri()), Arc::clone(hit.response()));
+            }
             let mut response = hit.respond(request.headers(), method == Method::HEAD);
             secure(response.headers_mut(), self.https);
             return FrontFuture::Hit {

@@ -115,7 +115,7 @@ impl PublicRequest {
                 .cache
                 .insert(&self.key, Arc::clone(&response), self.generation, deps);
             if !response.is_best() {
-                improve_later(state, self.key.clone(), Arc::clone(&response));
+                state.cache.improve_later(&self.key, Arc::clone(&response));
             }
         }
         response.respond(&self.headers, self.head)
@@ -137,28 +137,6 @@ impl PublicRequest {
         );
         self.publish(state, response, keep)
     }
-}
-
-/// Compressions waiting or running; past this many, a response keeps its quick compression until
-/// its next render, so a crawler walking thousands of pages cannot queue unbounded work.
-const MAX_IMPROVING: usize = 32;
-
-static IMPROVING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Compresses `stored` as hard as it is worth on a blocking thread, and swaps the result into the
-/// render cache under `key` (unless content changed meanwhile).
-fn improve_later(state: &AppState, key: String, stored: Arc<CachedResponse>) {
-    use std::sync::atomic::Ordering;
-    if IMPROVING.fetch_add(1, Ordering::Relaxed) >= MAX_IMPROVING {
-        IMPROVING.fetch_sub(1, Ordering::Relaxed);
-        return;
-    }
-    let cache = Arc::clone(&state.cache);
-    tokio::task::spawn_blocking(move || {
-        let better = Arc::new(stored.best());
-        cache.improve(&key, &stored, better);
-        IMPROVING.fetch_sub(1, Ordering::Relaxed);
-    });
 }
 
 /// A fingerprinted static file.

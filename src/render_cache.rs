@@ -13,7 +13,7 @@ use std::{
     io::Write,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering},
     },
 };
 
@@ -54,6 +54,7 @@ pub struct CachedResponse {
     plain: Bytes,
     gzip: Option<Bytes>,
     brotli: Option<Bytes>,
+    effort: Effort,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +70,7 @@ pub enum Effort {
     /// gzip at its fastest level and no brotli: a fraction of a millisecond, for the request that
     /// rendered the page, which must not wait for more.
     Quick,
-    /// gzip at its best level and brotli at quality 11 (5 above 256 KiB): milliseconds of CPU, spent
+    /// gzip at its best level and brotli at quality 9 (5 above 256 KiB): a millisecond of CPU, spent
     /// off the async runtime once per change, for every request after.
     Best,
 }
@@ -144,6 +145,7 @@ impl CachedResponse {
             plain: body,
             gzip,
             brotli,
+            effort,
         }
     }
 
@@ -167,7 +169,7 @@ impl CachedResponse {
 
     /// Whether this response has its best compression already.
     pub fn is_best(&self) -> bool {
-        self.brotli.is_some() || self.gzip.is_none()
+        self.effort == Effort::Best
     }
 
     /// The response to a request with `headers`: a 304 when the client's copy is current, otherwise the
@@ -282,20 +284,21 @@ fn gzip(data: &[u8], effort: Effort) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
-/// Responses up to this size get brotli's best (and slowest) quality; an ordinary page takes about a
-/// millisecond. Larger ones, which an editor may publish, get a quality that keeps the first request
-/// after a change from holding a thread for a second.
-const BEST_BROTLI_UP_TO: usize = 256 * 1024;
+/// Responses up to this size get brotli quality 9; larger ones, which an editor may publish,
+/// quality 5, so that compressing them never holds a thread for long.
+const BROTLI_9_UP_TO: usize = 256 * 1024;
 
+/// Brotli at quality 9, with a window just large enough for the body: for a page of 15 KB about
+/// half a millisecond, some 6 % larger than quality 11, which takes 25 times as long (12 ms) and,
+/// with its default 4 MiB window, megabytes of memory per compression. Measured on the seed's text
+/// with the same library's C original; see docs/performance.md.
 fn brotli(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 3);
+    // The smallest window (2^lgwin bytes, from 2^16 to 2^22) that holds the whole body.
+    let needed = usize::BITS - data.len().max(1).leading_zeros();
     let params = brotli::enc::BrotliEncoderParams {
-        quality: if data.len() <= BEST_BROTLI_UP_TO {
-            11
-        } else {
-            5
-        },
-        lgwin: 22,
+        quality: if data.len() <= BROTLI_9_UP_TO { 9 } else { 5 },
+        lgwin: needed.clamp(16, 22) as i32,
         ..Default::default()
     };
     // Reading from a slice and writing to a Vec cannot fail.
@@ -398,6 +401,11 @@ impl std::ops::Deref for Hit {
 }
 
 impl Hit {
+    /// The response, to hand to [`RenderCache::improve_later`].
+    pub fn response(&self) -> &Arc<CachedResponse> {
+        &self.0.response
+    }
+
     /// Whether this is `response`.
     pub fn is(&self, response: &Arc<CachedResponse>) -> bool {
         Arc::ptr_eq(&self.0.response, response)
@@ -435,6 +443,8 @@ pub struct RenderCache {
     /// The "not found" page of each language, rendered once and shared by every address that has
     /// no page.
     not_found: Mutex<[Option<Arc<CachedResponse>>; 2]>,
+    /// Compressions running off the runtime (see [`improve_later`](Self::improve_later)).
+    improving: AtomicUsize,
     /// Unix second of the next scheduled change, or `i64::MAX` when none is scheduled. Read without a
     /// lock on every lookup.
     next_change: AtomicI64,
@@ -470,6 +480,7 @@ impl RenderCache {
             writer: Mutex::new(()),
             generation: AtomicU64::new(0),
             not_found: Mutex::default(),
+            improving: AtomicUsize::new(0),
             clock,
             next_change: AtomicI64::new(i64::MAX),
             schedule: Mutex::default(),
@@ -565,6 +576,25 @@ impl RenderCache {
         }
     }
 
+    /// Compresses `stored` as hard as it is worth on a blocking thread, and swaps the result into
+    /// the cache under `key` (unless content changed meanwhile). At most one compression a core but
+    /// one runs at a time; past that, nothing is queued and the response keeps its quick compression
+    /// until a later request for it tries again. So a crawler walking thousands of pages can neither
+    /// queue unbounded work nor take the cores that answer requests.
+    pub fn improve_later(self: &Arc<Self>, key: &str, stored: Arc<CachedResponse>) {
+        if self.improving.fetch_add(1, Ordering::AcqRel) >= max_improving() {
+            self.improving.fetch_sub(1, Ordering::AcqRel);
+            return;
+        }
+        let cache = Arc::clone(self);
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let better = Arc::new(stored.best());
+            cache.improve(&key, &stored, better);
+            cache.improving.fetch_sub(1, Ordering::AcqRel);
+        });
+    }
+
     /// Content has changed: forgets the stored responses that `stale` names.
     pub fn invalidate(&self, stale: &Stale) {
         if stale.is_everything() {
@@ -658,6 +688,16 @@ impl RenderCache {
     pub fn contains(&self, key: &str) -> bool {
         self.entries.peek(key).is_some()
     }
+}
+
+/// How many compressions may run off the runtime at once: one a core but one, at least one.
+fn max_improving() -> usize {
+    static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |cores| cores.get().saturating_sub(1))
+            .max(1)
+    })
 }
 
 // A panic while holding one of these locks cannot leave what it guards half-updated (every update

@@ -11,7 +11,14 @@ pub struct Server {
 
 impl Server {
     /// Starts `skl-cms serve` on `database` and waits until it answers `/readyz`.
+    #[allow(dead_code)] // Not every benchmark starts it plain.
     pub async fn start(database: &std::path::Path) -> Server {
+        Server::start_with(database, &[]).await
+    }
+
+    /// [`start`](Self::start) with more environment variables (settings) for the server.
+    #[allow(dead_code)] // Not every benchmark sets any.
+    pub async fn start_with(database: &std::path::Path, settings: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("bind")
             .local_addr()
@@ -22,6 +29,7 @@ impl Server {
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("SKL_DATABASE", database)
             .env("RUST_LOG", "error")
+            .envs(settings.iter().copied())
             .spawn()
             .expect("server starts");
         let ready = Instant::now();
@@ -33,6 +41,14 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Server { base, child }
+    }
+}
+
+impl Server {
+    /// The server's process id.
+    #[allow(dead_code)] // Not every benchmark reads it.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -168,7 +168,9 @@ pub async fn children(
 }
 
 /// The visible ancestors of a page, outermost first, for its breadcrumb trail. The depth is bounded so
-/// that a cycle in the parent links cannot loop forever.
+/// that a cycle in the parent links cannot loop forever. `cross join` keeps the chain (a few rows)
+/// the outer loop: left to itself, SQLite's planner chose to walk every page through an index
+/// and look each up in the chain, 17 ms at 10,000 pages instead of microseconds.
 pub async fn ancestors(
     db: impl SqliteExecutor<'_>,
     page_id: i64,
@@ -181,7 +183,7 @@ pub async fn ancestors(
             select p.id, p.parent_id, chain.depth + 1 from pages p join chain on p.id = chain.parent_id
             where chain.depth < 16
           )
-          select pages.id, pages.path, pages.title from chain join pages on pages.id = chain.id
+          select pages.id, pages.path, pages.title from chain cross join pages on pages.id = chain.id
           where chain.depth > 0 and pages.path <> '' and ",
         visible!(),
         " order by chain.depth desc"

@@ -142,7 +142,8 @@ impl NotFound {
                     "text/html; charset=utf-8",
                     "no-store",
                     html.into(),
-                    Effort::Quick,
+                    // Once per language and change, and shared: worth a millisecond now.
+                    Effort::Best,
                 ))
             }
         };

@@ -1,0 +1,274 @@
+//! The site at size: 10,000 generated pages served as a visitor, a crawler and an editor meet them.
+//!
+//!     cargo bench --bench scale
+//!
+//! Prepares a database (the seed plus `PAGES` generated pages, default 10,000, 300–2,000 words in
+//! Swedish and English; see `benches/support/corpus.rs`), starts the release binary on it as its own
+//! process with a render cache of `CACHE_SIZE` (default 192MiB, enough for the 5,000 addresses
+//! below), and prints, in one run:
+//!
+//! 1. the time to insert and to index the pages;
+//! 2. the first request for each of 300 pages never asked before, one at a time (p50, p99);
+//! 3. `wrk -t2 -c16` for `SECONDS` (default 8) each on: one cached page (the hot page); random
+//!    pages among 5,000 addresses, a first pass (mostly misses) and a second; an address that has no
+//!    page; every figure also as a ratio to the hot page of the same run;
+//! 4. the server's resident memory after that, and its CPU while idle for 10 s;
+//! 5. the editors' list of pages (`/admin`): its size and how long it takes (p50 of 20).
+//!
+//! `KEEP_DATABASE=1` keeps the database for a look afterwards. `wrk` must be installed (`bash bench/run.sh` installs it); without it step 3 is skipped.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+#[path = "support/server.rs"]
+mod server;
+
+use std::time::{Duration, Instant};
+
+use server::{Server, env_or, ms, percentile};
+use skl_cms::{content::transfer, db, lang::Lang, vocab::Role};
+
+/// Random addresses the wrk runs pick from.
+const ADDRESSES: usize = 5000;
+
+/// Requests per second that `wrk` reports for `url`, with `script` if given.
+fn wrk(url: &str, seconds: u64, script: Option<&std::path::Path>) -> Option<f64> {
+    let mut command = std::process::Command::new("wrk");
+    command.args(["-t2", "-c16", &format!("-d{seconds}s")]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command.arg(url).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|rate| rate.trim().parse().ok())
+}
+
+/// The CPU time (user and system) the process has used, from /proc.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat (utime, stime), counted from the state, which is field 3.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_secs_f64(ticks as f64 / 100.0))
+}
+
+/// The process's resident memory in MiB, from /proc.
+fn resident_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let pages = env_or("PAGES", 10_000) as usize;
+    let seconds = env_or("SECONDS", 8);
+    let cache_size = std::env::var("CACHE_SIZE").unwrap_or_else(|_| "192MiB".to_owned());
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let database = dir.path().join("scale.db");
+
+    // 1. The pages.
+    let pool = db::open(&database).await.expect("database");
+    transfer::seed_if_new(&pool).await.expect("seed");
+    let started = Instant::now();
+    corpus::fill(&pool, pages).await;
+    let inserted = started.elapsed();
+    let started = Instant::now();
+    skl_cms::search::rebuild(&pool, &skl_cms::time::now_db())
+        .await
+        .expect("index");
+    println!(
+        "{pages} pages inserted in {:.1} s and indexed for search in {:.1} s",
+        inserted.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    let hash = skl_cms::auth::hash_password("bänkprov-lösenord".to_owned())
+        .await
+        .expect("hash");
+    db::users::insert(
+        &pool,
+        "bench",
+        "Bench",
+        &hash,
+        Role::Admin,
+        &skl_cms::time::now_db(),
+    )
+    .await
+    .expect("account")
+    .expect("new");
+    let paths: Vec<(Lang, String)> =
+        sqlx::query_as("select lang, path from pages where status = 'published' order by id desc")
+            .fetch_all(&pool)
+            .await
+            .expect("addresses");
+    pool.close().await;
+    let urls: Vec<String> = paths
+        .iter()
+        .map(|(lang, path)| lang.page_url(path))
+        .collect();
+
+    let server = Server::start_with(&database, &[("SKL_CACHE_SIZE", &cache_size)]).await;
+    let base = server.base.clone();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+
+    // 2. First requests, one at a time, each page asked for the first time.
+    let mut cold = Vec::new();
+    for url in urls.iter().skip(ADDRESSES).take(300) {
+        let started = Instant::now();
+        let reply = client
+            .get(format!("{base}{url}"))
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .expect("page");
+        assert!(reply.status().is_success(), "{url}: {}", reply.status());
+        let _ = reply.bytes().await.expect("body");
+        cold.push(started.elapsed());
+    }
+    cold.sort();
+    println!(
+        "first request of 300 pages (HTTP on loopback, one at a time): p50 {}, p99 {}",
+        ms(percentile(&cold, 50.0)),
+        ms(percentile(&cold, 99.0))
+    );
+
+    // 3. Throughput: the hot page, random pages twice, the page that is not there.
+    let script = dir.path().join("random.lua");
+    let list: Vec<String> = urls
+        .iter()
+        .take(ADDRESSES)
+        .map(|url| format!("{url:?}"))
+        .collect();
+    std::fs::write(
+        &script,
+        format!(
+            "local paths = {{{}}}\n\
+             math.randomseed(2026)\n\
+             request = function()\n\
+               return wrk.format(nil, paths[math.random(#paths)], {{[\"Accept-Encoding\"] = \"gzip, br\"}})\n\
+             end\n",
+            list.join(",")
+        ),
+    )
+    .expect("script");
+    let hot_script = dir.path().join("hot.lua");
+    std::fs::write(
+        &hot_script,
+        "wrk.headers[\"Accept-Encoding\"] = \"gzip, br\"\n",
+    )
+    .expect("script");
+    let hot_url = format!("{base}/om-oss");
+    let _ = client.get(&hot_url).send().await;
+    match wrk(&hot_url, seconds, Some(&hot_script)) {
+        None => println!(
+            "wrk is not installed: throughput not measured (bash bench/run.sh installs it)"
+        ),
+        Some(hot) => {
+            let ratio = |rate: f64| format!("{rate:.0} req/s ({:.3}× the hot page)", rate / hot);
+            let first = wrk(&base, seconds, Some(&script)).unwrap_or(0.0);
+            let second = wrk(&base, seconds, Some(&script)).unwrap_or(0.0);
+            let missing = wrk(
+                &format!("{base}/finns-inte-alls"),
+                seconds,
+                Some(&hot_script),
+            )
+            .unwrap_or(0.0);
+            let hot_again = wrk(&hot_url, seconds, Some(&hot_script)).unwrap_or(0.0);
+            println!("wrk -t2 -c16, {seconds} s each, gzip and brotli accepted:");
+            println!("  hot page /om-oss: {hot:.0} req/s (and {hot_again:.0} at the end)");
+            println!(
+                "  random pages of {ADDRESSES}, first pass: {}",
+                ratio(first)
+            );
+            println!(
+                "  random pages of {ADDRESSES}, second pass: {}",
+                ratio(second)
+            );
+            println!("  an address with no page (404): {}", ratio(missing));
+        }
+    }
+
+    // 4. Memory and idle CPU.
+    let pid = server.pid();
+    if let Some(mib) = resident_mib(pid) {
+        println!("resident memory after serving (render cache of {cache_size}): {mib:.1} MiB");
+    }
+    if let Some(before) = cpu_time(pid) {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        if let Some(after) = cpu_time(pid) {
+            println!(
+                "idle CPU over 10 s: {:.2} % of a core",
+                (after - before).as_secs_f64() * 10.0
+            );
+        }
+    }
+
+    // 5. The editors' list.
+    let form = client
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .expect("login form")
+        .text()
+        .await
+        .expect("form");
+    let csrf = form
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf field")
+        .to_owned();
+    let logged_in = client
+        .post(format!("{base}/admin/login"))
+        .header("origin", &base)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "bench"),
+            ("password", "bänkprov-lösenord"),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .expect("log in");
+    assert!(
+        logged_in.status().is_success() || logged_in.status().is_redirection(),
+        "log in: {}",
+        logged_in.status()
+    );
+    let mut times = Vec::new();
+    let mut size = 0;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let reply = client
+            .get(format!("{base}/admin"))
+            .send()
+            .await
+            .expect("list");
+        assert!(reply.status().is_success(), "/admin: {}", reply.status());
+        size = reply.bytes().await.expect("body").len();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "the editors' list /admin: {:.0} KB, p50 {} over 20",
+        size as f64 / 1024.0,
+        ms(percentile(&times, 50.0))
+    );
+    drop(server);
+    if std::env::var_os("KEEP_DATABASE").is_some() {
+        // For looking into the figures afterwards.
+        println!("database kept at {}", dir.keep().join("scale.db").display());
+    }
+}
