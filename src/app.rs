@@ -91,6 +91,8 @@ pub struct Site {
     /// Whether requests come through a reverse proxy that appends the client's address to
     /// `X-Forwarded-For`; only then is that header believed.
     pub behind_proxy: bool,
+    /// The `Cache-Control` of public pages, feeds and the sitemap (see [`Site::public_cache_control`]).
+    pub public_cache_control: HeaderValue,
 }
 
 /// The address of the other end of a request's TCP connection, put in the extensions of every request
@@ -99,6 +101,21 @@ pub struct Site {
 pub struct Peer(pub std::net::SocketAddr);
 
 impl Site {
+    /// How public pages may be cached downstream when shared caches (a CDN) may keep them for
+    /// `cdn_max_age` seconds: browsers revalidate every time with the ETag (cheap: a 304), shared
+    /// caches serve their copy that long and a stale one as long again while they revalidate. With
+    /// 0, every cache revalidates before each reuse, so an edit is seen at once everywhere.
+    pub fn public_cache_control(cdn_max_age: u32) -> HeaderValue {
+        if cdn_max_age == 0 {
+            return HeaderValue::from_static(crate::render_cache::REVALIDATE);
+        }
+        // Digits and fixed words only: always a valid header value.
+        HeaderValue::from_str(&format!(
+            "public, max-age=0, s-maxage={cdn_max_age}, stale-while-revalidate={cdn_max_age}"
+        ))
+        .unwrap_or(HeaderValue::from_static(crate::render_cache::REVALIDATE))
+    }
+
     /// `path` (which starts with a slash) as an absolute URL.
     pub fn absolute(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
@@ -116,6 +133,18 @@ impl AppState {
         self.site = Arc::new(Site {
             base_url: self.site.base_url.clone(),
             behind_proxy: true,
+            public_cache_control: self.site.public_cache_control.clone(),
+        });
+        self
+    }
+
+    /// Let shared caches (a CDN) keep public pages for `seconds` (see
+    /// [`Site::public_cache_control`]); 0, the default, has every cache revalidate.
+    pub fn with_cdn_max_age(mut self, seconds: u32) -> AppState {
+        self.site = Arc::new(Site {
+            base_url: self.site.base_url.clone(),
+            behind_proxy: self.site.behind_proxy,
+            public_cache_control: Site::public_cache_control(seconds),
         });
         self
     }
@@ -140,6 +169,7 @@ impl AppState {
             site: Arc::new(Site {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 behind_proxy: false,
+                public_cache_control: Site::public_cache_control(0),
             }),
         };
         if !db::search::is_current(&state.db).await? {

@@ -84,9 +84,15 @@ impl Cli {
         let other_subcommand = matches
             .subcommand_name()
             .is_some_and(|name| name != "serve");
-        let stray = ["bind", "base_url", "behind_proxy", "cache_size"]
-            .into_iter()
-            .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine));
+        let stray = [
+            "bind",
+            "base_url",
+            "behind_proxy",
+            "cache_size",
+            "cdn_max_age",
+        ]
+        .into_iter()
+        .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine));
         if let (true, Some(id)) = (other_subcommand, stray) {
             let flag = id.replace('_', "-");
             Cli::command()

@@ -109,7 +109,7 @@ impl Keep {
 impl PublicRequest {
     /// Answers with `response`, and keeps it for the next request to this address as `keep` says.
     pub fn publish(&self, state: &AppState, response: CachedResponse, keep: Keep) -> Response {
-        let response = Arc::new(response);
+        let response = Arc::new(response.revalidated_as(&state.site.public_cache_control));
         if let Keep::Showing(deps) = keep {
             state
                 .cache

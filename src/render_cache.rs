@@ -161,6 +161,15 @@ impl CachedResponse {
         )
     }
 
+    /// This response with `cache_control` instead of [`REVALIDATE`], if that is what it had: the
+    /// site's own choice for pages that may be revalidated.
+    pub fn revalidated_as(mut self, cache_control: &HeaderValue) -> Self {
+        if self.cache_control == REVALIDATE {
+            self.cache_control = cache_control.clone();
+        }
+        self
+    }
+
     /// The bytes its bodies hold.
     pub fn bytes(&self) -> u64 {
         let compressed = |body: &Option<Bytes>| body.as_ref().map_or(0, Bytes::len);

@@ -157,3 +157,44 @@ async fn a_change_by_another_process_empties_the_cache() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn a_cdn_may_keep_pages_as_long_as_configured_and_browsers_revalidate() {
+    let plain = TestApp::spawn().await;
+    let page = plain.get("/om-oss").await;
+    assert_eq!(page.header("cache-control"), Some("public, no-cache"));
+
+    let app = TestApp::spawn_configured(|state| state.with_cdn_max_age(300)).await;
+    for path in [
+        "/om-oss",
+        "/om-oss",
+        "/nyheter",
+        "/feed.xml",
+        "/sitemap.xml",
+    ] {
+        let reply = app.get(path).await;
+        assert_eq!(
+            reply.header("cache-control"),
+            Some("public, max-age=0, s-maxage=300, stale-while-revalidate=300"),
+            "{path}"
+        );
+    }
+    let etag = app
+        .get("/om-oss")
+        .await
+        .header("etag")
+        .expect("etag")
+        .to_owned();
+    let again = app.get_with("/om-oss", &[("if-none-match", &etag)]).await;
+    assert_eq!(
+        again.status,
+        StatusCode::NOT_MODIFIED,
+        "browsers revalidate cheaply"
+    );
+    let missing = app.get("/finns-inte").await;
+    assert_eq!(
+        missing.header("cache-control"),
+        Some("no-store"),
+        "a missing page is not kept downstream"
+    );
+}

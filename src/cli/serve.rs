@@ -45,6 +45,18 @@ pub struct Args {
         value_name = "SIZE"
     )]
     pub cache_size: u64,
+
+    /// How many seconds a shared cache in front of the site (a CDN) may serve public pages, feeds
+    /// and the sitemap without asking again (`s-maxage`, with `stale-while-revalidate` as long).
+    /// Browsers still revalidate every time. 0, the default, has every cache revalidate, so an
+    /// edit is seen at once.
+    #[arg(
+        long,
+        env = "SKL_CDN_MAX_AGE",
+        default_value_t = 0,
+        value_name = "SECONDS"
+    )]
+    pub cdn_max_age: u32,
 }
 
 /// Accepts `http://host[:port]` or `https://host[:port]`, with an optional trailing slash.
@@ -86,6 +98,9 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
         .context("cannot read the database")?;
     if args.behind_proxy {
         state = state.behind_proxy();
+    }
+    if args.cdn_max_age > 0 {
+        state = state.with_cdn_max_age(args.cdn_max_age);
     }
     if args.cache_size != crate::render_cache::DEFAULT_BUDGET {
         state = state

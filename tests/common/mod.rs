@@ -91,16 +91,34 @@ impl TestApp {
         TestApp::start(dir, Clock::system()).await
     }
 
+    /// A server over a new, seeded database, its state changed by `configure` first (as the
+    /// command line's options would).
+    #[allow(dead_code)] // Not every test binary configures one.
+    pub async fn spawn_configured(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        TestApp::start_configured(dir, Clock::system(), configure).await
+    }
+
     async fn start(dir: TempDir, clock: Clock) -> TestApp {
+        TestApp::start_configured(dir, clock, |state| state).await
+    }
+
+    async fn start_configured(
+        dir: TempDir,
+        clock: Clock,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> TestApp {
         let pool = db::open(&dir.path().join("site.db"))
             .await
             .expect("database opens");
         transfer::seed_if_new(&pool).await.expect("seed imports");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
-        let state = AppState::with_clock(pool, &format!("http://{addr}"), clock)
-            .await
-            .expect("state");
+        let state = configure(
+            AppState::with_clock(pool, &format!("http://{addr}"), clock)
+                .await
+                .expect("state"),
+        );
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app::serve(listener, state.clone(), async {
             let _ = stopped.await;
