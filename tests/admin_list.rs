@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{admin::app_with_editor, page};
+use common::{
+    admin::{app_with_editor, save},
+    page,
+};
 use reqwest::StatusCode;
 use skl_cms::{lang::Lang, vocab::Status};
 
@@ -103,4 +106,82 @@ async fn a_large_site_is_listed_fifty_at_a_time_and_filtered() {
     app.get("/admin")
         .await
         .assert_to_login("the list is for editors");
+}
+
+#[tokio::test]
+async fn the_edit_form_stays_small_and_takes_a_parent_or_translation_by_address() {
+    let (app, browser) = app_with_editor().await;
+    let mut tx = skl_cms::db::begin_write(app.db())
+        .await
+        .expect("transaction");
+    for n in 0..1200 {
+        let draft = page(&format!("arkiv/sida-{n}"), &format!("Arkivsida {n}"));
+        let lang = if n % 2 == 0 { Lang::En } else { Lang::Sv };
+        skl_cms::db::pages::insert(
+            &mut *tx,
+            lang,
+            &draft.content,
+            "<p>x</p>",
+            "2026-01-01T00:00:00Z",
+        )
+        .await
+        .expect("page");
+    }
+    tx.commit().await.expect("commit");
+    let id = |lang: Lang, path: &'static str| {
+        let db = app.db().clone();
+        async move {
+            skl_cms::db::pages::id_by_path(&db, lang, path)
+                .await
+                .expect("read")
+                .expect("there")
+        }
+    };
+    let page_id = id(Lang::Sv, "arkiv/sida-1").await;
+    let form = browser.get(&format!("/admin/pages/{page_id}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let html = form.text();
+    assert!(html.len() < 300 * 1024, "{} bytes", html.len());
+    assert!(
+        html.matches("<option").count() <= 2 * (skl_cms::admin::pages::form::MAX_CHOICES + 1) + 20,
+        "the selects are bounded"
+    );
+    assert!(html.contains("id=\"parent_path\"") && html.contains("id=\"translation_path\""));
+
+    let reply = save(
+        &browser,
+        page_id,
+        &[
+            ("parent_path", "/arkiv/sida-3"),
+            ("translation_path", "/en/arkiv/sida-10"),
+        ],
+    )
+    .await;
+    reply.assert_redirect();
+    let saved = skl_cms::db::pages::find(app.db(), page_id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(saved.parent_id, Some(id(Lang::Sv, "arkiv/sida-3").await));
+    let english = skl_cms::db::pages::find(app.db(), id(Lang::En, "arkiv/sida-10").await)
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(
+        english.content.translation_key.is_some()
+            && english.content.translation_key == saved.content.translation_key,
+        "linked as translations"
+    );
+
+    let wrong = save(&browser, page_id, &[("parent_path", "/finns-inte")]).await;
+    assert!(wrong.status.is_client_error(), "{}", wrong.status);
+    let text = wrong.text();
+    assert!(
+        text.contains("Ingen sida på samma språk har den adressen"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value=\"/finns-inte\""),
+        "what was typed is kept"
+    );
 }

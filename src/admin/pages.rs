@@ -17,7 +17,7 @@ use axum::{
 use serde::Deserialize;
 
 use self::{
-    form::{Choice, PageForm, check, choices},
+    form::{Choices, PageForm, check, choices},
     tree::status_label,
 };
 use super::{
@@ -60,8 +60,8 @@ struct EditPage {
     action: String,
     /// The stored page, when editing one.
     page: Option<PageSummary>,
-    parents: Vec<Choice>,
-    translations: Vec<Choice>,
+    /// The parents and translations offered.
+    choices: Choices,
     conflict: Option<ConflictView>,
     /// The session ended before the save: the form is shown back without anything from the database.
     signed_out: bool,
@@ -132,8 +132,8 @@ async fn edit_page(
     let lang = context.page.as_ref().map_or(form.lang(), |page| page.lang);
     let mut form = form;
     form.lang = lang.code().to_owned();
-    let (parents, translations) = if context.signed_out {
-        (Vec::new(), Vec::new())
+    let choices = if context.signed_out {
+        Choices::default()
     } else {
         choices(
             state,
@@ -191,8 +191,7 @@ async fn edit_page(
         form,
         action,
         page,
-        parents,
-        translations,
+        choices,
         conflict: context.conflict,
         signed_out: context.signed_out,
         csrf: editor
@@ -544,8 +543,7 @@ fn signed_out(
         form,
         action,
         page: None,
-        parents: Vec::new(),
-        translations: Vec::new(),
+        choices: Choices::default(),
         conflict: None,
         signed_out: true,
         csrf: login.value().to_owned(),

@@ -49,6 +49,13 @@ pub struct PageForm {
     pub parent: String,
     #[serde(default)]
     pub translation: String,
+    /// The parent's address, typed: used instead of `parent` when the list could not hold every
+    /// page.
+    #[serde(default)]
+    pub parent_path: String,
+    /// The translation's address, typed, likewise.
+    #[serde(default)]
+    pub translation_path: String,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
@@ -95,6 +102,8 @@ impl PageForm {
             path: page.content.path.clone(),
             parent: page.parent_id.map(|id| id.to_string()).unwrap_or_default(),
             translation: translation.map(|id| id.to_string()).unwrap_or_default(),
+            parent_path: String::new(),
+            translation_path: String::new(),
             description: page.content.description.clone(),
             body: page.content.body_md.clone(),
             kind: page.content.kind.id().to_owned(),
@@ -134,25 +143,40 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// The most pages a select of the form lists; on a larger site it lists the likeliest ones (the
+/// chosen one, sections with pages below them, pages in the menu) and the editor may type any
+/// other's address instead. So the form stays small at any size.
+pub const MAX_CHOICES: usize = 200;
+
+/// What the form offers as parent and as translation.
+#[derive(Debug, Default)]
+pub struct Choices {
+    pub parents: Vec<Choice>,
+    /// Not every possible parent is listed: the form offers a field for an address.
+    pub parents_cut: bool,
+    pub translations: Vec<Choice>,
+    pub translations_cut: bool,
+}
+
 /// The parents a page may have (pages of its language, not itself or below it) and the pages it may
-/// translate (pages of the other language).
+/// translate (pages of the other language), each at most [`MAX_CHOICES`].
 pub async fn choices(
     state: &AppState,
     lang: Lang,
     page_id: Option<i64>,
     form: &PageForm,
-) -> sqlx::Result<(Vec<Choice>, Vec<Choice>)> {
+) -> sqlx::Result<Choices> {
     let now = state.clock.now_db();
     let pages = db::pages::listed(&state.db, false).await?;
+    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+    for page in &pages {
+        if let Some(parent) = page.parent_id {
+            children.entry(parent).or_default().push(page.id);
+        }
+    }
     // The page itself and everything below it cannot be its parent.
     let mut below = HashSet::new();
     if let Some(id) = page_id {
-        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-        for page in &pages {
-            if let Some(parent) = page.parent_id {
-                children.entry(parent).or_default().push(page.id);
-            }
-        }
         let mut stack = vec![id];
         while let Some(next) = stack.pop() {
             if below.insert(next) {
@@ -160,6 +184,11 @@ pub async fn choices(
             }
         }
     }
+    let in_menu: HashSet<i64> = pages
+        .iter()
+        .filter(|page| page.parent_id.is_none() && page.menu_order.is_some())
+        .map(|page| page.id)
+        .collect();
     let rows = tree_order(pages, &now);
     let label = |row: &Row| {
         let indent = "– ".repeat(row.depth);
@@ -170,25 +199,57 @@ pub async fn choices(
         };
         format!("{indent}{} ({path})", row.title)
     };
-    let parents = rows
-        .iter()
-        .filter(|row| row.lang == lang && !below.contains(&row.id))
-        .map(|row| Choice {
-            value: row.id.to_string(),
-            label: label(row),
-            selected: form.parent == row.id.to_string(),
-        })
-        .collect();
-    let translations = rows
-        .iter()
-        .filter(|row| row.lang != lang)
-        .map(|row| Choice {
-            value: row.id.to_string(),
-            label: label(row),
-            selected: form.translation == row.id.to_string(),
-        })
-        .collect();
-    Ok((parents, translations))
+    // All candidates if they fit; otherwise the chosen one and the likeliest.
+    let pick = |candidates: Vec<&Row>, chosen: &str| -> (Vec<Choice>, bool) {
+        let cut = candidates.len() > MAX_CHOICES;
+        let likely = |row: &&Row| {
+            !cut || row.id.to_string() == chosen
+                || row.path.is_empty()
+                || children.contains_key(&row.id)
+                || in_menu.contains(&row.id)
+        };
+        let listed = candidates
+            .into_iter()
+            .filter(likely)
+            .take(MAX_CHOICES)
+            .map(|row| Choice {
+                value: row.id.to_string(),
+                label: label(row),
+                selected: chosen == row.id.to_string(),
+            })
+            .collect();
+        (listed, cut)
+    };
+    let (parents, parents_cut) = pick(
+        rows.iter()
+            .filter(|row| row.lang == lang && !below.contains(&row.id))
+            .collect(),
+        &form.parent,
+    );
+    let (translations, translations_cut) = pick(
+        rows.iter().filter(|row| row.lang != lang).collect(),
+        &form.translation,
+    );
+    Ok(Choices {
+        parents,
+        parents_cut,
+        translations,
+        translations_cut,
+    })
+}
+
+/// The id of the page at `address` in `lang`, as an editor types it: `/om-oss`, `om-oss`,
+/// `/en/about`, `/` for the home page. None when no page is there.
+async fn page_at(state: &AppState, lang: Lang, address: &str) -> sqlx::Result<Option<i64>> {
+    let address = address.trim();
+    let path = match lang {
+        Lang::Sv => address.trim_start_matches('/'),
+        Lang::En => address
+            .strip_prefix("/en")
+            .unwrap_or(address)
+            .trim_start_matches('/'),
+    };
+    db::pages::id_by_path(&state.db, lang, path.trim_end_matches('/')).await
 }
 
 /// Checks a submitted form against the rules and the database: the draft to save, or every problem
@@ -213,7 +274,21 @@ pub async fn check(
         errors.add("title", "Rubriken får vara högst 200 tecken.");
     }
 
-    let parent = match PageForm::id_field(&form.parent) {
+    let typed_parent = if form.parent_path.trim().is_empty() {
+        None
+    } else {
+        match page_at(state, lang, &form.parent_path).await? {
+            Some(id) => Some(id),
+            None => {
+                errors.add(
+                    "parent",
+                    "Ingen sida på samma språk har den adressen. Skriv adressen som den står i listan över sidor, till exempel /om-oss.",
+                );
+                None
+            }
+        }
+    };
+    let parent = match typed_parent.or_else(|| PageForm::id_field(&form.parent)) {
         Some(id) => Some(db::pages::find(&state.db, id).await?),
         None => None,
     };
@@ -334,7 +409,21 @@ pub async fn check(
         _ => DatePrecision::Day,
     };
 
-    let translation = match PageForm::id_field(&form.translation) {
+    let typed_translation = if form.translation_path.trim().is_empty() {
+        None
+    } else {
+        match page_at(state, lang.other(), &form.translation_path).await? {
+            Some(id) => Some(id),
+            None => {
+                errors.add(
+                    "translation",
+                    "Ingen sida på det andra språket har den adressen. Engelska sidor börjar med /en/.",
+                );
+                None
+            }
+        }
+    };
+    let translation = match typed_translation.or_else(|| PageForm::id_field(&form.translation)) {
         Some(id) => match db::pages::find(&state.db, id).await? {
             Some(other) if other.lang != lang => Translation::Of(id),
             _ => {
