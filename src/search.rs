@@ -283,7 +283,8 @@ fn edits_allowed(word: &str) -> usize {
 }
 
 /// The candidates nearest to `word` by edit distance, other than itself, if any is near enough for
-/// "did you mean" ([`edits_allowed`]): what [`closest`] then chooses from.
+/// "did you mean" (one edit for words of up to four letters, two for longer): what [`closest`] then
+/// chooses from.
 pub fn nearest<'a>(word: &str, candidates: &'a [String]) -> Vec<&'a str> {
     let distances: Vec<(usize, &str)> = candidates
         .iter()

@@ -255,11 +255,7 @@ async fn translation_of(state: &AppState, page: &Page) -> sqlx::Result<Option<i6
     let Some(key) = &page.content.translation_key else {
         return Ok(None);
     };
-    let pages = db::pages::listed(&state.db, false).await?;
-    Ok(pages
-        .iter()
-        .find(|other| other.lang != page.lang && other.translation_key.as_deref() == Some(key))
-        .map(|other| other.id))
+    db::pages::translation_id(&state.db, page.lang.other(), key).await
 }
 
 /// `POST /admin/pages/new`

@@ -132,6 +132,23 @@ pub async fn find_visible_translation(
     .await
 }
 
+/// The page in `lang`, out of the trash, that has `translation_key`: the translation an editor sees
+/// linked, visible or not.
+pub async fn translation_id(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    translation_key: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "select id from pages where lang = ? and translation_key = ? and deleted_at is null \
+         order by id limit 1",
+    )
+    .bind(lang)
+    .bind(translation_key)
+    .fetch_optional(db)
+    .await
+}
+
 /// The main menu of `lang`: visible top-level pages with a menu position, in menu order.
 pub async fn menu(
     db: impl SqliteExecutor<'_>,
