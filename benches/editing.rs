@@ -33,7 +33,7 @@ use skl_cms::{
     vocab::{Kind, RevisionKind, Role, Status},
 };
 
-use server::{Server, env_or, ms, percentile};
+use server::{Server, env_or, hidden, ms, percentile};
 
 const PASSWORD: &str = "ett långt lösenord för mätningen";
 
@@ -43,44 +43,6 @@ fn client() -> reqwest::Client {
         .cookie_store(true)
         .build()
         .expect("client")
-}
-
-/// The value of the hidden field `name` in `html`.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("field") + marker.len();
-    let end = html[start..].find('"').expect("quote") + start;
-    html[start..end].to_owned()
-}
-
-async fn log_in(client: &reqwest::Client, base: &str) -> Duration {
-    let form = client
-        .get(format!("{base}/admin/login"))
-        .send()
-        .await
-        .expect("login form")
-        .text()
-        .await
-        .expect("text");
-    let csrf = hidden(&form, "csrf");
-    let started = Instant::now();
-    let reply = client
-        .post(format!("{base}/admin/login"))
-        .header("origin", base)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "bench"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(
-        reply.status(),
-        reqwest::StatusCode::SEE_OTHER,
-        "login works"
-    );
-    started.elapsed()
 }
 
 /// Requests `path` from `clients` concurrent clients for `seconds`, timing each request.
@@ -171,7 +133,7 @@ async fn main() {
 
     // 1. Saves.
     let editor = client();
-    log_in(&editor, &base).await;
+    server::log_in(&editor, &base, "bench", PASSWORD).await;
     let form = editor
         .get(format!("{base}/admin/pages/{page_id}"))
         .send()
@@ -234,7 +196,7 @@ async fn main() {
         loggers.push(tokio::spawn(async move {
             let mut times = Vec::new();
             while !stop.load(Ordering::Relaxed) {
-                times.push(log_in(&client(), &base).await);
+                times.push(server::log_in(&client(), &base, "bench", PASSWORD).await);
                 logins.fetch_add(1, Ordering::Relaxed);
             }
             times

@@ -27,6 +27,9 @@ use std::time::{Duration, Instant};
 use server::{Server, env_or, ms, percentile};
 use skl_cms::{content::transfer, db, lang::Lang, vocab::Role};
 
+/// The benchmark's administrator's password.
+const PASSWORD: &str = "bänkprov-lösenord";
+
 /// Random addresses the wrk runs pick from.
 const ADDRESSES: usize = 5000;
 
@@ -91,7 +94,7 @@ async fn main() {
         inserted.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
-    let hash = skl_cms::auth::hash_password("bänkprov-lösenord".to_owned())
+    let hash = skl_cms::auth::hash_password(PASSWORD.to_owned())
         .await
         .expect("hash");
     db::users::insert(
@@ -216,37 +219,7 @@ async fn main() {
     }
 
     // 5. The editors' list.
-    let form = client
-        .get(format!("{base}/admin/login"))
-        .send()
-        .await
-        .expect("login form")
-        .text()
-        .await
-        .expect("form");
-    let csrf = form
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("csrf field")
-        .to_owned();
-    let logged_in = client
-        .post(format!("{base}/admin/login"))
-        .header("origin", &base)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "bench"),
-            ("password", "bänkprov-lösenord"),
-            ("next", ""),
-        ])
-        .send()
-        .await
-        .expect("log in");
-    assert!(
-        logged_in.status().is_success() || logged_in.status().is_redirection(),
-        "log in: {}",
-        logged_in.status()
-    );
+    server::log_in(&client, &base, "bench", PASSWORD).await;
     let mut times = Vec::new();
     let mut size = 0;
     for _ in 0..20 {

@@ -83,7 +83,7 @@ pub struct AppState {
 }
 
 /// Facts about the deployment that pages need.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Site {
     /// The public address of the site without a trailing slash, for canonical links, feeds and the
     /// sitemap: `https://www.example.se`.
@@ -131,9 +131,8 @@ impl AppState {
     /// Believe `X-Forwarded-For` for clients' addresses: for servers behind a reverse proxy.
     pub fn behind_proxy(mut self) -> AppState {
         self.site = Arc::new(Site {
-            base_url: self.site.base_url.clone(),
             behind_proxy: true,
-            public_cache_control: self.site.public_cache_control.clone(),
+            ..Site::clone(&self.site)
         });
         self
     }
@@ -142,9 +141,8 @@ impl AppState {
     /// [`Site::public_cache_control`]); 0, the default, has every cache revalidate.
     pub fn with_cdn_max_age(mut self, seconds: u32) -> AppState {
         self.site = Arc::new(Site {
-            base_url: self.site.base_url.clone(),
-            behind_proxy: self.site.behind_proxy,
             public_cache_control: Site::public_cache_control(seconds),
+            ..Site::clone(&self.site)
         });
         self
     }

@@ -90,13 +90,13 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let method = request.method();
+        let key = render_cache::key(request.uri());
         if (method == Method::GET || method == Method::HEAD)
-            && let Some(hit) = self.cache.get(render_cache::key(request.uri()))
+            && let Some(hit) = self.cache.get(key)
         {
             if !hit.is_best() {
                 // Its best compression was skipped while others ran: try again.
-                self.cache
-                    .improve_later(render_cache::key(request.uri()), Arc::clone(hit.response()));
+                self.cache.improve_later(key, Arc::clone(hit.response()));
             }
             let mut response = hit.respond(request.headers(), method == Method::HEAD);
             secure(response.headers_mut(), self.https);

@@ -297,10 +297,10 @@ fn gzip(data: &[u8], effort: Effort) -> Vec<u8> {
 /// quality 5, so that compressing them never holds a thread for long.
 const BROTLI_9_UP_TO: usize = 256 * 1024;
 
-/// Brotli at quality 9, with a window just large enough for the body: for a page of 15 KB about
-/// half a millisecond, some 6 % larger than quality 11, which takes 25 times as long (12 ms) and,
-/// with its default 4 MiB window, megabytes of memory per compression. Measured on the seed's text
-/// with the same library's C original; see docs/performance.md.
+/// Brotli at quality 9, with a window just large enough for the body: for 7.6 KB of the seed's text
+/// 0.43 ms and 6 % larger than quality 11, which takes 12 ms and, with its default 4 MiB window,
+/// megabytes of memory per compression (measured with brotli's C original; see
+/// docs/performance.md).
 fn brotli(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 3);
     // The smallest window (2^lgwin bytes, from 2^16 to 2^22) that holds the whole body.

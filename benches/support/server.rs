@@ -59,6 +59,53 @@ impl Drop for Server {
     }
 }
 
+/// The value of the hidden field `name` in `html`.
+#[allow(dead_code)] // Not every benchmark reads forms.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("field") + marker.len();
+    let end = html[start..].find('"').expect("quote") + start;
+    html[start..end].to_owned()
+}
+
+/// Logs `client` (which keeps cookies) in to the editors' area at `base`, and returns how long the
+/// login itself took.
+#[allow(dead_code)] // Not every benchmark logs in.
+pub async fn log_in(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> Duration {
+    let form = client
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .expect("login form")
+        .text()
+        .await
+        .expect("text");
+    let csrf = hidden(&form, "csrf");
+    let started = Instant::now();
+    let reply = client
+        .post(format!("{base}/admin/login"))
+        .header("origin", base)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(
+        reply.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "login works"
+    );
+    started.elapsed()
+}
+
 /// The number in environment variable `name`, or `default`.
 pub fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)

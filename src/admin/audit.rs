@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{
     session::Editor,
-    view::{self, AdminLayout, Section},
+    view::{self, AdminLayout, Choice, Section},
 };
 use crate::{app::AppState, db, error::AppError, lang::Label, time, vocab::AuditAction};
 
@@ -35,13 +35,6 @@ struct Row {
     object: String,
     detail: String,
     ip: String,
-}
-
-#[derive(Debug)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 #[derive(Template)]

@@ -83,6 +83,14 @@ impl AdminLayout {
     }
 }
 
+/// An option of a select: in a form, or in a list's filter.
+#[derive(Debug)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
 /// The query of a screen that a redirect may have sent with `?klart=…`, naming a confirmation to show.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DoneQuery {

@@ -452,6 +452,17 @@ pub struct Listed {
     pub last_author: Option<String>,
 }
 
+/// The start of a statement that reads [`Listed`] pages, up to its `where` conditions.
+macro_rules! listed_select {
+    () => {
+        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id, p.menu_order,
+                 p.translation_key, p.updated_at, p.deleted_at,
+                 (select u.display_name from revisions r join users u on u.id = r.author_id
+                  where r.page_id = p.id and r.conflict = 0 order by r.id desc limit 1) as last_author
+          from pages p where "
+    };
+}
+
 /// Which pages out of the trash the editors' list shows: each part, when set, must hold.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListFilter<'a> {
@@ -462,7 +473,8 @@ pub struct ListFilter<'a> {
     pub standing: Option<Standing>,
 }
 
-/// The conditions of a [`ListFilter`], in the order [`bind_filter`] binds them.
+/// The conditions of a [`ListFilter`]: `?1` the text as a LIKE pattern, `?2` the language, `?3` the
+/// kind, `?4` the standing, `?5` now.
 macro_rules! list_filter {
     () => {
         "p.deleted_at is null \
@@ -500,11 +512,7 @@ pub async fn listed_page(
     offset: i64,
 ) -> sqlx::Result<Vec<Listed>> {
     sqlx::query_as(concat!(
-        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id, p.menu_order,
-                 p.translation_key, p.updated_at, p.deleted_at,
-                 (select u.display_name from revisions r join users u on u.id = r.author_id
-                  where r.page_id = p.id and r.conflict = 0 order by r.id desc limit 1) as last_author
-          from pages p where ",
+        listed_select!(),
         list_filter!(),
         " order by p.updated_at desc, p.id desc limit ?6 offset ?7"
     ))
@@ -540,14 +548,10 @@ pub async fn count_listed(
 
 /// Every page in the trash (`trashed`) or out of it, by language and path.
 pub async fn listed(db: impl SqliteExecutor<'_>, trashed: bool) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(
-        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id, p.menu_order,
-                 p.translation_key, p.updated_at, p.deleted_at,
-                 (select u.display_name from revisions r join users u on u.id = r.author_id
-                  where r.page_id = p.id and r.conflict = 0 order by r.id desc limit 1) as last_author
-          from pages p where (p.deleted_at is not null) = ?
-          order by p.lang desc, p.path",
-    )
+    sqlx::query_as(concat!(
+        listed_select!(),
+        "(p.deleted_at is not null) = ? order by p.lang desc, p.path"
+    ))
     .bind(trashed)
     .fetch_all(db)
     .await

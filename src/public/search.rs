@@ -28,13 +28,13 @@ use crate::{
     vocab::Kind,
 };
 
-/// A word found inside another is a compound's part when the other is at least this many letters
-/// longer ("kommun" in "millenniekommun"; not in "kommuner", which the stem finds).
+/// A word that ends another is the other's last part when the other is at least this many letters
+/// longer ("kommun" in "millenniekommun"; not in "kommunen", which the stem finds).
 const MIN_COMPOUND_EXTRA: usize = 3;
 
 /// A query's word is widened to at most this many compounds: enough for a site's own vocabulary,
 /// few enough that the widened query stays quick.
-const MAX_COMPOUNDS: usize = 16;
+const MAX_COMPOUNDS: i64 = 16;
 
 /// Of the indexed words equally near a misspelt one, at most this many are weighed by how common
 /// they are.
@@ -432,8 +432,7 @@ impl Asked {
             // inflections (the stems' business) do not take their places.
             let shortest = word.chars().count() + MIN_COMPOUND_EXTRA;
             let mut ending =
-                db::search::words_ending(&state.db, lang, word, shortest, MAX_COMPOUNDS as i64)
-                    .await?;
+                db::search::words_ending(&state.db, lang, word, shortest, MAX_COMPOUNDS).await?;
             ending.extend(same_stem.iter().cloned());
             by_stem.insert(word.to_owned(), same_stem);
             compounds.insert(word.to_owned(), ending);

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::tree::{Row, tree_order};
 use crate::{
-    admin::view::FieldErrors,
+    admin::view::{Choice, FieldErrors},
     app::AppState,
     content::{
         PagePath,
@@ -133,14 +133,6 @@ impl PageForm {
     pub fn id_field(text: &str) -> Option<i64> {
         text.trim().parse().ok().filter(|id| *id > 0)
     }
-}
-
-/// An option of a select.
-#[derive(Debug)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 /// The most pages a select of the form lists; on a larger site it lists the likeliest ones (the

@@ -15,7 +15,7 @@ use super::tree::Row;
 use crate::{
     admin::{
         session::Editor,
-        view::{self, AdminLayout, DoneQuery, Section},
+        view::{self, AdminLayout, Choice, DoneQuery, Section},
     },
     app::AppState,
     db::{self, pages::ListFilter},
@@ -45,22 +45,14 @@ struct Params {
     sida: Option<String>,
 }
 
-/// An option of one of the filter's selects.
-#[derive(Debug)]
-struct FilterOption {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "admin/pages.html")]
 struct ListPage {
     layout: AdminLayout,
     text: String,
-    langs: Vec<FilterOption>,
-    kinds: Vec<FilterOption>,
-    standings: Vec<FilterOption>,
+    langs: Vec<Choice>,
+    kinds: Vec<Choice>,
+    standings: Vec<Choice>,
     /// "12 sidor", "1 sida", or that none matched.
     summary: String,
     rows: Vec<Row>,
@@ -69,24 +61,21 @@ struct ListPage {
     next: Option<String>,
 }
 
-/// The options of a select over `values`, "all" first.
+/// The options of a select over `values` (the template puts "all" first).
 fn options<T: Copy + PartialEq>(
     values: &[T],
     chosen: Option<T>,
     id: fn(T) -> &'static str,
     label: fn(T) -> &'static str,
-) -> Vec<FilterOption> {
-    let mut all = vec![FilterOption {
-        value: "",
-        label: "Alla",
-        selected: chosen.is_none(),
-    }];
-    all.extend(values.iter().map(|value| FilterOption {
-        value: id(*value),
-        label: label(*value),
-        selected: chosen == Some(*value),
-    }));
-    all
+) -> Vec<Choice> {
+    values
+        .iter()
+        .map(|value| Choice {
+            value: id(*value).to_owned(),
+            label: label(*value).to_owned(),
+            selected: chosen == Some(*value),
+        })
+        .collect()
 }
 
 /// Reads one select's value: empty is "all"; anything else must be one of the values.
@@ -158,19 +147,21 @@ pub async fn show(
         (n, _) => format!("{} sidor", Lang::Sv.number(n)),
     };
     let link = |n: i64| {
-        let mut query = form_urlencoded(&[
+        let number = n.to_string();
+        let pairs = [
             ("q", text.as_str()),
             ("sprak", lang.map_or("", Lang::code)),
             ("typ", kind.map_or("", Kind::id)),
             ("status", standing.map_or("", Standing::id)),
-        ]);
-        if n > 1 {
-            query.push_str(&format!("&sida={n}"));
-        }
-        if query.is_empty() {
-            "/admin".to_owned()
-        } else {
-            format!("/admin?{}", query.trim_start_matches('&'))
+            ("sida", if n > 1 { number.as_str() } else { "" }),
+        ];
+        let set: Vec<_> = pairs
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .collect();
+        match serde_urlencoded::to_string(set) {
+            Ok(query) if !query.is_empty() => format!("/admin?{query}"),
+            _ => "/admin".to_owned(),
         }
     };
     let page = ListPage {
@@ -195,18 +186,4 @@ pub async fn show(
         rows,
     };
     view::html(StatusCode::OK, &page)
-}
-
-/// The pairs with a value, as a query string (`a=1&b=2`).
-fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| {
-            let value =
-                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC);
-            format!("{name}={value}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
