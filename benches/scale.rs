@@ -123,6 +123,7 @@ async fn main() {
     let base = server.base.clone();
     let client = reqwest::Client::builder()
         .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
 
