@@ -111,6 +111,16 @@ impl Lang {
         self.page_url(self.news_path())
     }
 
+    /// The URL path of page `number` of the news list: `/nyheter/sida/2` or `/en/news/page/2`, and
+    /// the list's own address for page 1.
+    pub fn news_page_url(self, number: i64) -> String {
+        if number <= 1 {
+            self.news_url()
+        } else {
+            format!("{}/{}/{number}", self.news_url(), self.page_param())
+        }
+    }
+
     /// The URL path of the Atom feed: `/feed.xml` or `/en/feed.xml`.
     pub fn feed_url(self) -> String {
         format!("{}/feed.xml", self.prefix())
@@ -124,7 +134,8 @@ impl Lang {
         }
     }
 
-    /// The query parameter that names a page of search results: `sida` or `page`.
+    /// The word for a page of a list: the query parameter of search results (`?sida=2`) and the path
+    /// segment of the news list's pages (`/nyheter/sida/2`).
     pub fn page_param(self) -> &'static str {
         match self {
             Lang::Sv => "sida",

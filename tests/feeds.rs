@@ -141,7 +141,7 @@ async fn the_sitemap_lists_every_published_page_with_its_alternates() {
         })
         .collect();
 
-    let published = db::pages::sitemap(app.db(), &time::now_db())
+    let published = db::pages::sitemap(app.db(), &time::now_db(), 1000, 0)
         .await
         .expect("pages");
     assert!(
@@ -167,6 +167,79 @@ async fn the_sitemap_lists_every_published_page_with_its_alternates() {
         .find(|(url, _)| *url == app.url("/om-oss"))
         .expect("about");
     assert!(about.1.contains(&("en".to_owned(), app.url("/en/about"))));
+}
+
+/// The `<loc>` of every child of the root named `child` (`url` or `sitemap`).
+fn locs(xml: &str, root: &str, child: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
+    assert!(doc.root_element().has_tag_name((SITEMAP, root)), "a {root}");
+    doc.root_element()
+        .children()
+        .filter(|node| node.has_tag_name((SITEMAP, child)))
+        .map(|node| child_text(node, SITEMAP, "loc").expect("loc").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_site_of_more_than_50_000_addresses_has_a_sitemap_index() {
+    let app = TestApp::spawn().await;
+    let urls = |xml: &str| locs(xml, "urlset", "url");
+    let seeded = urls(&app.get("/sitemap.xml").await.text()).len();
+    // Enough pages, written straight to the database as an import by another process would, that
+    // the site has one address more than a sitemap file may list.
+    let more = 50_000 - seeded + 1;
+    sqlx::query(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < ?) \
+         insert into pages (lang, path, title, status, created_at, updated_at) \
+         select 'sv', 'massa/sida-' || i, 'Sida ' || i, 'published', \
+         '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' from n",
+    )
+    .bind(more as i64)
+    .execute(app.db())
+    .await
+    .expect("pages");
+    app.state.content_changed().await.expect("cache emptied");
+
+    let index = app.get("/sitemap.xml").await;
+    assert_eq!(index.status, StatusCode::OK);
+    let files = locs(&index.text(), "sitemapindex", "sitemap");
+    assert_eq!(
+        files,
+        [app.url("/sitemaps/1.xml"), app.url("/sitemaps/2.xml")]
+    );
+    let first = urls(&app.get("/sitemaps/1.xml").await.text());
+    let second = urls(&app.get("/sitemaps/2.xml").await.text());
+    assert_eq!(first.len(), 50_000, "a full file");
+    assert_eq!(second.len(), 1, "and the one more");
+    assert!(first.contains(&app.url("/nyheter")) && first.contains(&app.url("/om-oss")));
+    let mut all: Vec<&String> = first.iter().chain(&second).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 50_001, "every address once");
+    assert!(all.contains(&&app.url("/massa/sida-1")));
+    for missing in [
+        "/sitemaps/3.xml",
+        "/sitemaps/0.xml",
+        "/sitemaps/x.xml",
+        "/sitemaps/1",
+    ] {
+        assert_eq!(
+            app.get(missing).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_small_site_has_one_sitemap_and_no_sitemap_files() {
+    let app = TestApp::spawn().await;
+    let urls = locs(&app.get("/sitemap.xml").await.text(), "urlset", "url");
+    assert!(urls.contains(&app.url("/")));
+    assert_eq!(
+        app.get("/sitemaps/1.xml").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

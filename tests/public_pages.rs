@@ -192,18 +192,30 @@ async fn the_news_list_is_newest_first_and_paginated() {
         !first.contains("Avtalet mellan SKL"),
         "the 2012 item is on page 2"
     );
-    assert!(first.contains("href=\"/nyheter?page=2\" rel=\"next\""));
+    assert!(first.contains("href=\"/nyheter/sida/2\" rel=\"next\""));
 
-    let second = app.get("/nyheter?page=2").await;
+    let second = app.get("/nyheter/sida/2").await;
     assert_eq!(second.status, StatusCode::OK);
     let second = second.text();
     assert!(second.contains("Nyhet 1<") && second.contains("Avtalet mellan SKL"));
     assert!(second.contains("href=\"/nyheter\" rel=\"prev\""));
 
-    assert_eq!(
-        app.get("/nyheter?page=3").await.status,
-        StatusCode::NOT_FOUND
-    );
+    for missing in ["/nyheter/sida/3", "/nyheter/sida/x", "/nyheter/sida/0"] {
+        assert_eq!(
+            app.get(missing).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+    // The query form of earlier versions, and page 1's second address, lead to the page's own.
+    for (old, new) in [
+        ("/nyheter?page=2", "/nyheter/sida/2"),
+        ("/nyheter/sida/1", "/nyheter"),
+    ] {
+        let moved = app.get(old).await;
+        assert_eq!(moved.status, StatusCode::PERMANENT_REDIRECT, "{old}");
+        assert_eq!(moved.header("location"), Some(new), "{old}");
+    }
     let bad = app.get("/nyheter?page=abc").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.text().contains("Sidnumret måste vara ett heltal"));

@@ -4,8 +4,20 @@ use std::fmt;
 
 /// First path segments that belong to the site itself and so can never be a page's.
 const RESERVED_FIRST_SEGMENTS: &[&str] = &[
-    "en", "static", "media", "admin", "healthz", "readyz", "sok", "search",
+    "en", "static", "media", "admin", "healthz", "readyz", "sok", "search", "sitemaps",
 ];
+
+/// Whether `path` is the news list's or one of its later pages' (`nyheter/sida/2`), in either language.
+fn is_news_list(path: &str) -> bool {
+    crate::lang::Lang::ALL.iter().any(|lang| {
+        path == lang.news_path()
+            || path
+                .strip_prefix(lang.news_path())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .and_then(|rest| rest.strip_prefix(lang.page_param()))
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
 
 /// The path of a page below its language root: lowercase ASCII segments of letters, digits and
 /// hyphens, separated by single slashes, with no slash at either end. The empty path is the home page.
@@ -53,7 +65,7 @@ impl PagePath {
             return Err(PathProblem::Characters);
         }
         let first = text.split('/').next().unwrap_or(text);
-        if RESERVED_FIRST_SEGMENTS.contains(&first) || text == "nyheter" || text == "news" {
+        if RESERVED_FIRST_SEGMENTS.contains(&first) || is_news_list(text) {
             return Err(PathProblem::Reserved);
         }
         Ok(PagePath(text.to_owned()))
@@ -168,8 +180,28 @@ mod tests {
     #[test]
     fn refuses_anything_that_could_escape_or_confuse() {
         for bad in [
-            "/om-oss", "om-oss/", "..", "a/../b", "a//b", "Om-Oss", "om oss", "a\0b", "%2e%2e",
-            "för", "-a", "a-", "en", "en/about", "static/x", "admin", "nyheter", "news", "a.html",
+            "/om-oss",
+            "om-oss/",
+            "..",
+            "a/../b",
+            "a//b",
+            "Om-Oss",
+            "om oss",
+            "a\0b",
+            "%2e%2e",
+            "för",
+            "-a",
+            "a-",
+            "en",
+            "en/about",
+            "static/x",
+            "admin",
+            "nyheter",
+            "news",
+            "nyheter/sida",
+            "nyheter/sida/2",
+            "news/page/3",
+            "a.html",
         ] {
             assert!(PagePath::parse(bad).is_err(), "{bad:?} should be refused");
         }
@@ -199,6 +231,7 @@ mod tests {
     #[test]
     fn news_items_may_live_below_the_news_list() {
         assert!(PagePath::parse("nyheter/avtalet").is_ok());
+        assert!(PagePath::parse("nyheter/sidan").is_ok());
         assert!(PagePath::parse("news/agreement").is_ok());
     }
 }

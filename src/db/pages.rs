@@ -89,8 +89,9 @@ pub struct PageLink {
 pub struct SitemapEntry {
     pub lang: Lang,
     pub path: String,
-    pub translation_key: Option<String>,
     pub updated_at: String,
+    /// The path of the page's visible translation, in the other language.
+    pub translation_path: Option<String>,
 }
 
 /// The visible page at `path` in `lang`.
@@ -246,14 +247,36 @@ pub async fn count_news(db: impl SqliteExecutor<'_>, lang: Lang, now: &str) -> s
     .await
 }
 
-/// Every visible page, for the sitemap.
-pub async fn sitemap(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<Vec<SitemapEntry>> {
+/// How many pages are visible.
+pub async fn count_visible(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(concat!("select count(*) from pages where ", visible!()))
+        .bind(now)
+        .fetch_one(db)
+        .await
+}
+
+/// Visible pages for the sitemap, at most `limit` from `offset` by language and path, each with the
+/// path of its visible translation.
+pub async fn sitemap(
+    db: impl SqliteExecutor<'_>,
+    now: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<SitemapEntry>> {
+    // In the subquery, unqualified columns are the translation's (SQLite resolves the innermost).
     sqlx::query_as(concat!(
-        "select lang, path, translation_key, updated_at from pages where ",
+        "select lang, path, updated_at, \
+         (select t.path from pages t where t.translation_key = pages.translation_key \
+          and t.lang <> pages.lang and ",
         visible!(),
-        " order by lang desc, path"
+        " limit 1) as translation_path from pages where ",
+        visible!(),
+        " order by lang desc, path limit ? offset ?"
     ))
     .bind(now)
+    .bind(now)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(db)
     .await
 }

@@ -1,9 +1,11 @@
 //! Machine-readable views of the site: Atom feeds of the news, the sitemap and robots.txt.
 
-use std::collections::HashMap;
-
 use askama::Template;
-use axum::{extract::State, http::StatusCode, response::Response};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+};
 
 use crate::{
     app::AppState,
@@ -94,6 +96,10 @@ pub async fn atom(
     Ok(request.publish(&state, response, keep))
 }
 
+/// The most URLs one sitemap file may list, as the sitemap protocol says. A site with more has
+/// `/sitemap.xml` as a sitemap index of files of this many at `/sitemaps/N.xml`.
+pub const SITEMAP_URLS: i64 = 50_000;
+
 #[derive(Template)]
 #[template(path = "public/sitemap.xml")]
 pub struct SitemapTemplate {
@@ -108,51 +114,115 @@ pub struct SitemapUrl {
     pub alternates: Vec<(Lang, String)>,
 }
 
-/// Every visible page, with its language versions linked as `xhtml:link` alternates.
+#[derive(Template)]
+#[template(path = "public/sitemap_index.xml")]
+pub struct SitemapIndexTemplate {
+    /// The absolute addresses of the sitemap files.
+    pub sitemaps: Vec<String>,
+}
+
+/// Every visible page with its language versions linked as `xhtml:link` alternates, or, on a site
+/// of more than [`SITEMAP_URLS`] addresses, the index of the sitemap files that list them.
 pub async fn sitemap(
     State(state): State<AppState>,
     request: PublicRequest,
 ) -> Result<Response, AppError> {
     let now = state.clock.now_db();
-    let entries = db::pages::sitemap(&state.db, &now).await?;
-    let mut versions: HashMap<&str, Vec<(Lang, String)>> = HashMap::new();
-    for entry in &entries {
-        if let Some(key) = &entry.translation_key {
-            let href = state.site.absolute(&entry.lang.page_url(&entry.path));
-            versions
-                .entry(key.as_str())
-                .or_default()
-                .push((entry.lang, href));
+    let files = sitemap_files(&state, &now).await?;
+    let xml = if files == 1 {
+        sitemap_file(&state, &now, 1).await?
+    } else {
+        SitemapIndexTemplate {
+            sitemaps: (1..=files)
+                .map(|number| state.site.absolute(&sitemap_file_url(number)))
+                .collect(),
         }
-    }
-    let alternates_of = |key: Option<&str>| {
-        let mut found = key
-            .and_then(|key| versions.get(key))
-            .cloned()
-            .unwrap_or_default();
-        found.sort();
-        if found.len() > 1 { found } else { Vec::new() }
+        .render()?
     };
-    let mut urls: Vec<SitemapUrl> = entries
-        .iter()
-        .map(|entry| SitemapUrl {
-            loc: state.site.absolute(&entry.lang.page_url(&entry.path)),
-            lastmod: Some(entry.updated_at.clone()),
-            alternates: alternates_of(entry.translation_key.as_deref()),
-        })
-        .collect();
-    let news_lists: Vec<(Lang, String)> = Lang::ALL
+    Ok(publish_sitemap(&state, &request, xml))
+}
+
+/// Sitemap file `N.xml` of a site that needs more than one (see [`sitemap`]).
+pub async fn sitemap_part(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    request: PublicRequest,
+) -> Result<Response, AppError> {
+    let number = file
+        .strip_suffix(".xml")
+        .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|digits| digits.parse::<i64>().ok())
+        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now_db();
+    let files = sitemap_files(&state, &now).await?;
+    if files == 1 || !(1..=files).contains(&number) {
+        return Err(AppError::NotFound);
+    }
+    let xml = sitemap_file(&state, &now, number).await?;
+    Ok(publish_sitemap(&state, &request, xml))
+}
+
+/// The address of sitemap file `number`, from 1.
+pub fn sitemap_file_url(number: i64) -> String {
+    format!("/sitemaps/{number}.xml")
+}
+
+/// How many sitemap files the site's addresses take: every visible page and the news list of each
+/// language.
+pub async fn sitemap_files(state: &AppState, now: &str) -> Result<i64, AppError> {
+    let urls = db::pages::count_visible(&state.db, now).await? + news_lists(state).len() as i64;
+    Ok(((urls + SITEMAP_URLS - 1) / SITEMAP_URLS).max(1))
+}
+
+/// The news list of each language, with each other as alternates.
+fn news_lists(state: &AppState) -> Vec<(Lang, String)> {
+    Lang::ALL
         .iter()
         .map(|lang| (*lang, state.site.absolute(&lang.news_url())))
-        .collect();
-    for (_, loc) in &news_lists {
-        urls.push(SitemapUrl {
+        .collect()
+}
+
+/// Sitemap file `number` (from 1): the news lists first, then the pages by language and path.
+async fn sitemap_file(state: &AppState, now: &str, number: i64) -> Result<String, AppError> {
+    let news_lists = news_lists(state);
+    let lists = news_lists.len() as i64;
+    let first = (number - 1) * SITEMAP_URLS;
+    let mut urls = Vec::new();
+    if number == 1 {
+        urls.extend(news_lists.iter().map(|(_, loc)| SitemapUrl {
             loc: loc.clone(),
             lastmod: None,
             alternates: news_lists.clone(),
-        });
+        }));
     }
-    let xml = SitemapTemplate { urls }.render()?;
+    let offset = (first - lists).max(0);
+    let limit = SITEMAP_URLS - urls.len() as i64;
+    let entries = db::pages::sitemap(&state.db, now, limit, offset).await?;
+    urls.extend(entries.into_iter().map(|entry| {
+        let loc = state.site.absolute(&entry.lang.page_url(&entry.path));
+        let alternates = match entry.translation_path {
+            Some(path) => {
+                let other = entry.lang.other();
+                let mut both = vec![
+                    (entry.lang, loc.clone()),
+                    (other, state.site.absolute(&other.page_url(&path))),
+                ];
+                both.sort();
+                both
+            }
+            None => Vec::new(),
+        };
+        SitemapUrl {
+            loc,
+            lastmod: Some(entry.updated_at),
+            alternates,
+        }
+    }));
+    Ok(SitemapTemplate { urls }.render()?)
+}
+
+/// Answers with a sitemap or sitemap index, kept until any page changes.
+fn publish_sitemap(state: &AppState, request: &PublicRequest, xml: String) -> Response {
     let response = CachedResponse::with_effort(
         StatusCode::OK,
         "application/xml; charset=utf-8",
@@ -161,7 +231,7 @@ pub async fn sitemap(
         Effort::Quick,
     );
     let keep = Keep::when(request.query.is_none(), vec![Dep::AllPages]);
-    Ok(request.publish(&state, response, keep))
+    request.publish(state, response, keep)
 }
 
 /// Lets every crawler in, except into the editors' area, and names the sitemap.

@@ -1,7 +1,10 @@
 //! The news list: news items newest first, a page at a time.
 
 use askama::Template;
-use axum::{extract::State, response::Response};
+use axum::{
+    extract::{Path, State},
+    response::{IntoResponse, Redirect, Response},
+};
 
 use crate::{
     app::AppState,
@@ -48,18 +51,47 @@ pub struct NewsListTemplate {
     pub older_href: Option<String>,
 }
 
-/// Lists the news of the request's language; `?page=N` selects a page of the list.
+/// The first page of the news of the request's language. The query form of earlier versions,
+/// `?page=N`, leads to the page's own address.
 pub async fn list(
     State(state): State<AppState>,
     request: PublicRequest,
 ) -> Result<Response, AppError> {
     let lang = request.lang;
+    match requested_page(request.query.as_deref()) {
+        Requested::First => show(&state, &request, 1, request.query.is_none()).await,
+        Requested::Moved(number) => {
+            Ok(Redirect::permanent(&lang.news_page_url(number)).into_response())
+        }
+        Requested::Invalid => Err(AppError::BadRequest(lang.texts().invalid_page_number)),
+    }
+}
+
+/// A later page of the news list, at `/nyheter/sida/N` or `/en/news/page/N`: addresses that a static
+/// copy of the site can have as files. Page 1 is the list's own address.
+pub async fn numbered(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    request: PublicRequest,
+) -> Result<Response, AppError> {
+    let number = parse_page_number(&number).ok_or(AppError::NotFound)?;
+    if number == 1 {
+        return Ok(Redirect::permanent(&request.lang.news_url()).into_response());
+    }
+    show(&state, &request, number, request.query.is_none()).await
+}
+
+async fn show(
+    state: &AppState,
+    request: &PublicRequest,
+    number: i64,
+    cacheable: bool,
+) -> Result<Response, AppError> {
+    let lang = request.lang;
     let t = lang.texts();
-    let (number, canonical) =
-        page_number(request.query.as_deref()).ok_or(AppError::BadRequest(t.invalid_page_number))?;
     let now = state.clock.now_db();
     let total = db::pages::count_news(&state.db, lang, &now).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = page_count(total);
     if number > pages {
         return Err(AppError::NotFound);
     }
@@ -68,15 +100,7 @@ pub async fn list(
         .iter()
         .map(NewsItem::from_page)
         .collect();
-    let base = lang.news_url();
-    let link = |n: i64| {
-        if n == 1 {
-            base.clone()
-        } else {
-            format!("{base}?page={n}")
-        }
-    };
-    let own = link(number);
+    let own = lang.news_page_url(number);
     let other_base = lang.other().news_url();
     let meta = PageMeta {
         lang,
@@ -89,7 +113,7 @@ pub async fn list(
         trail: &[],
         article: false,
     };
-    let layout = Layout::load(&state, meta, &now).await?;
+    let layout = Layout::load(state, meta, &now).await?;
     let html = NewsListTemplate {
         layout,
         items,
@@ -98,45 +122,78 @@ pub async fn list(
                 .replace("{page}", &number.to_string())
                 .replace("{pages}", &pages.to_string())
         }),
-        newer_href: (number > 1).then(|| link(number - 1)),
-        older_href: (number < pages).then(|| link(number + 1)),
+        newer_href: (number > 1).then(|| lang.news_page_url(number - 1)),
+        older_href: (number < pages).then(|| lang.news_page_url(number + 1)),
     }
     .render()?;
-    Ok(request.publish_html(&state, html, Keep::when(canonical, vec![Dep::News(lang)])))
+    Ok(request.publish_html(state, html, Keep::when(cacheable, vec![Dep::News(lang)])))
 }
 
-/// The page number a query asks for, and whether the query is in its canonical form (absent, or
-/// exactly `page=N` with N > 1), which alone is worth caching. `None` when `page` is not a number from 1.
-fn page_number(query: Option<&str>) -> Option<(i64, bool)> {
-    let Some(query) = query else {
-        return Some((1, true));
-    };
-    let mut number = 1;
-    for pair in query.split('&') {
+/// How many pages a news list of `total` items has: at least one, which says so when it is empty.
+pub fn page_count(total: i64) -> i64 {
+    ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
+}
+
+/// What the query of the news list's own address asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Requested {
+    /// The first page (no `page`, `page=1`, or only other parameters).
+    First,
+    /// A later page, which has an address of its own now.
+    Moved(i64),
+    /// `page` is not a number from 1.
+    Invalid,
+}
+
+fn requested_page(query: Option<&str>) -> Requested {
+    let mut requested = Requested::First;
+    for pair in query.unwrap_or_default().split('&') {
         if let Some(value) = pair.strip_prefix("page=") {
-            number = value
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=100_000).contains(n))?;
+            requested = match parse_page_number(value) {
+                Some(1) => Requested::First,
+                Some(number) => Requested::Moved(number),
+                None => return Requested::Invalid,
+            };
         }
     }
-    let canonical = number > 1 && query == format!("page={number}");
-    Some((number, canonical))
+    requested
+}
+
+/// A page number as addresses write it: digits only, from 1 to 100,000.
+fn parse_page_number(text: &str) -> Option<i64> {
+    text.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| text.parse::<i64>().ok())
+        .flatten()
+        .filter(|n| (1..=100_000).contains(n))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::page_number;
+    use super::{Requested, parse_page_number, requested_page};
 
     #[test]
     fn reads_the_page_number_from_the_query() {
-        assert_eq!(page_number(None), Some((1, true)));
-        assert_eq!(page_number(Some("page=2")), Some((2, true)));
-        assert_eq!(page_number(Some("page=1")), Some((1, false)));
-        assert_eq!(page_number(Some("utm_source=x&page=3")), Some((3, false)));
-        assert_eq!(page_number(Some("utm_source=x")), Some((1, false)));
-        assert_eq!(page_number(Some("page=0")), None);
-        assert_eq!(page_number(Some("page=abc")), None);
-        assert_eq!(page_number(Some("page=-1")), None);
+        assert_eq!(requested_page(None), Requested::First);
+        assert_eq!(requested_page(Some("page=2")), Requested::Moved(2));
+        assert_eq!(requested_page(Some("page=1")), Requested::First);
+        assert_eq!(
+            requested_page(Some("utm_source=x&page=3")),
+            Requested::Moved(3)
+        );
+        assert_eq!(requested_page(Some("utm_source=x")), Requested::First);
+        assert_eq!(requested_page(Some("page=0")), Requested::Invalid);
+        assert_eq!(requested_page(Some("page=abc")), Requested::Invalid);
+        assert_eq!(requested_page(Some("page=-1")), Requested::Invalid);
+    }
+
+    #[test]
+    fn page_numbers_in_addresses_are_plain_digits() {
+        assert_eq!(parse_page_number("2"), Some(2));
+        assert_eq!(parse_page_number("100000"), Some(100_000));
+        assert_eq!(parse_page_number("+2"), None);
+        assert_eq!(parse_page_number("0"), None);
+        assert_eq!(parse_page_number("100001"), None);
+        assert_eq!(parse_page_number(""), None);
     }
 }
