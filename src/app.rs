@@ -93,6 +93,8 @@ pub struct Site {
     pub behind_proxy: bool,
     /// The `Cache-Control` of public pages, feeds and the sitemap (see [`Site::public_cache_control`]).
     pub public_cache_control: HeaderValue,
+    /// Whether pages offer search: not in a static copy of the site, where nothing answers it.
+    pub searchable: bool,
 }
 
 /// The address of the other end of a request's TCP connection, put in the extensions of every request
@@ -147,6 +149,15 @@ impl AppState {
         self
     }
 
+    /// Pages without the search box and the OpenSearch link: for a static copy of the site.
+    pub fn without_search(mut self) -> AppState {
+        self.site = Arc::new(Site {
+            searchable: false,
+            ..Site::clone(&self.site)
+        });
+        self
+    }
+
     /// State over an open, migrated database that reads the time from `clock`.
     pub async fn with_clock(
         db: SqlitePool,
@@ -168,6 +179,7 @@ impl AppState {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 behind_proxy: false,
                 public_cache_control: Site::public_cache_control(0),
+                searchable: true,
             }),
         };
         if !db::search::is_current(&state.db).await? {

@@ -63,6 +63,13 @@ impl Assets {
             .map_or("/static/missing", String::as_str)
     }
 
+    /// Every file, as its fingerprinted URL and its response.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Arc<CachedResponse>)> {
+        self.responses
+            .iter()
+            .map(|(url, response)| (url.as_str(), response))
+    }
+
     /// The response for a fingerprinted URL.
     pub fn get(&self, url: &str) -> Option<&Arc<CachedResponse>> {
         self.responses.get(url)

@@ -5,6 +5,7 @@
 //! failures with exit code 1.
 
 pub mod export;
+pub mod export_site;
 pub mod import;
 pub mod migrate;
 pub mod reindex;
@@ -67,6 +68,9 @@ pub enum Command {
     Import(import::Args),
     /// Export every page (drafts included, the trash not) as Markdown files that `import` reads.
     Export(export::Args),
+    /// Write the public site as static files (pages, feeds, sitemap, assets, each with `.gz` and
+    /// `.br`) that any web server can serve without this program.
+    ExportSite(export_site::Args),
     /// Manage editors' accounts: add, passwd, list, role, disable, enable, delete.
     User(user::Args),
     /// Build the search index again from the pages (a running server keeps it up to date by itself).
@@ -147,6 +151,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Migrate => migrate::run(&database).await,
             Command::Import(args) => import::run(&database, args).await,
             Command::Export(args) => export::run(&database, args).await,
+            Command::ExportSite(args) => export_site::run(&database, args).await,
             Command::User(args) => user::run(&database, args).await,
             Command::Reindex => reindex::run(&database).await,
         }

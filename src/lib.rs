@@ -7,7 +7,7 @@
 //!
 //! | module | responsibility |
 //! |---|---|
-//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `user`, `reindex` |
+//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `user`, `reindex` |
 //! | [`admin`] | editors' area under `/admin`: login, sessions, CSRF, pages, history, trash, users, audit log |
 //! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling |
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
@@ -19,6 +19,7 @@
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |
 //! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files; which responses an edit makes stale (`public::stale`) |
 //! | [`search`] | full-text search in Swedish and English: stemming, folding, compounds, query parsing, snippets, "did you mean", the count of searches that found little |
+//! | [`static_export`] | the site as static files: every address rendered by the site's own router, with `.gz` and `.br` beside each, swapped in whole |
 //! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
 //! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |
 //! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
@@ -41,6 +42,7 @@ pub mod lang;
 pub mod public;
 pub mod render_cache;
 pub mod search;
+pub mod static_export;
 pub mod time;
 pub mod vocab;
 

@@ -57,6 +57,14 @@ pub struct CachedResponse {
     effort: Effort,
 }
 
+/// A response's body in each encoding it has (see [`CachedResponse::bodies`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Bodies<'a> {
+    pub plain: &'a Bytes,
+    pub gzip: Option<&'a Bytes>,
+    pub brotli: Option<&'a Bytes>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {
     Identity = 0,
@@ -104,7 +112,8 @@ impl CachedResponse {
         )
     }
 
-    fn prepare(
+    /// [`with_effort`](Self::with_effort) for headers known only at run time.
+    pub fn prepare(
         status: StatusCode,
         content_type: HeaderValue,
         cache_control: HeaderValue,
@@ -174,6 +183,15 @@ impl CachedResponse {
     pub fn bytes(&self) -> u64 {
         let compressed = |body: &Option<Bytes>| body.as_ref().map_or(0, Bytes::len);
         (self.plain.len() + compressed(&self.gzip) + compressed(&self.brotli)) as u64
+    }
+
+    /// The body as sent in each encoding: plain, and gzip and brotli where they are smaller.
+    pub fn bodies(&self) -> Bodies<'_> {
+        Bodies {
+            plain: &self.plain,
+            gzip: self.gzip.as_ref(),
+            brotli: self.brotli.as_ref(),
+        }
     }
 
     /// Whether this response has its best compression already.
@@ -462,6 +480,8 @@ pub struct RenderCache {
     /// Set between [`forget_all`](RenderCache::forget_all) and the [`reset`](RenderCache::reset) that
     /// says when scheduled pages go live: without knowing that, nothing may be stored.
     unsure: AtomicBool,
+    /// False for a budget of 0: nothing is stored, and nothing compressed to be.
+    keeps: bool,
     clock: Clock,
 }
 
@@ -477,10 +497,12 @@ impl std::fmt::Debug for RenderCache {
 
 impl RenderCache {
     /// An empty cache of at most `budget` bytes that reads the time from `clock` to know when
-    /// scheduled pages are due.
+    /// scheduled pages are due. With a budget of 0 it keeps nothing: every request renders.
     pub fn new(clock: Clock, budget: u64) -> Self {
+        let keeps = budget > 0;
         let budget = budget.max(1);
         RenderCache {
+            keeps,
             entries: quick_cache::sync::Cache::with_weighter(
                 usize::try_from((budget / TYPICAL_ENTRY).max(64)).unwrap_or(usize::MAX),
                 budget,
@@ -557,7 +579,7 @@ impl RenderCache {
     ) {
         let deps: Box<[Dep]> = Box::new([Dep::Address(lang, path.to_owned())]);
         let _writer = lock(&self.writer);
-        if self.generation() != generation || self.is_unsure() {
+        if self.generation() != generation || self.is_unsure() || !self.keeps {
             return;
         }
         lock(&self.not_found)[lang as usize].get_or_insert_with(|| Arc::clone(&page));
@@ -567,7 +589,7 @@ impl RenderCache {
 
     fn store(&self, key: &str, entry: Entry, generation: u64) {
         let _writer = lock(&self.writer);
-        if self.generation() == generation && !self.is_unsure() {
+        if self.generation() == generation && !self.is_unsure() && self.keeps {
             self.entries.insert(key.to_owned(), Arc::new(entry));
         }
     }
@@ -591,6 +613,9 @@ impl RenderCache {
     /// until a later request for it tries again. So a crawler walking thousands of pages can neither
     /// queue unbounded work nor take the cores that answer requests.
     pub fn improve_later(self: &Arc<Self>, key: &str, stored: Arc<CachedResponse>) {
+        if !self.keeps {
+            return;
+        }
         if self.improving.fetch_add(1, Ordering::AcqRel) >= max_improving() {
             self.improving.fetch_sub(1, Ordering::AcqRel);
             return;
@@ -690,7 +715,11 @@ impl RenderCache {
 
     /// The byte budget.
     pub fn budget(&self) -> u64 {
-        self.entries.capacity()
+        if self.keeps {
+            self.entries.capacity()
+        } else {
+            0
+        }
     }
 
     /// Whether a response is stored for `key`, without counting it as a use.
@@ -867,6 +896,15 @@ mod tests {
         assert!(!cache.is_unsure());
         cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_budget_of_nothing_keeps_nothing() {
+        let cache = RenderCache::new(Clock::system(), 0);
+        assert_eq!(cache.budget(), 0);
+        cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
+        cache.insert_not_found("/x", Lang::Sv, "x", Arc::new(page()), cache.generation());
+        assert!(cache.is_empty() && cache.not_found_page(Lang::Sv).is_none());
     }
 
     #[test]

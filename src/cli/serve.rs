@@ -36,7 +36,7 @@ pub struct Args {
 
     /// The most memory the cache of rendered pages may hold, such as `64MiB` or `1GiB`. Past it, the
     /// pages used least make room. Each page takes about its size three times over (plain, gzip and
-    /// brotli): 64 MiB holds some 4,000 pages of 15 KB.
+    /// brotli): 64 MiB holds some 4,000 pages of 15 KB. `0` keeps nothing: every request renders.
     #[arg(
         long,
         env = "SKL_CACHE_SIZE",
@@ -60,7 +60,7 @@ pub struct Args {
 }
 
 /// Accepts `http://host[:port]` or `https://host[:port]`, with an optional trailing slash.
-fn parse_base_url(text: &str) -> Result<String, String> {
+pub(crate) fn parse_base_url(text: &str) -> Result<String, String> {
     let trimmed = text.trim_end_matches('/');
     let host = trimmed
         .strip_prefix("https://")

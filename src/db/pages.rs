@@ -247,6 +247,21 @@ pub async fn count_news(db: impl SqliteExecutor<'_>, lang: Lang, now: &str) -> s
     .await
 }
 
+/// The language and path of every visible page, by language and path.
+pub async fn visible_paths(
+    db: impl SqliteExecutor<'_>,
+    now: &str,
+) -> sqlx::Result<Vec<(Lang, String)>> {
+    sqlx::query_as(concat!(
+        "select lang, path from pages where ",
+        visible!(),
+        " order by lang desc, path"
+    ))
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
 /// How many pages are visible.
 pub async fn count_visible(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar(concat!("select count(*) from pages where ", visible!()))

@@ -71,3 +71,10 @@ pub async fn of_page(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Result<
     .fetch_all(db)
     .await
 }
+
+/// Every old address, by language and path, whatever it leads to now.
+pub async fn all_from(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<(Lang, String)>> {
+    sqlx::query_as("select lang, from_path from redirects order by lang desc, from_path")
+        .fetch_all(db)
+        .await
+}

@@ -56,6 +56,8 @@ pub struct Layout {
     pub icon_href: String,
     /// Keep search engines away (error pages, search results).
     pub noindex: bool,
+    /// Whether the header has a search box and the head an OpenSearch link.
+    pub searchable: bool,
     /// Where the search box in the header sends its query.
     pub search_href: &'static str,
     /// What the search box shows: the query, on search pages.
@@ -162,6 +164,7 @@ impl Layout {
             print_css_href: state.assets.url("print.css").to_owned(),
             icon_href: state.assets.url("favicon.svg").to_owned(),
             noindex: meta.url.is_none(),
+            searchable: state.site.searchable,
             search_href: lang.search_url(),
             search_query: String::new(),
             opensearch_href: lang.opensearch_url(),

@@ -1,0 +1,362 @@
+//! `skl-cms export-site`: the static copy, served by the real nginx with the configuration in
+//! `deploy/nginx-static.conf`, answers every page and every link in it.
+
+mod common;
+
+use std::{
+    collections::{BTreeSet, VecDeque},
+    io::Read,
+    net::TcpListener,
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use common::{TestApp, page};
+use reqwest::StatusCode;
+use skl_cms::vocab::Kind;
+
+const NGINX: &str = "/usr/sbin/nginx";
+const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
+
+/// nginx with the brotli_static module, or `None` (a failure when CI is set) when it is missing.
+fn nginx_present() -> bool {
+    if Path::new(NGINX).exists() && Path::new(BROTLI_MODULE).exists() {
+        return true;
+    }
+    let message = "the static export test needs nginx with brotli_static \
+                   (apt-get install nginx-light libnginx-mod-http-brotli-static)";
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{message}; CI is set, so this is a failure"
+    );
+    eprintln!("SKIPPED: {message}");
+    false
+}
+
+/// nginx serving `root` on `port` with the project's configuration for static copies.
+struct Nginx {
+    child: Child,
+    base: String,
+}
+
+impl Nginx {
+    fn start(work: &Path, root: &Path, port: u16) -> Nginx {
+        let shipped = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx-static.conf"),
+        )
+        .expect("the shipped configuration");
+        let server = replaced(&shipped, "listen 80;", &format!("listen 127.0.0.1:{port};"));
+        let server = replaced(
+            &server,
+            "root /var/www/skl-cms;",
+            &format!("root {};", root.display()),
+        );
+        let work = work.display();
+        let conf = format!(
+            "load_module {BROTLI_MODULE};\n\
+             worker_processes 1;\n\
+             pid {work}/nginx.pid;\n\
+             error_log {work}/nginx-error.log warn;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n\
+             include /etc/nginx/mime.types;\n\
+             access_log off;\n\
+             client_body_temp_path {work}/tmp;\n\
+             proxy_temp_path {work}/tmp;\n\
+             fastcgi_temp_path {work}/tmp;\n\
+             uwsgi_temp_path {work}/tmp;\n\
+             scgi_temp_path {work}/tmp;\n\
+             {server}\n\
+             }}\n"
+        );
+        std::fs::create_dir_all(format!("{work}/tmp")).expect("nginx's temporary folder");
+        let path = format!("{work}/nginx.conf");
+        std::fs::write(&path, conf).expect("nginx.conf");
+        let child = Command::new(NGINX)
+            .args(["-c", &path, "-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("nginx starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nginx did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nginx {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[track_caller]
+fn replaced(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the configuration has `{from}`");
+    text.replace(from, to)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Every file below `dir`, relative to it.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).expect("below").to_owned());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The site's own addresses that `body` links to: `href` and `src` attributes, and the sitemap's
+/// and feed's absolute URLs below `base`.
+fn links(body: &str, base: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for marker in ["href=\"", "src=\"", "<loc>", "<id>"] {
+        for piece in body.split(marker).skip(1) {
+            let end = piece.find(['"', '<']).unwrap_or(piece.len());
+            let link = piece[..end].replace("&amp;", "&");
+            let link = link.strip_prefix(base).map(str::to_owned).unwrap_or(link);
+            if link.starts_with('/') && !link.starts_with("//") {
+                found.push(link.split('#').next().unwrap_or_default().to_owned());
+            }
+        }
+    }
+    found
+}
+
+async fn get(
+    client: &reqwest::Client,
+    url: &str,
+    encoding: &str,
+) -> (StatusCode, Option<String>, Vec<u8>) {
+    let response = client
+        .get(url)
+        .header("accept-encoding", encoding)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{url}: {error}"));
+    let status = response.status();
+    let content_encoding = response
+        .headers()
+        .get("content-encoding")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response.bytes().await.expect("body").to_vec();
+    (status, content_encoding, body)
+}
+
+#[tokio::test]
+async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
+    if !nginx_present() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    // More news than one page of the list holds, so that the list has a second page.
+    for day in 1..=11 {
+        let mut item = page(&format!("nyheter/nyhet-{day}"), &format!("Nyhet {day}"));
+        item.content.kind = Kind::News;
+        item.content.publish_at = Some(format!("2021-03-{day:02}T09:00:00Z"));
+        app.add_page(&item).await;
+    }
+    // An old address of a page that has moved.
+    sqlx::query(
+        "insert into redirects (lang, from_path, page_id, created_at) \
+         select 'sv', 'gamla-om-oss', id, '2026-01-01T00:00:00Z' from pages \
+         where lang = 'sv' and path = 'om-oss'",
+    )
+    .execute(app.db())
+    .await
+    .expect("a redirect");
+
+    let work = tempfile::tempdir().expect("temporary folder");
+    // nginx's workers may run as another user, who must be able to read the copy.
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("readable folder");
+    let root = work.path().join("site");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let export = |root: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_skl-cms"))
+            .arg("--database")
+            .arg(app.dir.path().join("site.db"))
+            .arg("export-site")
+            .arg(root)
+            .args(["--base-url", &base])
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the binary runs")
+    };
+    let output = export(&root);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "export-site failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("exported "),
+        "the summary line: {stdout}"
+    );
+
+    let files = files_below(&root);
+    let has = |name: &str| files.contains(&PathBuf::from(name));
+    for expected in [
+        "index.html",
+        "index.html.gz",
+        "index.html.br",
+        "en/index.html",
+        "om-oss/index.html",
+        "nyheter/sida/2/index.html",
+        "gamla-om-oss/index.html",
+        "feed.xml",
+        "en/feed.xml.br",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "en/404.html",
+    ] {
+        assert!(has(expected), "{expected} is in the copy");
+    }
+    assert!(
+        files
+            .iter()
+            .any(|file| file.starts_with("static")
+                && file.extension().is_some_and(|ext| ext == "css")),
+        "the stylesheets are in the copy"
+    );
+
+    let nginx = Nginx::start(work.path(), &root, port);
+    assert_eq!(nginx.base, base);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+
+    // Every page of the copy, and everything any page, feed or sitemap links to.
+    let mut queue: VecDeque<String> = files
+        .iter()
+        .filter_map(|file| {
+            let name = file.to_str()?;
+            let page = name.strip_suffix("index.html")?;
+            Some(format!("/{}", page.trim_end_matches('/')))
+        })
+        .chain(["/feed.xml", "/en/feed.xml", "/sitemap.xml", "/robots.txt"].map(String::from))
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(url) = queue.pop_front() {
+        let url = if url.is_empty() { "/".to_owned() } else { url };
+        if !seen.insert(url.clone()) {
+            continue;
+        }
+        let (status, _, body) = get(&client, &format!("{base}{url}"), "identity").await;
+        assert_eq!(status, StatusCode::OK, "{url} answers from the copy");
+        let body = String::from_utf8_lossy(&body);
+        if url.starts_with("/static/") {
+            continue;
+        }
+        assert!(
+            !body.contains("role=\"search\""),
+            "{url} offers no search the copy cannot answer"
+        );
+        queue.extend(links(&body, &base));
+    }
+    assert!(seen.len() > 30, "the crawl reached the site: {seen:?}");
+    for reached in [
+        "/nyheter/sida/2",
+        "/en/news",
+        "/millenniekommun/millenniemalen",
+    ] {
+        assert!(seen.contains(reached), "{reached} was reached");
+    }
+
+    // Compressed forms, as browsers ask for them, decode to the page.
+    let (_, _, plain) = get(&client, &format!("{base}/om-oss"), "identity").await;
+    let (_, encoding, gzipped) = get(&client, &format!("{base}/om-oss"), "gzip").await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_end(&mut decoded)
+        .expect("gzip");
+    assert_eq!(decoded, plain);
+    let (_, encoding, brotli) = get(&client, &format!("{base}/om-oss"), "br, gzip").await;
+    assert_eq!(encoding.as_deref(), Some("br"));
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(&brotli[..], 4096)
+        .read_to_end(&mut decoded)
+        .expect("brotli");
+    assert_eq!(decoded, plain);
+
+    // A missing address gets its language's "not found" page; an old one leads on.
+    let (status, _, body) = get(&client, &format!("{base}/finns-inte"), "identity").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("Sidan finns inte"));
+    let (status, _, body) = get(&client, &format!("{base}/en/missing"), "identity").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("Page not found"));
+    let (_, _, moved) = get(&client, &format!("{base}/gamla-om-oss"), "identity").await;
+    let moved = String::from_utf8_lossy(&moved);
+    assert!(
+        moved.contains("url=/om-oss\"") && moved.contains("href=\"/om-oss\""),
+        "{moved}"
+    );
+
+    // A second export replaces the first whole: a page gone from the site is gone from the copy.
+    sqlx::query(
+        "update pages set deleted_at = '2026-01-02T00:00:00Z' where path = 'nyheter/nyhet-1'",
+    )
+    .execute(app.db())
+    .await
+    .expect("trashed");
+    let again = export(&root);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !root.join("nyheter/nyhet-1").exists(),
+        "the trashed page is gone"
+    );
+    assert!(root.join("nyheter/nyhet-2/index.html").exists());
+    let beside: Vec<_> = std::fs::read_dir(work.path())
+        .expect("readable")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("site."))
+        .collect();
+    assert!(
+        beside.is_empty(),
+        "nothing is left beside the copy: {beside:?}"
+    );
+
+    // A folder of someone's own files is never replaced.
+    let theirs = work.path().join("theirs");
+    std::fs::create_dir(&theirs).expect("folder");
+    std::fs::write(theirs.join("notes.txt"), "mine").expect("file");
+    let refused = export(&theirs);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+    assert!(theirs.join("notes.txt").exists());
+}
