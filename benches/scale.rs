@@ -13,7 +13,8 @@
 //!    pages among 5,000 addresses, a first pass (mostly misses) and a second; an address that has no
 //!    page; every figure also as a ratio to the hot page of the same run;
 //! 4. the server's resident memory after that, and its CPU while idle for 10 s;
-//! 5. the editors' list of pages (`/admin`): its size and how long it takes (p50 of 20).
+//! 5. the editors' list of pages (`/admin`): its size and how long it takes (p50 of 20);
+//! 6. `skl-cms export-site` of the whole site: its time and what it wrote.
 //!
 //! `KEEP_DATABASE=1` keeps the database for a look afterwards. `wrk` must be installed (`bash bench/run.sh` installs it); without it step 3 is skipped.
 
@@ -149,47 +150,41 @@ async fn main() {
     );
 
     // 3. Throughput: the hot page, random pages twice, the page that is not there.
-    let script = dir.path().join("random.lua");
-    let list: Vec<String> = urls
-        .iter()
-        .take(ADDRESSES)
-        .map(|url| format!("{url:?}"))
-        .collect();
-    std::fs::write(
-        &script,
-        format!(
-            "local paths = {{{}}}\n\
-             math.randomseed(2026)\n\
-             request = function()\n\
-               return wrk.format(nil, paths[math.random(#paths)], {{[\"Accept-Encoding\"] = \"gzip, br\"}})\n\
-             end\n",
-            list.join(",")
-        ),
-    )
-    .expect("script");
-    let hot_script = dir.path().join("hot.lua");
-    std::fs::write(
-        &hot_script,
-        "wrk.headers[\"Accept-Encoding\"] = \"gzip, br\"\n",
-    )
-    .expect("script");
+    // Every run picks its address in the same Lua function, so that the client costs the same in
+    // each and the ratios compare the server alone (wrk shares the two cores with it).
+    let script = |name: &str, paths: &[&str]| {
+        let file = dir.path().join(name);
+        let list: Vec<String> = paths.iter().map(|path| format!("{path:?}")).collect();
+        std::fs::write(
+            &file,
+            format!(
+                "local paths = {{{}}}\n\
+                 math.randomseed(2026)\n\
+                 request = function()\n\
+                   return wrk.format(nil, paths[math.random(#paths)], {{[\"Accept-Encoding\"] = \"gzip, br\"}})\n\
+                 end\n",
+                list.join(",")
+            ),
+        )
+        .expect("script");
+        file
+    };
+    let random: Vec<&str> = urls.iter().take(ADDRESSES).map(String::as_str).collect();
+    let random_script = script("random.lua", &random);
+    let hot_script = script("hot.lua", &["/om-oss"]);
+    let missing_script = script("missing.lua", &["/finns-inte-alls"]);
     let hot_url = format!("{base}/om-oss");
     let _ = client.get(&hot_url).send().await;
-    match wrk(&hot_url, seconds, Some(&hot_script)) {
+    match wrk(&base, seconds, Some(&hot_script)) {
         None => println!(
             "wrk is not installed: throughput not measured (bash bench/run.sh installs it)"
         ),
         Some(hot) => {
             let ratio = |rate: f64| format!("{rate:.0} req/s ({:.3}× the hot page)", rate / hot);
-            let first = wrk(&base, seconds, Some(&script)).unwrap_or(0.0);
-            let second = wrk(&base, seconds, Some(&script)).unwrap_or(0.0);
-            let missing = wrk(
-                &format!("{base}/finns-inte-alls"),
-                seconds,
-                Some(&hot_script),
-            )
-            .unwrap_or(0.0);
-            let hot_again = wrk(&hot_url, seconds, Some(&hot_script)).unwrap_or(0.0);
+            let first = wrk(&base, seconds, Some(&random_script)).unwrap_or(0.0);
+            let second = wrk(&base, seconds, Some(&random_script)).unwrap_or(0.0);
+            let missing = wrk(&base, seconds, Some(&missing_script)).unwrap_or(0.0);
+            let hot_again = wrk(&base, seconds, Some(&hot_script)).unwrap_or(0.0);
             println!("wrk -t2 -c16, {seconds} s each, gzip and brotli accepted:");
             println!("  hot page /om-oss: {hot:.0} req/s (and {hot_again:.0} at the end)");
             println!(
@@ -241,6 +236,30 @@ async fn main() {
         ms(percentile(&times, 50.0))
     );
     drop(server);
+
+    // The whole site as static files, as `skl-cms export-site` writes it.
+    let copy = dir.path().join("copy");
+    let started = Instant::now();
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_skl-cms"))
+        .arg("--database")
+        .arg(&database)
+        .arg("export-site")
+        .arg(&copy)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("export-site runs");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    println!(
+        "static export ({:.1} s wall): {}",
+        started.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&export.stdout).trim()
+    );
+    let _ = std::fs::remove_dir_all(&copy);
+
     if std::env::var_os("KEEP_DATABASE").is_some() {
         // For looking into the figures afterwards.
         println!("database kept at {}", dir.keep().join("scale.db").display());

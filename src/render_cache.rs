@@ -78,7 +78,7 @@ pub enum Effort {
     /// gzip at its fastest level and no brotli: a fraction of a millisecond, for the request that
     /// rendered the page, which must not wait for more.
     Quick,
-    /// gzip at its best level and brotli at quality 9 (5 above 256 KiB): a millisecond of CPU, spent
+    /// gzip at its best level and brotli at quality 8 (5 above 256 KiB): about a millisecond of CPU, spent
     /// off the async runtime once per change, for every request after.
     Best,
 }
@@ -311,21 +311,21 @@ fn gzip(data: &[u8], effort: Effort) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
-/// Responses up to this size get brotli quality 9; larger ones, which an editor may publish,
+/// Responses up to this size get brotli quality 8; larger ones, which an editor may publish,
 /// quality 5, so that compressing them never holds a thread for long.
-const BROTLI_9_UP_TO: usize = 256 * 1024;
+const BROTLI_8_UP_TO: usize = 256 * 1024;
 
-/// Brotli at quality 9, with a window just large enough for the body: for 7.6 KB of the seed's text
-/// 0.43 ms and 6 % larger than quality 11, which takes 12 ms and, with its default 4 MiB window,
-/// megabytes of memory per compression (measured with brotli's C original; see
-/// docs/performance.md).
+/// Brotli at quality 8, with a window just large enough for the body but never below 2^17. With the
+/// Rust brotli crate, quality 9 takes ten times as long for 0.1–1 % fewer bytes (it zeroes a 32 MiB
+/// hasher on every call), and a window of 2^16 picks hashers as slow (`cargo bench --bench
+/// compression`; figures in docs/performance.md).
 fn brotli(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 3);
-    // The smallest window (2^lgwin bytes, from 2^16 to 2^22) that holds the whole body.
+    // The smallest window (2^lgwin bytes, from 2^17 to 2^22) that holds the whole body.
     let needed = usize::BITS - data.len().max(1).leading_zeros();
     let params = brotli::enc::BrotliEncoderParams {
-        quality: if data.len() <= BROTLI_9_UP_TO { 9 } else { 5 },
-        lgwin: needed.clamp(16, 22) as i32,
+        quality: if data.len() <= BROTLI_8_UP_TO { 8 } else { 5 },
+        lgwin: needed.clamp(17, 22) as i32,
         ..Default::default()
     };
     // Reading from a slice and writing to a Vec cannot fail.

@@ -199,15 +199,21 @@ async fn write_into(
     let writers = Arc::new(Semaphore::new(cores));
     let mut jobs: JoinSet<anyhow::Result<Summary>> = JoinSet::new();
     let mut summary = Summary::default();
-    let spawn = |jobs: &mut JoinSet<_>, file: PathBuf, response: Arc<CachedResponse>| {
+    // Compressing takes most of the time, so it runs on every core while the next page renders.
+    let spawn = |jobs: &mut JoinSet<_>, file: PathBuf, content: Content| {
         let writers = Arc::clone(&writers);
         jobs.spawn(async move {
             let _permit = writers.acquire_owned().await?;
-            tokio::task::spawn_blocking(move || write_file(&file, response.bodies())).await?
+            tokio::task::spawn_blocking(move || write_file(&file, content.compressed().bodies()))
+                .await?
         });
     };
     for (url, asset) in state.assets.iter() {
-        spawn(&mut jobs, root.join(file_for(url)), Arc::clone(asset));
+        spawn(
+            &mut jobs,
+            root.join(file_for(url)),
+            Content::Compressed(Arc::clone(asset)),
+        );
     }
     for address in addresses {
         let response = render(state, &router, address).await?;
@@ -232,12 +238,32 @@ async fn write_into(
     Ok(summary)
 }
 
-/// The response for `address`, ready to write with its best compression.
-async fn render(
-    state: &AppState,
-    router: &Router,
-    address: &Address,
-) -> anyhow::Result<Arc<CachedResponse>> {
+/// What a file holds.
+enum Content {
+    /// An asset, compressed when the program started.
+    Compressed(Arc<CachedResponse>),
+    /// A rendered response, to compress.
+    Plain(HeaderValue, Bytes),
+}
+
+impl Content {
+    /// The content with its best compression; blocks for milliseconds.
+    fn compressed(self) -> Arc<CachedResponse> {
+        match self {
+            Content::Compressed(response) => response,
+            Content::Plain(content_type, body) => Arc::new(CachedResponse::prepare(
+                StatusCode::OK,
+                content_type,
+                HeaderValue::from_static(REVALIDATE),
+                body,
+                Effort::Best,
+            )),
+        }
+    }
+}
+
+/// The content of `address`, as the site answers it.
+async fn render(state: &AppState, router: &Router, address: &Address) -> anyhow::Result<Content> {
     let request = Request::get(&address.url)
         .header(header::ACCEPT_ENCODING, "identity")
         .body(Body::empty())?;
@@ -259,7 +285,10 @@ async fn render(
         AddressKind::NotFound(_) => StatusCode::NOT_FOUND,
         AddressKind::Moved(_) if status == StatusCode::NOT_FOUND => {
             // The page it led to is no longer visible: the old address stays unanswered too.
-            return Ok(moved_nowhere());
+            return Ok(Content::Plain(
+                HeaderValue::from_static("text/plain"),
+                Bytes::new(),
+            ));
         }
         AddressKind::Moved(lang) => {
             let Some(href) = location.filter(|_| status.is_redirection()) else {
@@ -272,7 +301,7 @@ async fn render(
                 href: &href,
             }
             .render()?;
-            return Ok(prepared(
+            return Ok(Content::Plain(
                 HeaderValue::from_static("text/html; charset=utf-8"),
                 html.into(),
             ));
@@ -281,25 +310,10 @@ async fn render(
     if status != expected {
         bail!("{} answered {status}, not {expected}", address.url);
     }
-    Ok(prepared(content_type, body))
+    Ok(Content::Plain(content_type, body))
 }
 
-fn prepared(content_type: HeaderValue, body: Bytes) -> Arc<CachedResponse> {
-    Arc::new(CachedResponse::prepare(
-        StatusCode::OK,
-        content_type,
-        HeaderValue::from_static(REVALIDATE),
-        body,
-        Effort::Best,
-    ))
-}
-
-/// An empty response, which [`write_file`] skips.
-fn moved_nowhere() -> Arc<CachedResponse> {
-    prepared(HeaderValue::from_static("text/plain"), Bytes::new())
-}
-
-/// Writes `bodies` to `file` and its compressed forms beside it.
+/// Writes `bodies` to `file` and its compressed forms beside it; an empty body writes nothing.
 fn write_file(file: &Path, bodies: Bodies<'_>) -> anyhow::Result<Summary> {
     let mut summary = Summary::default();
     if bodies.plain.is_empty() {

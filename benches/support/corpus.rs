@@ -141,6 +141,7 @@ pub fn page(n: usize, rng: &mut Rng, swedish: &[String], english: &[String]) -> 
 
 /// Writes `count` generated pages into the database, in one transaction, without indexing them for
 /// search. Returns how many words they hold.
+#[allow(dead_code)] // Not every benchmark fills a database.
 pub async fn fill(pool: &sqlx::SqlitePool, count: usize) -> usize {
     let (swedish, english) = (vocabulary(Lang::Sv), vocabulary(Lang::En));
     let mut rng = Rng::new(2026);
