@@ -78,7 +78,7 @@ pub enum Effort {
     /// gzip at its fastest level and no brotli: a fraction of a millisecond, for the request that
     /// rendered the page, which must not wait for more.
     Quick,
-    /// gzip at its best level and brotli at quality 8 (5 above 256 KiB): about a millisecond of CPU, spent
+    /// gzip at its best level and brotli at quality 7 (5 above 256 KiB): about a millisecond of CPU, spent
     /// off the async runtime once per change, for every request after.
     Best,
 }
@@ -311,20 +311,21 @@ fn gzip(data: &[u8], effort: Effort) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
-/// Responses up to this size get brotli quality 8; larger ones, which an editor may publish,
+/// Responses up to this size get brotli quality 7; larger ones, which an editor may publish,
 /// quality 5, so that compressing them never holds a thread for long.
-const BROTLI_8_UP_TO: usize = 256 * 1024;
+const BROTLI_7_UP_TO: usize = 256 * 1024;
 
-/// Brotli at quality 8, with a window just large enough for the body but never below 2^17. With the
-/// Rust brotli crate, quality 9 takes ten times as long for 0.1–1 % fewer bytes (it zeroes a 32 MiB
-/// hasher on every call), and a window of 2^16 picks hashers as slow (`cargo bench --bench
-/// compression`; figures in docs/performance.md).
+/// Brotli at quality 7, with a window just large enough for the body but never below 2^17. With the
+/// Rust brotli crate, quality 9 takes ten to fifteen times as long for no fewer bytes on pages up to
+/// 18 KB (it fills a 32 MiB hasher on every call), quality 8 half as long again for 0–0.3 % fewer,
+/// and a window of 2^16 picks hashers as slow as quality 9's (`cargo bench --bench compression`;
+/// figures in docs/performance.md).
 fn brotli(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 3);
     // The smallest window (2^lgwin bytes, from 2^17 to 2^22) that holds the whole body.
     let needed = usize::BITS - data.len().max(1).leading_zeros();
     let params = brotli::enc::BrotliEncoderParams {
-        quality: if data.len() <= BROTLI_8_UP_TO { 8 } else { 5 },
+        quality: if data.len() <= BROTLI_7_UP_TO { 7 } else { 5 },
         lgwin: needed.clamp(17, 22) as i32,
         ..Default::default()
     };

@@ -73,7 +73,7 @@ pub struct Summary {
     pub brotli_bytes: u64,
 }
 
-/// Every address of the site as it is now, assets excluded (they are fixed: see [`write`]).
+/// Every address of the site as it is now, assets excluded (they are fixed: see [`write()`]).
 pub async fn addresses(state: &AppState) -> anyhow::Result<Vec<Address>> {
     let now = state.clock.now_db();
     let page = |url: String| Address {
