@@ -35,7 +35,8 @@ fn nginx_present() -> bool {
     false
 }
 
-/// nginx serving `root` on `port` with the project's configuration for static copies.
+/// nginx serving `root` on `port` with the project's configuration for static copies, as one
+/// process (no master and workers), so that killing it leaves nothing running.
 struct Nginx {
     child: Child,
     base: String,
@@ -56,7 +57,7 @@ impl Nginx {
         let work = work.display();
         let conf = format!(
             "load_module {BROTLI_MODULE};\n\
-             worker_processes 1;\n\
+             master_process off;\n\
              pid {work}/nginx.pid;\n\
              error_log {work}/nginx-error.log warn;\n\
              events {{ worker_connections 64; }}\n\
@@ -192,7 +193,7 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
     .expect("a redirect");
 
     let work = tempfile::tempdir().expect("temporary folder");
-    // nginx's workers may run as another user, who must be able to read the copy.
+    // Readable by others too, should nginx run as another user than the test.
     std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755))
         .expect("readable folder");
     let root = work.path().join("site");
