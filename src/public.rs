@@ -139,6 +139,16 @@ impl PublicRequest {
     }
 }
 
+/// A number as addresses write it (`/nyheter/sida/2`, `/sitemaps/3.xml`): digits only, from 1 to
+/// 100,000.
+pub fn address_number(text: &str) -> Option<i64> {
+    text.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| text.parse::<i64>().ok())
+        .flatten()
+        .filter(|n| (1..=100_000).contains(n))
+}
+
 /// A fingerprinted static file.
 pub async fn static_file(
     State(state): State<AppState>,
@@ -155,4 +165,19 @@ pub async fn static_file(
 /// Any address no route claims.
 pub async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_number;
+
+    #[test]
+    fn page_numbers_in_addresses_are_plain_digits() {
+        assert_eq!(address_number("2"), Some(2));
+        assert_eq!(address_number("100000"), Some(100_000));
+        assert_eq!(address_number("+2"), None);
+        assert_eq!(address_number("0"), None);
+        assert_eq!(address_number("100001"), None);
+        assert_eq!(address_number(""), None);
+    }
 }

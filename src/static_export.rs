@@ -216,8 +216,10 @@ async fn write_into(
         );
     }
     for address in addresses {
-        let response = render(state, &router, address).await?;
-        spawn(&mut jobs, root.join(file_for(&address.url)), response);
+        match render(state, &router, address).await? {
+            Some(content) => spawn(&mut jobs, root.join(file_for(&address.url)), content),
+            None => progress(),
+        }
         // Keep the number of rendered responses waiting for a writer bounded.
         while jobs.len() > 4 * cores {
             if let Some(done) = jobs.join_next().await {
@@ -262,8 +264,13 @@ impl Content {
     }
 }
 
-/// The content of `address`, as the site answers it.
-async fn render(state: &AppState, router: &Router, address: &Address) -> anyhow::Result<Content> {
+/// The content of `address`, as the site answers it; `None` for an old address whose page is no
+/// longer visible, which the copy leaves unanswered as the site does.
+async fn render(
+    state: &AppState,
+    router: &Router,
+    address: &Address,
+) -> anyhow::Result<Option<Content>> {
     let request = Request::get(&address.url)
         .header(header::ACCEPT_ENCODING, "identity")
         .body(Body::empty())?;
@@ -283,13 +290,7 @@ async fn render(state: &AppState, router: &Router, address: &Address) -> anyhow:
     let expected = match address.kind {
         AddressKind::Page => StatusCode::OK,
         AddressKind::NotFound(_) => StatusCode::NOT_FOUND,
-        AddressKind::Moved(_) if status == StatusCode::NOT_FOUND => {
-            // The page it led to is no longer visible: the old address stays unanswered too.
-            return Ok(Content::Plain(
-                HeaderValue::from_static("text/plain"),
-                Bytes::new(),
-            ));
-        }
+        AddressKind::Moved(_) if status == StatusCode::NOT_FOUND => return Ok(None),
         AddressKind::Moved(lang) => {
             let Some(href) = location.filter(|_| status.is_redirection()) else {
                 bail!("{} answered {status}, not a redirect", address.url);
@@ -301,24 +302,21 @@ async fn render(state: &AppState, router: &Router, address: &Address) -> anyhow:
                 href: &href,
             }
             .render()?;
-            return Ok(Content::Plain(
+            return Ok(Some(Content::Plain(
                 HeaderValue::from_static("text/html; charset=utf-8"),
                 html.into(),
-            ));
+            )));
         }
     };
     if status != expected {
         bail!("{} answered {status}, not {expected}", address.url);
     }
-    Ok(Content::Plain(content_type, body))
+    Ok(Some(Content::Plain(content_type, body)))
 }
 
-/// Writes `bodies` to `file` and its compressed forms beside it; an empty body writes nothing.
+/// Writes `bodies` to `file` and its compressed forms beside it.
 fn write_file(file: &Path, bodies: Bodies<'_>) -> anyhow::Result<Summary> {
     let mut summary = Summary::default();
-    if bodies.plain.is_empty() {
-        return Ok(summary);
-    }
     if let Some(folder) = file.parent() {
         std::fs::create_dir_all(folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;

@@ -13,9 +13,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{TestApp, page};
+use common::{TestApp, news};
 use reqwest::StatusCode;
-use skl_cms::vocab::Kind;
 
 const NGINX: &str = "/usr/sbin/nginx";
 const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
@@ -177,20 +176,28 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
     let app = TestApp::spawn().await;
     // More news than one page of the list holds, so that the list has a second page.
     for day in 1..=11 {
-        let mut item = page(&format!("nyheter/nyhet-{day}"), &format!("Nyhet {day}"));
-        item.content.kind = Kind::News;
-        item.content.publish_at = Some(format!("2021-03-{day:02}T09:00:00Z"));
+        let item = news(
+            &format!("nyheter/nyhet-{day}"),
+            &format!("Nyhet {day}"),
+            &format!("2021-03-{day:02}T09:00:00Z"),
+        );
         app.add_page(&item).await;
     }
-    // An old address of a page that has moved.
-    sqlx::query(
-        "insert into redirects (lang, from_path, page_id, created_at) \
-         select 'sv', 'gamla-om-oss', id, '2026-01-01T00:00:00Z' from pages \
-         where lang = 'sv' and path = 'om-oss'",
-    )
-    .execute(app.db())
-    .await
-    .expect("a redirect");
+    // Old addresses of pages that have moved; one of them is trashed below.
+    for (old, now) in [
+        ("gamla-om-oss", "om-oss"),
+        ("gammal-nyhet", "nyheter/nyhet-1"),
+    ] {
+        sqlx::query(
+            "insert into redirects (lang, from_path, page_id, created_at) \
+             select 'sv', ?, id, '2026-01-01T00:00:00Z' from pages where lang = 'sv' and path = ?",
+        )
+        .bind(old)
+        .bind(now)
+        .execute(app.db())
+        .await
+        .expect("a redirect");
+    }
 
     let work = tempfile::tempdir().expect("temporary folder");
     // Readable by others too, should nginx run as another user than the test.
@@ -232,6 +239,7 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
         "om-oss/index.html",
         "nyheter/sida/2/index.html",
         "gamla-om-oss/index.html",
+        "gammal-nyhet/index.html",
         "feed.xml",
         "en/feed.xml.br",
         "sitemap.xml",
@@ -340,6 +348,10 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
     assert!(
         !root.join("nyheter/nyhet-1").exists(),
         "the trashed page is gone"
+    );
+    assert!(
+        !root.join("gammal-nyhet").exists(),
+        "and so is its old address"
     );
     assert!(root.join("nyheter/nyhet-2/index.html").exists());
     let beside: Vec<_> = std::fs::read_dir(work.path())

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestApp, content_dir, page};
+use common::{TestApp, content_dir, news};
 use reqwest::StatusCode;
 use skl_cms::{content::transfer, db, lang::Lang, time, vocab::Kind};
 
@@ -88,9 +88,11 @@ async fn both_feeds_are_atom_and_list_the_news() {
 #[tokio::test]
 async fn feeds_escape_markup_and_follow_new_items() {
     let app = TestApp::spawn().await;
-    let mut item = page("nyheter/tecken", "Tecken & <taggar> \"citat\"");
-    item.content.kind = Kind::News;
-    item.content.publish_at = Some("2020-05-01T08:00:00Z".to_owned());
+    let mut item = news(
+        "nyheter/tecken",
+        "Tecken & <taggar> \"citat\"",
+        "2020-05-01T08:00:00Z",
+    );
     item.content.body_md = "Brödtext med <a href=\"/om-oss\">länk</a> &amp; mer.".to_owned();
     app.add_page(&item).await;
     let xml = app.get("/feed.xml").await.text();

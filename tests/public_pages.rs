@@ -2,15 +2,9 @@
 
 mod common;
 
-use common::{TestApp, content_dir, html_escape, page};
+use common::{TestApp, content_dir, html_escape, news, page};
 use reqwest::StatusCode;
-use skl_cms::{
-    content::transfer,
-    db,
-    lang::Lang,
-    time,
-    vocab::{Kind, Status},
-};
+use skl_cms::{content::transfer, db, lang::Lang, time, vocab::Status};
 
 #[tokio::test]
 async fn every_seed_page_answers_in_both_languages_with_its_title() {
@@ -179,9 +173,11 @@ async fn news_items_show_their_date_in_the_visitors_language() {
 async fn the_news_list_is_newest_first_and_paginated() {
     let app = TestApp::spawn().await;
     for day in 1..=11 {
-        let mut item = page(&format!("nyheter/nyhet-{day}"), &format!("Nyhet {day}"));
-        item.content.kind = Kind::News;
-        item.content.publish_at = Some(format!("2020-01-{day:02}T09:00:00Z"));
+        let item = news(
+            &format!("nyheter/nyhet-{day}"),
+            &format!("Nyhet {day}"),
+            &format!("2020-01-{day:02}T09:00:00Z"),
+        );
         app.add_page(&item).await;
     }
     let first = app.get("/nyheter").await.text();

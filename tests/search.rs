@@ -6,10 +6,10 @@ mod common;
 use common::{
     TestApp,
     admin::{app_with_editor, create_page, save},
-    hidden, page,
+    hidden, news, page,
 };
 use reqwest::StatusCode;
-use skl_cms::{lang::Lang, time::Clock, vocab::Kind};
+use skl_cms::{lang::Lang, time::Clock};
 
 /// The addresses of the results of `query`, best first.
 async fn results(app: &TestApp, search: &str, query: &str) -> Vec<String> {
@@ -163,12 +163,11 @@ async fn a_search_that_finds_nothing_helps() {
 async fn results_are_paginated_with_snippets_and_news_dates() {
     let app = TestApp::spawn().await;
     for n in 1..=12 {
-        let mut item = page(
+        let mut item = news(
             &format!("nyheter/tagg-{n}"),
             &format!("Nyhet {n} om taggar"),
+            &format!("2020-01-{n:02}T09:00:00Z"),
         );
-        item.content.kind = Kind::News;
-        item.content.publish_at = Some(format!("2020-01-{n:02}T09:00:00Z"));
         item.content.body_md =
             format!("Text nummer {n} om <b>taggar</b> & <script>alert(1)</script>.");
         app.add_page(&item).await;

@@ -12,7 +12,7 @@ use crate::{
     db,
     error::AppError,
     lang::Lang,
-    public::{Keep, PublicRequest},
+    public::{Keep, PublicRequest, address_number},
     render_cache::{CachedResponse, Dep, Effort, REVALIDATE},
     time,
 };
@@ -150,8 +150,7 @@ pub async fn sitemap_part(
 ) -> Result<Response, AppError> {
     let number = file
         .strip_suffix(".xml")
-        .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|digits| digits.parse::<i64>().ok())
+        .and_then(address_number)
         .ok_or(AppError::NotFound)?;
     let now = state.clock.now_db();
     let files = sitemap_files(&state, &now).await?;

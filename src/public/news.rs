@@ -11,7 +11,7 @@ use crate::{
     db::{self, pages::Page},
     error::AppError,
     public::{
-        Keep, PublicRequest,
+        Keep, PublicRequest, address_number,
         layout::{DateView, Layout, PageMeta},
     },
     render_cache::Dep,
@@ -59,7 +59,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let lang = request.lang;
     match requested_page(request.query.as_deref()) {
-        Requested::First => show(&state, &request, 1, request.query.is_none()).await,
+        Requested::First => show(&state, &request, 1).await,
         Requested::Moved(number) => {
             Ok(Redirect::permanent(&lang.news_page_url(number)).into_response())
         }
@@ -74,18 +74,18 @@ pub async fn numbered(
     Path(number): Path<String>,
     request: PublicRequest,
 ) -> Result<Response, AppError> {
-    let number = parse_page_number(&number).ok_or(AppError::NotFound)?;
+    let number = address_number(&number).ok_or(AppError::NotFound)?;
     if number == 1 {
         return Ok(Redirect::permanent(&request.lang.news_url()).into_response());
     }
-    show(&state, &request, number, request.query.is_none()).await
+    show(&state, &request, number).await
 }
 
+/// Page `number` of the news list; kept only when the address has no query.
 async fn show(
     state: &AppState,
     request: &PublicRequest,
     number: i64,
-    cacheable: bool,
 ) -> Result<Response, AppError> {
     let lang = request.lang;
     let t = lang.texts();
@@ -126,7 +126,8 @@ async fn show(
         older_href: (number < pages).then(|| lang.news_page_url(number + 1)),
     }
     .render()?;
-    Ok(request.publish_html(state, html, Keep::when(cacheable, vec![Dep::News(lang)])))
+    let keep = Keep::when(request.query.is_none(), vec![Dep::News(lang)]);
+    Ok(request.publish_html(state, html, keep))
 }
 
 /// How many pages a news list of `total` items has: at least one, which says so when it is empty.
@@ -149,7 +150,7 @@ fn requested_page(query: Option<&str>) -> Requested {
     let mut requested = Requested::First;
     for pair in query.unwrap_or_default().split('&') {
         if let Some(value) = pair.strip_prefix("page=") {
-            requested = match parse_page_number(value) {
+            requested = match address_number(value) {
                 Some(1) => Requested::First,
                 Some(number) => Requested::Moved(number),
                 None => return Requested::Invalid,
@@ -159,18 +160,9 @@ fn requested_page(query: Option<&str>) -> Requested {
     requested
 }
 
-/// A page number as addresses write it: digits only, from 1 to 100,000.
-fn parse_page_number(text: &str) -> Option<i64> {
-    text.bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| text.parse::<i64>().ok())
-        .flatten()
-        .filter(|n| (1..=100_000).contains(n))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Requested, parse_page_number, requested_page};
+    use super::{Requested, requested_page};
 
     #[test]
     fn reads_the_page_number_from_the_query() {
@@ -185,15 +177,5 @@ mod tests {
         assert_eq!(requested_page(Some("page=0")), Requested::Invalid);
         assert_eq!(requested_page(Some("page=abc")), Requested::Invalid);
         assert_eq!(requested_page(Some("page=-1")), Requested::Invalid);
-    }
-
-    #[test]
-    fn page_numbers_in_addresses_are_plain_digits() {
-        assert_eq!(parse_page_number("2"), Some(2));
-        assert_eq!(parse_page_number("100000"), Some(100_000));
-        assert_eq!(parse_page_number("+2"), None);
-        assert_eq!(parse_page_number("0"), None);
-        assert_eq!(parse_page_number("100001"), None);
-        assert_eq!(parse_page_number(""), None);
     }
 }

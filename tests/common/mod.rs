@@ -291,6 +291,14 @@ pub fn page(path: &str, title: &str) -> Draft {
     }
 }
 
+/// A published Swedish news item at `path`, dated `published` (RFC 3339).
+pub fn news(path: &str, title: &str, published: &str) -> Draft {
+    let mut item = page(path, title);
+    item.content.kind = Kind::News;
+    item.content.publish_at = Some(published.to_owned());
+    item
+}
+
 /// The seed content folder of the repository.
 pub fn content_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content")
