@@ -25,7 +25,7 @@ mod server;
 
 use std::time::{Duration, Instant};
 
-use server::{Server, env_or, ms, percentile};
+use server::{Server, env_or, ms, percentile, wrk};
 use skl_cms::{content::transfer, db, lang::Lang, vocab::Role};
 
 /// The benchmark's administrator's password.
@@ -33,20 +33,6 @@ const PASSWORD: &str = "bänkprov-lösenord";
 
 /// Random addresses the wrk runs pick from.
 const ADDRESSES: usize = 5000;
-
-/// Requests per second that `wrk` reports for `url`, with `script` if given.
-fn wrk(url: &str, seconds: u64, script: Option<&std::path::Path>) -> Option<f64> {
-    let mut command = std::process::Command::new("wrk");
-    command.args(["-t2", "-c16", &format!("-d{seconds}s")]);
-    if let Some(script) = script {
-        command.arg("-s").arg(script);
-    }
-    let output = command.arg(url).output().ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .find_map(|line| line.strip_prefix("Requests/sec:"))
-        .and_then(|rate| rate.trim().parse().ok())
-}
 
 /// The CPU time (user and system) the process has used, from /proc.
 fn cpu_time(pid: u32) -> Option<Duration> {

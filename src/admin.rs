@@ -1,5 +1,6 @@
-//! The editors' area under `/admin`: login, pages with preview, history and trash, what visitors
-//! could not find by searching, accounts and the audit log. Swedish throughout, like the organisation's editors.
+//! The editors' area under `/admin`: login, pages with preview, history and trash, the media
+//! library, what visitors could not find by searching, accounts and the audit log. Swedish
+//! throughout, like the organisation's editors.
 //!
 //! Every screen is server-rendered and works without JavaScript; `static/admin.js` only adds comfort
 //! (a warning before leaving unsaved changes, Ctrl+S to save). Every state-changing form passes the
@@ -11,6 +12,7 @@ pub mod audit;
 pub mod csrf;
 pub mod diff;
 pub mod login;
+pub mod media;
 pub mod pages;
 pub mod revisions;
 pub mod searches;
@@ -20,6 +22,8 @@ pub mod view;
 
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
+    handler::Handler,
     http::{HeaderValue, header},
     routing::{get, post},
 };
@@ -60,6 +64,16 @@ pub fn routes() -> Router<AppState> {
             post(revisions::restore),
         )
         .route("/trash", get(pages::actions::trash_list))
+        .route(
+            "/media",
+            get(media::library_screen).post(media::upload.layer(DefaultBodyLimit::disable())),
+        )
+        .route("/media/{id}", get(media::show).post(media::save_texts))
+        .route(
+            "/media/{id}/replace",
+            post(media::replace.layer(DefaultBodyLimit::disable())),
+        )
+        .route("/media/{id}/delete", post(media::delete))
         .route("/audit", get(audit::list))
         .route("/search", get(searches::report))
         .route("/users", get(users::list).post(users::create))

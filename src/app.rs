@@ -29,9 +29,7 @@ use tokio::net::TcpListener;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -51,6 +49,9 @@ use crate::{
 
 /// How long a request may take before it is answered with 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long an upload to the media library may take, on a slow line.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How long a client may take to send a request's head, on a new connection or a kept-alive one.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -75,6 +76,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Searches that found little, counted until the background task writes them.
     pub search_misses: Arc<search::Misses>,
+    /// Files of the media library answered lately.
+    pub media: Arc<public::media::MediaCache>,
     /// Pages of search results, by the render cache's generation; bounded.
     pub search_results: Arc<quick_cache::sync::Cache<FoundKey, Arc<Found>>>,
     /// The content version (`db::changes`) the render cache reflects: a higher one in the database
@@ -95,6 +98,8 @@ pub struct Site {
     pub public_cache_control: HeaderValue,
     /// Whether pages offer search: not in a static copy of the site, where nothing answers it.
     pub searchable: bool,
+    /// The most bytes an upload to the media library may hold.
+    pub max_upload: u64,
 }
 
 /// The address of the other end of a request's TCP connection, put in the extensions of every request
@@ -158,6 +163,15 @@ impl AppState {
         self
     }
 
+    /// Take uploads to the media library of at most `bytes`.
+    pub fn with_max_upload(mut self, bytes: u64) -> AppState {
+        self.site = Arc::new(Site {
+            max_upload: bytes,
+            ..Site::clone(&self.site)
+        });
+        self
+    }
+
     /// State over an open, migrated database that reads the time from `clock`.
     pub async fn with_clock(
         db: SqlitePool,
@@ -173,6 +187,7 @@ impl AppState {
             seen: Arc::default(),
             clock,
             search_misses: Arc::default(),
+            media: Arc::default(),
             search_results: Arc::new(quick_cache::sync::Cache::new(public::search::FOUND_KEPT)),
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
@@ -180,6 +195,7 @@ impl AppState {
                 behind_proxy: false,
                 public_cache_control: Site::public_cache_control(0),
                 searchable: true,
+                max_upload: crate::media::DEFAULT_MAX_UPLOAD,
             }),
         };
         if !db::search::is_current(&state.db).await? {
@@ -240,6 +256,7 @@ impl AppState {
     pub async fn content_changed(&self) -> sqlx::Result<()> {
         // Forget first: that cannot fail, and the cache serves nothing stale from here on.
         self.cache.forget_all();
+        self.media.clear();
         // The version is read before the schedule and the responses rendered from here on, so any
         // change after it shows as a higher version later.
         let version = db::changes::version(&self.db).await?;
@@ -279,8 +296,7 @@ pub fn router(state: AppState) -> Router {
             tracing::error!("a handler panicked");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+        .layer(middleware::from_fn(limit_requests));
 
     Router::new()
         .route("/", get(public::pages::show))
@@ -300,12 +316,42 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(public::health::live))
         .route("/readyz", get(public::health::ready))
         .route("/static/{file}", get(public::static_file))
+        .route("/media/{id}/{name}", get(public::media::original))
+        .route("/media/{id}/{width}/{name}", get(public::media::variant))
         .nest("/admin", crate::admin::routes())
         .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
         .route("/{*path}", get(public::pages::show))
         .fallback(public::not_found)
         .layer(middleware)
         .with_state(state)
+}
+
+/// Bounds every request's time at [`REQUEST_TIMEOUT`] and its body at [`BODY_LIMIT`], except an
+/// upload to the media library: that may take [`UPLOAD_TIMEOUT`] on a slow line, and its handler
+/// counts the bytes as they stream in against the site's own limit, so that it can answer a file too
+/// large with the form and what it held.
+async fn limit_requests(request: Request, next: middleware::Next) -> axum::response::Response {
+    let upload = crate::admin::media::is_upload(&request);
+    let timeout = if upload {
+        UPLOAD_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    let request = if upload {
+        request
+    } else {
+        let declared = request
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        }
+        request.map(|body| Body::new(http_body_util::Limited::new(body, BODY_LIMIT)))
+    };
+    let response = tokio::time::timeout(timeout, next.run(request)).await;
+    response.unwrap_or_else(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests finish.

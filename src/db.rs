@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod changes;
+pub mod media;
 pub mod pages;
 pub mod redirects;
 pub mod revisions;

@@ -8,7 +8,7 @@
 //! | module | responsibility |
 //! |---|---|
 //! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `user`, `reindex` |
-//! | [`admin`] | editors' area under `/admin`: login, sessions, CSRF, pages, history, trash, users, audit log |
+//! | [`admin`] | editors' area under `/admin`: login, sessions, CSRF, pages, history, trash, the media library, users, audit log |
 //! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling |
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
 //! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
@@ -17,9 +17,10 @@
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, as transactions that report what they changed |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |
-//! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files; which responses an edit makes stale (`public::stale`) |
+//! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files, media files (with `Range`); which responses an edit makes stale (`public::stale`) |
 //! | [`search`] | full-text search in Swedish and English: stemming, folding, compounds, query parsing, snippets, "did you mean", the count of searches that found little |
 //! | [`static_export`] | the site as static files: every address rendered by the site's own router, with `.gz` and `.br` beside each, swapped in whole |
+//! | [`media`] | the media library's rules: file types by content, cleaned names, images decoded within limits, made upright, stripped of metadata and made into responsive variants, and what editors do to the library |
 //! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
 //! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |
 //! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
@@ -39,6 +40,7 @@ pub mod db;
 pub mod error;
 pub mod front;
 pub mod lang;
+pub mod media;
 pub mod public;
 pub mod render_cache;
 pub mod search;

@@ -8,6 +8,7 @@ pub mod error_page;
 pub mod feeds;
 pub mod health;
 pub mod layout;
+pub mod media;
 pub mod news;
 pub mod pages;
 pub mod search;

@@ -100,6 +100,12 @@ pub async fn addresses(state: &AppState) -> anyhow::Result<Vec<Address>> {
         addresses.extend((1..=sitemaps).map(|n| page(feeds::sitemap_file_url(n))));
     }
     addresses.push(page("/robots.txt".to_owned()));
+    addresses.extend(
+        db::media::all_addresses(&state.db)
+            .await?
+            .into_iter()
+            .map(page),
+    );
     let taken: std::collections::HashSet<String> = addresses
         .iter()
         .map(|address| address.url.clone())

@@ -120,6 +120,10 @@ vocabulary! {
         UserEnable = "user_enable",
         UserPassword = "user_password",
         UserDelete = "user_delete",
+        MediaUpload = "media_upload",
+        MediaUpdate = "media_update",
+        MediaReplace = "media_replace",
+        MediaDelete = "media_delete",
     }
 }
 
@@ -129,6 +133,7 @@ vocabulary! {
         Page = "page",
         User = "user",
         Session = "session",
+        Media = "media",
     }
 }
 
@@ -170,6 +175,11 @@ vocabulary! {
         AccountSaved = "anvandare",
         OwnPasswordChanged = "losenord",
         PasswordSet = "losenord-satt",
+        Uploaded = "uppladdad",
+        AlreadyUploaded = "fanns-redan",
+        MediaSaved = "fil-sparad",
+        Replaced = "ersatt",
+        MediaDeleted = "fil-raderad",
     }
 }
 
@@ -184,8 +194,62 @@ impl Done {
             Done::Untrashed => AuditAction::Restore,
             Done::Deleted => AuditAction::Delete,
             Done::VersionRestored => AuditAction::RevisionRestore,
+            Done::Uploaded => AuditAction::MediaUpload,
+            Done::MediaSaved => AuditAction::MediaUpdate,
+            Done::Replaced => AuditAction::MediaReplace,
+            Done::MediaDeleted => AuditAction::MediaDelete,
             _ => AuditAction::Update,
         }
+    }
+}
+
+vocabulary! {
+    /// What sort of file an upload is, as its content (never its name) shows. Only these are taken.
+    pub enum MediaType {
+        Jpeg = "jpeg",
+        Png = "png",
+        Webp = "webp",
+        Gif = "gif",
+        Pdf = "pdf",
+    }
+}
+
+impl MediaType {
+    /// The `Content-Type` it is served with.
+    pub fn mime(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "image/jpeg",
+            MediaType::Png => "image/png",
+            MediaType::Webp => "image/webp",
+            MediaType::Gif => "image/gif",
+            MediaType::Pdf => "application/pdf",
+        }
+    }
+
+    /// The file name extension of its addresses, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "jpg",
+            MediaType::Png => "png",
+            MediaType::Webp => "webp",
+            MediaType::Gif => "gif",
+            MediaType::Pdf => "pdf",
+        }
+    }
+
+    /// The name people know the format by: "JPEG", "PDF".
+    pub fn name(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "JPEG",
+            MediaType::Png => "PNG",
+            MediaType::Webp => "WebP",
+            MediaType::Gif => "GIF",
+            MediaType::Pdf => "PDF",
+        }
+    }
+
+    pub fn is_image(self) -> bool {
+        self != MediaType::Pdf
     }
 }
 
@@ -215,6 +279,7 @@ mod tests {
         round_trips(ObjectType::ALL, ObjectType::id, ObjectType::from_id);
         round_trips(RevisionKind::ALL, RevisionKind::id, RevisionKind::from_id);
         round_trips(Done::ALL, Done::id, Done::from_id);
+        round_trips(MediaType::ALL, MediaType::id, MediaType::from_id);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //  * Ctrl+S (Cmd+S) saves the edit form with its main button.
 //  * The address field suggests a path from the title while it is empty.
 //  * A live preview of the body appears below it, refreshed a moment after typing stops.
+//  * "Infoga" beside a file of the library puts its snippet into the text where the cursor is.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -36,6 +37,24 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("input", () => {
     dirty = true;
   });
+
+  const body = document.getElementById("body");
+  for (const button of form.querySelectorAll("[data-insert]")) {
+    const snippet = document.getElementById(button.dataset.insert);
+    if (!body || !snippet) {
+      continue;
+    }
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      const start = body.selectionStart;
+      const before = body.value.slice(0, start);
+      const gap = before === "" || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+      const text = gap + snippet.value + "\n\n";
+      body.setRangeText(text, start, body.selectionEnd, "end");
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+      body.focus();
+    });
+  }
   form.addEventListener("submit", (event) => {
     // Preview opens in another tab and leaves this form as it is.
     const submitter = event.submitter;

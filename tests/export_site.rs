@@ -15,6 +15,7 @@ use std::{
 
 use common::{TestApp, news};
 use reqwest::StatusCode;
+use skl_cms::media::library;
 
 const NGINX: &str = "/usr/sbin/nginx";
 const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
@@ -144,6 +145,19 @@ fn links(body: &str, base: &str) -> Vec<String> {
             }
         }
     }
+    // Every candidate of a `srcset`: the variants of the library's images.
+    for piece in body.split("srcset=\"").skip(1) {
+        let list = &piece[..piece.find('"').unwrap_or(piece.len())];
+        for candidate in list.split(',') {
+            if let Some(url) = candidate
+                .split_whitespace()
+                .next()
+                .filter(|url| url.starts_with('/'))
+            {
+                found.push(url.to_owned());
+            }
+        }
+    }
     found
 }
 
@@ -198,6 +212,49 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
         .await
         .expect("a redirect");
     }
+
+    // An image of the media library, on a page of its own.
+    let editor = app
+        .add_user(
+            "anna",
+            skl_cms::vocab::Role::Editor,
+            "ett långt lösenord för test",
+        )
+        .await;
+    let picture = image::RgbImage::from_fn(900, 300, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut bytes = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .expect("png");
+    let prepared = library::prepare(library::Upload {
+        name: "bild.png".into(),
+        bytes,
+    })
+    .await
+    .expect("an image");
+    let texts = skl_cms::db::media::Texts {
+        alt_sv: "En bild".into(),
+        ..Default::default()
+    };
+    let author = skl_cms::content::editing::Author {
+        id: editor,
+        ip: "127.0.0.1".into(),
+    };
+    let library::Stored::New(image_id) =
+        library::store(app.db(), &app.state.clock, &author, &prepared, &texts)
+            .await
+            .expect("stored")
+    else {
+        panic!("a new file");
+    };
+    let mut with_image = common::page("bilder", "Bilder");
+    with_image.content.body_md = format!("![](/media/{image_id}/bild.png)");
+    app.add_page(&with_image).await;
 
     let work = tempfile::tempdir().expect("temporary folder");
     // Readable by others too, should nginx run as another user than the test.
@@ -299,6 +356,37 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
         "/millenniekommun/millenniemalen",
     ] {
         assert!(seen.contains(reached), "{reached} was reached");
+    }
+
+    // The image and its variants, as files that may be kept for a year.
+    assert!(
+        seen.contains(&format!("/media/{image_id}/480/bild.png")),
+        "{seen:?}"
+    );
+    for url in [
+        format!("/media/{image_id}/bild.png"),
+        format!("/media/{image_id}/480/bild.webp"),
+    ] {
+        let reply = client
+            .get(format!("{base}{url}"))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(reply.status(), StatusCode::OK, "{url}");
+        let header = |name: &str| {
+            reply
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(header("content-type").starts_with("image/"), "{url}");
+        assert!(
+            header("cache-control").contains("max-age=31536000"),
+            "{url}"
+        );
+        assert_eq!(header("x-content-type-options"), "nosniff");
     }
 
     // Compressed forms, as browsers ask for them, decode to the page.

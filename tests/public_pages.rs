@@ -341,7 +341,7 @@ async fn an_import_by_another_process_reaches_the_running_site() {
         .find(|file| file.document.front.path == "om-oss")
         .expect("about page");
     about.document.front.title = "Om oss, importerad".to_owned();
-    transfer::import(&other, &files, false)
+    transfer::import(&other, &files, Vec::new(), false)
         .await
         .expect("import");
     other.close().await;

@@ -414,7 +414,7 @@ async fn an_import_is_findable_at_once_and_reindex_rebuilds() {
     )
     .expect("file");
     let files = skl_cms::content::transfer::read_dir(dir.path()).expect("read");
-    skl_cms::content::transfer::import(app.db(), &files, false)
+    skl_cms::content::transfer::import(app.db(), &files, Vec::new(), false)
         .await
         .expect("import");
     assert_eq!(results(&app, "/sok", "flamingor").await, ["/importerad"]);

@@ -127,3 +127,19 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub fn ms(duration: Duration) -> String {
     format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
 }
+
+/// Requests per second that `wrk -t2 -c16` reports for `url` in `seconds`, with `script` if given;
+/// nothing if wrk is not installed.
+#[allow(dead_code)] // Not every benchmark runs wrk.
+pub fn wrk(url: &str, seconds: u64, script: Option<&std::path::Path>) -> Option<f64> {
+    let mut command = std::process::Command::new("wrk");
+    command.args(["-t2", "-c16", &format!("-d{seconds}s")]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command.arg(url).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|rate| rate.trim().parse().ok())
+}

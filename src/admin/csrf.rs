@@ -142,6 +142,27 @@ where
     }
 }
 
+/// The CSRF checks of a form that is not url-encoded (an upload), whose token `token` the handler
+/// read from the form itself: why it is refused, or nothing if it passed.
+pub fn refusal(
+    headers: &HeaderMap,
+    state: &AppState,
+    editor: &session::Editor,
+    token: &str,
+) -> Option<&'static str> {
+    let refusal = if !same_origin(headers, state) {
+        Some(CROSS_SITE)
+    } else if !auth::same_secret(editor.csrf(), token) {
+        Some(BAD_TOKEN)
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        tracing::warn!(reason, "refused a form");
+    }
+    refusal
+}
+
 /// Whether the browser says the request comes from this site. Clients that send neither header (not
 /// browsers) pass this check and still need the token.
 fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {

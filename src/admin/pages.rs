@@ -66,6 +66,8 @@ struct EditPage {
     /// The session ended before the save: the form is shown back without anything from the database.
     signed_out: bool,
     csrf: String,
+    /// The newest files of the library, to insert into the text.
+    media: Vec<crate::admin::media::Card>,
 }
 
 /// What the edit form says about the stored page beside the fields.
@@ -197,6 +199,11 @@ async fn edit_page(
         csrf: editor
             .map(|editor| editor.csrf().to_owned())
             .unwrap_or_default(),
+        media: if context.signed_out {
+            Vec::new()
+        } else {
+            crate::admin::media::recent(state).await?
+        },
     };
     view::html(context.status, &template)
 }
@@ -543,6 +550,7 @@ fn signed_out(
         conflict: None,
         signed_out: true,
         csrf: login.value().to_owned(),
+        media: Vec::new(),
     };
     login.answer(view::html(status, &template)?)
 }

@@ -1,4 +1,5 @@
-//! `skl-cms export DIR`: write every page as Markdown that `import` reads back.
+//! `skl-cms export DIR`: write every page as Markdown, and the media library's files beside them,
+//! as `import` reads them back.
 
 use std::path::{Path, PathBuf};
 
@@ -6,8 +7,8 @@ use crate::{cli::Failure, content::transfer, db};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The folder to write `sv/` and `en/` into; created if missing. Existing files of the same name are
-    /// overwritten.
+    /// The folder to write `sv/`, `en/` and `media/` into; created if missing. Existing files of the
+    /// same name are overwritten.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 }
@@ -21,7 +22,11 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     }
     let pool = db::open(database).await?;
     let written = transfer::export(&pool, &args.dir).await?;
+    let files = crate::media::transfer::export(&pool, &args.dir).await?;
     pool.close().await;
-    println!("wrote {written} pages to {}", args.dir.display());
+    println!(
+        "wrote {written} pages and {files} media files to {}",
+        args.dir.display()
+    );
     Ok(())
 }

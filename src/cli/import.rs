@@ -1,4 +1,4 @@
-//! `skl-cms import DIR`: upsert Markdown pages into the database.
+//! `skl-cms import DIR`: upsert Markdown pages, and the media library's files, into the database.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,8 @@ use crate::{
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The content folder, holding `sv/` and `en/` with `.md` files.
+    /// The content folder, holding `sv/` and `en/` with `.md` files, and `media/` with the media
+    /// library's files and their manifest, if it has any.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 
@@ -27,12 +28,14 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
         )));
     }
     let files = transfer::read_dir(&args.dir)?;
+    let media = crate::media::transfer::read_dir(&args.dir)?;
     let pool = db::open(database).await?;
-    let report = transfer::import(&pool, &files, args.dry_run).await?;
+    let report = transfer::import(&pool, &files, media, args.dry_run).await?;
     pool.close().await;
     let changed = report
-        .changes
+        .media
         .iter()
+        .chain(&report.changes)
         .filter(|(change, _)| *change != Change::Unchanged);
     for (change, name) in changed {
         let verb = if *change == Change::Create {
@@ -47,10 +50,22 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
         report.count(Change::Update),
         report.count(Change::Unchanged),
     );
+    let new_files = report
+        .media
+        .iter()
+        .filter(|(change, _)| *change == Change::Create)
+        .count();
+    let files = match report.media.len() {
+        0 => String::new(),
+        all => format!(
+            "; media files: {new_files} new, {} unchanged",
+            all - new_files
+        ),
+    };
     if args.dry_run {
-        println!("dry run: would create {created}, update {updated}; {same} unchanged");
+        println!("dry run: would create {created}, update {updated}; {same} unchanged{files}");
     } else {
-        println!("created {created}, updated {updated}; {same} unchanged");
+        println!("created {created}, updated {updated}; {same} unchanged{files}");
     }
     Ok(())
 }

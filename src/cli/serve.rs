@@ -57,6 +57,17 @@ pub struct Args {
         value_name = "SECONDS"
     )]
     pub cdn_max_age: u32,
+
+    /// The most an upload to the media library may hold, all its files together, such as `10MiB`
+    /// or `50MiB`. A larger one is refused with a page that names the limit, while it streams in.
+    #[arg(
+        long,
+        env = "SKL_MAX_UPLOAD",
+        default_value = "10MiB",
+        value_parser = crate::render_cache::parse_size,
+        value_name = "SIZE"
+    )]
+    pub max_upload: u64,
 }
 
 /// Accepts `http://host[:port]` or `https://host[:port]`, with an optional trailing slash.
@@ -102,6 +113,7 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     if args.cdn_max_age > 0 {
         state = state.with_cdn_max_age(args.cdn_max_age);
     }
+    state = state.with_max_upload(args.max_upload);
     if args.cache_size != crate::render_cache::DEFAULT_BUDGET {
         state = state
             .with_cache_budget(args.cache_size)

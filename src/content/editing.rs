@@ -20,6 +20,7 @@ use crate::{
         revisions::Revision,
     },
     lang::Lang,
+    media::Library,
     time::Clock,
     vocab::{AuditAction, Done, Kind, ObjectType, RevisionKind, Status},
 };
@@ -212,8 +213,9 @@ pub async fn create(
     }
     content.translation_key =
         link_translation(&mut tx, &mut changes, translation, lang, None).await?;
-    let body_html = markdown::render(&content.body_md);
+    let (body_html, library) = render_body(&mut tx, lang, &content.body_md).await?;
     let id = db::pages::insert(&mut *tx, lang, &content, &body_html, &now).await?;
+    db::media::set_uses(&mut tx, id, &library.current_ids()).await?;
     db::pages::set_parent(&mut *tx, id, parent_id).await?;
     db::redirects::remove(&mut *tx, lang, &content.path).await?;
     db::revisions::record(
@@ -304,7 +306,7 @@ pub async fn update(
         before.content.translation_key.clone(),
     )
     .await?;
-    let body_html = markdown::render(&content.body_md);
+    let (body_html, library) = render_body(&mut tx, lang, &content.body_md).await?;
     let saved = db::pages::save(
         &mut *tx,
         id,
@@ -339,6 +341,7 @@ pub async fn update(
     {
         return Ok(Edited::nothing(Outcome::PathTaken(taken)));
     }
+    db::media::set_uses(&mut tx, id, &library.current_ids()).await?;
     db::revisions::record(&mut *tx, id, Some(author.id), RevisionKind::Saved, "", &now).await?;
     let done = status_change(Some(&before), &content, &now);
     audit(
@@ -496,6 +499,30 @@ async fn link_translation(
 }
 
 /// Begins an edit's transaction, with the content version it starts from.
+/// A page body as visitors see it, with the files of the library it shows; record which those are
+/// with `db::media::set_uses` once the page is written.
+pub async fn render_body(
+    conn: &mut sqlx::SqliteConnection,
+    lang: Lang,
+    body_md: &str,
+) -> sqlx::Result<(String, Library)> {
+    let library = db::media::library(conn, &markdown::media_ids(body_md)).await?;
+    Ok((markdown::render_page(body_md, lang, &library), library))
+}
+
+/// Renders again the bodies of the pages `ids`, after a file they show changed, and records the
+/// files they now use. The pages' versions stay as they are: what editors wrote did not change.
+pub async fn render_again(conn: &mut sqlx::SqliteConnection, ids: &[i64]) -> sqlx::Result<()> {
+    for page in db::pages::find_many(&mut *conn, ids).await? {
+        let (body_html, library) = render_body(conn, page.lang, &page.content.body_md).await?;
+        if body_html != page.body_html {
+            db::pages::set_body_html(&mut *conn, page.id, &body_html).await?;
+        }
+        db::media::set_uses(conn, page.id, &library.current_ids()).await?;
+    }
+    Ok(())
+}
+
 async fn begin(db: &SqlitePool) -> sqlx::Result<(Transaction<'_, Sqlite>, i64)> {
     let mut tx = db::begin_write(db).await?;
     let version = db::changes::version(&mut *tx).await?;
@@ -697,7 +724,7 @@ pub async fn restore_revision(
             content.path,
         ))));
     }
-    let body_html = markdown::render(&content.body_md);
+    let (body_html, library) = render_body(&mut tx, page.lang, &content.body_md).await?;
     let saved = db::pages::save(
         &mut *tx,
         page.id,
@@ -719,6 +746,7 @@ pub async fn restore_revision(
     {
         return Ok(Edited::nothing(Outcome::PathTaken(taken)));
     }
+    db::media::set_uses(&mut tx, page.id, &library.current_ids()).await?;
     db::revisions::record(
         &mut *tx,
         page.id,

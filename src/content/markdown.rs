@@ -8,6 +8,12 @@ use std::{collections::HashSet, sync::LazyLock};
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
+use crate::{
+    lang::Lang,
+    media::{self, Embedded, Library},
+    vocab::MediaType,
+};
+
 /// Element ids used by the page layout itself; headings never take them, so a heading called "Content"
 /// cannot break the skip link.
 const LAYOUT_IDS: &[&str] = &["content", "main-menu"];
@@ -29,6 +35,17 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("h1", &["id"])
         // Footnotes: the reference links to the definition by id.
         .add_tag_attributes("div", &["id"])
+        // Images of the library: responsive, with their size known before they load.
+        .add_tags(["picture", "source"])
+        .add_tag_attributes("img", &["srcset", "sizes", "loading", "decoding"])
+        .add_tag_attributes("source", &["srcset", "sizes", "type", "width", "height"])
+        .attribute_filter(|element, attribute, value| match attribute {
+            // `srcset` is not checked by the URL rules: only the library's own addresses pass.
+            "srcset" if !only_library_urls(value) => None,
+            "type" if element == "source" && !value.starts_with("image/") => None,
+            _ => Some(value.into()),
+        })
+        .add_allowed_classes("span", &["file-info"])
         .add_allowed_classes("div", &["footnote-definition"])
         .add_allowed_classes("sup", &["footnote-reference", "footnote-definition-label"]);
     builder
@@ -90,10 +107,48 @@ fn is_void(rest: &str) -> bool {
     self_closing || VOID.contains(&name.as_str())
 }
 
+/// Whether every candidate of a `srcset` is an address of the media library.
+fn only_library_urls(srcset: &str) -> bool {
+    srcset
+        .split(',')
+        .filter_map(|candidate| candidate.split_whitespace().next())
+        .all(|url| media::id_in(url).is_some())
+}
+
+/// The `sizes` of an image in a page body: the width of the text column, or the screen's on a
+/// narrow one (see `--measure` in `static/site.css`).
+const SIZES: &str = "(min-width: 44rem) 42rem, 100vw";
+
 /// Renders Markdown (CommonMark with tables, footnotes and strikethrough) to sanitised HTML. Headings get
 /// ids derived from their text, so that every section can be linked to. A text that nests too deeply
 /// (see [`too_deep`]; editors are told before they can save one) is shown as plain text instead.
 pub fn render(markdown: &str) -> String {
+    render_page(markdown, Lang::Sv, &Library::default())
+}
+
+/// The files of the library that `markdown` shows or links to, by the ids its addresses name
+/// (`![Karta](/media/12/karta.jpg)`, `[Rapport](/media/13/rapport.pdf)`), each once.
+pub fn media_ids(markdown: &str) -> Vec<i64> {
+    if too_deep(markdown) {
+        return Vec::new();
+    }
+    let mut ids: Vec<i64> = Parser::new_ext(markdown, options())
+        .filter_map(|event| match event {
+            Event::Start(Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. }) => {
+                media::id_in(&dest_url)
+            }
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// [`render`] for a page in `lang` that may show files of `library`: an image of the library becomes
+/// a responsive `<picture>` with its size, its variants and (when the Markdown gives none) the
+/// library's alternative text; a link to a document says its type and size ("PDF, 1,2 MB").
+pub fn render_page(markdown: &str, lang: Lang, library: &Library) -> String {
     if too_deep(markdown) {
         let escaped = markdown
             .replace('&', "&amp;")
@@ -102,6 +157,7 @@ pub fn render(markdown: &str) -> String {
         return format!("<pre>{escaped}</pre>");
     }
     let events = with_heading_ids(Parser::new_ext(markdown, options()).collect());
+    let events = with_media(events, lang, library);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     SANITIZER.clean(&html).to_string()
@@ -138,6 +194,138 @@ fn strip_tags(html: &str) -> String {
             }
             _ if !in_tag => out.push(c),
             _ => {}
+        }
+    }
+    out
+}
+
+/// Replaces the images and links of the library's files (see [`render_page`]).
+fn with_media<'a>(events: Vec<Event<'a>>, lang: Lang, library: &Library) -> Vec<Event<'a>> {
+    if library.0.is_empty() {
+        return events;
+    }
+    let mut out = Vec::with_capacity(events.len());
+    let mut images = 0;
+    let mut described_link: Option<String> = None;
+    let mut events = events.into_iter();
+    while let Some(event) = events.next() {
+        let embedded = match &event {
+            Event::Start(Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. }) => {
+                media::id_in(dest_url).and_then(|id| library.get(id))
+            }
+            _ => None,
+        };
+        match (event, embedded) {
+            (Event::Start(Tag::Image { title, .. }), Some(embedded))
+                if embedded.media_type.is_image() =>
+            {
+                let mut alt = String::new();
+                let mut depth = 0_usize;
+                for inner in events.by_ref() {
+                    match inner {
+                        Event::End(TagEnd::Image) if depth == 0 => break,
+                        Event::Start(_) => depth += 1,
+                        Event::End(_) => depth = depth.saturating_sub(1),
+                        Event::Text(text) | Event::Code(text) => alt.push_str(&text),
+                        _ => {}
+                    }
+                }
+                let alt = if alt.trim().is_empty() {
+                    embedded.alt(lang).to_owned()
+                } else {
+                    alt
+                };
+                out.push(Event::InlineHtml(
+                    picture(embedded, &alt, &title, images == 0).into(),
+                ));
+                images += 1;
+            }
+            (
+                Event::Start(Tag::Link {
+                    link_type,
+                    title,
+                    id,
+                    ..
+                }),
+                Some(embedded),
+            ) => {
+                if !embedded.media_type.is_image() {
+                    described_link = Some(embedded.described(lang));
+                }
+                out.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: embedded.url().into(),
+                    title,
+                    id,
+                }));
+            }
+            (Event::End(TagEnd::Link), _) => {
+                out.push(Event::End(TagEnd::Link));
+                if let Some(described) = described_link.take() {
+                    out.push(Event::InlineHtml(
+                        format!(
+                            r#" <span class="file-info">({})</span>"#,
+                            escape_attribute(&described)
+                        )
+                        .into(),
+                    ));
+                }
+            }
+            (other, _) => out.push(other),
+        }
+    }
+    out
+}
+
+/// The markup of an image of the library.
+fn picture(embedded: &Embedded, alt: &str, title: &str, first: bool) -> String {
+    let mut img = format!(
+        r#"<img src="{}" alt="{}""#,
+        escape_attribute(&embedded.fallback_src()),
+        escape_attribute(alt)
+    );
+    if let (Some(width), Some(height)) = (embedded.width, embedded.height) {
+        img.push_str(&format!(r#" width="{width}" height="{height}""#));
+    }
+    let own = embedded.srcset(embedded.media_type);
+    if own.contains(',') {
+        img.push_str(&format!(
+            r#" srcset="{}" sizes="{SIZES}""#,
+            escape_attribute(&own)
+        ));
+    }
+    if !title.is_empty() {
+        img.push_str(&format!(r#" title="{}""#, escape_attribute(title)));
+    }
+    if !first {
+        img.push_str(r#" loading="lazy""#);
+    }
+    img.push_str(r#" decoding="async">"#);
+    let webp = if embedded.media_type == MediaType::Webp {
+        String::new()
+    } else {
+        embedded.srcset(MediaType::Webp)
+    };
+    if webp.is_empty() {
+        return img;
+    }
+    format!(
+        r#"<picture><source type="image/webp" srcset="{}" sizes="{SIZES}">{img}</picture>"#,
+        escape_attribute(&webp)
+    )
+}
+
+/// `text` fit to stand in a double-quoted attribute, or as text.
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
         }
     }
     out

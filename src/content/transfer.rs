@@ -21,6 +21,7 @@ use crate::{
     },
     db::{self, pages::Content},
     lang::Lang,
+    media::{Library, transfer as media_transfer},
     time::{self, DatePrecision},
     vocab::{Kind, RevisionKind, Status},
 };
@@ -131,6 +132,8 @@ pub enum Change {
 #[derive(Debug, Default)]
 pub struct ImportReport {
     pub changes: Vec<(Change, String)>,
+    /// The files of the media library, `media/…` (created or unchanged; they are never updated).
+    pub media: Vec<(Change, String)>,
 }
 
 impl ImportReport {
@@ -149,6 +152,8 @@ struct Planned {
     parent: Option<String>,
     existing_id: Option<i64>,
     change: Change,
+    /// The files of the library the page shows.
+    media: Vec<i64>,
 }
 
 /// Turns a file's front matter and body into page content, or says what is wrong with it.
@@ -201,32 +206,65 @@ fn to_content(file: &SourceFile) -> Result<(Content, Option<String>), String> {
     Ok((content, parent))
 }
 
-/// Upserts `files` by language and path. With `dry_run`, only reports what would change.
+/// Upserts `files` by language and path, after the files of the media library in `media` (each
+/// under its own id, so that the pages' addresses of them hold). With `dry_run`, only reports what
+/// would change.
 pub async fn import(
     pool: &SqlitePool,
     files: &[SourceFile],
+    media: Vec<media_transfer::SourceFile>,
     dry_run: bool,
 ) -> anyhow::Result<ImportReport> {
+    let nothing =
+        |problems: Vec<String>| anyhow::anyhow!("nothing was imported:\n{}", problems.join("\n"));
+    let media = media_transfer::plan(pool, media).await.map_err(nothing)?;
     let existing = db::pages::all(pool)
         .await
         .context("cannot read the pages in the database")?;
-    let planned = plan(files, &existing)
-        .map_err(|problems| anyhow::anyhow!("nothing was imported:\n{}", problems.join("\n")))?;
+    let mut shown: Vec<i64> = files
+        .iter()
+        .flat_map(|file| markdown::media_ids(&file.document.body))
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let library = {
+        let mut conn = pool.acquire().await?;
+        db::media::library(&mut conn, &shown)
+            .await
+            .context("cannot read the media library")?
+    };
+    let library = media_transfer::library_with(library, &media);
+    let planned = plan(files, &existing, &library).map_err(nothing)?;
     let report = ImportReport {
         changes: planned
             .iter()
             .map(|plan| (plan.change, plan.name.clone()))
             .collect(),
+        media: media
+            .iter()
+            .map(|plan| {
+                let change = if plan.unchanged {
+                    Change::Unchanged
+                } else {
+                    Change::Create
+                };
+                (change, plan.name.clone())
+            })
+            .collect(),
     };
     if !dry_run {
-        apply(pool, &planned).await?;
+        apply(pool, &media, &planned).await?;
     }
     Ok(report)
 }
 
 /// Compares `files` with the `existing` pages and decides what to do with each, or lists every
 /// problem found in them, so that an author can fix them all in one go.
-fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planned>, Vec<String>> {
+fn plan(
+    files: &[SourceFile],
+    existing: &[db::pages::Page],
+    library: &Library,
+) -> Result<Vec<Planned>, Vec<String>> {
     let path_of: HashMap<i64, &str> = existing
         .iter()
         .map(|page| (page.id, page.content.path.as_str()))
@@ -248,7 +286,13 @@ fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planne
             }
         };
         let lang = file.lang;
-        let body_html = markdown::render(&content.body_md);
+        let body_html = markdown::render_page(&content.body_md, lang, library);
+        let mut media: Vec<i64> = markdown::media_ids(&content.body_md)
+            .into_iter()
+            .filter_map(|id| library.get(id).map(|embedded| embedded.id))
+            .collect();
+        media.sort_unstable();
+        media.dedup();
         if !seen.insert((lang, content.path.clone())) {
             problems.push(format!(
                 "{}: another file already has the path `{}`",
@@ -280,6 +324,7 @@ fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planne
             parent,
             existing_id: current.map(|page| page.id),
             change,
+            media,
         });
     }
     for plan in &planned {
@@ -303,9 +348,16 @@ fn plan(files: &[SourceFile], existing: &[db::pages::Page]) -> Result<Vec<Planne
 
 /// Writes the planned changes in one transaction: contents first, then parents (which may point to pages
 /// created in the same import), then a revision of each changed page.
-async fn apply(pool: &SqlitePool, planned: &[Planned]) -> anyhow::Result<()> {
+async fn apply(
+    pool: &SqlitePool,
+    media: &[media_transfer::Planned],
+    planned: &[Planned],
+) -> anyhow::Result<()> {
     let now = time::now_db();
     let mut tx = db::begin_write(pool).await?;
+    media_transfer::apply(&mut tx, media, &now)
+        .await
+        .context("cannot store the files of the media library")?;
     let mut ids = Vec::with_capacity(planned.len());
     for plan in planned {
         let id = match (plan.change, plan.existing_id) {
@@ -321,6 +373,7 @@ async fn apply(pool: &SqlitePool, planned: &[Planned]) -> anyhow::Result<()> {
         ids.push(id);
     }
     for (plan, id) in planned.iter().zip(&ids) {
+        db::media::set_uses(&mut tx, *id, &plan.media).await?;
         if plan.change == Change::Unchanged {
             continue;
         }
@@ -424,7 +477,7 @@ pub async fn seed_if_new(pool: &SqlitePool) -> anyhow::Result<Option<ImportRepor
         // An empty index is built by any rules; the import indexes each page by this version's.
         db::search::mark_current(pool).await?;
         let files = read_embedded().context("the embedded seed content is broken")?;
-        Some(import(pool, &files, false).await?)
+        Some(import(pool, &files, Vec::new(), false).await?)
     } else {
         None
     };

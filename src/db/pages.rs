@@ -394,6 +394,21 @@ pub async fn insert(
 
 /// Overwrites a page's content, takes it out of the trash and moves it to the next version: what an
 /// import does to a page it finds.
+/// Stores a page body rendered again (after a file of the library it shows changed), leaving its
+/// version and time of change alone.
+pub async fn set_body_html(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    body_html: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update pages set body_html = ? where id = ?")
+        .bind(body_html)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
 pub async fn update(
     db: impl SqliteExecutor<'_>,
     id: i64,

@@ -68,6 +68,7 @@ impl Label for ObjectType {
             ObjectType::Page => pick(lang, "sida", "page"),
             ObjectType::User => pick(lang, "konto", "account"),
             ObjectType::Session => pick(lang, "inloggning", "session"),
+            ObjectType::Media => pick(lang, "fil", "file"),
         }
     }
 }
@@ -96,6 +97,10 @@ impl Label for AuditAction {
             A::UserEnable => pick(lang, "Konto aktiverat", "Account enabled"),
             A::UserPassword => pick(lang, "Lösenord bytt", "Password changed"),
             A::UserDelete => pick(lang, "Konto borttaget", "Account deleted"),
+            A::MediaUpload => pick(lang, "Fil uppladdad", "File uploaded"),
+            A::MediaUpdate => pick(lang, "Filens text ändrad", "File's text changed"),
+            A::MediaReplace => pick(lang, "Fil ersatt", "File replaced"),
+            A::MediaDelete => pick(lang, "Fil raderad", "File deleted"),
         }
     }
 }
@@ -183,6 +188,23 @@ impl Label for Done {
                 "Det nya lösenordet är sparat och kontots inloggningar är avslutade. Ge lösenordet till personen på ett säkert sätt.",
                 "The new password is saved and the account's sessions have ended. Give the password to its owner safely.",
             ),
+            Done::Uploaded => pick(lang, "Filen är uppladdad.", "The file is uploaded."),
+            Done::AlreadyUploaded => pick(
+                lang,
+                "Filen fanns redan i biblioteket, så den sparades inte två gånger. Här är den.",
+                "The file was already in the library, so it was not stored twice. Here it is.",
+            ),
+            Done::MediaSaved => pick(
+                lang,
+                "Filens texter är sparade.",
+                "The file's texts are saved.",
+            ),
+            Done::Replaced => pick(
+                lang,
+                "Filen är ersatt. Sidorna som visade den visar nu den nya, och den gamla adressen leder hit.",
+                "The file is replaced. Pages that showed it now show the new one, and its old address leads here.",
+            ),
+            Done::MediaDeleted => pick(lang, "Filen är raderad.", "The file is deleted."),
         }
     }
 }

@@ -1,0 +1,796 @@
+//! The media library in the admin area: `/admin/media` lists the files (filtered by name and type, a
+//! page at a time) under a form to upload more; `/admin/media/{id}` shows one file with a snippet to
+//! paste into a page, its texts, the pages that use it, and buttons to replace or delete it.
+//!
+//! Uploads are multipart forms, read as they stream in: a file past the site's limit is answered
+//! with 413 and the form as it was typed, without the rest of the body being kept anywhere.
+
+use askama::Template;
+use axum::{
+    extract::{Multipart, Path, Query, RawQuery, Request, State},
+    http::{HeaderMap, Method, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use crate::{
+    admin::{
+        csrf::{self, Button, Submission},
+        session::Editor,
+        view::{self, AdminLayout, Choice, DoneQuery, FieldErrors, Section},
+    },
+    app::AppState,
+    db::{
+        self,
+        media::{Filter, Item, Texts},
+    },
+    error::AppError,
+    lang::{Label, Lang},
+    media::{
+        self,
+        library::{self, Deleted, Problem, Replaced, Stored, Upload},
+    },
+    time,
+    vocab::{Done, MediaType},
+};
+
+/// Files per page of the library.
+pub const PAGE_SIZE: i64 = 48;
+
+/// The longest alternative text taken, in characters.
+const MAX_ALT_CHARS: usize = 1000;
+
+/// The most bytes a text field of an upload may have.
+const MAX_FIELD_BYTES: usize = 8 * 1024;
+
+/// The most parts an upload may have: its texts and up to 20 files.
+const MAX_PARTS: usize = 25;
+
+/// How much of an upload past its limit is read and thrown away before the answer, so that the
+/// browser, still sending, reads the answer instead of a reset connection.
+const MAX_DRAIN: u64 = 64 * 1024 * 1024;
+
+/// Whether `request` is an upload to the library, whose body its handler bounds (see
+/// `app::limit_requests`).
+pub fn is_upload(request: &Request) -> bool {
+    if request.method() != Method::POST {
+        return false;
+    }
+    let path = request.uri().path();
+    path == "/admin/media"
+        || path
+            .strip_prefix("/admin/media/")
+            .and_then(|rest| rest.strip_suffix("/replace"))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// An upload form as it came in.
+#[derive(Debug, Default)]
+struct UploadForm {
+    csrf: String,
+    texts: Texts,
+    files: Vec<Upload>,
+}
+
+/// How reading an upload ended.
+enum Read {
+    Whole(UploadForm),
+    /// The files held more than the limit; the texts before them were kept.
+    TooLarge(UploadForm),
+    Unreadable,
+}
+
+/// Reads an upload as it streams in, keeping at most `limit` bytes of files.
+async fn read_upload(mut multipart: Multipart, limit: u64) -> Read {
+    let mut form = UploadForm::default();
+    let mut total: u64 = 0;
+    for _ in 0..MAX_PARTS {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Read::Whole(form),
+            Err(_) => return Read::Unreadable,
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let mut bytes = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        total += chunk.len() as u64;
+                        if total > limit {
+                            drop(field);
+                            drain(multipart).await;
+                            return Read::TooLarge(form);
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(_) => return Read::Unreadable,
+                }
+            }
+            // A file input left empty sends a part without a name or bytes.
+            if !(file_name.is_empty() && bytes.is_empty()) {
+                form.files.push(Upload {
+                    name: file_name,
+                    bytes,
+                });
+            }
+            continue;
+        }
+        let mut value = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if value.len() + chunk.len() <= MAX_FIELD_BYTES => {
+                    value.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Ok(Some(_)) | Err(_) => return Read::Unreadable,
+            }
+        }
+        let Ok(value) = String::from_utf8(value) else {
+            return Read::Unreadable;
+        };
+        match name.as_str() {
+            "csrf" => form.csrf = value,
+            "alt_sv" => form.texts.alt_sv = clean_text(&value),
+            "alt_en" => form.texts.alt_en = clean_text(&value),
+            "decorative" => form.texts.decorative = true,
+            _ => {}
+        }
+    }
+    Read::Unreadable
+}
+
+/// Reads and forgets what is left of an upload past its limit, up to [`MAX_DRAIN`] bytes.
+async fn drain(mut multipart: Multipart) {
+    let mut drained: u64 = 0;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(chunk)) = field.chunk().await {
+            drained += chunk.len() as u64;
+            if drained > MAX_DRAIN {
+                return;
+            }
+        }
+    }
+}
+
+/// An alternative text as stored: one line, without control characters, at most
+/// [`MAX_ALT_CHARS`] long.
+fn clean_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_ALT_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// A limit as people read it: "10 MiB".
+fn limit_text(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        media::human_size(bytes, Lang::Sv)
+    }
+}
+
+/// A file as a card of the library, or the head of its own screen.
+#[derive(Debug)]
+pub struct Card {
+    pub id: i64,
+    pub file_name: String,
+    pub url: String,
+    /// A small copy to show, for images.
+    pub thumb: Option<String>,
+    pub alt: String,
+    pub decorative: bool,
+    pub kind: &'static str,
+    pub size: String,
+    pub pixels: Option<String>,
+    pub uploaded: String,
+    pub uploaded_by: String,
+    /// What to paste into a page's text.
+    pub snippet: String,
+}
+
+impl Card {
+    fn of(item: &Item) -> Card {
+        let url = media::url(item.id, &item.file_name);
+        let thumb = item.media_type.is_image().then(|| {
+            let wide = item.width.is_some_and(|width| width > 480);
+            if wide && item.media_type != MediaType::Gif {
+                media::variant_url(item.id, 480, &item.file_name, item.media_type)
+            } else {
+                url.clone()
+            }
+        });
+        let snippet = if item.media_type.is_image() {
+            format!("![]({url})")
+        } else {
+            format!("[{}]({url})", media::stem(&item.file_name))
+        };
+        Card {
+            id: item.id,
+            file_name: item.file_name.clone(),
+            thumb,
+            alt: item.alt_sv.clone(),
+            decorative: item.decorative,
+            kind: item.media_type.name(),
+            size: media::human_size(u64::try_from(item.byte_size).unwrap_or(0), Lang::Sv),
+            pixels: item
+                .width
+                .zip(item.height)
+                .map(|(width, height)| format!("{width} × {height} bildpunkter")),
+            uploaded: time::from_db(&item.uploaded_at)
+                .map(time::admin_datetime)
+                .unwrap_or_default(),
+            uploaded_by: item.uploaded_by.clone().unwrap_or_else(|| "–".to_owned()),
+            snippet,
+            url,
+        }
+    }
+}
+
+/// What the upload form shows again after a problem.
+#[derive(Debug, Default)]
+struct Typed {
+    alt_sv: String,
+    alt_en: String,
+    decorative: bool,
+}
+
+impl Typed {
+    fn of(texts: &Texts) -> Typed {
+        Typed {
+            alt_sv: texts.alt_sv.clone(),
+            alt_en: texts.alt_en.clone(),
+            decorative: texts.decorative,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/media.html")]
+struct LibraryPage {
+    layout: AdminLayout,
+    csrf: String,
+    limit: String,
+    typed: Typed,
+    errors: FieldErrors,
+    text: String,
+    types: Vec<Choice>,
+    summary: String,
+    cards: Vec<Card>,
+    position: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// The library's filter as the form sends it.
+#[derive(Debug, Default, Deserialize)]
+struct Params {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    typ: String,
+    #[serde(default)]
+    sida: Option<String>,
+}
+
+/// `GET /admin/media`
+pub async fn library_screen(
+    State(state): State<AppState>,
+    editor: Editor,
+    Query(done): Query<DoneQuery>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params: Params = raw
+        .as_deref()
+        .map(serde_urlencoded::from_str)
+        .transpose()
+        .map_err(|_| AppError::BadRequest("Adressen kunde inte läsas."))?
+        .unwrap_or_default();
+    let notice = done.done();
+    library_page(
+        &state,
+        &editor,
+        &params,
+        StatusCode::OK,
+        Typed::default(),
+        FieldErrors::default(),
+        notice,
+    )
+    .await
+}
+
+async fn library_page(
+    state: &AppState,
+    editor: &Editor,
+    params: &Params,
+    status: StatusCode,
+    typed: Typed,
+    errors: FieldErrors,
+    notice: Option<Done>,
+) -> Result<Response, AppError> {
+    let text: String = clean_text(&params.q).chars().take(100).collect();
+    let media_type = match params.typ.as_str() {
+        "" => None,
+        id => Some(MediaType::from_id(id).ok_or(AppError::BadRequest(
+            "Filtret har ett värde som inte finns. Välj i listan.",
+        ))?),
+    };
+    let number = match params.sida.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(text) => crate::public::address_number(text).ok_or(AppError::BadRequest(
+            "Sidnumret måste vara ett heltal från 1.",
+        ))?,
+    };
+    let filter = Filter {
+        text: (!text.is_empty()).then(|| text.clone()),
+        media_type,
+    };
+    let total = db::media::count(&state.db, &filter).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if number > pages {
+        return Err(AppError::NotFound);
+    }
+    let cards = db::media::list(&state.db, &filter, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+        .await?
+        .iter()
+        .map(Card::of)
+        .collect();
+    let filtered = filter.text.is_some() || media_type.is_some();
+    let summary = match (total, filtered) {
+        (0, true) => "Inga filer passar filtret.".to_owned(),
+        (0, false) => "Inga filer ännu.".to_owned(),
+        (1, _) => "1 fil".to_owned(),
+        (n, _) => format!("{} filer", Lang::Sv.number(n)),
+    };
+    let link = |n: i64| {
+        let number = n.to_string();
+        let pairs = [
+            ("q", text.as_str()),
+            ("typ", media_type.map_or("", MediaType::id)),
+            ("sida", if n > 1 { number.as_str() } else { "" }),
+        ];
+        let set: Vec<_> = pairs
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .collect();
+        match serde_urlencoded::to_string(set) {
+            Ok(query) if !query.is_empty() => format!("/admin/media?{query}"),
+            _ => "/admin/media".to_owned(),
+        }
+    };
+    let page = LibraryPage {
+        layout: AdminLayout::new(state, "Bilder och dokument", Some(editor), Section::Media)
+            .with_notice(notice),
+        csrf: editor.csrf().to_owned(),
+        limit: limit_text(state.site.max_upload),
+        typed,
+        errors,
+        types: MediaType::ALL
+            .iter()
+            .map(|kind| Choice {
+                value: kind.id().to_owned(),
+                label: kind.name().to_owned(),
+                selected: media_type == Some(*kind),
+            })
+            .collect(),
+        previous: (number > 1).then(|| link(number - 1)),
+        next: (number < pages).then(|| link(number + 1)),
+        position: (pages > 1).then(|| format!("Sida {number} av {pages}")),
+        text,
+        summary,
+        cards,
+    };
+    view::html(status, &page)
+}
+
+/// `POST /admin/media`: uploads one or more files.
+pub async fn upload(
+    State(state): State<AppState>,
+    editor: Editor,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let limit = state.site.max_upload;
+    let back = |status: StatusCode, texts: &Texts, errors: FieldErrors| {
+        let state = state.clone();
+        let editor = &editor;
+        let typed = Typed::of(texts);
+        async move {
+            library_page(
+                &state,
+                editor,
+                &Params::default(),
+                status,
+                typed,
+                errors,
+                None,
+            )
+            .await
+        }
+    };
+    let form = match read_upload(multipart, limit).await {
+        Read::Whole(form) => form,
+        Read::TooLarge(form) => {
+            let message = format!(
+                "Filerna är för stora: en uppladdning får vara högst {} sammanlagt. Inget sparades. \
+                 Förminska filen, eller ladda upp filerna en i taget. Välj filen igen; det du skrev \
+                 finns kvar.",
+                limit_text(limit)
+            );
+            return back(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &form.texts,
+                FieldErrors::one("file", message),
+            )
+            .await;
+        }
+        Read::Unreadable => {
+            return Err(AppError::BadRequest(
+                "Uppladdningen kunde inte läsas. Ladda om sidan och försök igen.",
+            ));
+        }
+    };
+    if let Some(reason) = csrf::refusal(&headers, &state, &editor, &form.csrf) {
+        return back(
+            StatusCode::FORBIDDEN,
+            &form.texts,
+            FieldErrors::one("file", reason),
+        )
+        .await;
+    }
+    match store_all(&state, &editor, form.files, &form.texts).await? {
+        Ok(stored) => {
+            state.content_changed_or_log().await;
+            Ok(match stored.as_slice() {
+                [Stored::New(id)] => view::done_at(&format!("/admin/media/{id}"), Done::Uploaded),
+                [Stored::Existing(id)] => {
+                    view::done_at(&format!("/admin/media/{id}"), Done::AlreadyUploaded)
+                }
+                _ => view::done_at("/admin/media", Done::Uploaded),
+            })
+        }
+        Err(problem) => {
+            let field = if problem == Problem::AltMissing {
+                "alt_sv"
+            } else {
+                "file"
+            };
+            back(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form.texts,
+                FieldErrors::one(field, problem.swedish()),
+            )
+            .await
+        }
+    }
+}
+
+/// Checks every file, then stores them all, or none if any has a problem.
+async fn store_all(
+    state: &AppState,
+    editor: &Editor,
+    files: Vec<Upload>,
+    texts: &Texts,
+) -> Result<Result<Vec<Stored>, Problem>, AppError> {
+    if files.is_empty() {
+        return Ok(Err(Problem::NoFile));
+    }
+    for file in &files {
+        if let Some(media_type) = media::sniff(&file.bytes)
+            && let Err(problem) = library::check_texts(texts, media_type)
+        {
+            return Ok(Err(problem));
+        }
+    }
+    let mut prepared = Vec::with_capacity(files.len());
+    for file in files {
+        match library::prepare(file).await {
+            Ok(file) => prepared.push(file),
+            Err(problem) => return Ok(Err(problem)),
+        }
+    }
+    let mut stored = Vec::with_capacity(prepared.len());
+    for file in &prepared {
+        stored.push(library::store(&state.db, &state.clock, &editor.author(), file, texts).await?);
+    }
+    Ok(Ok(stored))
+}
+
+/// A page that uses a file, as its screen lists it.
+#[derive(Debug)]
+struct UseRow {
+    title: String,
+    href: String,
+    url: String,
+    standing: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/media_item.html")]
+struct ItemPage {
+    layout: AdminLayout,
+    csrf: String,
+    card: Card,
+    is_image: bool,
+    typed: Typed,
+    errors: FieldErrors,
+    uses: Vec<UseRow>,
+    /// The published pages that keep the file from being deleted, after a refused delete.
+    blocking: Vec<UseRow>,
+    limit: String,
+}
+
+/// `GET /admin/media/{id}`
+pub async fn show(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Query(done): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    item_page(
+        &state,
+        &editor,
+        id,
+        StatusCode::OK,
+        None,
+        FieldErrors::default(),
+        Vec::new(),
+        done.done(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn item_page(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    status: StatusCode,
+    typed: Option<Typed>,
+    errors: FieldErrors,
+    blocking: Vec<db::media::Use>,
+    notice: Option<Done>,
+) -> Result<Response, AppError> {
+    let Some(item) = db::media::find(&state.db, id).await? else {
+        return Err(AppError::NotFoundBecause(
+            "Filen finns inte i biblioteket, kanske för att den har raderats.",
+        ));
+    };
+    if let Some(newer) = item.replaced_by {
+        return Ok(Redirect::to(&format!("/admin/media/{newer}")).into_response());
+    }
+    let uses = db::media::uses(&state.db, id).await?;
+    let row = |used: &db::media::Use| UseRow {
+        title: used.title.clone(),
+        href: format!("/admin/pages/{}", used.page_id),
+        url: used.lang.page_url(&used.path),
+        standing: if used.trashed {
+            "i papperskorgen"
+        } else {
+            used.status.swedish()
+        },
+    };
+    let page = ItemPage {
+        layout: AdminLayout::new(state, &item.file_name, Some(editor), Section::Media)
+            .with_notice(notice),
+        csrf: editor.csrf().to_owned(),
+        is_image: item.media_type.is_image(),
+        typed: typed.unwrap_or(Typed {
+            alt_sv: item.alt_sv.clone(),
+            alt_en: item.alt_en.clone(),
+            decorative: item.decorative,
+        }),
+        card: Card::of(&item),
+        errors,
+        uses: uses.iter().map(row).collect(),
+        blocking: blocking.iter().map(row).collect(),
+        limit: limit_text(state.site.max_upload),
+    };
+    view::html(status, &page)
+}
+
+/// The texts form of a file.
+#[derive(Debug, Deserialize)]
+pub struct TextsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    alt_sv: String,
+    #[serde(default)]
+    alt_en: String,
+    #[serde(default)]
+    decorative: Option<String>,
+}
+
+csrf::csrf_form!(TextsForm);
+
+/// `POST /admin/media/{id}`: saves a file's alternative texts.
+pub async fn save_texts(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<TextsForm>,
+) -> Result<Response, AppError> {
+    let (form, refusal) = match submission.verified() {
+        Ok(form) => (form, None),
+        Err(refused) => (refused.form, Some(refused.reason)),
+    };
+    let texts = Texts {
+        alt_sv: clean_text(&form.alt_sv),
+        alt_en: clean_text(&form.alt_en),
+        decorative: form.decorative.is_some(),
+    };
+    let typed = Some(Typed::of(&texts));
+    if let Some(reason) = refusal {
+        let errors = FieldErrors::one("alt_sv", reason);
+        return item_page(
+            &state,
+            &editor,
+            id,
+            StatusCode::FORBIDDEN,
+            typed,
+            errors,
+            Vec::new(),
+            None,
+        )
+        .await;
+    }
+    let Some(item) = db::media::find(&state.db, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    if let Err(problem) = library::check_texts(&texts, item.media_type) {
+        let errors = FieldErrors::one("alt_sv", problem.swedish());
+        return item_page(
+            &state,
+            &editor,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            typed,
+            errors,
+            Vec::new(),
+            None,
+        )
+        .await;
+    }
+    if !library::set_texts(&state.db, &state.clock, &editor.author(), id, &texts).await? {
+        return Err(AppError::NotFoundBecause(
+            "Filen finns inte längre, eller har ersatts av en nyare.",
+        ));
+    }
+    state.content_changed_or_log().await;
+    Ok(view::done_at(
+        &format!("/admin/media/{id}"),
+        Done::MediaSaved,
+    ))
+}
+
+/// `POST /admin/media/{id}/replace`: puts a new file in this one's place.
+pub async fn replace(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let limit = state.site.max_upload;
+    let problem = |status: StatusCode, message: String| {
+        let state = state.clone();
+        let editor = &editor;
+        async move {
+            item_page(
+                &state,
+                editor,
+                id,
+                status,
+                None,
+                FieldErrors::one("file", message),
+                Vec::new(),
+                None,
+            )
+            .await
+        }
+    };
+    let form = match read_upload(multipart, limit).await {
+        Read::Whole(form) => form,
+        Read::TooLarge(_) => {
+            let message = format!(
+                "Filen är för stor: den får vara högst {}. Inget ändrades.",
+                limit_text(limit)
+            );
+            return problem(StatusCode::PAYLOAD_TOO_LARGE, message).await;
+        }
+        Read::Unreadable => {
+            return Err(AppError::BadRequest(
+                "Uppladdningen kunde inte läsas. Ladda om sidan och försök igen.",
+            ));
+        }
+    };
+    if let Some(reason) = csrf::refusal(&headers, &state, &editor, &form.csrf) {
+        return problem(StatusCode::FORBIDDEN, reason.to_owned()).await;
+    }
+    let mut files = form.files.into_iter();
+    let (Some(file), None) = (files.next(), files.next()) else {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Välj en fil, och bara en, att ersätta den här med.".to_owned(),
+        )
+        .await;
+    };
+    let prepared = match library::prepare(file).await {
+        Ok(prepared) => prepared,
+        Err(refused) => return problem(StatusCode::UNPROCESSABLE_ENTITY, refused.swedish()).await,
+    };
+    let outcome =
+        library::replace(&state.db, &state.clock, &editor.author(), id, &prepared).await?;
+    match outcome {
+        Replaced::Replaced(newer) => {
+            state.content_changed_or_log().await;
+            Ok(view::done_at(
+                &format!("/admin/media/{newer}"),
+                Done::Replaced,
+            ))
+        }
+        Replaced::Existing(existing) => Ok(view::done_at(
+            &format!("/admin/media/{existing}"),
+            Done::AlreadyUploaded,
+        )),
+        Replaced::Gone => Err(AppError::NotFoundBecause(
+            "Filen finns inte längre, eller har redan ersatts av en nyare.",
+        )),
+        Replaced::Refused(refused) => {
+            problem(StatusCode::UNPROCESSABLE_ENTITY, refused.swedish()).await
+        }
+    }
+}
+
+/// `POST /admin/media/{id}/delete`: deletes a file no published page shows.
+pub async fn delete(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<Button>,
+) -> Result<Response, AppError> {
+    submission.verified_or_forbidden()?;
+    match library::delete(&state.db, &state.clock, &editor.author(), id).await? {
+        Deleted::Deleted => {
+            state.content_changed_or_log().await;
+            Ok(view::done_at("/admin/media", Done::MediaDeleted))
+        }
+        Deleted::InUse(pages) => {
+            let errors = FieldErrors::one(
+                "uses",
+                "Filen visas på publicerade sidor och raderades inte. Ta bort den från sidorna \
+                 nedan först, eller ersätt den med en annan fil.",
+            );
+            item_page(
+                &state,
+                &editor,
+                id,
+                StatusCode::CONFLICT,
+                None,
+                errors,
+                pages,
+                None,
+            )
+            .await
+        }
+        Deleted::Gone => Err(AppError::NotFoundBecause(
+            "Filen finns inte längre i biblioteket.",
+        )),
+    }
+}
+
+/// What the edit form offers to insert: the newest files, with their snippets.
+pub async fn recent(state: &AppState) -> Result<Vec<Card>, AppError> {
+    Ok(db::media::list(&state.db, &Filter::default(), 12, 0)
+        .await?
+        .iter()
+        .map(Card::of)
+        .collect())
+}

@@ -1,0 +1,426 @@
+//! The media library: files, their variants and which pages use them (`migrations/0008_media.sql`).
+
+use std::collections::HashMap;
+
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+
+use crate::{
+    lang::Lang,
+    media::{Embedded, Library, VariantInfo},
+    vocab::{MediaType, Status},
+};
+
+/// A file to store, cleaned.
+#[derive(Debug)]
+pub struct New<'a> {
+    /// The id to store it under; a new one when none.
+    pub id: Option<i64>,
+    pub sha256: &'a str,
+    pub media_type: MediaType,
+    pub file_name: &'a str,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub texts: &'a Texts,
+    pub uploaded_by: Option<i64>,
+    pub body: &'a [u8],
+}
+
+/// What editors write about a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Texts {
+    pub alt_sv: String,
+    pub alt_en: String,
+    pub decorative: bool,
+}
+
+/// A file as the library lists it, without its bytes.
+#[derive(Debug, Clone, FromRow)]
+pub struct Item {
+    pub id: i64,
+    pub media_type: MediaType,
+    pub file_name: String,
+    pub byte_size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub alt_sv: String,
+    pub alt_en: String,
+    pub decorative: bool,
+    pub uploaded_at: String,
+    pub uploaded_by: Option<String>,
+    pub replaced_by: Option<i64>,
+}
+
+/// The bytes of a file or a variant, as served.
+#[derive(Debug, Clone, FromRow)]
+pub struct Stored {
+    pub sha256: String,
+    pub media_type: MediaType,
+    pub file_name: String,
+    pub replaced_by: Option<i64>,
+    pub body: Vec<u8>,
+}
+
+/// A page that uses a file.
+#[derive(Debug, Clone, FromRow)]
+pub struct Use {
+    pub page_id: i64,
+    pub lang: Lang,
+    pub path: String,
+    pub title: String,
+    pub status: Status,
+    pub trashed: bool,
+}
+
+/// Which files the library screen shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Part of the file name or of an alternative text.
+    pub text: Option<String>,
+    pub media_type: Option<MediaType>,
+}
+
+/// The current file with these bytes as uploaded, if there is one.
+pub async fn with_sha256(db: impl SqliteExecutor<'_>, sha256: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("select id from media where sha256 = ? and replaced_by is null")
+        .bind(sha256)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn insert(db: impl SqliteExecutor<'_>, new: &New<'_>, now: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        r"insert into media (id, sha256, media_type, file_name, byte_size, width, height, alt_sv, alt_en,
+                             decorative, uploaded_by, uploaded_at, body)
+          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+    )
+    .bind(new.id)
+    .bind(new.sha256)
+    .bind(new.media_type)
+    .bind(new.file_name)
+    .bind(i64::try_from(new.body.len()).unwrap_or(i64::MAX))
+    .bind(new.width)
+    .bind(new.height)
+    .bind(new.texts.alt_sv.trim())
+    .bind(new.texts.alt_en.trim())
+    .bind(new.texts.decorative)
+    .bind(new.uploaded_by)
+    .bind(now)
+    .bind(new.body)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn insert_variant(
+    db: impl SqliteExecutor<'_>,
+    media_id: i64,
+    info: VariantInfo,
+    body: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into media_variants (media_id, width, height, format, byte_size, body) \
+         values (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(media_id)
+    .bind(info.width)
+    .bind(info.height)
+    .bind(info.format)
+    .bind(i64::try_from(body.len()).unwrap_or(i64::MAX))
+    .bind(body)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The columns of an [`Item`], of `media m left join users u`.
+macro_rules! item_columns {
+    () => {
+        "m.id, m.media_type, m.file_name, m.byte_size, m.width, m.height, m.alt_sv, m.alt_en, \
+         m.decorative, m.uploaded_at, u.display_name as uploaded_by, m.replaced_by"
+    };
+}
+
+/// Lets through the files whose name or alternative texts contain `?1` and of type `?2` (or any).
+macro_rules! filtered {
+    () => {
+        r"m.replaced_by is null
+          and (?1 is null or m.file_name like '%' || ?1 || '%' escape '\'
+               or m.alt_sv like '%' || ?1 || '%' escape '\' or m.alt_en like '%' || ?1 || '%' escape '\')
+          and (?2 is null or m.media_type = ?2)"
+    };
+}
+
+/// A file, current or replaced.
+pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<Item>> {
+    sqlx::query_as(concat!(
+        "select ",
+        item_columns!(),
+        " from media m left join users u on u.id = m.uploaded_by where m.id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The current files that `filter` lets through, newest first, `limit` at a time.
+pub async fn list(
+    db: impl SqliteExecutor<'_>,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Item>> {
+    sqlx::query_as(concat!(
+        "select ",
+        item_columns!(),
+        " from media m left join users u on u.id = m.uploaded_by where ",
+        filtered!(),
+        " order by m.uploaded_at desc, m.id desc limit ?3 offset ?4"
+    ))
+    .bind(filter.text.as_deref().map(escape_like))
+    .bind(filter.media_type)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+/// How many current files `filter` lets through.
+pub async fn count(db: impl SqliteExecutor<'_>, filter: &Filter) -> sqlx::Result<i64> {
+    sqlx::query_scalar(concat!("select count(*) from media m where ", filtered!()))
+        .bind(filter.text.as_deref().map(escape_like))
+        .bind(filter.media_type)
+        .fetch_one(db)
+        .await
+}
+
+/// `text` with the wildcards of `like` taken literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The bytes of a file as uploaded (cleaned).
+pub async fn original(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<Stored>> {
+    sqlx::query_as(
+        "select sha256, media_type, file_name, replaced_by, body from media where id = ?",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The bytes of a variant, with the file's facts.
+pub async fn variant(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    width: u32,
+    format: MediaType,
+) -> sqlx::Result<Option<Stored>> {
+    sqlx::query_as(
+        r"select m.sha256, v.format as media_type, m.file_name, m.replaced_by, v.body
+          from media_variants v join media m on m.id = v.media_id
+          where v.media_id = ? and v.width = ? and v.format = ?",
+    )
+    .bind(id)
+    .bind(width)
+    .bind(format)
+    .fetch_optional(db)
+    .await
+}
+
+/// The variants of a file, narrowest first.
+pub async fn variants(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<VariantInfo>> {
+    let rows: Vec<(u32, u32, MediaType)> = sqlx::query_as(
+        "select width, height, format from media_variants where media_id = ? order by width, format",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(width, height, format)| VariantInfo {
+            width,
+            height,
+            format,
+        })
+        .collect())
+}
+
+/// What pages need of the files `ids` name, each replaced file leading to its newest one. Ids that
+/// name no file are left out.
+pub async fn library(conn: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<Library> {
+    let mut library = HashMap::new();
+    for &asked in ids {
+        if library.contains_key(&asked) {
+            continue;
+        }
+        let Some(item) = current(&mut *conn, asked).await? else {
+            continue;
+        };
+        let variants = variants(&mut *conn, item.id).await?;
+        library.insert(
+            asked,
+            Embedded {
+                id: item.id,
+                media_type: item.media_type,
+                file_name: item.file_name,
+                byte_size: u64::try_from(item.byte_size).unwrap_or(0),
+                width: item.width.and_then(|width| u32::try_from(width).ok()),
+                height: item.height.and_then(|height| u32::try_from(height).ok()),
+                alt_sv: item.alt_sv,
+                alt_en: item.alt_en,
+                decorative: item.decorative,
+                variants,
+            },
+        );
+    }
+    Ok(Library(library))
+}
+
+/// The file `id` is now: itself, or the file that replaced it. A replacement points straight at
+/// the newest file (see [`replace`]), so this takes at most two reads.
+pub async fn current(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<Item>> {
+    let Some(item) = find(&mut *conn, id).await? else {
+        return Ok(None);
+    };
+    match item.replaced_by {
+        None => Ok(Some(item)),
+        Some(newer) => Ok(find(&mut *conn, newer)
+            .await?
+            .filter(|newer| newer.replaced_by.is_none())),
+    }
+}
+
+/// Records that page `page_id` uses exactly the files `ids`.
+pub async fn set_uses(conn: &mut SqliteConnection, page_id: i64, ids: &[i64]) -> sqlx::Result<()> {
+    sqlx::query("delete from media_uses where page_id = ?")
+        .bind(page_id)
+        .execute(&mut *conn)
+        .await?;
+    for id in ids {
+        sqlx::query("insert or ignore into media_uses (media_id, page_id) values (?, ?)")
+            .bind(id)
+            .bind(page_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The pages that use file `id`, published first.
+pub async fn uses(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<Use>> {
+    sqlx::query_as(
+        r"select p.id as page_id, p.lang, p.path, p.title, p.status, p.deleted_at is not null as trashed
+          from media_uses mu join pages p on p.id = mu.page_id
+          where mu.media_id = ?
+          order by p.status = 'published' desc, p.deleted_at is not null, p.title",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await
+}
+
+/// The ids of the pages that use file `id`.
+pub async fn pages_using(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("select page_id from media_uses where media_id = ? order by page_id")
+        .bind(id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn set_texts(db: impl SqliteExecutor<'_>, id: i64, texts: &Texts) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update media set alt_sv = ?, alt_en = ?, decorative = ? where id = ? and replaced_by is null",
+    )
+    .bind(texts.alt_sv.trim())
+    .bind(texts.alt_en.trim())
+    .bind(texts.decorative)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Makes `newer` take the place of `older`: `older` and every file it had replaced lead to `newer`,
+/// lose their bytes and variants, and the pages that used `older` use `newer`.
+pub async fn replace(conn: &mut SqliteConnection, older: i64, newer: i64) -> sqlx::Result<()> {
+    sqlx::query("update media set replaced_by = ?1, body = x'' where id = ?2 or replaced_by = ?2")
+        .bind(newer)
+        .bind(older)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("delete from media_variants where media_id = ?")
+        .bind(older)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "insert or ignore into media_uses (media_id, page_id) \
+         select ?, page_id from media_uses where media_id = ?",
+    )
+    .bind(newer)
+    .bind(older)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("delete from media_uses where media_id = ?")
+        .bind(older)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
+/// Deletes file `id`, its variants, and the rows of the files it replaced.
+pub async fn delete(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+    sqlx::query("delete from media where replaced_by = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query("delete from media where id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The address of every current file and of each of its variants, for the static copy.
+pub async fn all_addresses(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(i64, String, Option<u32>, Option<MediaType>)> = sqlx::query_as(
+        r"select m.id, m.file_name, v.width, v.format
+          from media m left join media_variants v on v.media_id = m.id
+          where m.replaced_by is null order by m.id, v.width, v.format",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut addresses = Vec::with_capacity(rows.len() * 2);
+    let mut last_file = None;
+    for (id, file_name, width, format) in rows {
+        // Rows come by file: the first of each names the file itself too.
+        if last_file != Some(id) {
+            addresses.push(crate::media::url(id, &file_name));
+            last_file = Some(id);
+        }
+        if let (Some(width), Some(format)) = (width, format) {
+            addresses.push(crate::media::variant_url(id, width, &file_name, format));
+        }
+    }
+    Ok(addresses)
+}
+
+/// Every current file with its bytes, oldest first, for the export.
+pub async fn all_current(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<(Item, Vec<u8>)>> {
+    let rows: Vec<ItemWithBody> = sqlx::query_as(concat!(
+        "select ",
+        item_columns!(),
+        ", m.body from media m left join users u on u.id = m.uploaded_by \
+         where m.replaced_by is null order by m.id"
+    ))
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.item, row.body)).collect())
+}
+
+#[derive(FromRow)]
+struct ItemWithBody {
+    #[sqlx(flatten)]
+    item: Item,
+    body: Vec<u8>,
+}

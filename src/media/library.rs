@@ -1,0 +1,397 @@
+//! What editors do to the media library, each as one transaction that is audited: upload, describe,
+//! replace, delete. A change that pages show (an alternative text, a replacement) renders those
+//! pages again in the same transaction. Below the HTTP layer, like [`crate::content::editing`].
+
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+use super::image::{self, Refusal};
+use crate::{
+    content::editing::{self, Author},
+    db::{
+        self,
+        audit::Entry,
+        media::{New, Texts, Use},
+    },
+    time::Clock,
+    vocab::{AuditAction, MediaType, ObjectType, Status},
+};
+
+/// A file as it came in.
+#[derive(Debug)]
+pub struct Upload {
+    /// The name the browser gave it; only its stem is kept, cleaned.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A file checked and cleaned, ready to store.
+#[derive(Debug)]
+pub struct Prepared {
+    pub sha256: String,
+    pub media_type: MediaType,
+    pub file_name: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub body: Vec<u8>,
+    pub variants: Vec<image::Variant>,
+}
+
+/// Why a file or its texts were not taken, each with a sentence for the editor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    NoFile,
+    Empty {
+        name: String,
+    },
+    NotAllowed {
+        name: String,
+    },
+    Image {
+        name: String,
+        refusal: Refusal,
+    },
+    AltMissing,
+    /// A replacement of another kind than the file it replaces (a PDF for an image).
+    OtherKind,
+}
+
+impl Problem {
+    /// The reason in English, for the command line.
+    pub fn english(&self) -> String {
+        match self {
+            Problem::NoFile => "no file".to_owned(),
+            Problem::Empty { .. } => "the file is empty".to_owned(),
+            Problem::NotAllowed { .. } => {
+                "not a JPEG, PNG, WebP, GIF or PDF file (told by its content)".to_owned()
+            }
+            Problem::Image { refusal, .. } => refusal.to_string(),
+            Problem::AltMissing => {
+                "an image needs `alt_sv` unless it is `decorative = true`".to_owned()
+            }
+            Problem::OtherKind => "an image replaced by a document, or the other way".to_owned(),
+        }
+    }
+
+    pub fn swedish(&self) -> String {
+        match self {
+            Problem::NoFile => "Välj en fil att ladda upp.".to_owned(),
+            Problem::Empty { name } => format!("Filen {name} är tom."),
+            Problem::NotAllowed { name } => format!(
+                "Filen {name} är inte av en typ som tas emot. Biblioteket tar emot {} (typen \
+                 avgörs av filens innehåll, inte dess namn).",
+                super::ALLOWED
+            ),
+            Problem::Image { name, refusal } => format!("{name}: {}", refusal.swedish()),
+            Problem::AltMissing => {
+                "Skriv en alternativtext på svenska som säger vad bilden visar, \
+                 eller markera bilden som dekorativ om den inte tillför något till texten."
+                    .to_owned()
+            }
+            Problem::OtherKind => "En bild kan bara ersättas av en bild, och ett dokument av ett \
+                 dokument."
+                .to_owned(),
+        }
+    }
+}
+
+/// Checks what an upload is by its content and cleans it: an image is decoded, made upright,
+/// re-encoded without metadata and given its variants, on a blocking thread.
+pub async fn prepare(upload: Upload) -> Result<Prepared, Problem> {
+    let name = super::clean_name(&upload.name, MediaType::Pdf);
+    let shown = super::stem(&name).to_owned();
+    if upload.bytes.is_empty() {
+        return Err(Problem::Empty { name: shown });
+    }
+    let Some(media_type) = super::sniff(&upload.bytes) else {
+        return Err(Problem::NotAllowed {
+            name: upload.name.chars().take(100).collect(),
+        });
+    };
+    let sha256 = hex(&Sha256::digest(&upload.bytes));
+    let file_name = super::clean_name(&upload.name, media_type);
+    if !media_type.is_image() {
+        return Ok(Prepared {
+            sha256,
+            media_type,
+            file_name,
+            width: None,
+            height: None,
+            body: upload.bytes,
+            variants: Vec::new(),
+        });
+    }
+    let bytes = upload.bytes;
+    let processed = tokio::task::spawn_blocking(move || image::process(&bytes, media_type))
+        .await
+        .map_err(|_| Problem::Image {
+            name: shown.clone(),
+            refusal: Refusal::Unreadable("the image could not be processed".to_owned()),
+        })?
+        .map_err(|refusal| Problem::Image {
+            name: shown,
+            refusal,
+        })?;
+    Ok(Prepared {
+        sha256,
+        media_type,
+        file_name,
+        width: Some(processed.width),
+        height: Some(processed.height),
+        body: processed.body,
+        variants: processed.variants,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
+}
+
+/// Whether `texts` describe a file of `media_type` well enough: an image needs a Swedish
+/// alternative text unless it is decorative.
+pub fn check_texts(texts: &Texts, media_type: MediaType) -> Result<(), Problem> {
+    if media_type.is_image() && !texts.decorative && texts.alt_sv.trim().is_empty() {
+        return Err(Problem::AltMissing);
+    }
+    Ok(())
+}
+
+/// How storing an upload ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    New(i64),
+    /// The same bytes were already in the library, as this file.
+    Existing(i64),
+}
+
+/// Stores a prepared file with its texts (already checked with [`check_texts`]).
+pub async fn store(
+    db: &SqlitePool,
+    clock: &Clock,
+    author: &Author,
+    prepared: &Prepared,
+    texts: &Texts,
+) -> sqlx::Result<Stored> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
+    if let Some(existing) = db::media::with_sha256(&mut *tx, &prepared.sha256).await? {
+        return Ok(Stored::Existing(existing));
+    }
+    let id = insert(&mut tx, None, prepared, texts, Some(author), &now).await?;
+    audit(
+        &mut tx,
+        author,
+        AuditAction::MediaUpload,
+        id,
+        &prepared.file_name,
+        &now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(id, file = %prepared.file_name, bytes = prepared.body.len(), "file uploaded");
+    Ok(Stored::New(id))
+}
+
+/// Stores a prepared file with its texts and variants, under `id` if given (an import keeps each
+/// file's id), and returns its id.
+pub(crate) async fn insert(
+    conn: &mut sqlx::SqliteConnection,
+    id: Option<i64>,
+    prepared: &Prepared,
+    texts: &Texts,
+    author: Option<&Author>,
+    now: &str,
+) -> sqlx::Result<i64> {
+    let texts = if prepared.media_type.is_image() {
+        texts.clone()
+    } else {
+        Texts::default()
+    };
+    let id = db::media::insert(
+        &mut *conn,
+        &New {
+            id,
+            sha256: &prepared.sha256,
+            media_type: prepared.media_type,
+            file_name: &prepared.file_name,
+            width: prepared.width,
+            height: prepared.height,
+            texts: &texts,
+            uploaded_by: author.map(|author| author.id),
+            body: &prepared.body,
+        },
+        now,
+    )
+    .await?;
+    for variant in &prepared.variants {
+        db::media::insert_variant(&mut *conn, id, variant.info, &variant.body).await?;
+    }
+    Ok(id)
+}
+
+async fn audit(
+    conn: &mut sqlx::SqliteConnection,
+    author: &Author,
+    action: AuditAction,
+    id: i64,
+    detail: &str,
+    now: &str,
+) -> sqlx::Result<()> {
+    db::audit::record(
+        conn,
+        &Entry {
+            user_id: Some(author.id),
+            action,
+            object_type: ObjectType::Media,
+            object_id: Some(id),
+            detail,
+            ip: &author.ip,
+        },
+        now,
+    )
+    .await
+}
+
+/// Saves a file's texts (already checked) and renders the pages that show it again. False when
+/// there is no such current file.
+pub async fn set_texts(
+    db: &SqlitePool,
+    clock: &Clock,
+    author: &Author,
+    id: i64,
+    texts: &Texts,
+) -> sqlx::Result<bool> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
+    let Some(item) = db::media::find(&mut *tx, id).await? else {
+        return Ok(false);
+    };
+    if !db::media::set_texts(&mut *tx, id, texts).await? {
+        return Ok(false);
+    }
+    let pages = db::media::pages_using(&mut *tx, id).await?;
+    editing::render_again(&mut tx, &pages).await?;
+    audit(
+        &mut tx,
+        author,
+        AuditAction::MediaUpdate,
+        id,
+        &item.file_name,
+        &now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// How a replacement ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replaced {
+    /// The new file's id.
+    Replaced(i64),
+    /// The new content is already in the library, as this file: nothing was changed.
+    Existing(i64),
+    Gone,
+    Refused(Problem),
+}
+
+/// Puts `prepared` in the place of file `id`: the new file gets a new address and the old texts,
+/// the old address leads to it, and every page that showed the old file shows the new one.
+pub async fn replace(
+    db: &SqlitePool,
+    clock: &Clock,
+    author: &Author,
+    id: i64,
+    prepared: &Prepared,
+) -> sqlx::Result<Replaced> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
+    let Some(older) = db::media::find(&mut *tx, id)
+        .await?
+        .filter(|older| older.replaced_by.is_none())
+    else {
+        return Ok(Replaced::Gone);
+    };
+    if older.media_type.is_image() != prepared.media_type.is_image() {
+        return Ok(Replaced::Refused(Problem::OtherKind));
+    }
+    if let Some(existing) = db::media::with_sha256(&mut *tx, &prepared.sha256).await? {
+        return Ok(Replaced::Existing(existing));
+    }
+    let texts = Texts {
+        alt_sv: older.alt_sv.clone(),
+        alt_en: older.alt_en.clone(),
+        decorative: older.decorative,
+    };
+    let newer = insert(&mut tx, None, prepared, &texts, Some(author), &now).await?;
+    db::media::replace(&mut tx, id, newer).await?;
+    let pages = db::media::pages_using(&mut *tx, newer).await?;
+    editing::render_again(&mut tx, &pages).await?;
+    let detail = format!("{} → {}", older.file_name, prepared.file_name);
+    audit(
+        &mut tx,
+        author,
+        AuditAction::MediaReplace,
+        newer,
+        &detail,
+        &now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Replaced::Replaced(newer))
+}
+
+/// How a deletion ended.
+#[derive(Debug, Clone)]
+pub enum Deleted {
+    Deleted,
+    /// Published pages show the file; nothing was deleted.
+    InUse(Vec<Use>),
+    Gone,
+}
+
+/// Deletes file `id` unless a published page outside the trash shows it; the other pages that do
+/// (drafts, trashed pages) are rendered again without it.
+pub async fn delete(
+    db: &SqlitePool,
+    clock: &Clock,
+    author: &Author,
+    id: i64,
+) -> sqlx::Result<Deleted> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
+    let Some(item) = db::media::find(&mut *tx, id)
+        .await?
+        .filter(|item| item.replaced_by.is_none())
+    else {
+        return Ok(Deleted::Gone);
+    };
+    let uses = db::media::uses(&mut *tx, id).await?;
+    let published: Vec<Use> = uses
+        .iter()
+        .filter(|used| used.status == Status::Published && !used.trashed)
+        .cloned()
+        .collect();
+    if !published.is_empty() {
+        return Ok(Deleted::InUse(published));
+    }
+    db::media::delete(&mut tx, id).await?;
+    let pages: Vec<i64> = uses.iter().map(|used| used.page_id).collect();
+    editing::render_again(&mut tx, &pages).await?;
+    audit(
+        &mut tx,
+        author,
+        AuditAction::MediaDelete,
+        id,
+        &item.file_name,
+        &now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(id, file = %item.file_name, "file deleted");
+    Ok(Deleted::Deleted)
+}
