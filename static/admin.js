@@ -38,21 +38,21 @@ document.addEventListener("DOMContentLoaded", () => {
     dirty = true;
   });
 
-  const body = document.getElementById("body");
+  const text = document.getElementById("body");
   for (const button of form.querySelectorAll("[data-insert]")) {
     const snippet = document.getElementById(button.dataset.insert);
-    if (!body || !snippet) {
+    if (!text || !snippet) {
       continue;
     }
     button.hidden = false;
     button.addEventListener("click", () => {
-      const start = body.selectionStart;
-      const before = body.value.slice(0, start);
+      const start = text.selectionStart;
+      const before = text.value.slice(0, start);
       const gap = before === "" || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
-      const text = gap + snippet.value + "\n\n";
-      body.setRangeText(text, start, body.selectionEnd, "end");
-      body.dispatchEvent(new Event("input", { bubbles: true }));
-      body.focus();
+      const inserted = gap + snippet.value + "\n\n";
+      text.setRangeText(inserted, start, text.selectionEnd, "end");
+      text.dispatchEvent(new Event("input", { bubbles: true }));
+      text.focus();
     });
   }
   form.addEventListener("submit", (event) => {

@@ -312,6 +312,18 @@ async fn click(chrome: &Chrome, css: &str) {
     chrome.wait_for_path(css, |_| true).await;
 }
 
+/// Chooses `file` in the upload form's file field, as a person does in the file dialog.
+async fn choose_file(chrome: &Chrome, file: &std::path::Path) {
+    chrome
+        .client
+        .find(fantoccini::Locator::Css("#file"))
+        .await
+        .expect("a file field")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("a file chosen");
+}
+
 /// Types `text` into the field at `css`, replacing what it held.
 async fn fill(chrome: &Chrome, css: &str, text: &str) {
     let field = chrome
@@ -440,6 +452,65 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
         chrome.goto(path).await;
         check_page(&chrome, &mut report, &axe, label, check).await;
     }
+
+    // The media library: an upload through the form, refused without an alternative text, then
+    // taken; the file's screen; the edit form's list of files; a page that shows the image.
+    let picture = app.dir.path().join("kommunkarta.png");
+    image::RgbImage::from_fn(1200, 600, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    })
+    .save(&picture)
+    .expect("a picture to upload");
+    chrome.goto("/admin/media").await;
+    check_page(&chrome, &mut report, &axe, "media library, empty", check).await;
+    choose_file(&chrome, &picture).await;
+    click(&chrome, ".upload-form button[type=submit]").await;
+    check_page(
+        &chrome,
+        &mut report,
+        &axe,
+        "upload without alt text",
+        summary,
+    )
+    .await;
+    fill(&chrome, "#alt_sv", "Karta över kommunerna i projektet").await;
+    choose_file(&chrome, &picture).await;
+    click(&chrome, ".upload-form button[type=submit]").await;
+    let file_screen = chrome.path().await;
+    assert!(file_screen.starts_with("/admin/media/"), "{file_screen}");
+    check_page(&chrome, &mut report, &axe, "media file", check).await;
+    chrome.goto("/admin/media").await;
+    check_page(&chrome, &mut report, &axe, "media library", check).await;
+    chrome.goto("/admin/pages/new").await;
+    // Opened as a person would see it, without moving focus (the check starts from the page's top).
+    chrome
+        .js(
+            "document.querySelector('.media-picker').open = true; return true;",
+            vec![],
+        )
+        .await;
+    check_page(
+        &chrome,
+        &mut report,
+        &axe,
+        "edit with the media list",
+        check,
+    )
+    .await;
+    let image_id = file_screen
+        .trim_start_matches("/admin/media/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut shown = common::page("med-bild", "En sida med en bild");
+    shown.content.body_md = format!(
+        "Kartan visar kommunerna.\n\n![](/media/{image_id}/kommunkarta.png)\n\n\
+         Och en gång till, längre ner:\n\n![Samma karta](/media/{image_id}/kommunkarta.png)\n"
+    );
+    app.add_page(&shown).await;
+    chrome.goto("/med-bild").await;
+    check_page(&chrome, &mut report, &axe, "page with images", check).await;
 
     // The session ends while an editor writes: the form comes back with fields to log in again.
     chrome.goto("/admin/pages/new").await;
