@@ -8,12 +8,17 @@
 //!    writes them), each posted through the library's form and timed until its 303. That time holds
 //!    the upload, the decoding, turning, re-encoding and the six variants. After each, the server's
 //!    peak resident memory (`VmHWM`) is read from /proc.
+//!    Before them, a decompression bomb (a PNG of some 70 bytes declaring 100,000 × 100,000
+//!    pixels) is posted, timed to its refusal, and the peak memory read before and after.
 //! 2. Serving, interleaved over `ROUNDS` (default 2) rounds of `wrk -t2 -c16 -d SECONDS` (default 5)
 //!    each: a cached page (`/om-oss`), an image's 960-pixel WebP variant (the size pages show most)
 //!    and the PDF of 100 kB. wrk shares the two cores with the server.
 
 #[path = "support/server.rs"]
 mod server;
+
+#[path = "../tests/common/images.rs"]
+mod images;
 
 use std::time::{Duration, Instant};
 
@@ -60,13 +65,15 @@ fn peak_mib(pid: u32) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-async fn upload(
+/// Posts `bytes` through the library's upload form; the time to the answer, its status and where it
+/// leads.
+async fn post_file(
     client: &reqwest::Client,
     base: &str,
     csrf: &str,
     name: &str,
     bytes: Vec<u8>,
-) -> (Duration, String) {
+) -> (Duration, reqwest::StatusCode, String) {
     let form = reqwest::multipart::Form::new()
         .text("csrf", csrf.to_owned())
         .text("alt_sv", "En bild för mätningen")
@@ -83,17 +90,25 @@ async fn upload(
         .await
         .expect("upload");
     let elapsed = started.elapsed();
-    assert_eq!(
-        reply.status(),
-        reqwest::StatusCode::SEE_OTHER,
-        "upload works"
-    );
     let to = reply
         .headers()
         .get("location")
         .and_then(|to| to.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    (elapsed, reply.status(), to)
+}
+
+/// [`post_file`] of a file the library takes: the time to the 303 and where it leads.
+async fn upload(
+    client: &reqwest::Client,
+    base: &str,
+    csrf: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (Duration, String) {
+    let (elapsed, status, to) = post_file(client, base, csrf, name, bytes).await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "upload works");
     (elapsed, to)
 }
 
@@ -133,10 +148,26 @@ async fn main() {
     let csrf = hidden(&page, "csrf");
     let before = peak_mib(server.pid()).unwrap_or(0.0);
 
+    // 0. A decompression bomb.
+    let bomb = images::png_bomb();
+    let bomb_bytes = bomb.len();
+    let (elapsed, status, _) = post_file(&client, &base, &csrf, "bomb.png", bomb).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "the bomb is refused"
+    );
+    let after_bomb = peak_mib(server.pid()).unwrap_or(0.0);
+    println!(
+        "a PNG of {bomb_bytes} bytes declaring 100,000 × 100,000 pixels: refused in {}, peak \
+         resident memory {before:.1} MiB before, {after_bomb:.1} MiB after",
+        ms(elapsed)
+    );
+
     // 1. Uploads of 12-megapixel photographs.
     let mut times = Vec::new();
     let mut sizes = Vec::new();
-    let mut peak: f64 = before;
+    let mut peak: f64 = after_bomb;
     let mut last = String::new();
     for n in 0..uploads {
         let photo = photograph(4000, 3000, n + 1);
@@ -156,7 +187,7 @@ async fn main() {
         ms(percentile(&times, 100.0)),
     );
     println!(
-        "server's peak resident memory: {before:.1} MiB before the uploads, {peak:.1} MiB after \
+        "server's peak resident memory: {after_bomb:.1} MiB before the uploads, {peak:.1} MiB after \
          (target ≤ 300 MiB)"
     );
 

@@ -456,11 +456,7 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     // The media library: an upload through the form, refused without an alternative text, then
     // taken; the file's screen; the edit form's list of files; a page that shows the image.
     let picture = app.dir.path().join("kommunkarta.png");
-    image::RgbImage::from_fn(1200, 600, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
-    })
-    .save(&picture)
-    .expect("a picture to upload");
+    std::fs::write(&picture, common::images::png(1200, 600)).expect("a picture to upload");
     chrome.goto("/admin/media").await;
     check_page(&chrome, &mut report, &axe, "media library, empty", check).await;
     choose_file(&chrome, &picture).await;

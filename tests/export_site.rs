@@ -221,16 +221,7 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
             "ett långt lösenord för test",
         )
         .await;
-    let picture = image::RgbImage::from_fn(900, 300, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
-    });
-    let mut bytes = Vec::new();
-    picture
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .expect("png");
+    let bytes = common::images::png(900, 300);
     let prepared = library::prepare(library::Upload {
         name: "bild.png".into(),
         bytes,

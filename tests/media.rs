@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::io::Cursor;
-
+use common::images::{CAMERA, COMMENT, XMP, camera_jpeg, gif, jpeg, pdf, png, png_bomb, webp};
 use common::{
     Browser, Reply, TestApp,
     admin::{app_with_editor, audit_actions, create_page, save},
@@ -13,11 +12,6 @@ use common::{
 };
 use reqwest::{StatusCode, multipart};
 use skl_cms::{db, media::DEFAULT_MAX_UPLOAD};
-
-/// The camera model written into test photos: no stored or served byte may keep it.
-const CAMERA: &[u8] = b"SKLTestCam 3000";
-const COMMENT: &[u8] = b"hemlig kommentar";
-const XMP: &[u8] = b"http://ns.adobe.com/xap/1.0/";
 
 /// Posts an upload form with `files` (name, bytes) and the text `fields`, as the library's form
 /// sends it: the token and texts first, the files last.
@@ -70,127 +64,6 @@ fn id_of(reply: &Reply) -> i64 {
         .next()
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("no file id in {location}"))
-}
-
-/// A photograph-like image: a gradient, so that every encoder has work to do.
-fn gradient(width: u32, height: u32) -> image::RgbImage {
-    image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128])
-    })
-}
-
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    gradient(width, height)
-        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
-        .expect("jpeg");
-    out
-}
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    gradient(width, height)
-        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-        .expect("png");
-    out
-}
-
-fn gif(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    gradient(width, height)
-        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Gif)
-        .expect("gif");
-    out
-}
-
-fn webp(width: u32, height: u32) -> Vec<u8> {
-    let image = gradient(width, height);
-    webp::Encoder::from_rgb(image.as_raw(), width, height)
-        .encode(80.0)
-        .to_vec()
-}
-
-fn pdf(padding: usize) -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
-    out.extend(std::iter::repeat_n(b'%', padding));
-    out.extend_from_slice(b"\n%%EOF\n");
-    out
-}
-
-/// A JPEG as a phone writes it: EXIF with the camera model, a GPS position and orientation 6 (turn
-/// a quarter clockwise to show), an XMP packet and a comment.
-fn camera_jpeg(width: u32, height: u32) -> Vec<u8> {
-    let plain = jpeg(width, height);
-    // TIFF, big-endian: IFD0 with Model, Orientation and a pointer to the GPS IFD.
-    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
-    let model_offset: u32 = 8 + 2 + 3 * 12 + 4;
-    let gps_offset: u32 = model_offset + CAMERA.len() as u32 + 1;
-    tiff.extend_from_slice(&3u16.to_be_bytes());
-    // Model (0x0110), ASCII.
-    tiff.extend_from_slice(&[0x01, 0x10, 0, 2]);
-    tiff.extend_from_slice(&(CAMERA.len() as u32 + 1).to_be_bytes());
-    tiff.extend_from_slice(&model_offset.to_be_bytes());
-    // Orientation (0x0112), SHORT, 6.
-    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
-    // GPSInfo (0x8825), LONG.
-    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1]);
-    tiff.extend_from_slice(&gps_offset.to_be_bytes());
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    tiff.extend_from_slice(CAMERA);
-    tiff.push(0);
-    // GPS IFD: GPSLatitudeRef "N".
-    tiff.extend_from_slice(&1u16.to_be_bytes());
-    tiff.extend_from_slice(&[0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    let mut exif = b"Exif\0\0".to_vec();
-    exif.extend_from_slice(&tiff);
-    let mut xmp = XMP.to_vec();
-    xmp.push(0);
-    xmp.extend_from_slice(b"<x:xmpmeta><rdf:Description exif:GPSLatitude=\"59,20N\"/></x:xmpmeta>");
-    let segment = |marker: u8, payload: &[u8]| {
-        let mut out = vec![0xFF, marker];
-        out.extend_from_slice(&(payload.len() as u16 + 2).to_be_bytes());
-        out.extend_from_slice(payload);
-        out
-    };
-    let mut out = plain[..2].to_vec();
-    out.extend(segment(0xE1, &exif));
-    out.extend(segment(0xE1, &xmp));
-    out.extend(segment(0xFE, COMMENT));
-    out.extend_from_slice(&plain[2..]);
-    out
-}
-
-/// A PNG of a few bytes whose header declares 100,000 × 100,000 pixels: 40 GB decoded.
-fn png_bomb() -> Vec<u8> {
-    let mut ihdr = b"IHDR".to_vec();
-    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
-    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend_from_slice(&13u32.to_be_bytes());
-    out.extend_from_slice(&ihdr);
-    out.extend_from_slice(&crc32(&ihdr).to_be_bytes());
-    let idat = b"IDAT\x78\x9c\x03\0\0\0\0\x01";
-    out.extend_from_slice(&(idat.len() as u32 - 4).to_be_bytes());
-    out.extend_from_slice(idat);
-    out.extend_from_slice(&crc32(idat).to_be_bytes());
-    out
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -529,6 +402,19 @@ async fn pages_show_library_images_responsively_and_say_what_a_document_is() {
         "the Markdown's own alt text wins"
     );
     assert!(html.contains("(PDF, 1,2 MB)"), "{html}");
+    // The live preview shows the text as a save would, the library's images included.
+    let csrf = hidden(&browser.get("/admin/pages/new").await.text(), "csrf");
+    let preview = browser
+        .post(
+            "/admin/pages/body-preview",
+            &[("csrf", &csrf), ("body", &body)],
+        )
+        .await
+        .text();
+    assert!(
+        preview.contains("<picture>") && preview.contains("(PDF, 1,2 MB)"),
+        "{preview}"
+    );
     // The list of uses knows all three.
     for id in [photo, second, report] {
         let uses = db::media::uses(app.db(), id)

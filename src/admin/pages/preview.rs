@@ -11,22 +11,31 @@ use super::form::PageForm;
 use crate::{
     admin::{csrf::Submission, session::Editor},
     app::AppState,
-    content::markdown,
+    content::editing,
     db::{
         self,
         pages::{Content, Page},
     },
     error::AppError,
+    lang::Lang,
     public,
     time::{self, DatePrecision},
     vocab::Status,
 };
+
+/// `body` as a save would render it, with the files of the library it shows.
+async fn rendered(state: &AppState, lang: Lang, body: &str) -> Result<String, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let (html, _) = editing::render_body(&mut conn, lang, body).await?;
+    Ok(html)
+}
 
 /// `POST /admin/pages/body-preview`: only the body of the form, rendered and sanitised as it would be
 /// saved, for the live preview beside the text field (`static/admin.js`). Without a session it
 /// answers 401 rather than redirecting: the script fetches it, and a redirect would hand it the login
 /// page to show as the preview.
 pub async fn body_preview(
+    State(state): State<AppState>,
     editor: Option<Editor>,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
@@ -36,10 +45,11 @@ pub async fn body_preview(
         ));
     }
     let form = submission.verified_or_forbidden()?;
+    let html = rendered(&state, form.lang(), &form.body).await?;
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        markdown::render(&form.body),
+        html,
     )
         .into_response())
 }
@@ -89,7 +99,7 @@ pub async fn preview_form(
             translation_key,
             archived: form.archived.is_some(),
         },
-        body_html: markdown::render(&form.body),
+        body_html: rendered(&state, lang, &form.body).await?,
         parent_id: PageForm::id_field(&form.parent),
         version: 0,
         created_at: now.clone(),
