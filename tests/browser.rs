@@ -459,6 +459,23 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     std::fs::write(&picture, common::images::png(1200, 600)).expect("a picture to upload");
     chrome.goto("/admin/media").await;
     check_page(&chrome, &mut report, &axe, "media library, empty", check).await;
+    // A file past the limit: the browser shows the answer (not a reset connection), with the
+    // limit named and the text typed still there.
+    let too_large = app.dir.path().join("stor.jpg");
+    let mut bytes = common::images::jpeg(10, 10);
+    bytes.resize(11 * 1024 * 1024, 0);
+    std::fs::write(&too_large, bytes).expect("a large file");
+    fill(&chrome, "#alt_sv", "En alldeles för stor bild").await;
+    choose_file(&chrome, &too_large).await;
+    click(&chrome, ".upload-form button[type=submit]").await;
+    let refused = chrome.html().await;
+    assert!(refused.contains("10 MiB"), "the limit is named");
+    assert!(
+        refused.contains("value=\"En alldeles för stor bild\""),
+        "the text typed is kept"
+    );
+    check_page(&chrome, &mut report, &axe, "upload too large", summary).await;
+    fill(&chrome, "#alt_sv", "").await;
     choose_file(&chrome, &picture).await;
     click(&chrome, ".upload-form button[type=submit]").await;
     check_page(
