@@ -533,30 +533,48 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    item_page(
-        &state,
-        &editor,
-        id,
-        StatusCode::OK,
-        None,
-        FieldErrors::default(),
-        Vec::new(),
-        done.done(),
-    )
-    .await
+    let shown = Shown {
+        notice: done.done(),
+        ..Shown::default()
+    };
+    item_page(&state, &editor, id, shown).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How a file's screen is shown: after what, with which problems.
+#[derive(Debug, Default)]
+struct Shown {
+    status: StatusCode,
+    /// The texts as the editor typed them, when the form comes back.
+    typed: Option<Typed>,
+    errors: FieldErrors,
+    /// The published pages that kept the file from being deleted.
+    blocking: Vec<db::media::Use>,
+    notice: Option<Done>,
+}
+
+impl Shown {
+    fn problem(status: StatusCode, field: &'static str, message: impl Into<String>) -> Shown {
+        Shown {
+            status,
+            errors: FieldErrors::one(field, message),
+            ..Shown::default()
+        }
+    }
+}
+
 async fn item_page(
     state: &AppState,
     editor: &Editor,
     id: i64,
-    status: StatusCode,
-    typed: Option<Typed>,
-    errors: FieldErrors,
-    blocking: Vec<db::media::Use>,
-    notice: Option<Done>,
+    shown: Shown,
 ) -> Result<Response, AppError> {
+    let Shown {
+        status,
+        typed,
+        errors,
+        blocking,
+        notice,
+    } = shown;
     let Some(item) = db::media::find(&state.db, id).await? else {
         return Err(AppError::NotFoundBecause(
             "Filen finns inte i biblioteket, kanske för att den har raderats.",
@@ -628,35 +646,25 @@ pub async fn save_texts(
     };
     let typed = Some(Typed::of(&texts));
     if let Some(reason) = refusal {
-        let errors = FieldErrors::one("alt_sv", reason);
-        return item_page(
-            &state,
-            &editor,
-            id,
-            StatusCode::FORBIDDEN,
+        let shown = Shown {
             typed,
-            errors,
-            Vec::new(),
-            None,
-        )
-        .await;
+            ..Shown::problem(StatusCode::FORBIDDEN, "alt_sv", reason)
+        };
+        return item_page(&state, &editor, id, shown).await;
     }
     let Some(item) = db::media::find(&state.db, id).await? else {
         return Err(AppError::NotFound);
     };
     if let Err(problem) = library::check_texts(&texts, item.media_type) {
-        let errors = FieldErrors::one("alt_sv", problem.swedish());
-        return item_page(
-            &state,
-            &editor,
-            id,
-            StatusCode::UNPROCESSABLE_ENTITY,
+        let shown = Shown {
             typed,
-            errors,
-            Vec::new(),
-            None,
-        )
-        .await;
+            ..Shown::problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "alt_sv",
+                problem.swedish(),
+            )
+        };
+        return item_page(&state, &editor, id, shown).await;
     }
     if !library::set_texts(&state.db, &state.clock, &editor.author(), id, &texts).await? {
         return Err(AppError::NotFoundBecause(
@@ -682,19 +690,7 @@ pub async fn replace(
     let problem = |status: StatusCode, message: String| {
         let state = state.clone();
         let editor = &editor;
-        async move {
-            item_page(
-                &state,
-                editor,
-                id,
-                status,
-                None,
-                FieldErrors::one("file", message),
-                Vec::new(),
-                None,
-            )
-            .await
-        }
+        async move { item_page(&state, editor, id, Shown::problem(status, "file", message)).await }
     };
     let form = match read_upload(multipart, limit).await {
         Read::Whole(form) => form,
@@ -763,22 +759,16 @@ pub async fn delete(
             Ok(view::done_at("/admin/media", Done::MediaDeleted))
         }
         Deleted::InUse(pages) => {
-            let errors = FieldErrors::one(
-                "uses",
-                "Filen visas på publicerade sidor och raderades inte. Ta bort den från sidorna \
-                 nedan först, eller ersätt den med en annan fil.",
-            );
-            item_page(
-                &state,
-                &editor,
-                id,
-                StatusCode::CONFLICT,
-                None,
-                errors,
-                pages,
-                None,
-            )
-            .await
+            let shown = Shown {
+                blocking: pages,
+                ..Shown::problem(
+                    StatusCode::CONFLICT,
+                    "uses",
+                    "Filen visas på publicerade sidor och raderades inte. Ta bort den från \
+                     sidorna nedan först, eller ersätt den med en annan fil.",
+                )
+            };
+            item_page(&state, &editor, id, shown).await
         }
         Deleted::Gone => Err(AppError::NotFoundBecause(
             "Filen finns inte längre i biblioteket.",

@@ -98,15 +98,13 @@ impl Problem {
 /// Checks what an upload is by its content and cleans it: an image is decoded, made upright,
 /// re-encoded without metadata and given its variants, on a blocking thread.
 pub async fn prepare(upload: Upload) -> Result<Prepared, Problem> {
-    let name = super::clean_name(&upload.name, MediaType::Pdf);
-    let shown = super::stem(&name).to_owned();
+    // The name as the editor knows it, for messages.
+    let shown: String = upload.name.chars().take(100).collect();
     if upload.bytes.is_empty() {
         return Err(Problem::Empty { name: shown });
     }
     let Some(media_type) = super::sniff(&upload.bytes) else {
-        return Err(Problem::NotAllowed {
-            name: upload.name.chars().take(100).collect(),
-        });
+        return Err(Problem::NotAllowed { name: shown });
     };
     let sha256 = hex(&Sha256::digest(&upload.bytes));
     let file_name = super::clean_name(&upload.name, media_type);
