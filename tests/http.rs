@@ -476,3 +476,50 @@ async fn a_client_that_never_finishes_its_request_head_is_cut_off() {
         started.elapsed() + std::time::Duration::from_secs(1) >= skl_cms::app::HEADER_READ_TIMEOUT
     );
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_with_or_without_a_length() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let form = format!("username=a&password={}", "x".repeat(2 * 1024 * 1024));
+    // Declared up front: refused before a byte of the body is read.
+    let declared = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.clone())
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(declared.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(declared.text().await.expect("text").contains("högst 1 MB"));
+    // Chunked, without a length: refused once the limit is passed.
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    stream
+        .write_all(
+            b"POST /admin/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n",
+        )
+        .await
+        .expect("head");
+    for chunk in form.as_bytes().chunks(64 * 1024) {
+        let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+        framed.extend_from_slice(chunk);
+        framed.extend_from_slice(b"\r\n");
+        if stream.write_all(&framed).await.is_err() {
+            break; // The server answered and closed before the end: that is allowed.
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 413"),
+        "{}",
+        &response[..response.len().min(200)]
+    );
+    assert!(response.contains("högst 1 MB"), "the page names the limit");
+}

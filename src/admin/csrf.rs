@@ -10,7 +10,7 @@
 use axum::{
     Form,
     extract::{FromRequest, Request},
-    http::{HeaderMap, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::de::DeserializeOwned;
@@ -124,7 +124,15 @@ where
         // Browsers always send these forms whole; a body that does not parse came from elsewhere.
         let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|_| AppError::BadRequest(UNREADABLE).into_response())?;
+            .map_err(|rejection| {
+                // A body past the limit (a chunked one is only found out while it is read) gets
+                // the 413 page that names the limit.
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    StatusCode::PAYLOAD_TOO_LARGE.into_response()
+                } else {
+                    AppError::BadRequest(UNREADABLE).into_response()
+                }
+            })?;
         let token_ok = expected
             .as_deref()
             .is_some_and(|expected| auth::same_secret(expected, form.csrf_token()));

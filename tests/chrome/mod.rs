@@ -196,10 +196,22 @@ impl Chrome {
         .await;
     }
 
-    /// Back to the window's own size.
+    /// Back to the window's own size (1280 pixels wide, see `FLAGS`), waiting until the page has
+    /// been laid out at it: on a busy machine that takes a moment, and a check run before would
+    /// measure the narrow layout.
     pub async fn reset_viewport(&self) {
         self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
             .await;
+        let started = Instant::now();
+        while self
+            .js("return window.innerWidth;", vec![])
+            .await
+            .as_i64()
+            .is_some_and(|width| width < 1000)
+            && started.elapsed() < Duration::from_secs(5)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// How many CSS pixels the page scrolls sideways.
