@@ -4,6 +4,7 @@
 //! text. Mistakes in flags or configuration end with one sentence on stderr and exit code 2; other
 //! failures with exit code 1.
 
+pub mod backup;
 pub mod export;
 pub mod export_site;
 pub mod import;
@@ -71,6 +72,11 @@ pub enum Command {
     /// Write the public site as static files (pages, feeds, sitemap, assets, each with `.gz` and
     /// `.br`) that any web server can serve without this program.
     ExportSite(export_site::Args),
+    /// Write a checked snapshot of the database to a file, while a server runs or not.
+    Backup(backup::BackupArgs),
+    /// Put a backup in the database's place (checked first; the old file is kept aside). Refused
+    /// while a server uses the database.
+    Restore(backup::RestoreArgs),
     /// Manage editors' accounts: add, passwd, list, role, disable, enable, delete.
     User(user::Args),
     /// Build the search index again from the pages (a running server keeps it up to date by itself).
@@ -94,6 +100,10 @@ impl Cli {
             "behind_proxy",
             "cache_size",
             "cdn_max_age",
+            "max_upload",
+            "backup_dir",
+            "backup_every",
+            "backup_keep",
         ]
         .into_iter()
         .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine));
@@ -152,6 +162,8 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Import(args) => import::run(&database, args).await,
             Command::Export(args) => export::run(&database, args).await,
             Command::ExportSite(args) => export_site::run(&database, args).await,
+            Command::Backup(args) => backup::backup(&database, args).await,
+            Command::Restore(args) => backup::restore(&database, args).await,
             Command::User(args) => user::run(&database, args).await,
             Command::Reindex => reindex::run(&database).await,
         }

@@ -3,6 +3,7 @@
 //! them and callers choose the transaction.
 
 pub mod audit;
+pub mod backup;
 pub mod changes;
 pub mod media;
 pub mod pages;

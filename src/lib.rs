@@ -7,12 +7,13 @@
 //!
 //! | module | responsibility |
 //! |---|---|
-//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `user`, `reindex` |
+//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `backup`, `restore`, `user`, `reindex` |
 //! | [`admin`] | editors' area under `/admin`: login, sessions, CSRF, pages, history, trash, the media library, users, audit log |
 //! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling |
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
 //! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
 //! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
+//! | [`backup`] | backups of the database (a checked snapshot while the server runs, on a schedule with rotation) and restoring one, refused while a server uses the database |
 //! | [`auth`] | argon2id password hashing off the runtime, random tokens |
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, as transactions that report what they changed |
@@ -34,6 +35,7 @@ pub mod admin;
 pub mod app;
 pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod content;
 pub mod db;

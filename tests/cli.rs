@@ -2,59 +2,13 @@
 
 mod common;
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
-    time::{Duration, Instant},
+use std::process::{Output, Stdio};
+
+use common::{
+    binary::{Server, Workspace, arg, files_below, skl_cms, stderr, stdout},
+    content_dir,
 };
-
-use common::content_dir;
 use skl_cms::{db, lang::Lang, time};
-
-fn skl_cms(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_skl-cms"))
-        .args(args)
-        .env_remove("SKL_DATABASE")
-        .env_remove("SKL_BIND")
-        .env_remove("SKL_BASE_URL")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Every file below `dir`, relative to it, sorted.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, base: &Path, found: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("readable") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(&path, base, found);
-            } else {
-                found.push(path.strip_prefix(base).expect("below base").to_owned());
-            }
-        }
-    }
-    let mut found = Vec::new();
-    walk(dir, dir, &mut found);
-    found.sort();
-    found
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for file in files_below(from) {
-        let target = to.join(&file);
-        std::fs::create_dir_all(target.parent().expect("has a folder")).expect("mkdir");
-        std::fs::copy(from.join(&file), target).expect("copy");
-    }
-}
 
 fn assert_usage_error(output: &Output, what: &str) {
     let err = stderr(output);
@@ -119,68 +73,6 @@ fn bad_flags_and_configuration_exit_2_with_one_clear_sentence() {
         &work.run(&["import", "/no/such/folder"]),
         "missing import folder",
     );
-}
-
-/// A temporary folder holding a database, for commands run against it.
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Workspace {
-        Workspace {
-            dir: tempfile::tempdir().expect("temporary folder"),
-        }
-    }
-
-    /// `name` inside the workspace.
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn database(&self) -> PathBuf {
-        self.path("site.db")
-    }
-
-    /// Runs `skl-cms --database WORKSPACE/site.db ARGS…`.
-    fn run(&self, args: &[&str]) -> Output {
-        let database = self.database();
-        let mut all = vec!["--database", arg(&database)];
-        all.extend_from_slice(args);
-        skl_cms(&all)
-    }
-
-    /// A copy of the seed content, for a test to change.
-    fn content(&self) -> PathBuf {
-        let content = self.path("content");
-        copy_dir(&content_dir(), &content);
-        content
-    }
-}
-
-impl Workspace {
-    /// Runs `skl-cms --database WORKSPACE/site.db ARGS…` with `input` on standard input.
-    fn run_with_input(&self, args: &[&str], input: &str) -> Output {
-        use std::io::Write;
-        let database = self.database();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_skl-cms"))
-            .arg("--database")
-            .arg(&database)
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("the binary ends")
-    }
 }
 
 #[tokio::test]
@@ -327,10 +219,6 @@ async fn the_command_line_keeps_the_last_active_administrator() {
     }
 }
 
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
-
 #[test]
 fn import_then_export_gives_byte_identical_files() {
     let work = Workspace::new();
@@ -439,85 +327,6 @@ async fn a_database_from_a_newer_version_is_refused() {
         "{}",
         stderr(&output)
     );
-}
-
-/// A `skl-cms serve` process on a free port.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(database: &Path) -> Server {
-        Server::start_logging(database, Stdio::inherit())
-    }
-
-    fn start_logging(database: &Path, log: Stdio) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_skl-cms"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("SKL_DATABASE", database)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the server starts");
-        let base = format!("http://127.0.0.1:{port}");
-        Server { child, base }
-    }
-
-    async fn wait_until_ready(&self) {
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(20) {
-            if let Ok(reply) = reqwest::get(format!("{}/readyz", self.base)).await
-                && reply.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not become ready");
-    }
-
-    async fn get(&self, path: &str) -> String {
-        reqwest::get(format!("{}{path}", self.base))
-            .await
-            .expect("answered")
-            .text()
-            .await
-            .expect("text")
-    }
-
-    /// Sends SIGTERM and expects a clean exit.
-    fn terminate(mut self) {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .expect("kill runs")
-                .success()
-        );
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                assert!(
-                    status.success(),
-                    "SIGTERM ends the server cleanly, not {status}"
-                );
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "the server did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
 }
 
 #[tokio::test]

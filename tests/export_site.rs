@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{TestApp, news};
+use common::{TestApp, binary::files_below, news};
 use reqwest::StatusCode;
 use skl_cms::media::library;
 
@@ -111,24 +111,6 @@ fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port()
-}
-
-/// Every file below `dir`, relative to it.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut folders = vec![dir.to_owned()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("readable") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                found.push(path.strip_prefix(dir).expect("below").to_owned());
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 /// The site's own addresses that `body` links to: `href` and `src` attributes, and the sitemap's

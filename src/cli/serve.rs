@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     app::{self, AppState},
+    backup,
     cli::Failure,
     content::transfer,
     db,
@@ -68,6 +69,26 @@ pub struct Args {
         value_name = "SIZE"
     )]
     pub max_upload: u64,
+
+    /// A folder for backups the server takes by itself, each checked before it is kept, named
+    /// `skl-cms-{time}.db`. Off unless set.
+    #[arg(long, env = "SKL_BACKUP_DIR", value_name = "DIR")]
+    pub backup_dir: Option<std::path::PathBuf>,
+
+    /// How often to take a backup into `--backup-dir`: `24h`, `6h`, `30m`, `7d`. The first is taken
+    /// when the newest in the folder is that old, at once if there is none.
+    #[arg(
+        long,
+        env = "SKL_BACKUP_EVERY",
+        default_value = "24h",
+        value_parser = crate::backup::parse_interval,
+        value_name = "INTERVAL"
+    )]
+    pub backup_every: std::time::Duration,
+
+    /// How many backups to keep in `--backup-dir`; older ones are removed after each new one.
+    #[arg(long, env = "SKL_BACKUP_KEEP", default_value_t = 7, value_name = "N")]
+    pub backup_keep: usize,
 }
 
 /// Accepts `http://host[:port]` or `https://host[:port]`, with an optional trailing slash.
@@ -91,6 +112,9 @@ pub(crate) fn parse_base_url(text: &str) -> Result<String, String> {
 
 pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     let started = Instant::now();
+    // Held while serving, so that `skl-cms restore` never swaps the file under this server.
+    let _hold = backup::DatabaseLock::shared(database)
+        .map_err(|error| Failure::Usage(error.to_string()))?;
     let pool = db::open(database).await?;
     if let Some(report) = transfer::seed_if_new(&pool)
         .await
@@ -119,6 +143,19 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
             .with_cache_budget(args.cache_size)
             .await
             .context("cannot read the database")?;
+    }
+    if let Some(dir) = args.backup_dir {
+        let schedule = backup::Schedule {
+            dir,
+            every: args.backup_every,
+            keep: args.backup_keep,
+        };
+        tracing::info!(folder = %schedule.dir.display(), every = ?schedule.every, keep = schedule.keep, "backups scheduled");
+        tokio::spawn(backup::schedule(
+            pool.clone(),
+            schedule,
+            state.clock.clone(),
+        ));
     }
     crate::admin::login::offer_setup_link(&state)
         .await

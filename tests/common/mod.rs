@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
 pub mod admin;
+pub mod binary;
 pub mod images;
 
 use std::{net::SocketAddr, path::PathBuf};
