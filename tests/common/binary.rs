@@ -181,6 +181,12 @@ impl Server {
             .expect("text")
     }
 
+    /// Kills the process at once (SIGKILL), as a crash or a power cut would stop it.
+    pub fn kill(mut self) {
+        self.child.kill().expect("killed");
+        self.child.wait().expect("reaped");
+    }
+
     /// Sends SIGTERM and expects a clean exit.
     pub fn terminate(mut self) {
         let pid = self.child.id().to_string();

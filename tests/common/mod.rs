@@ -245,14 +245,7 @@ impl TestApp {
 
     /// A browser of its own, not logged in.
     pub fn browser(&self) -> Browser {
-        Browser {
-            base: format!("http://{}", self.addr),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .cookie_store(true)
-                .build()
-                .expect("client"),
-        }
+        Browser::at(&format!("http://{}", self.addr))
     }
 
     /// Stops the server, letting requests in flight finish.
@@ -323,6 +316,18 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser, with no cookies yet, for the site at `base`.
+    pub fn at(base: &str) -> Browser {
+        Browser {
+            base: base.to_owned(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .build()
+                .expect("client"),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         let response = self
             .client
