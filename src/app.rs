@@ -91,9 +91,8 @@ pub struct Site {
     /// The public address of the site without a trailing slash, for canonical links, feeds and the
     /// sitemap: `https://www.example.se`.
     pub base_url: String,
-    /// Whether requests come through a reverse proxy that appends the client's address to
-    /// `X-Forwarded-For`; only then is that header believed.
-    pub behind_proxy: bool,
+    /// The reverse proxies whose `X-Forwarded-For` and `X-Request-Id` are believed; none by default.
+    pub trusted_proxies: crate::proxy::TrustedProxies,
     /// The `Cache-Control` of public pages, feeds and the sitemap (see [`Site::public_cache_control`]).
     pub public_cache_control: HeaderValue,
     /// Whether pages offer search: not in a static copy of the site, where nothing answers it.
@@ -135,10 +134,10 @@ impl AppState {
         AppState::with_clock(db, base_url, Clock::system()).await
     }
 
-    /// Believe `X-Forwarded-For` for clients' addresses: for servers behind a reverse proxy.
-    pub fn behind_proxy(mut self) -> AppState {
+    /// Believe the forwarding headers of requests from `proxies`: for servers behind a reverse proxy.
+    pub fn with_trusted_proxies(mut self, proxies: crate::proxy::TrustedProxies) -> AppState {
         self.site = Arc::new(Site {
-            behind_proxy: true,
+            trusted_proxies: proxies,
             ..Site::clone(&self.site)
         });
         self
@@ -192,7 +191,7 @@ impl AppState {
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
                 base_url: base_url.trim_end_matches('/').to_owned(),
-                behind_proxy: false,
+                trusted_proxies: crate::proxy::TrustedProxies::default(),
                 public_cache_control: Site::public_cache_control(0),
                 searchable: true,
                 max_upload: crate::media::DEFAULT_MAX_UPLOAD,
@@ -365,6 +364,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let watcher = tokio::spawn(watch_for_outside_changes(state.clone()));
+    let proxies = Arc::new(state.site.trusted_proxies.clone());
     let https = state.site.base_url.starts_with("https://");
     let app = Front::new(router(state.clone()), Arc::clone(&state.cache), https)
         .map_request(|request: axum::http::Request<Incoming>| request.map(Body::new));
@@ -393,8 +393,14 @@ pub async fn serve(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
+        let proxies = Arc::clone(&proxies);
         let service = TowerToHyperService::new(app.clone().map_request(
             move |mut request: axum::http::Request<Incoming>| {
+                // A request id is taken over only from a proxy this site trusts; anyone else's is
+                // replaced by one of ours, so that log lines cannot be made to look like another's.
+                if request.headers().contains_key("x-request-id") && !proxies.trusts(peer.ip()) {
+                    request.headers_mut().remove("x-request-id");
+                }
                 // Only the admin area asks who is at the other end; the first extension of a request
                 // allocates, which public pages, cache hits above all, are spared.
                 if request.uri().path().starts_with("/admin") {

@@ -98,6 +98,7 @@ impl Cli {
             "bind",
             "base_url",
             "behind_proxy",
+            "trusted_proxies",
             "cache_size",
             "cdn_max_age",
             "max_upload",

@@ -18,6 +18,7 @@
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, as transactions that report what they changed |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |
+//! | [`proxy`] | the reverse proxies the site trusts: addresses and CIDR ranges, and the client a forwarded request comes from |
 //! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files, media files (with `Range`); which responses an edit makes stale (`public::stale`) |
 //! | [`search`] | full-text search in Swedish and English: stemming, folding, compounds, query parsing, snippets, "did you mean", the count of searches that found little |
 //! | [`static_export`] | the site as static files: every address rendered by the site's own router, with `.gz` and `.br` beside each, swapped in whole |
@@ -43,6 +44,7 @@ pub mod error;
 pub mod front;
 pub mod lang;
 pub mod media;
+pub mod proxy;
 pub mod public;
 pub mod render_cache;
 pub mod search;

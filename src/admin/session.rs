@@ -5,8 +5,6 @@
 //! served over https. A session ends after [`IDLE`] without requests or [`LIFETIME`] after login,
 //! whichever comes first, or at logout.
 
-use std::net::IpAddr;
-
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri},
     http::{HeaderMap, HeaderValue, Method, header, request::Parts},
@@ -303,25 +301,19 @@ pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The client's address: the connection's peer, or behind a proxy the address the proxy appended to
-/// `X-Forwarded-For`.
+/// The client's address: the connection's peer, or, when the peer is a trusted proxy, the client
+/// that `X-Forwarded-For` names (see [`crate::proxy::TrustedProxies::client`]).
 pub fn client_ip(parts: &Parts, state: &AppState) -> String {
-    if state.site.behind_proxy
-        && let Some(ip) = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .next_back()
-            .and_then(|last| last.trim().parse::<IpAddr>().ok())
-    {
-        return ip.to_string();
-    }
-    parts
-        .extensions
-        .get::<Peer>()
-        .map_or_else(|| "unknown".to_owned(), |peer| peer.0.ip().to_string())
+    parts.extensions.get::<Peer>().map_or_else(
+        || "unknown".to_owned(),
+        |peer| {
+            state
+                .site
+                .trusted_proxies
+                .client(peer.0.ip(), &parts.headers)
+                .to_string()
+        },
+    )
 }
 
 /// The client's address as an extractor.

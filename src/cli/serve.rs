@@ -29,9 +29,19 @@ pub struct Args {
     #[arg(long, env = "SKL_BASE_URL", value_parser = parse_base_url, value_name = "URL")]
     pub base_url: Option<String>,
 
-    /// Set when a reverse proxy (nginx, Caddy) forwards requests and appends the client's address to
-    /// `X-Forwarded-For`. The address is then taken from that header for login throttling and the audit
-    /// log. Leave unset when clients connect directly, or they could claim any address.
+    /// The reverse proxies (nginx, Caddy) in front of the server, as addresses and CIDR ranges:
+    /// `127.0.0.1,::1` or `10.0.0.0/8`. Only for requests from them are `X-Forwarded-For` (the
+    /// rightmost address that is not one of them is the client, for the audit log and login
+    /// throttling) and `X-Request-Id` believed; from anyone else they are ignored. None by default.
+    #[arg(
+        long,
+        env = "SKL_TRUSTED_PROXIES",
+        value_parser = crate::proxy::TrustedProxies::parse,
+        value_name = "LIST"
+    )]
+    pub trusted_proxies: Option<crate::proxy::TrustedProxies>,
+
+    /// Deprecated: `--trusted-proxies 127.0.0.1,::1` says the same (a proxy on this machine).
     #[arg(long, env = "SKL_BEHIND_PROXY")]
     pub behind_proxy: bool,
 
@@ -131,8 +141,19 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     let mut state = AppState::new(pool.clone(), &base_url)
         .await
         .context("cannot read the database")?;
-    if args.behind_proxy {
-        state = state.behind_proxy();
+    let proxies = match (args.trusted_proxies, args.behind_proxy) {
+        (Some(proxies), _) => proxies,
+        (None, true) => {
+            tracing::warn!(
+                "--behind-proxy (SKL_BEHIND_PROXY) is deprecated: it trusts a proxy on this machine; \
+                 say so with --trusted-proxies 127.0.0.1,::1 (SKL_TRUSTED_PROXIES)"
+            );
+            crate::proxy::TrustedProxies::loopback()
+        }
+        (None, false) => crate::proxy::TrustedProxies::default(),
+    };
+    if !proxies.is_empty() {
+        state = state.with_trusted_proxies(proxies);
     }
     if args.cdn_max_age > 0 {
         state = state.with_cdn_max_age(args.cdn_max_age);

@@ -1,0 +1,81 @@
+//! Forwarding headers are believed from trusted proxies only: the client's address in the audit log
+//! and a proxy's request id come from a proxy the site trusts, never from a client naming them.
+
+mod common;
+
+use common::{TestApp, hidden};
+use skl_cms::{db, proxy::TrustedProxies, vocab::AuditAction};
+
+/// Fails a login with `headers` and returns the address the audit log recorded and the response's
+/// request id.
+async fn failed_login(app: &TestApp, headers: &[(&str, &str)]) -> (String, String) {
+    let browser = app.browser();
+    let form = browser.get("/admin/login").await;
+    let csrf = hidden(&form.text(), "csrf");
+    let mut request = browser
+        .client
+        .post(app.url("/admin/login"))
+        .header("origin", &browser.base)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "ingen"),
+            ("password", "fel lösenord för provet"),
+        ]);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let reply = request.send().await.expect("answered");
+    let id = reply
+        .headers()
+        .get("x-request-id")
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let entry = db::audit::list(app.db(), None, Some(AuditAction::LoginFailed), 1, 0)
+        .await
+        .expect("audit")
+        .pop()
+        .expect("the failure is logged");
+    (entry.ip.unwrap_or_default(), id)
+}
+
+const FORGED: &[(&str, &str)] = &[
+    ("x-forwarded-for", "203.0.113.9"),
+    ("x-request-id", "forged-id"),
+];
+
+#[tokio::test]
+async fn a_client_cannot_name_its_own_address_or_request_id() {
+    let app = TestApp::spawn().await;
+    let (ip, id) = failed_login(&app, FORGED).await;
+    assert_eq!(ip, "127.0.0.1", "the connection's peer, not the header");
+    assert!(!id.is_empty() && id != "forged-id", "{id}");
+    // Trusting another proxy changes nothing for a peer that is not it.
+    let app = TestApp::spawn_configured(|state| {
+        state.with_trusted_proxies(TrustedProxies::parse("10.0.0.0/8").expect("list"))
+    })
+    .await;
+    let (ip, id) = failed_login(&app, FORGED).await;
+    assert_eq!(ip, "127.0.0.1");
+    assert_ne!(id, "forged-id");
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_s_client_and_request_id_are_taken() {
+    let app =
+        TestApp::spawn_configured(|state| state.with_trusted_proxies(TrustedProxies::loopback()))
+            .await;
+    let (ip, id) = failed_login(
+        &app,
+        &[
+            ("x-forwarded-for", "198.51.100.23, 127.0.0.1"),
+            ("x-request-id", "proxy-42"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        ip, "198.51.100.23",
+        "the rightmost address that is not a proxy"
+    );
+    assert_eq!(id, "proxy-42");
+}
