@@ -82,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/password", post(users::set_password))
         .route("/users/{id}/disable", post(users::disable))
         .route("/users/{id}/enable", post(users::enable))
+        .layer(axum::middleware::from_fn(secure_cookies))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
@@ -90,4 +91,36 @@ pub fn routes() -> Router<AppState> {
             header::HeaderName::from_static("x-robots-tag"),
             HeaderValue::from_static("noindex, nofollow"),
         ))
+}
+
+/// Marks every cookie `Secure` on a response to a request that a trusted proxy says came over
+/// https (cookies of a site whose base URL is https already are).
+async fn secure_cookies(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let https = request
+        .extensions()
+        .get::<crate::proxy::ForwardedHttps>()
+        .is_some();
+    let mut response = next.run(request).await;
+    if https {
+        let cookies: Vec<HeaderValue> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        response.headers_mut().remove(header::SET_COOKIE);
+        for cookie in cookies {
+            let secured = match cookie.to_str() {
+                Ok(text) if !text.contains("; Secure") => {
+                    HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie)
+                }
+                _ => cookie,
+            };
+            response.headers_mut().append(header::SET_COOKIE, secured);
+        }
+    }
+    response
 }

@@ -401,6 +401,11 @@ pub async fn serve(
                 if request.headers().contains_key("x-request-id") && !proxies.trusts(peer.ip()) {
                     request.headers_mut().remove("x-request-id");
                 }
+                if proxies.says_https(peer.ip(), request.headers()) {
+                    request
+                        .extensions_mut()
+                        .insert(crate::proxy::ForwardedHttps);
+                }
                 // Only the admin area asks who is at the other end; the first extension of a request
                 // allocates, which public pages, cache hits above all, are spared.
                 if request.uri().path().starts_with("/admin") {

@@ -62,7 +62,8 @@ fn secure(headers: &mut HeaderMap, https: bool) {
 pub struct Front<S> {
     inner: S,
     cache: Arc<RenderCache>,
-    /// Whether the site is served over https, so that responses carry HSTS.
+    /// Whether the site is served over https (its base URL says so), so that responses carry HSTS;
+    /// a request that a trusted proxy says came over https gets it too.
     https: bool,
 }
 
@@ -89,6 +90,11 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        let https = self.https
+            || request
+                .extensions()
+                .get::<crate::proxy::ForwardedHttps>()
+                .is_some();
         let method = request.method();
         let key = render_cache::key(request.uri());
         if (method == Method::GET || method == Method::HEAD)
@@ -99,14 +105,14 @@ where
                 self.cache.improve_later(key, Arc::clone(hit.response()));
             }
             let mut response = hit.respond(request.headers(), method == Method::HEAD);
-            secure(response.headers_mut(), self.https);
+            secure(response.headers_mut(), https);
             return FrontFuture::Hit {
                 response: Some(response),
             };
         }
         FrontFuture::Miss {
             future: self.inner.call(request),
-            https: self.https,
+            https,
         }
     }
 }

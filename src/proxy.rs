@@ -8,6 +8,11 @@ use std::{net::IpAddr, str::FromStr};
 
 use axum::http::HeaderMap;
 
+/// Put in a request's extensions when a trusted proxy says the client used https
+/// (`X-Forwarded-Proto: https`): its response gets HSTS, and its cookies `Secure`.
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardedHttps;
+
 /// An address, or a range of them in CIDR notation: `127.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Network {
@@ -107,6 +112,19 @@ impl TrustedProxies {
         self.0.iter().any(|network| network.contains(ip))
     }
 
+    /// Whether a request from `peer` came to the proxy over https: `peer` is trusted and the last
+    /// `X-Forwarded-Proto` (the one it set) says `https`.
+    pub fn says_https(&self, peer: IpAddr, headers: &HeaderMap) -> bool {
+        self.trusts(peer)
+            && headers
+                .get_all("x-forwarded-proto")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .next_back()
+                .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+    }
+
     /// The client of a request from `peer`: `peer` itself, unless it is a trusted proxy; then the
     /// rightmost address of `X-Forwarded-For` that is not a trusted proxy (the one the first trusted
     /// proxy saw), or the leftmost if all are. An entry that is not an address ends the walk: what
@@ -194,6 +212,14 @@ mod tests {
             trusted.client(ip("127.0.0.1"), &HeaderMap::new()),
             ip("127.0.0.1")
         );
+        let mut https = HeaderMap::new();
+        https.insert("x-forwarded-proto", "https".parse().expect("value"));
+        assert!(trusted.says_https(ip("10.1.1.1"), &https));
+        assert!(
+            !trusted.says_https(ip("203.0.113.66"), &https),
+            "not from anyone"
+        );
+        assert!(!trusted.says_https(ip("10.1.1.1"), &HeaderMap::new()));
         assert_eq!(
             TrustedProxies::default().client(ip("127.0.0.1"), &headers),
             ip("127.0.0.1"),

@@ -79,3 +79,41 @@ async fn a_trusted_proxy_s_client_and_request_id_are_taken() {
     );
     assert_eq!(id, "proxy-42");
 }
+
+#[tokio::test]
+async fn https_at_a_trusted_proxy_means_secure_cookies_and_hsts() {
+    let app =
+        TestApp::spawn_configured(|state| state.with_trusted_proxies(TrustedProxies::loopback()))
+            .await;
+    let get = |proto: &'static str| {
+        let app = &app;
+        async move {
+            app.get_with("/admin/login", &[("x-forwarded-proto", proto)])
+                .await
+        }
+    };
+    let https = get("https").await;
+    let cookie = https.header("set-cookie").expect("the login form's cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(https.header("strict-transport-security").is_some());
+    let http = get("http").await;
+    assert!(
+        !http
+            .header("set-cookie")
+            .expect("cookie")
+            .contains("Secure")
+    );
+    assert!(http.header("strict-transport-security").is_none());
+    // From a peer that is not trusted, the header says nothing.
+    let untrusted = TestApp::spawn().await;
+    let forged = untrusted
+        .get_with("/admin/login", &[("x-forwarded-proto", "https")])
+        .await;
+    assert!(
+        !forged
+            .header("set-cookie")
+            .expect("cookie")
+            .contains("Secure")
+    );
+    assert!(forged.header("strict-transport-security").is_none());
+}
