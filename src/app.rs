@@ -62,6 +62,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// How often the server looks for changes to pages made by another process.
 const CHANGE_POLL: Duration = Duration::from_secs(2);
 
+/// How many connections are served at once unless `--max-connections` says otherwise: below the
+/// usual limit of 1,024 open files, which the database and the listener share.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 1000;
+
 /// The largest request body accepted. The public site takes no bodies at all.
 const BODY_LIMIT: usize = 1024 * 1024;
 
@@ -99,6 +103,8 @@ pub struct Site {
     pub searchable: bool,
     /// The most bytes an upload to the media library may hold.
     pub max_upload: u64,
+    /// The most connections served at once; more are answered 503 and closed.
+    pub max_connections: usize,
 }
 
 /// The address of the other end of a request's TCP connection, put in the extensions of every request
@@ -162,6 +168,15 @@ impl AppState {
         self
     }
 
+    /// Serve at most `connections` connections at once.
+    pub fn with_max_connections(mut self, connections: usize) -> AppState {
+        self.site = Arc::new(Site {
+            max_connections: connections.max(1),
+            ..Site::clone(&self.site)
+        });
+        self
+    }
+
     /// Take uploads to the media library of at most `bytes`.
     pub fn with_max_upload(mut self, bytes: u64) -> AppState {
         self.site = Arc::new(Site {
@@ -195,6 +210,7 @@ impl AppState {
                 public_cache_control: Site::public_cache_control(0),
                 searchable: true,
                 max_upload: crate::media::DEFAULT_MAX_UPLOAD,
+                max_connections: DEFAULT_MAX_CONNECTIONS as usize,
             }),
         };
         if !db::search::is_current(&state.db).await? {
@@ -375,6 +391,8 @@ pub async fn serve(
         .header_read_timeout(HEADER_READ_TIMEOUT);
     connections.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
+    let open = Arc::new(tokio::sync::Semaphore::new(state.site.max_connections));
+    let mut refusals = Refusals::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -388,6 +406,10 @@ pub async fn serve(
                 }
             },
             () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
+            refusals.refuse(stream);
+            continue;
         };
         // Small responses go out at once rather than waiting to be coalesced (Nagle's algorithm).
         if let Err(error) = stream.set_nodelay(true) {
@@ -422,6 +444,7 @@ pub async fn serve(
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
+            drop(permit);
         });
     }
     drop(listener);
@@ -434,6 +457,40 @@ pub async fn serve(
     watcher.abort();
     write_search_misses(&state).await;
     Ok(())
+}
+
+/// What a connection past `--max-connections` is told before it is closed.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n\
+Content-Type: text/plain; charset=utf-8\r\nContent-Length: 50\r\nConnection: close\r\n\r\n\
+The server is busy. Please try again in a moment.\n";
+
+/// Refuses connections past the limit with [`BUSY`], and logs them once a minute at most, with how
+/// many there were, rather than once each.
+#[derive(Default)]
+struct Refusals {
+    since_logged: u64,
+    logged_at: Option<std::time::Instant>,
+}
+
+impl Refusals {
+    fn refuse(&mut self, stream: tokio::net::TcpStream) {
+        // A small answer fits the socket's buffer at once; a client that does not read it is
+        // closed on all the same.
+        let _ = stream.try_write(BUSY);
+        drop(stream);
+        self.since_logged += 1;
+        let due = self
+            .logged_at
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(60));
+        if due {
+            tracing::warn!(
+                refused = self.since_logged,
+                "too many open connections (--max-connections): new ones get 503"
+            );
+            self.since_logged = 0;
+            self.logged_at = Some(std::time::Instant::now());
+        }
+    }
 }
 
 /// Empties the render cache when pages change behind the server's back, as when an operator runs
@@ -509,5 +566,21 @@ impl MakeRequestId for RequestIds {
     fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
         let id = self.0.fetch_add(1, Ordering::Relaxed) + 1;
         Some(RequestId::new(HeaderValue::from(id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_busy_answer_is_a_whole_http_response() {
+        let text = std::str::from_utf8(super::BUSY).expect("ASCII");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("Content-Length: "))
+            .and_then(|length| length.parse().ok())
+            .expect("a length");
+        assert_eq!(length, body.len());
+        assert!(head.starts_with("HTTP/1.1 503 ") && head.contains("Retry-After: 1"));
     }
 }

@@ -102,6 +102,7 @@ impl Cli {
             "cache_size",
             "cdn_max_age",
             "max_upload",
+            "max_connections",
             "backup_dir",
             "backup_every",
             "backup_keep",

@@ -523,3 +523,45 @@ async fn a_body_over_the_limit_gets_413_with_or_without_a_length() {
     );
     assert!(response.contains("högst 1 MB"), "the page names the limit");
 }
+
+#[tokio::test]
+async fn connections_past_the_limit_get_503_and_the_rest_are_served() {
+    use tokio::io::AsyncReadExt;
+    let app = TestApp::spawn_configured(|state| state.with_max_connections(2)).await;
+    let first = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    let second = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    // Let the server take both before the third arrives.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut third = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    let mut answer = String::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        third.read_to_string(&mut answer),
+    )
+    .await
+    .expect("answered at once")
+    .expect("read");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("Retry-After: 1"), "{answer}");
+    drop(first);
+    drop(second);
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(reply) = app.client.get(app.url("/om-oss")).send().await
+            && reply.status() == StatusCode::OK
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "served again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -80,6 +80,18 @@ pub struct Args {
     )]
     pub max_upload: u64,
 
+    /// The most connections served at once. Past it, a new connection is answered 503 with
+    /// `Retry-After: 1` and closed (logged once a minute with the count). Keep it below the
+    /// process's limit of open files (`ulimit -n`, `LimitNOFILE=` in systemd).
+    #[arg(
+        long,
+        env = "SKL_MAX_CONNECTIONS",
+        default_value_t = crate::app::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..),
+        value_name = "N"
+    )]
+    pub max_connections: u32,
+
     /// A folder for backups the server takes by itself, each checked before it is kept, named
     /// `skl-cms-{time}.db`. Off unless set.
     #[arg(long, env = "SKL_BACKUP_DIR", value_name = "DIR")]
@@ -158,7 +170,9 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     if args.cdn_max_age > 0 {
         state = state.with_cdn_max_age(args.cdn_max_age);
     }
-    state = state.with_max_upload(args.max_upload);
+    state = state
+        .with_max_upload(args.max_upload)
+        .with_max_connections(args.max_connections as usize);
     if args.cache_size != crate::render_cache::DEFAULT_BUDGET {
         state = state
             .with_cache_budget(args.cache_size)
