@@ -313,7 +313,10 @@ async fn save_new(state: &AppState, editor: &Editor, form: PageForm) -> Result<R
             return form_again(state, editor, form, None, StatusCode::BAD_REQUEST, errors).await;
         }
     };
-    let edited = editing::create(&state.db, &state.clock, &editor.author(), draft).await?;
+    let edited = match editing::create(&state.db, &state.clock, &editor.author(), draft).await {
+        Ok(edited) => edited,
+        Err(error) => return not_saved(state, editor, form, None, &error).await,
+    };
     let outcome = state.apply(edited).await;
     finish(state, editor, form, None, outcome).await
 }
@@ -357,7 +360,7 @@ async fn save_existing(
             .await;
         }
     };
-    let edited = editing::update(
+    let saved = editing::update(
         &state.db,
         &state.clock,
         &editor.author(),
@@ -365,7 +368,11 @@ async fn save_existing(
         base_version,
         draft,
     )
-    .await?;
+    .await;
+    let edited = match saved {
+        Ok(edited) => edited,
+        Err(error) => return not_saved(state, editor, form, Some(page), &error).await,
+    };
     let outcome = state.apply(edited).await;
     finish(state, editor, form, Some(page), outcome).await
 }
@@ -454,6 +461,39 @@ async fn form_again(
         ..FormContext::ok(None)
     };
     edit_page(state, Some(editor), form, context).await
+}
+
+const NOT_SAVED: &str = "Sidan kunde inte sparas: databasen tar inte emot ändringar just nu (den \
+     kan vara full eller skrivskyddad). Inget ändrades, och din text finns kvar nedan. Försök igen om \
+     en stund, och kopiera gärna texten under tiden. Säg till den som sköter servern om det inte går \
+     över.";
+
+/// A save the database would not take (a full disk, a read-only file, a lock held too long): the
+/// form comes back with 503 and everything typed. The save was one transaction, so nothing of it
+/// was written.
+async fn not_saved(
+    state: &AppState,
+    editor: &Editor,
+    form: PageForm,
+    page: Option<Page>,
+    error: &sqlx::Error,
+) -> Result<Response, AppError> {
+    tracing::error!(%error, "the database did not take a save; the editor has the form back");
+    let errors = FieldErrors::one("body", NOT_SAVED);
+    let mut response = form_again(
+        state,
+        editor,
+        form,
+        page,
+        StatusCode::SERVICE_UNAVAILABLE,
+        errors,
+    )
+    .await?;
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("30"),
+    );
+    Ok(response)
 }
 
 const SIGNED_OUT: &str = "Du är inte inloggad längre, så inget sparades ännu. Din text finns kvar \
