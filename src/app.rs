@@ -82,6 +82,8 @@ pub struct AppState {
     pub search_misses: Arc<search::Misses>,
     /// Files of the media library answered lately.
     pub media: Arc<public::media::MediaCache>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Pages of search results, by the render cache's generation; bounded.
     pub search_results: Arc<quick_cache::sync::Cache<FoundKey, Arc<Found>>>,
     /// The content version (`db::changes`) the render cache reflects: a higher one in the database
@@ -202,6 +204,7 @@ impl AppState {
             clock,
             search_misses: Arc::default(),
             media: Arc::default(),
+            metrics: Arc::default(),
             search_results: Arc::new(quick_cache::sync::Cache::new(public::search::FOUND_KEPT)),
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
@@ -300,6 +303,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let request_ids = RequestIds::default();
     let middleware = ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(SetRequestIdLayer::x_request_id(request_ids))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request.headers().get("x-request-id").and_then(|id| id.to_str().ok()).unwrap_or("-");

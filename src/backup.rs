@@ -345,25 +345,36 @@ fn due_in(schedule: &Schedule, newest_age: Option<Duration>) -> Duration {
 /// Takes backups on `schedule` for as long as it runs: the first when the newest in the folder is
 /// `every` old (at once if there is none), then every `every`. Each result is logged; a failure is
 /// an error in the log and tried again at the next time.
-pub async fn schedule(pool: SqlitePool, schedule: Schedule, clock: crate::time::Clock) {
-    let newest_age = scheduled_in(&schedule.dir)
+pub async fn schedule(
+    pool: SqlitePool,
+    schedule: Schedule,
+    clock: crate::time::Clock,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) {
+    let newest = scheduled_in(&schedule.dir)
         .last()
         .and_then(|newest| std::fs::metadata(newest).ok())
-        .and_then(|meta| meta.modified().ok())
-        .and_then(|modified| modified.elapsed().ok());
+        .and_then(|meta| meta.modified().ok());
+    if let Some(taken) = newest.and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok()) {
+        metrics.backup_taken(i64::try_from(taken.as_secs()).unwrap_or(0));
+    }
+    let newest_age = newest.and_then(|modified| modified.elapsed().ok());
     tokio::time::sleep(due_in(&schedule, newest_age)).await;
     let mut ticks = tokio::time::interval(schedule.every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         match take_scheduled(&pool, &schedule, &clock.now_db()).await {
-            Ok(written) => tracing::info!(
-                file = %written.path.display(),
-                bytes = written.checked.bytes,
-                pages = written.checked.pages,
-                elapsed = ?written.elapsed,
-                "backup written and checked"
-            ),
+            Ok(written) => {
+                metrics.backup_taken(clock.now().as_second());
+                tracing::info!(
+                    file = %written.path.display(),
+                    bytes = written.checked.bytes,
+                    pages = written.checked.pages,
+                    elapsed = ?written.elapsed,
+                    "backup written and checked"
+                );
+            }
             Err(error) => tracing::error!(%error, "the scheduled backup failed"),
         }
     }

@@ -103,6 +103,7 @@ impl Cli {
             "cdn_max_age",
             "max_upload",
             "max_connections",
+            "metrics_bind",
             "backup_dir",
             "backup_every",
             "backup_keep",

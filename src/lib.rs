@@ -23,6 +23,7 @@
 //! | [`search`] | full-text search in Swedish and English: stemming, folding, compounds, query parsing, snippets, "did you mean", the count of searches that found little |
 //! | [`static_export`] | the site as static files: every address rendered by the site's own router, with `.gz` and `.br` beside each, swapped in whole |
 //! | [`media`] | the media library's rules: file types by content, cleaned names, images decoded within limits, made upright, stripped of metadata and made into responsive variants, and what editors do to the library |
+//! | [`metrics`] | `/metrics` in the Prometheus text format on its own address: requests and latency by route group, the render cache, the pool, pages, refused logins, the last backup's age |
 //! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
 //! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |
 //! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
@@ -44,6 +45,7 @@ pub mod error;
 pub mod front;
 pub mod lang;
 pub mod media;
+pub mod metrics;
 pub mod proxy;
 pub mod public;
 pub mod render_cache;

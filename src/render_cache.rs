@@ -481,6 +481,9 @@ pub struct RenderCache {
     /// Set between [`forget_all`](RenderCache::forget_all) and the [`reset`](RenderCache::reset) that
     /// says when scheduled pages go live: without knowing that, nothing may be stored.
     unsure: AtomicBool,
+    /// Lookups that found a response, and that did not (for the metrics).
+    hits: AtomicU64,
+    misses: AtomicU64,
     /// False for a budget of 0: nothing is stored, and nothing compressed to be.
     keeps: bool,
     clock: Clock,
@@ -517,6 +520,8 @@ impl RenderCache {
             next_change: AtomicI64::new(i64::MAX),
             schedule: Mutex::default(),
             unsure: AtomicBool::new(false),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -525,9 +530,25 @@ impl RenderCache {
         let now = self.clock.now().as_second();
         if now >= self.next_change.load(Ordering::Relaxed) {
             self.pass_scheduled(now);
+            self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
         }
-        self.entries.get(key).map(Hit)
+        let found = self.entries.get(key).map(Hit);
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// How many lookups found a response, and how many did not, since the start.
+    pub fn lookups(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// The current generation: take it before reading content, and give it to [`insert`](Self::insert).

@@ -80,6 +80,11 @@ pub struct Args {
     )]
     pub max_upload: u64,
 
+    /// Where to serve `/metrics` (Prometheus text format), such as `127.0.0.1:9100`: an address of
+    /// its own, never the site's. Off unless set.
+    #[arg(long, env = "SKL_METRICS_BIND", value_name = "ADDR:PORT")]
+    pub metrics_bind: Option<SocketAddr>,
+
     /// The most connections served at once. Past it, a new connection is answered 503 with
     /// `Retry-After: 1` and closed (logged once a minute with the count). Keep it below the
     /// process's limit of open files (`ulimit -n`, `LimitNOFILE=` in systemd).
@@ -190,11 +195,31 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
             pool.clone(),
             schedule,
             state.clock.clone(),
+            std::sync::Arc::clone(&state.metrics),
         ));
     }
     crate::admin::login::offer_setup_link(&state)
         .await
         .context("cannot prepare the setup link")?;
+    if let Some(metrics_bind) = args.metrics_bind {
+        if metrics_bind == args.bind {
+            return Err(Failure::Usage(format!(
+                "--metrics-bind {metrics_bind} is the site's own address; give the metrics one of their own"
+            )));
+        }
+        let listener = TcpListener::bind(metrics_bind).await.map_err(|error| {
+            Failure::Usage(format!(
+                "cannot listen on {metrics_bind} for metrics: {error}"
+            ))
+        })?;
+        tracing::info!(address = %metrics_bind, "serving metrics at /metrics");
+        let metrics = crate::metrics::router(state.clone());
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, metrics).await {
+                tracing::error!(%error, "the metrics server stopped");
+            }
+        });
+    }
     let listener = TcpListener::bind(args.bind)
         .await
         .map_err(|error| Failure::Usage(format!("cannot listen on {}: {error}", args.bind)))?;

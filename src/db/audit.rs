@@ -66,3 +66,13 @@ pub async fn list(
     .fetch_all(db)
     .await
 }
+
+/// How many failed and throttled logins the audit log holds, for the metrics.
+pub async fn login_refusals(db: impl SqliteExecutor<'_>) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        r"select coalesce(sum(action = 'login_failed'), 0), coalesce(sum(action = 'login_throttled'), 0)
+          from audit_log where action in ('login_failed', 'login_throttled')",
+    )
+    .fetch_one(db)
+    .await
+}

@@ -736,3 +736,23 @@ pub async fn ancestor_ids(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Re
     .fetch_all(db)
     .await
 }
+
+/// How many pages are published (outside the trash), drafts (outside the trash), and in the trash.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow)]
+pub struct Counts {
+    pub published: i64,
+    pub drafts: i64,
+    pub trashed: i64,
+}
+
+/// The pages by where they stand, for the metrics.
+pub async fn counts_by_standing(db: impl SqliteExecutor<'_>) -> sqlx::Result<Counts> {
+    sqlx::query_as(
+        r"select coalesce(sum(deleted_at is null and status = 'published'), 0) as published,
+                 coalesce(sum(deleted_at is null and status = 'draft'), 0) as drafts,
+                 coalesce(sum(deleted_at is not null), 0) as trashed
+          from pages",
+    )
+    .fetch_one(db)
+    .await
+}
