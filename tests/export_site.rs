@@ -6,112 +6,19 @@ mod common;
 use std::{
     collections::{BTreeSet, VecDeque},
     io::Read,
-    net::TcpListener,
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    process::Command,
 };
 
-use common::{TestApp, binary::files_below, news};
+use common::{
+    TestApp,
+    binary::files_below,
+    news,
+    nginx::{self, Nginx, free_port},
+};
 use reqwest::StatusCode;
 use skl_cms::media::library;
-
-const NGINX: &str = "/usr/sbin/nginx";
-const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
-
-/// nginx with the brotli_static module, or `None` (a failure when CI is set) when it is missing.
-fn nginx_present() -> bool {
-    if Path::new(NGINX).exists() && Path::new(BROTLI_MODULE).exists() {
-        return true;
-    }
-    let message = "the static export test needs nginx with brotli_static \
-                   (apt-get install nginx-light libnginx-mod-http-brotli-static)";
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{message}; CI is set, so this is a failure"
-    );
-    eprintln!("SKIPPED: {message}");
-    false
-}
-
-/// nginx serving `root` on `port` with the project's configuration for static copies, as one
-/// process (no master and workers), so that killing it leaves nothing running.
-struct Nginx {
-    child: Child,
-    base: String,
-}
-
-impl Nginx {
-    fn start(work: &Path, root: &Path, port: u16) -> Nginx {
-        let shipped = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx-static.conf"),
-        )
-        .expect("the shipped configuration");
-        let server = replaced(&shipped, "listen 80;", &format!("listen 127.0.0.1:{port};"));
-        let server = replaced(
-            &server,
-            "root /var/www/skl-cms;",
-            &format!("root {};", root.display()),
-        );
-        let work = work.display();
-        let conf = format!(
-            "load_module {BROTLI_MODULE};\n\
-             master_process off;\n\
-             pid {work}/nginx.pid;\n\
-             error_log {work}/nginx-error.log warn;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n\
-             include /etc/nginx/mime.types;\n\
-             access_log off;\n\
-             client_body_temp_path {work}/tmp;\n\
-             proxy_temp_path {work}/tmp;\n\
-             fastcgi_temp_path {work}/tmp;\n\
-             uwsgi_temp_path {work}/tmp;\n\
-             scgi_temp_path {work}/tmp;\n\
-             {server}\n\
-             }}\n"
-        );
-        std::fs::create_dir_all(format!("{work}/tmp")).expect("nginx's temporary folder");
-        let path = format!("{work}/nginx.conf");
-        std::fs::write(&path, conf).expect("nginx.conf");
-        let child = Command::new(NGINX)
-            .args(["-c", &path, "-g", "daemon off;"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("nginx starts");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nginx did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Nginx {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[track_caller]
-fn replaced(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "the configuration has `{from}`");
-    text.replace(from, to)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// The site's own addresses that `body` links to: `href` and `src` attributes, and the sitemap's
 /// and feed's absolute URLs below `base`.
@@ -166,7 +73,7 @@ async fn get(
 
 #[tokio::test]
 async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
-    if !nginx_present() {
+    if !nginx::present("the static export test") {
         return;
     }
     let app = TestApp::spawn().await;
@@ -287,7 +194,17 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
         "the stylesheets are in the copy"
     );
 
-    let nginx = Nginx::start(work.path(), &root, port);
+    let server = nginx::replaced(
+        &nginx::shipped("nginx-static.conf"),
+        "listen 80;",
+        &format!("listen 127.0.0.1:{port};"),
+    );
+    let server = nginx::replaced(
+        &server,
+        "root /var/www/skl-cms;",
+        &format!("root {};", root.display()),
+    );
+    let nginx = Nginx::start(work.path(), &server, port);
     assert_eq!(nginx.base, base);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod binary;
 pub mod images;
+pub mod nginx;
 
 use std::{net::SocketAddr, path::PathBuf};
 
