@@ -101,10 +101,45 @@ async fn migrate(pool: &SqlitePool, shown: &str) -> Result<(), OpenError> {
 /// to the busy timeout. Every transaction that writes must start this way: a deferred one that reads
 /// first fails outright (`SQLITE_BUSY`, no waiting) when another connection wrote in between, which
 /// would turn two editors saving at the same moment into a server error instead of a conflict.
+///
+/// A write that failed on a full disk can leave its connection believing it is still in the
+/// transaction (sqlx then refuses to begin another on it: `InvalidSavePointStatement`). Such
+/// connections are closed, so that the pool opens fresh ones, and the transaction is begun again.
 pub async fn begin_write(
     pool: &SqlitePool,
 ) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    // A stuck connection goes back to the pool a moment after the attempt that found it.
+    for _ in 0..8 {
+        match pool.begin_with("BEGIN IMMEDIATE").await {
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                close_stuck_connections(pool);
+            }
+            other => return other,
+        }
+    }
     pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// Closes the idle connections of `pool` that are stuck in a transaction.
+fn close_stuck_connections(pool: &SqlitePool) {
+    use sqlx::Connection;
+    let mut idle = Vec::new();
+    while let Some(conn) = pool.try_acquire() {
+        idle.push(conn);
+    }
+    let mut closed = 0;
+    for conn in &mut idle {
+        if conn.is_in_transaction() {
+            conn.close_on_drop();
+            closed += 1;
+        }
+    }
+    drop(idle);
+    tracing::warn!(
+        closed,
+        "closed database connections left in a failed transaction"
+    );
 }
 
 /// Whether the database answers: a cheap query for the readiness check.
