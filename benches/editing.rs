@@ -38,11 +38,7 @@ use server::{Server, env_or, hidden, ms, percentile};
 const PASSWORD: &str = "ett långt lösenord för mätningen";
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("client")
+    server::editor_client()
 }
 
 /// Requests `path` from `clients` concurrent clients for `seconds`, timing each request.
@@ -134,14 +130,7 @@ async fn main() {
     // 1. Saves.
     let editor = client();
     server::log_in(&editor, &base, "bench", PASSWORD).await;
-    let form = editor
-        .get(format!("{base}/admin/pages/{page_id}"))
-        .send()
-        .await
-        .expect("edit form")
-        .text()
-        .await
-        .expect("text");
+    let form = server::page_text(&editor, &format!("{base}/admin/pages/{page_id}")).await;
     let csrf = hidden(&form, "csrf");
     let first_version: i64 = hidden(&form, "version").parse().expect("version");
     let mut times = Vec::new();

@@ -55,11 +55,7 @@ async fn edit(
     menu_order: String,
     stop: Arc<AtomicBool>,
 ) -> (Vec<Duration>, usize) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("client");
+    let client = server::editor_client();
     server::log_in(&client, &base, "bench", PASSWORD).await;
     let mut times = Vec::new();
     let mut refused = 0;
@@ -67,14 +63,7 @@ async fn edit(
     let mut n = 0;
     while !stop.load(Ordering::Relaxed) {
         ticks.tick().await;
-        let form = client
-            .get(format!("{base}/admin/pages/{id}"))
-            .send()
-            .await
-            .expect("edit form")
-            .text()
-            .await
-            .expect("text");
+        let form = server::page_text(&client, &format!("{base}/admin/pages/{id}")).await;
         let fields = [
             ("csrf", hidden(&form, "csrf")),
             ("version", hidden(&form, "version")),

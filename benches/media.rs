@@ -131,20 +131,9 @@ async fn main() {
 
     let server = Server::start(&database).await;
     let base = server.base.clone();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("client");
+    let client = server::editor_client();
     server::log_in(&client, &base, "bench", PASSWORD).await;
-    let page = client
-        .get(format!("{base}/admin/media"))
-        .send()
-        .await
-        .expect("library")
-        .text()
-        .await
-        .expect("text");
+    let page = server::page_text(&client, &format!("{base}/admin/media")).await;
     let csrf = hidden(&page, "csrf");
     let before = peak_mib(server.pid()).unwrap_or(0.0);
 

@@ -143,3 +143,26 @@ pub fn wrk(url: &str, seconds: u64, script: Option<&std::path::Path>) -> Option<
         .find_map(|line| line.strip_prefix("Requests/sec:"))
         .and_then(|rate| rate.trim().parse().ok())
 }
+
+/// A client as an editor's browser: it keeps cookies and does not follow redirects.
+#[allow(dead_code)] // Not every benchmark logs in.
+pub fn editor_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// The text of the page at `url`.
+#[allow(dead_code)] // Not every benchmark reads pages.
+pub async fn page_text(client: &reqwest::Client, url: &str) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("answered")
+        .text()
+        .await
+        .expect("text")
+}

@@ -355,14 +355,7 @@ async fn library_page(
             ("typ", media_type.map_or("", MediaType::id)),
             ("sida", if n > 1 { number.as_str() } else { "" }),
         ];
-        let set: Vec<_> = pairs
-            .iter()
-            .filter(|(_, value)| !value.is_empty())
-            .collect();
-        match serde_urlencoded::to_string(set) {
-            Ok(query) if !query.is_empty() => format!("/admin/media?{query}"),
-            _ => "/admin/media".to_owned(),
-        }
+        view::list_address("/admin/media", &pairs)
     };
     let page = LibraryPage {
         layout: AdminLayout::new(state, "Bilder och dokument", Some(editor), Section::Media)

@@ -107,6 +107,19 @@ impl DoneQuery {
     }
 }
 
+/// The address of a list at `path` with the query `pairs`, leaving out the empty ones: a filtered
+/// list's page has one address, and the first page has none of `sida=1`.
+pub fn list_address(path: &str, pairs: &[(&str, &str)]) -> String {
+    let set: Vec<_> = pairs
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
+    match serde_urlencoded::to_string(set) {
+        Ok(query) if !query.is_empty() => format!("{path}?{query}"),
+        _ => path.to_owned(),
+    }
+}
+
 /// Sends the browser on to `to` (an admin address without a query), which then confirms `done`.
 pub fn done_at(to: &str, done: Done) -> Response {
     Redirect::to(&format!("{to}?klart={done}")).into_response()

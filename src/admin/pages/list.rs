@@ -155,14 +155,7 @@ pub async fn show(
             ("status", standing.map_or("", Standing::id)),
             ("sida", if n > 1 { number.as_str() } else { "" }),
         ];
-        let set: Vec<_> = pairs
-            .iter()
-            .filter(|(_, value)| !value.is_empty())
-            .collect();
-        match serde_urlencoded::to_string(set) {
-            Ok(query) if !query.is_empty() => format!("/admin?{query}"),
-            _ => "/admin".to_owned(),
-        }
+        view::list_address("/admin", &pairs)
     };
     let page = ListPage {
         layout: AdminLayout::new(&state, "Sidor", Some(&editor), Section::Pages)
