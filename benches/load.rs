@@ -29,23 +29,9 @@ use std::{
 
 use skl_cms::{auth, content::transfer, db, lang::Lang, time, vocab::Role};
 
-use server::{Server, env_or, hidden, ms, percentile};
+use server::{Server, env_or, hidden, memory_mib, ms, percentile};
 
 const PASSWORD: &str = "ett långt lösenord för lastprovet";
-
-/// A memory figure of the process in MiB, from /proc (`VmRSS`, `VmHWM`).
-fn memory_mib(pid: u32, field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
-}
 
 /// Saves page `id` every 100 ms until `stop`; returns the time of each save and how many were not
 /// answered with their 303.

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use skl_cms::{auth, content::transfer, db, time, vocab::Role};
 
-use server::{Server, env_or, hidden, ms, percentile, wrk};
+use server::{Server, env_or, hidden, memory_mib, ms, percentile, wrk};
 
 const PASSWORD: &str = "ett långt lösenord för mätningen";
 
@@ -49,20 +49,6 @@ fn photograph(width: u32, height: u32, seed: u32) -> Vec<u8> {
         .encode_image(&picture)
         .expect("jpeg");
     out
-}
-
-/// The process's peak resident memory in MiB (`VmHWM`), from /proc.
-fn peak_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
 }
 
 /// Posts `bytes` through the library's upload form; the time to the answer, its status and where it
@@ -135,7 +121,7 @@ async fn main() {
     server::log_in(&client, &base, "bench", PASSWORD).await;
     let page = server::page_text(&client, &format!("{base}/admin/media")).await;
     let csrf = hidden(&page, "csrf");
-    let before = peak_mib(server.pid()).unwrap_or(0.0);
+    let before = memory_mib(server.pid(), "VmHWM:").unwrap_or(0.0);
 
     // 0. A decompression bomb.
     let bomb = images::png_bomb();
@@ -146,7 +132,7 @@ async fn main() {
         reqwest::StatusCode::UNPROCESSABLE_ENTITY,
         "the bomb is refused"
     );
-    let after_bomb = peak_mib(server.pid()).unwrap_or(0.0);
+    let after_bomb = memory_mib(server.pid(), "VmHWM:").unwrap_or(0.0);
     println!(
         "a PNG of {bomb_bytes} bytes declaring 100,000 × 100,000 pixels: refused in {}, peak \
          resident memory {before:.1} MiB before, {after_bomb:.1} MiB after",
@@ -164,7 +150,7 @@ async fn main() {
         let (elapsed, to) = upload(&client, &base, &csrf, &format!("foto-{n}.jpg"), photo).await;
         times.push(elapsed);
         last = to;
-        peak = peak.max(peak_mib(server.pid()).unwrap_or(0.0));
+        peak = peak.max(memory_mib(server.pid(), "VmHWM:").unwrap_or(0.0));
     }
     times.sort();
     let mean_size = sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64 / 1e6;

@@ -25,7 +25,7 @@ mod server;
 
 use std::time::{Duration, Instant};
 
-use server::{Server, env_or, ms, percentile, wrk};
+use server::{Server, env_or, memory_mib, ms, percentile, wrk};
 use skl_cms::{content::transfer, db, lang::Lang, vocab::Role};
 
 /// The benchmark's administrator's password.
@@ -42,20 +42,6 @@ fn cpu_time(pid: u32) -> Option<Duration> {
     // Fields 14 and 15 of stat (utime, stime), counted from the state, which is field 3.
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
     Some(Duration::from_secs_f64(ticks as f64 / 100.0))
-}
-
-/// The process's resident memory in MiB, from /proc.
-fn resident_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
 }
 
 #[tokio::main]
@@ -187,7 +173,7 @@ async fn main() {
 
     // 4. Memory and idle CPU.
     let pid = server.pid();
-    if let Some(mib) = resident_mib(pid) {
+    if let Some(mib) = memory_mib(pid, "VmRSS:") {
         println!("resident memory after serving (render cache of {cache_size}): {mib:.1} MiB");
     }
     if let Some(before) = cpu_time(pid) {

@@ -166,3 +166,19 @@ pub async fn page_text(client: &reqwest::Client, url: &str) -> String {
         .await
         .expect("text")
 }
+
+/// A memory figure of the process `pid` in MiB, from /proc: `field` is `VmRSS:` (resident now)
+/// or `VmHWM:` (the peak).
+#[allow(dead_code)] // Not every benchmark reads memory.
+pub fn memory_mib(pid: u32, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}

@@ -286,12 +286,7 @@ pub async fn library_screen(
     Query(done): Query<DoneQuery>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let params: Params = raw
-        .as_deref()
-        .map(serde_urlencoded::from_str)
-        .transpose()
-        .map_err(|_| AppError::BadRequest("Adressen kunde inte läsas."))?
-        .unwrap_or_default();
+    let params: Params = view::list_params(raw.as_deref())?;
     let notice = done.done();
     library_page(
         &state,

@@ -107,6 +107,17 @@ impl DoneQuery {
     }
 }
 
+/// A list screen's filter from its address's query, every field optional; a query that does not
+/// read is a 400 with a sentence.
+pub fn list_params<T: serde::de::DeserializeOwned + Default>(
+    raw: Option<&str>,
+) -> Result<T, AppError> {
+    raw.map(serde_urlencoded::from_str)
+        .transpose()
+        .map_err(|_| AppError::BadRequest("Adressen kunde inte läsas."))
+        .map(Option::unwrap_or_default)
+}
+
 /// The address of a list at `path` with the query `pairs`, leaving out the empty ones: a filtered
 /// list's page has one address, and the first page has none of `sida=1`.
 pub fn list_address(path: &str, pairs: &[(&str, &str)]) -> String {

@@ -12,7 +12,7 @@ use sqlx::SqlitePool;
 use super::library::{self, Prepared, Upload};
 use crate::{
     db::{self, media::Texts},
-    media::{Embedded, Library, VariantInfo},
+    media::{Embedded, Library},
 };
 
 /// The folder of a content folder that holds the library.
@@ -227,7 +227,7 @@ pub fn library_with(existing: Library, planned: &[Planned]) -> Library {
                 variants: prepared
                     .variants
                     .iter()
-                    .map(|variant| VariantInfo { ..variant.info })
+                    .map(|variant| variant.info)
                     .collect(),
             },
         );
