@@ -5,17 +5,20 @@
 //! - there is always at least one active administrator: the last one can be neither demoted,
 //!   disabled nor deleted ([`AccountError::LastAdmin`]);
 //! - every change is audited, with who made it and from where ([`Actor`]);
-//! - logins are throttled per username and per address ([`authenticate`]).
+//! - logins are throttled per username and per address ([`authenticate`]), and so are the codes of
+//!   two-factor login ([`two_factor`], [`authenticate_code`]).
 //!
 //! Hashing and tokens are in [`crate::auth`]; sessions and cookies, which only the browser has, in
 //! `admin::session`.
 
 mod login;
+pub mod two_factor;
 
 use sqlx::SqlitePool;
 
 pub use self::login::{
-    MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME, Refusal, THROTTLE_WINDOW, authenticate,
+    Authenticated, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME, Refusal, THROTTLE_WINDOW,
+    authenticate, authenticate_code,
 };
 use crate::{
     auth,

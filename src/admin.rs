@@ -1,4 +1,5 @@
-//! The editors' area under `/admin`: login, pages with preview, history and trash, the media
+//! The editors' area under `/admin`: login (with a code from an app where two-factor login is on),
+//! pages with preview, history and trash, the media
 //! library, what visitors could not find by searching, accounts and the audit log. Swedish
 //! throughout, like the organisation's editors.
 //!
@@ -17,6 +18,7 @@ pub mod pages;
 pub mod revisions;
 pub mod searches;
 pub mod session;
+pub mod two_factor;
 pub mod users;
 pub mod view;
 
@@ -36,11 +38,23 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::list::show))
         .route("/login", get(login::form).post(login::submit))
+        .route(
+            "/login/code",
+            get(two_factor::code_form).post(two_factor::code_submit),
+        )
         .route("/logout", post(login::logout))
         .route(
             "/account",
             get(account::show).post(account::change_password),
         )
+        .route("/account/two-factor", get(two_factor::show))
+        .route("/account/two-factor/start", post(two_factor::start))
+        .route("/account/two-factor/confirm", post(two_factor::confirm))
+        .route(
+            "/account/two-factor/recovery-codes",
+            post(two_factor::renew_recovery_codes),
+        )
+        .route("/account/two-factor/off", post(two_factor::turn_off))
         .route(
             "/setup/{token}",
             get(login::setup_form).post(login::setup_submit),
@@ -82,6 +96,10 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/password", post(users::set_password))
         .route("/users/{id}/disable", post(users::disable))
         .route("/users/{id}/enable", post(users::enable))
+        .route(
+            "/users/{id}/two-factor/reset",
+            post(users::reset_two_factor),
+        )
         .layer(axum::middleware::from_fn(secure_cookies))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

@@ -107,6 +107,9 @@ pub struct Site {
     pub max_upload: u64,
     /// The most connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
+    /// Whether administrators must log in with two factors: until they turn it on, the admin area
+    /// shows them only the screen where they do.
+    pub two_factor_for_admins: bool,
 }
 
 /// The address of the other end of a request's TCP connection, put in the extensions of every request
@@ -179,6 +182,15 @@ impl AppState {
         self
     }
 
+    /// Require administrators to log in with two factors.
+    pub fn with_two_factor_for_admins(mut self, required: bool) -> AppState {
+        self.site = Arc::new(Site {
+            two_factor_for_admins: required,
+            ..Site::clone(&self.site)
+        });
+        self
+    }
+
     /// Take uploads to the media library of at most `bytes`.
     pub fn with_max_upload(mut self, bytes: u64) -> AppState {
         self.site = Arc::new(Site {
@@ -214,6 +226,7 @@ impl AppState {
                 searchable: true,
                 max_upload: crate::media::DEFAULT_MAX_UPLOAD,
                 max_connections: DEFAULT_MAX_CONNECTIONS as usize,
+                two_factor_for_admins: false,
             }),
         };
         if !db::search::is_current(&state.db).await? {

@@ -58,12 +58,17 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
 
 /// A random token of 256 bits, as 64 hex digits.
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
+    hex(&random_bytes::<32>())
+}
+
+/// `N` random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     // The operating system's generator does not fail on any supported platform; if it ever did,
-    // a predictable token would be worse than stopping.
+    // a predictable secret would be worse than stopping.
     #[allow(clippy::expect_used)]
     getrandom::fill(&mut bytes).expect("the operating system's random generator works");
-    hex(&bytes)
+    bytes
 }
 
 /// The SHA-256 of a token, as 64 hex digits: what the database stores in its place.
@@ -71,7 +76,8 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex digits.
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()
@@ -79,6 +85,17 @@ fn hex(bytes: &[u8]) -> String {
             let _ = write!(out, "{byte:02x}");
             out
         })
+}
+
+/// The bytes that [`hex`] wrote, if `text` is hex digits in pairs.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(text.get(at..at + 2)?, 16).ok())
+        .collect()
 }
 
 /// Compares two secrets in time that does not depend on where they differ.
@@ -123,5 +140,9 @@ mod tests {
         assert!(same_secret(&a, &a.clone()));
         assert!(!same_secret(&a, &b));
         assert!(!same_secret(&a, &a[1..]));
+        let bytes = random_bytes::<20>();
+        assert_eq!(from_hex(&hex(&bytes)).as_deref(), Some(&bytes[..]));
+        assert_eq!(from_hex("abc"), None);
+        assert_eq!(from_hex("zz"), None);
     }
 }

@@ -12,6 +12,7 @@ pub mod revisions;
 pub mod search;
 pub mod sessions;
 pub mod settings;
+pub mod two_factor;
 pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};

@@ -124,6 +124,9 @@ vocabulary! {
         MediaUpdate = "media_update",
         MediaReplace = "media_replace",
         MediaDelete = "media_delete",
+        TwoFactorOn = "two_factor_on",
+        TwoFactorOff = "two_factor_off",
+        RecoveryCodes = "recovery_codes",
     }
 }
 
@@ -180,6 +183,8 @@ vocabulary! {
         MediaSaved = "fil-sparad",
         Replaced = "ersatt",
         MediaDeleted = "fil-raderad",
+        TwoFactorOff = "tvastegs-av",
+        TwoFactorReset = "tvastegs-aterstalld",
     }
 }
 
@@ -198,6 +203,7 @@ impl Done {
             Done::MediaSaved => AuditAction::MediaUpdate,
             Done::Replaced => AuditAction::MediaReplace,
             Done::MediaDeleted => AuditAction::MediaDelete,
+            Done::TwoFactorOff | Done::TwoFactorReset => AuditAction::TwoFactorOff,
             _ => AuditAction::Update,
         }
     }

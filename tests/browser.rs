@@ -453,6 +453,39 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
         check_page(&chrome, &mut report, &axe, label, check).await;
     }
 
+    // Two-factor login turned on: the start, the QR code, a wrong code, the recovery codes.
+    chrome.goto("/admin/account/two-factor").await;
+    check_page(&chrome, &mut report, &axe, "two-factor, start", check).await;
+    click(&chrome, "form[action$='/start'] button").await;
+    check_page(&chrome, &mut report, &axe, "two-factor, scan", check).await;
+    let secret = common::admin::shown_secret(&chrome.html().await);
+    let unix = || jiff::Timestamp::now().as_second();
+    let right = common::admin::app_code(&secret, unix());
+    fill(
+        &chrome,
+        "#code",
+        if right == "123456" {
+            "654321"
+        } else {
+            "123456"
+        },
+    )
+    .await;
+    click(&chrome, "form[action$='/confirm'] button").await;
+    check_page(
+        &chrome,
+        &mut report,
+        &axe,
+        "two-factor, wrong code",
+        summary,
+    )
+    .await;
+    fill(&chrome, "#code", &common::admin::app_code(&secret, unix())).await;
+    click(&chrome, "form[action$='/confirm'] button").await;
+    check_page(&chrome, &mut report, &axe, "recovery codes", check).await;
+    chrome.goto("/admin/account").await;
+    check_page(&chrome, &mut report, &axe, "account with two-factor", check).await;
+
     // The media library: an upload through the form, refused without an alternative text, then
     // taken; the file's screen; the edit form's list of files; a page that shows the image.
     let picture = app.dir.path().join("kommunkarta.png");
@@ -548,6 +581,24 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     fill(&chrome, "#password", "fel lösenord helt och hållet").await;
     click(&chrome, "button[type=submit]").await;
     check_page(&chrome, &mut report, &axe, "failed login", summary).await;
+    // The right password: the code is asked for next.
+    fill(&chrome, "#username", "granskare").await;
+    fill(&chrome, "#password", PASSWORD).await;
+    click(&chrome, "button[type=submit]").await;
+    assert_eq!(chrome.path().await, "/admin/login/code");
+    check_page(&chrome, &mut report, &axe, "login, code", check).await;
+    fill(&chrome, "#code", "000000").await;
+    click(&chrome, "button[type=submit]").await;
+    check_page(&chrome, &mut report, &axe, "login, wrong code", summary).await;
+    // The next step's code: the one that turned it on is taken.
+    fill(
+        &chrome,
+        "#code",
+        &common::admin::app_code(&secret, unix() + 30),
+    )
+    .await;
+    click(&chrome, "button[type=submit]").await;
+    assert_eq!(chrome.path().await, "/admin");
 
     report.check_html(&tools.vnu);
     chrome.quit().await;

@@ -1,4 +1,5 @@
-//! An editor's own account: changing one's password.
+//! An editor's own account: changing one's password, and whether one logs in with two factors
+//! (turning that on and off is [`super::two_factor`]'s).
 
 use askama::Template;
 use axum::{
@@ -22,6 +23,9 @@ struct AccountPage {
     errors: FieldErrors,
     username: String,
     csrf: String,
+    two_factor: accounts::two_factor::Status,
+    /// Whether the site requires this editor to keep two-factor login on.
+    required: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,7 +42,8 @@ pub struct PasswordForm {
 
 crate::admin::csrf::csrf_form!(PasswordForm);
 
-fn page(
+/// The account screen, with `errors` in one of its forms.
+pub async fn page(
     state: &AppState,
     editor: &Editor,
     status: StatusCode,
@@ -51,6 +56,8 @@ fn page(
         errors,
         username: editor.session.username.clone(),
         csrf: editor.csrf().to_owned(),
+        two_factor: accounts::two_factor::status(&state.db, editor.id()).await?,
+        required: state.site.two_factor_for_admins && editor.is_admin(),
     };
     view::html(status, &page)
 }
@@ -68,6 +75,7 @@ pub async fn show(
         FieldErrors::default(),
         query.done(),
     )
+    .await
 }
 
 /// `POST /admin/account`: a new password, after the current one. The account's other sessions end.
@@ -80,7 +88,7 @@ pub async fn change_password(
         Ok(form) => form,
         Err(refused) => {
             let errors = FieldErrors::one("current", refused.reason);
-            return page(&state, &editor, StatusCode::FORBIDDEN, errors, None);
+            return page(&state, &editor, StatusCode::FORBIDDEN, errors, None).await;
         }
     };
     let user = db::users::find(&state.db, editor.id())
@@ -99,7 +107,7 @@ pub async fn change_password(
         errors.add(problem.field(), problem.swedish());
     }
     if !errors.is_empty() {
-        return page(&state, &editor, StatusCode::BAD_REQUEST, errors, None);
+        return page(&state, &editor, StatusCode::BAD_REQUEST, errors, None).await;
     }
     accounts::set_password(
         &state.db,

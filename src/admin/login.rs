@@ -12,10 +12,11 @@ use serde::Deserialize;
 use super::{
     csrf::{Button, Refused, Submission},
     session::{self, ClientIp, Editor, LOGIN_COOKIE, LoginToken},
+    two_factor,
     view::{self, AdminLayout, FieldErrors, Section},
 };
 use crate::{
-    accounts::{self, AccountError, Actor, NewAccount, Refusal},
+    accounts::{self, AccountError, Actor, Authenticated, NewAccount, Refusal},
     app::AppState,
     auth, db,
     error::AppError,
@@ -129,11 +130,17 @@ pub async fn submit(
         }
     };
     let username = form.username.trim().to_owned();
-    let refusal = match authenticate(&state, &headers, &username, form.password, &ip).await? {
-        Ok(login) => {
+    let checked =
+        accounts::authenticate(&state.db, &state.clock, &username, form.password, &ip).await?;
+    let refusal = match checked {
+        Ok(Authenticated::LoggedIn(user)) => {
+            let login = Login::open(&state, &headers, user, &ip).await?;
             let mut response = Redirect::to(session::safe_next(&form.next)).into_response();
             login.set_cookies(&state, &mut response);
             return Ok(response);
+        }
+        Ok(Authenticated::CodeNeeded(user)) => {
+            return two_factor::ask_for_code(&state, user.id, &form.next).await;
         }
         Err(refusal) => refusal,
     };
@@ -161,6 +168,22 @@ pub struct Login {
 }
 
 impl Login {
+    /// Opens a session for `user`, who passed every step of logging in (a new session: any the
+    /// browser had is ended).
+    pub async fn open(
+        state: &AppState,
+        headers: &HeaderMap,
+        user: db::users::User,
+        ip: &str,
+    ) -> sqlx::Result<Login> {
+        let (cookie, id_hash) = session::start(state, headers, user.id, ip).await?;
+        Ok(Login {
+            user,
+            cookie,
+            id_hash,
+        })
+    }
+
     /// Sets the session cookie on `response` and drops the login form's cookie.
     pub fn set_cookies(&self, state: &AppState, response: &mut Response) {
         response
@@ -177,7 +200,7 @@ impl Login {
 pub fn refusal_status(refusal: Refusal) -> StatusCode {
     match refusal {
         Refusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-        Refusal::Wrong => StatusCode::UNAUTHORIZED,
+        Refusal::Wrong | Refusal::WrongCode | Refusal::CodeNeeded => StatusCode::UNAUTHORIZED,
     }
 }
 
@@ -190,26 +213,42 @@ pub fn add_retry_after(refusal: Refusal, response: &mut Response) {
     }
 }
 
-/// Checks a username and password with [`accounts::authenticate`] and on success opens a session
-/// (a new one: any session the browser had is ended).
-pub async fn authenticate(
+/// Logs in on a form that asks for everything at once (the edit form's, when a session ended while
+/// the editor wrote): the username and password, and for an account with two-factor login the code.
+pub async fn authenticate_at_once(
     state: &AppState,
     headers: &HeaderMap,
     username: &str,
     password: String,
+    code: &str,
     ip: &str,
 ) -> Result<Result<Login, Refusal>, AppError> {
     let user = match accounts::authenticate(&state.db, &state.clock, username, password, ip).await?
     {
-        Ok(user) => user,
+        Ok(Authenticated::LoggedIn(user)) => user,
+        Ok(Authenticated::CodeNeeded(_)) if code.trim().is_empty() => {
+            return Ok(Err(Refusal::CodeNeeded));
+        }
+        Ok(Authenticated::CodeNeeded(user)) => {
+            match accounts::authenticate_code(&state.db, &state.clock, user.id, code, ip).await? {
+                Ok(user) => user,
+                Err(refusal) => return Ok(Err(refusal)),
+            }
+        }
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let (cookie, id_hash) = session::start(state, headers, user.id, ip).await?;
-    Ok(Ok(Login {
-        user,
-        cookie,
-        id_hash,
-    }))
+    Ok(Ok(Login::open(state, headers, user, ip).await?))
+}
+
+/// The login form again, with why the login has to start over.
+pub fn start_over(
+    state: &AppState,
+    headers: &HeaderMap,
+    why: &'static str,
+) -> Result<Response, AppError> {
+    let errors = FieldErrors::one("username", why);
+    let status = StatusCode::UNAUTHORIZED;
+    login_page(state, headers, status, String::new(), "", errors, None)
 }
 
 /// `POST /admin/logout`: ends the session on the server and clears the cookie.

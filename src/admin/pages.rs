@@ -514,6 +514,7 @@ async fn resume(
         Err(refused) => (refused.form, Some(refused.reason)),
     };
     let password = std::mem::take(&mut form.relogin_password);
+    let code = std::mem::take(&mut form.relogin_code);
     let username = form.relogin_username.trim().to_owned();
     match refusal {
         // A stale form carries the ended session's token; that is the usual way here.
@@ -542,7 +543,8 @@ async fn resume(
         }
         None => {}
     }
-    let login = match login::authenticate(state, headers, &username, password, ip).await? {
+    let at_once = login::authenticate_at_once(state, headers, &username, password, &code, ip);
+    let login = match at_once.await? {
         Ok(login) => login,
         Err(refusal) => {
             let message = refusal.swedish();
@@ -579,6 +581,7 @@ fn signed_out(
     };
     let login = LoginToken::of(state, headers);
     form.relogin_password.clear();
+    form.relogin_code.clear();
     let template = EditPage {
         layout: AdminLayout::new(state, "Logga in igen", None, Section::None),
         heading: "Logga in igen för att spara".to_owned(),

@@ -131,6 +131,7 @@ impl FromRequestParts<AppState> for Editor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match current(parts, state).await {
+            Ok(Some(editor)) if must_enrol_first(parts, state, &editor) => Err(to_enrolment(parts)),
             Ok(Some(editor)) => Ok(editor),
             Ok(None) => Err(to_login(parts)),
             Err(error) => Err(error.into_response()),
@@ -164,13 +165,43 @@ impl Editor {
     }
 }
 
-/// Sends a visitor without a session to the login form, to come back here afterwards.
-fn to_login(parts: &Parts) -> Response {
-    // Inside the nested admin router the URI lacks its `/admin` prefix; the original has it.
-    let uri = parts
+/// Whether this request is one an administrator who must turn on two-factor login cannot make yet:
+/// anything but their account's screens and logging out.
+fn must_enrol_first(parts: &Parts, state: &AppState, editor: &Editor) -> bool {
+    if !super::two_factor::must_enrol(state, editor) {
+        return false;
+    }
+    let path = original_uri(parts).path();
+    let allowed = path == "/admin/account" || path.starts_with("/admin/account/");
+    !(allowed || path == "/admin/logout")
+}
+
+/// Sends an administrator who must turn on two-factor login to where they do; a form sent meanwhile
+/// is refused with why.
+fn to_enrolment(parts: &Parts) -> Response {
+    if parts.method == Method::GET || parts.method == Method::HEAD {
+        Redirect::to("/admin/account/two-factor").into_response()
+    } else {
+        AppError::Forbidden(
+            "Administratörer på den här webbplatsen måste slå på tvåstegsverifiering innan de kan \
+             göra något annat. Gör det under Mitt konto.",
+        )
+        .into_response()
+    }
+}
+
+/// The request's address as the browser sent it: inside the nested admin router the URI lacks its
+/// `/admin` prefix, and the original has it.
+fn original_uri(parts: &Parts) -> &axum::http::Uri {
+    parts
         .extensions
         .get::<OriginalUri>()
-        .map_or(&parts.uri, |original| &original.0);
+        .map_or(&parts.uri, |original| &original.0)
+}
+
+/// Sends a visitor without a session to the login form, to come back here afterwards.
+fn to_login(parts: &Parts) -> Response {
+    let uri = original_uri(parts);
     let back = if parts.method == Method::GET {
         uri.path_and_query().map_or("/admin", |pq| pq.as_str())
     } else {

@@ -1,4 +1,5 @@
-//! Accounts, for administrators: the list, new accounts, and disabling and enabling them.
+//! Accounts, for administrators: the list, new accounts, roles, passwords, disabling and enabling
+//! them, and turning off the two-factor login of someone who lost their phone.
 
 use askama::Template;
 use axum::{
@@ -14,7 +15,7 @@ use super::{
     view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
 use crate::{
-    accounts::{self, AccountError, NewAccount},
+    accounts::{self, AccountError, NewAccount, two_factor::TwoFactorError},
     app::AppState,
     db,
     error::AppError,
@@ -32,6 +33,7 @@ struct Row {
     role: &'static str,
     disabled: bool,
     last_login: String,
+    two_factor: bool,
 }
 
 #[derive(Template)]
@@ -70,10 +72,12 @@ async fn page(
     errors: FieldErrors,
     done: Option<Done>,
 ) -> Result<Response, AppError> {
+    let with_two_factor = db::two_factor::accounts_with_it(&state.db).await?;
     let rows = db::users::all(&state.db)
         .await?
         .into_iter()
         .map(|user| Row {
+            two_factor: with_two_factor.contains(&user.id),
             id: user.id,
             username: user.username,
             display_name: user.display_name,
@@ -212,6 +216,7 @@ struct UserView {
     disabled: bool,
     last_login: String,
     is_self: bool,
+    two_factor: bool,
 }
 
 #[derive(Template)]
@@ -243,6 +248,7 @@ async fn user_page(
         )
         .with_notice(done),
         user: UserView {
+            two_factor: db::two_factor::is_on(&state.db, user.id).await?,
             id: user.id,
             is_self: user.id == editor.id(),
             username: user.username,
@@ -383,4 +389,30 @@ pub async fn set_password(
     )
     .await?;
     Ok(done_at(&format!("/admin/users/{id}"), Done::PasswordSet))
+}
+
+/// `POST /admin/users/{id}/two-factor/reset`: turns off an account's two-factor login, for someone
+/// who lost their phone and their recovery codes. Audited; the account can turn it on again.
+pub async fn reset_two_factor(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    submission: Submission<Button>,
+) -> Result<Response, AppError> {
+    editor.require_admin()?;
+    submission.verified_or_forbidden()?;
+    let actor = editor.actor();
+    let required = state.site.two_factor_for_admins;
+    match accounts::two_factor::turn_off(&state.db, &state.clock, &actor, id, required).await {
+        Ok(user) => {
+            tracing::warn!(user = %user.username, by = %editor.session.username, "two-factor login reset");
+            Ok(done_at(&format!("/admin/users/{id}"), Done::TwoFactorReset))
+        }
+        Err(TwoFactorError::NotOn) => {
+            Ok(done_at(&format!("/admin/users/{id}"), Done::TwoFactorReset))
+        }
+        Err(TwoFactorError::Account(error)) => Err(error.into()),
+        Err(error @ TwoFactorError::Required) => Err(AppError::Conflict(error.swedish())),
+        Err(error) => Err(AppError::Internal(error.into())),
+    }
 }

@@ -97,6 +97,13 @@ pub struct Args {
     )]
     pub max_connections: u32,
 
+    /// Require administrators to log in with a code from an authenticator app as well as their
+    /// password. An administrator without one is shown only the screen that turns it on, and cannot
+    /// turn it off. `skl-cms user reset-2fa NAME` turns it off for someone who lost their phone and
+    /// their recovery codes.
+    #[arg(long, env = "SKL_REQUIRE_2FA_FOR_ADMINS")]
+    pub require_2fa_for_admins: bool,
+
     /// A folder for backups the server takes by itself, each checked before it is kept, named
     /// `skl-cms-{time}.db`. Off unless set.
     #[arg(long, env = "SKL_BACKUP_DIR", value_name = "DIR")]
@@ -177,7 +184,8 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     }
     state = state
         .with_max_upload(args.max_upload)
-        .with_max_connections(args.max_connections as usize);
+        .with_max_connections(args.max_connections as usize)
+        .with_two_factor_for_admins(args.require_2fa_for_admins);
     if args.cache_size != crate::render_cache::DEFAULT_BUDGET {
         state = state
             .with_cache_budget(args.cache_size)

@@ -59,6 +59,10 @@ pub enum UserCommand {
     /// Delete an account for good; its revisions and log entries stay, without its name. The last
     /// active administrator is not deleted.
     Delete { name: String },
+    /// Turn off an account's two-factor login, for someone who lost their phone and their recovery
+    /// codes: they log in with their password and can turn it on again. Audited.
+    #[command(name = "reset-2fa")]
+    Reset2fa { name: String },
 }
 
 pub async fn run(database: &std::path::Path, args: Args) -> Result<(), Failure> {
@@ -79,6 +83,7 @@ pub async fn run(database: &std::path::Path, args: Args) -> Result<(), Failure> 
         UserCommand::Disable { name } => set_disabled(&pool, &name, true).await,
         UserCommand::Enable { name } => set_disabled(&pool, &name, false).await,
         UserCommand::Delete { name } => delete(&pool, &name).await,
+        UserCommand::Reset2fa { name } => reset_two_factor(&pool, &name).await,
     };
     pool.close().await;
     result
@@ -135,6 +140,9 @@ async fn list(pool: &SqlitePool) -> Result<(), Failure> {
     if users.is_empty() {
         println!("no accounts yet; create one with `skl-cms user add NAME --role admin`");
     }
+    let with_two_factor = db::two_factor::accounts_with_it(pool)
+        .await
+        .context("cannot read the accounts")?;
     for user in users {
         let last = user
             .last_login_at
@@ -145,11 +153,16 @@ async fn list(pool: &SqlitePool) -> Result<(), Failure> {
                 |at| format!("last login {}", time::admin_datetime(at)),
             );
         println!(
-            "{}\t{}\t{}{}\t{last}",
+            "{}\t{}\t{}{}{}\t{last}",
             user.username,
             user.role.id(),
             user.display_name,
-            if user.disabled { "\tdisabled" } else { "" }
+            if user.disabled { "\tdisabled" } else { "" },
+            if with_two_factor.contains(&user.id) {
+                "\ttwo-factor"
+            } else {
+                ""
+            }
         );
     }
     Ok(())
@@ -188,6 +201,25 @@ async fn delete(pool: &SqlitePool, name: &str) -> Result<(), Failure> {
         .map_err(|error| refused(error, name))?;
     println!("deleted {name}");
     Ok(())
+}
+
+async fn reset_two_factor(pool: &SqlitePool, name: &str) -> Result<(), Failure> {
+    use accounts::two_factor::{self, TwoFactorError};
+    let user = find(pool, name).await?;
+    let actor = Actor::command_line();
+    match two_factor::turn_off(pool, &Clock::system(), &actor, user.id, false).await {
+        Ok(_) => {
+            println!(
+                "turned off two-factor login for {name}; they log in with their password alone"
+            );
+            Ok(())
+        }
+        Err(TwoFactorError::NotOn) => Err(Failure::Usage(format!(
+            "{name} does not log in with two factors; nothing was changed"
+        ))),
+        Err(TwoFactorError::Account(error)) => Err(refused(error, name)),
+        Err(error) => Err(Failure::Runtime(error.into())),
+    }
 }
 
 /// A refusal that is the operator's to fix (exit code 2), or a failure (exit code 1).

@@ -15,6 +15,8 @@ pub struct Session {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// Whether the account logs in with a second factor.
+    pub two_factor: bool,
 }
 
 /// The session with `id_hash`, if its account is enabled, it is not past its absolute end, and it was
@@ -27,7 +29,9 @@ pub async fn find(
 ) -> sqlx::Result<Option<Session>> {
     sqlx::query_as(
         r"select s.id_hash, s.csrf_token, s.last_seen_at, s.expires_at,
-                 u.id as user_id, u.username, u.display_name, u.role
+                 u.id as user_id, u.username, u.display_name, u.role,
+                 exists (select 1 from two_factor t
+                         where t.user_id = u.id and t.confirmed_at is not null) as two_factor
           from sessions s join users u on u.id = s.user_id
           where s.id_hash = ? and s.expires_at > ? and s.last_seen_at > ? and u.disabled = 0",
     )

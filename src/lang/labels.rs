@@ -101,6 +101,17 @@ impl Label for AuditAction {
             A::MediaUpdate => pick(lang, "Filens text ändrad", "File's text changed"),
             A::MediaReplace => pick(lang, "Fil ersatt", "File replaced"),
             A::MediaDelete => pick(lang, "Fil raderad", "File deleted"),
+            A::TwoFactorOn => pick(
+                lang,
+                "Tvåstegsverifiering påslagen",
+                "Two-factor login turned on",
+            ),
+            A::TwoFactorOff => pick(
+                lang,
+                "Tvåstegsverifiering avstängd",
+                "Two-factor login turned off",
+            ),
+            A::RecoveryCodes => pick(lang, "Nya reservkoder", "New recovery codes"),
         }
     }
 }
@@ -205,6 +216,16 @@ impl Label for Done {
                 "The file is replaced. Pages that showed it now show the new one, and its old address leads here.",
             ),
             Done::MediaDeleted => pick(lang, "Filen är raderad.", "The file is deleted."),
+            Done::TwoFactorOff => pick(
+                lang,
+                "Tvåstegsverifiering är avstängd. Du loggar in med bara lösenordet.",
+                "Two-factor login is off. You log in with your password alone.",
+            ),
+            Done::TwoFactorReset => pick(
+                lang,
+                "Kontots tvåstegsverifiering är avstängd. Personen kan slå på den igen under Mitt konto.",
+                "The account's two-factor login is off. Its owner can turn it on again under My account.",
+            ),
         }
     }
 }

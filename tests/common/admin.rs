@@ -62,3 +62,72 @@ pub async fn audit_actions(app: &TestApp) -> Vec<String> {
         .map(|entry| entry.action.id().to_owned())
         .collect()
 }
+
+/// The code an authenticator app shows at `unix_seconds` for a secret as the enrolment screen shows
+/// it (base 32 in groups of four): computed by `totp-rs`, as the app would, not by the server's code.
+pub fn app_code(typed_secret: &str, unix_seconds: i64) -> String {
+    let compact: String = typed_secret.split_whitespace().collect();
+    let secret = totp_rs::Secret::try_from_base32(&compact).expect("the secret is base 32");
+    let totp = totp_rs::Builder::new()
+        .with_secret(secret.as_bytes().to_vec())
+        .build()
+        .expect("an app takes the secret");
+    totp.generate(u64::try_from(unix_seconds).expect("after 1970"))
+        .to_string()
+}
+
+/// The secret an enrolment screen shows as text.
+pub fn shown_secret(html: &str) -> String {
+    // A browser's copy of the page may carry more attributes than the server sent.
+    let tag = html
+        .find("<code lang=\"en\"")
+        .unwrap_or_else(|| panic!("no secret shown in {html}"));
+    let start = html[tag..].find('>').expect("the tag ends") + tag + 1;
+    let end = html[start..].find("</code>").expect("the secret ends") + start;
+    html[start..end].to_owned()
+}
+
+/// Turns on two-factor login for the logged-in `browser` at the time of `app`'s clock, as a person
+/// would: start, read the secret, send the app's code. Returns the secret and the recovery codes.
+pub async fn turn_on_two_factor(app: &TestApp, browser: &Browser) -> (String, Vec<String>) {
+    let screen = browser.get("/admin/account/two-factor").await;
+    let csrf = hidden(&screen.text(), "csrf");
+    browser
+        .post("/admin/account/two-factor/start", &[("csrf", &csrf)])
+        .await
+        .assert_redirect();
+    let offer = browser.get("/admin/account/two-factor").await.text();
+    let secret = shown_secret(&offer);
+    let code = app_code(&secret, app.state.clock.now().as_second());
+    let shown = browser
+        .post(
+            "/admin/account/two-factor/confirm",
+            &[("csrf", &csrf), ("code", &code)],
+        )
+        .await;
+    assert_eq!(shown.status, reqwest::StatusCode::OK, "{}", shown.text());
+    (secret, recovery_codes(&shown.text()))
+}
+
+/// The recovery codes a page lists.
+pub fn recovery_codes(html: &str) -> Vec<String> {
+    let list = html
+        .split("<ol class=\"recovery-codes\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap_or_else(|| panic!("no recovery codes in {html}"));
+    list.split("<code>")
+        .skip(1)
+        .filter_map(|item| item.split("</code>").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Sends the login's second step.
+pub async fn send_code(browser: &Browser, code: &str) -> Reply {
+    let form = browser.get("/admin/login/code").await;
+    let csrf = hidden(&form.text(), "csrf");
+    browser
+        .post("/admin/login/code", &[("csrf", &csrf), ("code", code)])
+        .await
+}

@@ -102,6 +102,15 @@ impl TestApp {
         TestApp::start_configured(dir, Clock::system(), configure).await
     }
 
+    /// A server configured by `configure`, on `clock`.
+    pub async fn spawn_configured_at(
+        clock: Clock,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        TestApp::start_configured(dir, clock, configure).await
+    }
+
     async fn start(dir: TempDir, clock: Clock) -> TestApp {
         TestApp::start_configured(dir, clock, |state| state).await
     }

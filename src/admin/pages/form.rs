@@ -79,6 +79,9 @@ pub struct PageForm {
     pub relogin_username: String,
     #[serde(default)]
     pub relogin_password: String,
+    /// For an account with two-factor login: the app's code or a recovery code.
+    #[serde(default)]
+    pub relogin_code: String,
 }
 
 crate::admin::csrf::csrf_form!(PageForm);
@@ -118,6 +121,7 @@ impl PageForm {
             action: String::new(),
             relogin_username: String::new(),
             relogin_password: String::new(),
+            relogin_code: String::new(),
         }
     }
 
