@@ -9,7 +9,7 @@
 //!   a slow hash would add little: the app's secret they stand in for has to be stored readable.
 //! - Turning it on, new recovery codes, turning it off and an administrator's reset are audited.
 //!
-//! Checking a code at login, with throttling, is [`super::login`]'s.
+//! Checking a code at login, with throttling, is [`super::authenticate_code`]'s.
 
 use sqlx::SqlitePool;
 
