@@ -24,6 +24,16 @@ async fn app_at_rest() -> TestApp {
     TestApp::spawn_with_clock(clock).await
 }
 
+/// An app at rest with an editor, anna, logged in with two-factor login turned on: the app, her
+/// browser, the secret and the recovery codes.
+async fn anna_with_two_factor() -> (TestApp, common::Browser, String, Vec<String>) {
+    let app = app_at_rest().await;
+    app.add_user("anna", Role::Editor, PASSWORD).await;
+    let browser = app.login("anna", PASSWORD).await;
+    let (secret, codes) = turn_on_two_factor(&app, &browser).await;
+    (app, browser, secret, codes)
+}
+
 /// Moves the app's clock on by `seconds`.
 fn wait(app: &TestApp, seconds: i64) {
     let now = app.state.clock.now();
@@ -186,10 +196,7 @@ async fn turning_it_on_takes_a_code_from_the_app_and_shows_recovery_codes_once()
 
 #[tokio::test]
 async fn the_login_asks_for_the_code_after_the_password_and_takes_each_code_once() {
-    let app = app_at_rest().await;
-    app.add_user("anna", Role::Editor, PASSWORD).await;
-    let first = app.login("anna", PASSWORD).await;
-    let (secret, _) = turn_on_two_factor(&app, &first).await;
+    let (app, _, secret, _) = anna_with_two_factor().await;
     let used = app_code(&secret, now(&app));
 
     let browser = app.browser();
@@ -244,10 +251,7 @@ async fn the_login_asks_for_the_code_after_the_password_and_takes_each_code_once
 
 #[tokio::test]
 async fn a_recovery_code_logs_in_once() {
-    let app = app_at_rest().await;
-    app.add_user("anna", Role::Editor, PASSWORD).await;
-    let first = app.login("anna", PASSWORD).await;
-    let (_, codes) = turn_on_two_factor(&app, &first).await;
+    let (app, _, _, codes) = anna_with_two_factor().await;
 
     let browser = app.browser();
     browser.log_in("anna", PASSWORD).await.assert_redirect();
@@ -304,10 +308,7 @@ async fn a_recovery_code_logs_in_once() {
 
 #[tokio::test]
 async fn wrong_codes_are_throttled_like_passwords_and_the_password_buys_no_more() {
-    let app = app_at_rest().await;
-    app.add_user("anna", Role::Editor, PASSWORD).await;
-    let first = app.login("anna", PASSWORD).await;
-    let (secret, _) = turn_on_two_factor(&app, &first).await;
+    let (app, _, secret, _) = anna_with_two_factor().await;
     wait(&app, 30);
     let right = app_code(&secret, now(&app));
     let wrong = if right == "000000" {
@@ -352,10 +353,7 @@ async fn wrong_codes_are_throttled_like_passwords_and_the_password_buys_no_more(
 
 #[tokio::test]
 async fn a_login_waits_five_minutes_for_its_code() {
-    let app = app_at_rest().await;
-    app.add_user("anna", Role::Editor, PASSWORD).await;
-    let first = app.login("anna", PASSWORD).await;
-    let (secret, _) = turn_on_two_factor(&app, &first).await;
+    let (app, _, secret, _) = anna_with_two_factor().await;
     let browser = app.browser();
     browser.log_in("anna", PASSWORD).await.assert_redirect();
     let form = browser.get("/admin/login/code").await;
@@ -385,10 +383,7 @@ async fn a_login_waits_five_minutes_for_its_code() {
 
 #[tokio::test]
 async fn turning_it_off_takes_the_password() {
-    let app = app_at_rest().await;
-    app.add_user("anna", Role::Editor, PASSWORD).await;
-    let browser = app.login("anna", PASSWORD).await;
-    turn_on_two_factor(&app, &browser).await;
+    let (app, browser, _, _) = anna_with_two_factor().await;
     let csrf = hidden(&browser.get("/admin/account").await.text(), "csrf");
     let wrong = browser
         .post(
@@ -428,10 +423,7 @@ async fn turning_it_off_takes_the_password() {
 
 #[tokio::test]
 async fn a_save_after_the_session_ended_logs_in_again_with_the_code() {
-    let app = app_at_rest().await;
-    app.add_user("anna", Role::Editor, PASSWORD).await;
-    let browser = app.login("anna", PASSWORD).await;
-    let (secret, _) = turn_on_two_factor(&app, &browser).await;
+    let (app, browser, secret, _) = anna_with_two_factor().await;
     let id = create_page(&browser, &[("title", "Före"), ("path", "/fore")]).await;
     let mut fields = browser.edit_form(id).await;
     db::sessions::delete_for_user(app.db(), 1)

@@ -78,6 +78,21 @@ pub async fn show(
     .await
 }
 
+/// What a form that asks for the current password says when it is not.
+pub const WRONG_PASSWORD: &str = "Det nuvarande lösenordet stämmer inte. Försök igen.";
+
+/// Whether `password` is the editor's current one.
+pub async fn is_current_password(
+    state: &AppState,
+    editor: &Editor,
+    password: String,
+) -> Result<bool, AppError> {
+    let user = db::users::find(&state.db, editor.id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(auth::verify_password(password, Some(user.password_hash)).await)
+}
+
 /// `POST /admin/account`: a new password, after the current one. The account's other sessions end.
 pub async fn change_password(
     State(state): State<AppState>,
@@ -91,19 +106,12 @@ pub async fn change_password(
             return page(&state, &editor, StatusCode::FORBIDDEN, errors, None).await;
         }
     };
-    let user = db::users::find(&state.db, editor.id())
-        .await?
-        .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
-    if !auth::verify_password(form.current, Some(user.password_hash)).await {
-        errors.add(
-            "current",
-            "Det nuvarande lösenordet stämmer inte. Försök igen.",
-        );
+    if !is_current_password(&state, &editor, form.current).await? {
+        errors.add("current", WRONG_PASSWORD);
     }
-    if let Err(problem) =
-        accounts::check_new_password(&form.password, &form.password2, &user.username)
-    {
+    let username = &editor.session.username;
+    if let Err(problem) = accounts::check_new_password(&form.password, &form.password2, username) {
         errors.add(problem.field(), problem.swedish());
     }
     if !errors.is_empty() {
@@ -113,7 +121,7 @@ pub async fn change_password(
         &state.db,
         &state.clock,
         &editor.actor(),
-        user.id,
+        editor.id(),
         form.password,
         Some(&editor.session.id_hash),
     )

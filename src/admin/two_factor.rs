@@ -392,16 +392,10 @@ async fn password_checked(
             return Ok(Err((StatusCode::FORBIDDEN, errors)));
         }
     };
-    let user = db::users::find(&state.db, editor.id())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if auth::verify_password(form.current, Some(user.password_hash)).await {
+    if super::account::is_current_password(state, editor, form.current).await? {
         Ok(Ok(()))
     } else {
-        let errors = FieldErrors::one(
-            field,
-            "Lösenordet stämmer inte. Skriv ditt nuvarande lösenord.",
-        );
+        let errors = FieldErrors::one(field, super::account::WRONG_PASSWORD);
         Ok(Err((StatusCode::BAD_REQUEST, errors)))
     }
 }
