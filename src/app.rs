@@ -315,12 +315,16 @@ impl AppState {
 /// [`Front`] door around it, which answers cache hits and adds security headers.
 pub fn router(state: AppState) -> Router {
     let request_ids = RequestIds::default();
+    let proxies = state.site.trusted_proxies.clone();
     let middleware = ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(SetRequestIdLayer::x_request_id(request_ids))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+        .layer(TraceLayer::new_for_http().make_span_with(move |request: &Request| {
             let id = request.headers().get("x-request-id").and_then(|id| id.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+            // The path only, never the query: a search's words are not logged with an address.
+            let client = request.extensions().get::<Peer>().map(|peer| proxies.client(peer.0.ip(), request.headers()));
+            let client = client.map(tracing::field::display);
+            tracing::info_span!("request", id, client, method = %request.method(), path = %request.uri().path())
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(middleware::from_fn_with_state(state.clone(), public::error_page::render_errors))

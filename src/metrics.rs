@@ -1,6 +1,6 @@
 //! `/metrics` in the Prometheus (OpenMetrics) text format, served on an address of its own
 //! (`--metrics-bind`), never on the public one: requests and their latency by route group and
-//! status, the render cache's hits, misses, entries and bytes, the database pool, pages by status,
+//! status, the render cache's hits, misses, evictions, entries and bytes, the database pool, pages by status,
 //! failed and throttled logins, and the age of the last backup.
 //!
 //! Requests answered from the render cache by the front door never reach the router; they are the
@@ -66,6 +66,7 @@ pub struct Metrics {
     latency: Family<GroupLabel, Histogram, fn() -> Histogram>,
     cache_hits: Counter,
     cache_misses: Counter,
+    cache_evictions: Counter,
     cache_entries: Gauge,
     cache_bytes: Gauge,
     pool_connections: Gauge,
@@ -76,8 +77,9 @@ pub struct Metrics {
     backup_age: Gauge,
     /// When the last backup was taken, in Unix seconds (0: none known).
     last_backup: AtomicI64,
-    /// The render cache's counts when last read, to add the difference to the counters.
-    seen: Mutex<(u64, u64)>,
+    /// The render cache's counts (hits, misses, evictions) when last read, to add the difference
+    /// to the counters.
+    seen: Mutex<[u64; 3]>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -98,6 +100,7 @@ impl Default for Metrics {
             latency,
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
+            cache_evictions: Counter::default(),
             cache_entries: Gauge::default(),
             cache_bytes: Gauge::default(),
             pool_connections: Gauge::default(),
@@ -107,7 +110,7 @@ impl Default for Metrics {
             logins_throttled: Gauge::default(),
             backup_age: Gauge::default(),
             last_backup: AtomicI64::new(0),
-            seen: Mutex::new((0, 0)),
+            seen: Mutex::new([0; 3]),
             registry: Registry::default(),
         };
         registry.register(
@@ -129,6 +132,11 @@ impl Default for Metrics {
             "render_cache_misses",
             "Lookups in the render cache that found nothing",
             metrics.cache_misses.clone(),
+        );
+        registry.register(
+            "render_cache_evictions",
+            "Responses the render cache let go to stay within its byte budget",
+            metrics.cache_evictions.clone(),
         );
         registry.register(
             "render_cache_entries",
@@ -260,14 +268,21 @@ async fn scrape(State(state): State<AppState>) -> Response {
 pub async fn render(state: &AppState) -> anyhow::Result<String> {
     let metrics = &state.metrics;
     let (hits, misses) = state.cache.lookups();
+    let now = [hits, misses, state.cache.evictions()];
     {
         let mut seen = metrics
             .seen
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        metrics.cache_hits.inc_by(hits.saturating_sub(seen.0));
-        metrics.cache_misses.inc_by(misses.saturating_sub(seen.1));
-        *seen = (hits.max(seen.0), misses.max(seen.1));
+        let counters = [
+            &metrics.cache_hits,
+            &metrics.cache_misses,
+            &metrics.cache_evictions,
+        ];
+        for ((counter, now), seen) in counters.into_iter().zip(now).zip(seen.iter_mut()) {
+            counter.inc_by(now.saturating_sub(*seen));
+            *seen = now.max(*seen);
+        }
     }
     metrics
         .cache_entries

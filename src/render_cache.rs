@@ -450,6 +450,23 @@ impl quick_cache::Weighter<String, Arc<Entry>> for ByBytes {
     }
 }
 
+/// Collects the keys of the entries an insert let go. quick_cache reports a replaced entry the same
+/// way as one evicted for room, so [`RenderCache::put`] tells them apart by key.
+#[derive(Debug, Clone, Copy, Default)]
+struct LetGo;
+
+impl quick_cache::Lifecycle<String, Arc<Entry>> for LetGo {
+    type RequestState = Vec<String>;
+
+    fn begin_request(&self) -> Self::RequestState {
+        Vec::new()
+    }
+
+    fn on_evict(&self, keys: &mut Self::RequestState, key: String, _entry: Arc<Entry>) {
+        keys.push(key);
+    }
+}
+
 /// The default byte budget of the cache: 64 MiB, some 4,000 pages of 15 KB with their gzip and
 /// brotli forms.
 pub const DEFAULT_BUDGET: u64 = 64 * 1024 * 1024;
@@ -461,7 +478,15 @@ const TYPICAL_ENTRY: u64 = 24 * 1024;
 /// entries used least recently and least often make room (quick_cache's CLOCK-Pro, which also keeps
 /// a crawler's one-off visits from pushing out the pages visitors read).
 pub struct RenderCache {
-    entries: quick_cache::sync::Cache<String, Arc<Entry>, ByBytes>,
+    entries: quick_cache::sync::Cache<
+        String,
+        Arc<Entry>,
+        ByBytes,
+        quick_cache::DefaultHashBuilder,
+        LetGo,
+    >,
+    /// Entries let go to keep within the budget (for the metrics).
+    evictions: AtomicU64,
     /// Held by every change to `entries` (an insert, an improvement, an invalidation), so that a
     /// response rendered before an invalidation is never stored after it. Lookups do not take it.
     writer: Mutex<()>,
@@ -507,11 +532,14 @@ impl RenderCache {
         let budget = budget.max(1);
         RenderCache {
             keeps,
-            entries: quick_cache::sync::Cache::with_weighter(
+            entries: quick_cache::sync::Cache::with(
                 usize::try_from((budget / TYPICAL_ENTRY).max(64)).unwrap_or(usize::MAX),
                 budget,
                 ByBytes,
+                quick_cache::DefaultHashBuilder::default(),
+                LetGo,
             ),
+            evictions: AtomicU64::new(0),
             writer: Mutex::new(()),
             generation: AtomicU64::new(0),
             not_found: Mutex::default(),
@@ -549,6 +577,11 @@ impl RenderCache {
             self.hits.load(Ordering::Relaxed),
             self.misses.load(Ordering::Relaxed),
         )
+    }
+
+    /// How many entries were let go to keep within the budget, since the start.
+    pub fn evictions(&self) -> u64 {
+        self.evictions.load(Ordering::Relaxed)
     }
 
     /// The current generation: take it before reading content, and give it to [`insert`](Self::insert).
@@ -605,15 +638,28 @@ impl RenderCache {
             return;
         }
         lock(&self.not_found)[lang as usize].get_or_insert_with(|| Arc::clone(&page));
-        let entry = Entry::new(key, page, deps, true);
-        self.entries.insert(key.to_owned(), Arc::new(entry));
+        self.put(key, Entry::new(key, page, deps, true));
     }
 
     fn store(&self, key: &str, entry: Entry, generation: u64) {
         let _writer = lock(&self.writer);
         if self.generation() == generation && !self.is_unsure() && self.keeps {
-            self.entries.insert(key.to_owned(), Arc::new(entry));
+            self.put(key, entry);
         }
+    }
+
+    /// Stores `entry` under `key`, counting what the budget made room from.
+    fn put(&self, key: &str, entry: Entry) {
+        let let_go = self
+            .entries
+            .insert_with_lifecycle(key.to_owned(), Arc::new(entry));
+        self.count_evicted(key, &let_go);
+    }
+
+    /// Counts the entries an insert under `key` let go, but the one it replaced.
+    fn count_evicted(&self, key: &str, let_go: &[String]) {
+        let evicted = let_go.iter().filter(|other| *other != key).count();
+        self.evictions.fetch_add(evicted as u64, Ordering::Relaxed);
     }
 
     /// Replaces the response stored for `key` by `better` (the same body, compressed harder), if
@@ -625,7 +671,12 @@ impl RenderCache {
         {
             let deps = current.deps.clone();
             let entry = Entry::new(key, better, deps, false);
-            let _ = self.entries.replace(key.to_owned(), Arc::new(entry), false);
+            if let Ok(let_go) =
+                self.entries
+                    .replace_with_lifecycle(key.to_owned(), Arc::new(entry), false)
+            {
+                self.count_evicted(key, &let_go);
+            }
         }
     }
 
@@ -889,6 +940,30 @@ mod tests {
         assert!(cache.get("/").is_none(), "so is the second");
         cache.insert("/", Arc::new(page()), cache.generation(), Vec::new());
         assert!(cache.get("/").is_some(), "the far one is not");
+    }
+
+    #[test]
+    fn the_budget_holds_and_what_it_let_go_is_counted() {
+        let one = page().bytes();
+        let cache = RenderCache::new(Clock::system(), one * 10);
+        cache.reset([]);
+        for number in 0..40 {
+            let key = format!("/sida-{number}");
+            cache.insert(&key, Arc::new(page()), cache.generation(), Vec::new());
+        }
+        assert!(cache.bytes() <= one * 10, "{} bytes", cache.bytes());
+        assert!(cache.len() < 40);
+        let evicted = cache.evictions();
+        assert_eq!(evicted, 40 - cache.len() as u64);
+        // Neither a new response for a stored address nor an invalidation is an eviction.
+        let kept = (0..40)
+            .map(|number| format!("/sida-{number}"))
+            .find(|key| cache.get(key).is_some())
+            .expect("some are kept");
+        cache.insert(&kept, Arc::new(page()), cache.generation(), Vec::new());
+        assert_eq!(cache.evictions(), evicted);
+        cache.forget_all();
+        assert_eq!(cache.evictions(), evicted);
     }
 
     #[test]

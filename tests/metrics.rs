@@ -66,6 +66,11 @@ async fn metrics_report_requests_the_cache_pages_and_refused_logins() {
         sample(&text, "skl_cms_render_cache_entries").unwrap_or(0.0) >= 1.0,
         "{text}"
     );
+    assert_eq!(
+        sample(&text, "skl_cms_render_cache_evictions_total"),
+        Some(0.0),
+        "nothing evicted within the default budget: {text}"
+    );
     assert!(
         sample(&text, "skl_cms_pages{status=\"published\"}").unwrap_or(0.0) > 10.0,
         "{text}"
