@@ -24,6 +24,7 @@
 //! | [`static_export`] | the site as static files: every address rendered by the site's own router, with `.gz` and `.br` beside each, swapped in whole |
 //! | [`media`] | the media library's rules: file types by content, cleaned names, images decoded within limits, made upright, stripped of metadata and made into responsive variants, and what editors do to the library |
 //! | [`metrics`] | `/metrics` in the Prometheus text format on its own address: requests and latency by route group, the render cache, the pool, pages, refused logins, the last backup's age |
+//! | [`writing`] | writing help: readability (LIX), the table of accessibility rules for Markdown with their WCAG criteria, internal links that lead nowhere; shared by the edit form, the reports and `skl-cms check` |
 //! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
 //! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |
 //! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
@@ -53,6 +54,7 @@ pub mod search;
 pub mod static_export;
 pub mod time;
 pub mod vocab;
+pub mod writing;
 
 pub use app::AppState;
 pub use error::AppError;

@@ -57,7 +57,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 pub const MAX_NESTING: usize = 32;
 
 /// The Markdown features the site renders.
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
 }
 
@@ -182,7 +182,7 @@ pub fn plain_text(markdown: &str) -> String {
 }
 
 /// `html` without its tags, each replaced by a space.
-fn strip_tags(html: &str) -> String {
+pub(crate) fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {

@@ -1,0 +1,55 @@
+//! Writing help for editors: how readable a text is ([`readability`]), where its Markdown keeps
+//! readers out ([`rules`], one table of rules with their WCAG criteria), and which of its links to
+//! the site lead nowhere ([`links`]). The edit form, its previews, the site-wide reports and
+//! `skl-cms check` all ask here, so they always agree.
+
+pub mod links;
+pub mod readability;
+pub mod rules;
+
+pub use readability::{Band, Readability};
+pub use rules::{Finding, Rule, Severity};
+
+use crate::{lang::Lang, media::Library};
+
+/// What writing help says of one page body: its figures and its findings.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub lang: Lang,
+    pub readability: Readability,
+    /// In the order of the text.
+    pub findings: Vec<Finding>,
+}
+
+impl Assessment {
+    /// The body's figures and the findings of the rules that need only the text and the library.
+    /// Broken links are added by [`links`], which needs the site.
+    pub fn of(body: &str, lang: Lang, library: &Library) -> Assessment {
+        Assessment {
+            lang,
+            readability: Readability::of_markdown(body),
+            findings: rules::check(body, lang, library),
+        }
+    }
+
+    /// Adds findings (broken links), keeping the order of the text.
+    pub fn add(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        self.findings.extend(findings);
+        self.findings.sort_by_key(|finding| finding.line);
+    }
+
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|finding| finding.severity() == severity)
+            .count()
+    }
+}
