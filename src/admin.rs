@@ -1,6 +1,6 @@
 //! The editors' area under `/admin`: login (with a code from an app where two-factor login is on),
-//! pages with preview, history and trash, the media
-//! library, what visitors could not find by searching, accounts and the audit log. Swedish
+//! pages with preview, writing help, history and trash, the media library, the site's broken links
+//! and pages due for review, what visitors could not find by searching, accounts and the audit log. Swedish
 //! throughout, like the organisation's editors.
 //!
 //! Every screen is server-rendered and works without JavaScript; `static/admin.js` only adds comfort
@@ -21,6 +21,7 @@ pub mod session;
 pub mod two_factor;
 pub mod users;
 pub mod view;
+pub mod writing;
 
 use axum::{
     Router,
@@ -65,7 +66,14 @@ pub fn routes() -> Router<AppState> {
         .route("/pages/{id}", get(pages::edit).post(pages::update))
         .route("/pages/{id}/preview", get(pages::preview::preview_saved))
         .route("/pages/{id}/unpublish", post(pages::actions::unpublish))
-        .route("/pages/{id}/trash", post(pages::actions::trash))
+        .route(
+            "/pages/{id}/trash",
+            get(pages::actions::confirm_trash).post(pages::actions::trash),
+        )
+        .route("/pages/{id}/reviewed", post(writing::mark_reviewed))
+        .route("/pages/writing-help", post(writing::panel))
+        .route("/links", get(writing::broken_links))
+        .route("/review", get(writing::due))
         .route("/pages/{id}/restore", post(pages::actions::restore))
         .route(
             "/pages/{id}/delete",

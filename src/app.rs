@@ -66,6 +66,10 @@ const CHANGE_POLL: Duration = Duration::from_secs(2);
 /// usual limit of 1,024 open files, which the database and the listener share.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 1000;
 
+/// Months after its last review that a published page is due for another, as the Swedish agency for
+/// digital government (DIGG) recommends reviewing content at least yearly.
+pub const DEFAULT_REVIEW_MONTHS: u32 = 12;
+
 /// The largest request body accepted. The public site takes no bodies at all.
 const BODY_LIMIT: usize = 1024 * 1024;
 
@@ -110,6 +114,8 @@ pub struct Site {
     /// Whether administrators must log in with two factors: until they turn it on, the admin area
     /// shows them only the screen where they do.
     pub two_factor_for_admins: bool,
+    /// How many months after its last review a published page is listed at `/admin/review`.
+    pub review_months: u32,
 }
 
 /// The address of the other end of a request's TCP connection, put in the extensions of every request
@@ -191,6 +197,15 @@ impl AppState {
         self
     }
 
+    /// List published pages as due for review once they are `months` old since their last review.
+    pub fn with_review_months(mut self, months: u32) -> AppState {
+        self.site = Arc::new(Site {
+            review_months: months,
+            ..Site::clone(&self.site)
+        });
+        self
+    }
+
     /// Take uploads to the media library of at most `bytes`.
     pub fn with_max_upload(mut self, bytes: u64) -> AppState {
         self.site = Arc::new(Site {
@@ -227,12 +242,18 @@ impl AppState {
                 max_upload: crate::media::DEFAULT_MAX_UPLOAD,
                 max_connections: DEFAULT_MAX_CONNECTIONS as usize,
                 two_factor_for_admins: false,
+                review_months: DEFAULT_REVIEW_MONTHS,
             }),
         };
         if !db::search::is_current(&state.db).await? {
             let started = std::time::Instant::now();
             let pages = crate::search::rebuild(&state.db, &state.clock.now_db()).await?;
             tracing::info!(pages, elapsed = ?started.elapsed(), "built the search index");
+        }
+        if !db::links::is_current(&state.db, crate::writing::links::VERSION).await? {
+            let started = std::time::Instant::now();
+            let pages = crate::writing::links::rebuild(&state.db, &state.clock.now_db()).await?;
+            tracing::info!(pages, elapsed = ?started.elapsed(), "recorded the links of every page");
         }
         state.content_changed().await?;
         Ok(state)

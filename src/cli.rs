@@ -5,6 +5,7 @@
 //! failures with exit code 1.
 
 pub mod backup;
+pub mod check;
 pub mod export;
 pub mod export_site;
 pub mod import;
@@ -81,6 +82,10 @@ pub enum Command {
     User(user::Args),
     /// Build the search index again from the pages (a running server keeps it up to date by itself).
     Reindex,
+    /// Check every page (or a content folder before importing it) with the edit form's writing
+    /// help: accessibility of the text, links that lead nowhere, readability. Exits with 1 when
+    /// any finding is an error.
+    Check(check::Args),
 }
 
 impl Cli {
@@ -103,6 +108,7 @@ impl Cli {
             "cdn_max_age",
             "max_upload",
             "max_connections",
+            "review_after",
             "metrics_bind",
             "backup_dir",
             "backup_every",
@@ -169,6 +175,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Restore(args) => backup::restore(&database, args).await,
             Command::User(args) => user::run(&database, args).await,
             Command::Reindex => reindex::run(&database).await,
+            Command::Check(args) => check::run(&database, args).await,
         }
     });
     match result {

@@ -5,9 +5,11 @@
 pub mod audit;
 pub mod backup;
 pub mod changes;
+pub mod links;
 pub mod media;
 pub mod pages;
 pub mod redirects;
+pub mod reviews;
 pub mod revisions;
 pub mod search;
 pub mod sessions;

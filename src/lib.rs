@@ -7,7 +7,7 @@
 //!
 //! | module | responsibility |
 //! |---|---|
-//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `backup`, `restore`, `user`, `reindex` |
+//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `backup`, `restore`, `user`, `reindex`, `check` |
 //! | [`admin`] | editors' area under `/admin`: login with its two-factor step, sessions, CSRF, pages, history, trash, the media library, users, audit log |
 //! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling, two-factor login (TOTP and recovery codes) |
 //! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |

@@ -127,6 +127,7 @@ vocabulary! {
         TwoFactorOn = "two_factor_on",
         TwoFactorOff = "two_factor_off",
         RecoveryCodes = "recovery_codes",
+        Reviewed = "reviewed",
     }
 }
 
@@ -185,6 +186,7 @@ vocabulary! {
         MediaDeleted = "fil-raderad",
         TwoFactorOff = "tvastegs-av",
         TwoFactorReset = "tvastegs-aterstalld",
+        Reviewed = "granskad",
     }
 }
 
@@ -204,6 +206,7 @@ impl Done {
             Done::Replaced => AuditAction::MediaReplace,
             Done::MediaDeleted => AuditAction::MediaDelete,
             Done::TwoFactorOff | Done::TwoFactorReset => AuditAction::TwoFactorOff,
+            Done::Reviewed => AuditAction::Reviewed,
             _ => AuditAction::Update,
         }
     }

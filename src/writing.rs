@@ -6,6 +6,7 @@
 pub mod links;
 pub mod readability;
 pub mod rules;
+pub mod site;
 
 pub use readability::{Band, Readability};
 pub use rules::{Finding, Rule, Severity};

@@ -6,6 +6,8 @@
 //  * The address field suggests a path from the title while it is empty.
 //  * A live preview of the body appears below it, refreshed a moment after typing stops.
 //  * "Infoga" beside a file of the library puts its snippet into the text where the cursor is.
+//  * The writing help (readability, accessibility, broken links) follows the text as it is typed, and
+//    its "rad 12" links put the cursor on that line of the text.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -114,14 +116,61 @@ document.addEventListener("DOMContentLoaded", () => {
         // Offline or logged out: the preview keeps its last state; saving says what is wrong.
       }
     };
+    // The writing help below the text, checked by the server against the same rules as at saving.
+    let checked = 0;
+    const check = async () => {
+      const asked = ++checked;
+      try {
+        const response = await fetch("/admin/pages/writing-help", {
+          method: "POST",
+          body: new URLSearchParams(new FormData(form)),
+          credentials: "same-origin",
+        });
+        const help = document.getElementById("writing-help");
+        if (response.ok && asked === checked && help) {
+          const fresh = document.createElement("template");
+          fresh.innerHTML = await response.text();
+          const section = fresh.content.getElementById("writing-help");
+          if (section) {
+            help.replaceWith(section);
+          }
+        }
+      } catch (_) {
+        // As for the preview: the panel keeps its last state.
+      }
+    };
     body.addEventListener("input", () => {
       clearTimeout(timer);
-      timer = setTimeout(refresh, 400);
+      timer = setTimeout(() => {
+        refresh();
+        check();
+      }, 400);
     });
     if (body.value.trim() !== "") {
       refresh();
     }
   }
+
+  // "rad 12" in the writing help: the cursor to the start of that line of the text.
+  form.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-line]");
+    if (!link || !body) {
+      return;
+    }
+    event.preventDefault();
+    const line = Number(link.dataset.line);
+    const lines = body.value.split("\n");
+    let at = 0;
+    for (let index = 0; index < line - 1 && index < lines.length; index++) {
+      at += lines[index].length + 1;
+    }
+    const end = at + (lines[line - 1] || "").length;
+    body.focus();
+    body.setSelectionRange(at, end);
+    // Roughly scroll the line into view within the text field.
+    const height = body.scrollHeight / Math.max(lines.length, 1);
+    body.scrollTop = Math.max(0, (line - 3) * height);
+  });
 
   const title = form.querySelector("#title");
   const path = form.querySelector("#path");

@@ -17,7 +17,7 @@ use crate::{
     admin::{
         csrf::{self, Button, Submission},
         session::Editor,
-        view::{self, AdminLayout, Choice, DoneQuery, FieldErrors, Section},
+        view::{self, AdminLayout, Choice, DoneQuery, FieldErrors, Pager, Section},
     },
     app::AppState,
     db::{
@@ -263,9 +263,7 @@ struct LibraryPage {
     types: Vec<Choice>,
     summary: String,
     cards: Vec<Card>,
-    position: Option<String>,
-    previous: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 /// The library's filter as the form sends it.
@@ -316,22 +314,23 @@ async fn library_page(
             "Filtret har ett värde som inte finns. Välj i listan.",
         ))?),
     };
-    let number = match params.sida.as_deref().map(str::trim) {
-        None | Some("") => 1,
-        Some(text) => crate::public::address_number(text).ok_or(AppError::BadRequest(
-            "Sidnumret måste vara ett heltal från 1.",
-        ))?,
-    };
+    let number = view::page_number(params.sida.as_deref())?;
     let filter = Filter {
         text: (!text.is_empty()).then(|| text.clone()),
         media_type,
     };
     let total = db::media::count(&state.db, &filter).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    if number > pages {
-        return Err(AppError::NotFound);
-    }
-    let cards = db::media::list(&state.db, &filter, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    let link = |n: i64| {
+        let number = n.to_string();
+        let pairs = [
+            ("q", text.as_str()),
+            ("typ", media_type.map_or("", MediaType::id)),
+            ("sida", if n > 1 { number.as_str() } else { "" }),
+        ];
+        view::list_address("/admin/media", &pairs)
+    };
+    let pager = Pager::new(number, total, PAGE_SIZE, link)?;
+    let cards = db::media::list(&state.db, &filter, PAGE_SIZE, pager.offset())
         .await?
         .iter()
         .map(Card::of)
@@ -342,15 +341,6 @@ async fn library_page(
         (0, false) => "Inga filer ännu.".to_owned(),
         (1, _) => "1 fil".to_owned(),
         (n, _) => format!("{} filer", Lang::Sv.number(n)),
-    };
-    let link = |n: i64| {
-        let number = n.to_string();
-        let pairs = [
-            ("q", text.as_str()),
-            ("typ", media_type.map_or("", MediaType::id)),
-            ("sida", if n > 1 { number.as_str() } else { "" }),
-        ];
-        view::list_address("/admin/media", &pairs)
     };
     let page = LibraryPage {
         layout: AdminLayout::new(state, "Bilder och dokument", Some(editor), Section::Media)
@@ -367,9 +357,7 @@ async fn library_page(
                 selected: media_type == Some(*kind),
             })
             .collect(),
-        previous: (number > 1).then(|| link(number - 1)),
-        next: (number < pages).then(|| link(number + 1)),
-        position: (pages > 1).then(|| format!("Sida {number} av {pages}")),
+        pager,
         text,
         summary,
         cards,

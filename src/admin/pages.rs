@@ -29,12 +29,14 @@ use super::{
     view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
 use crate::{
+    admin::writing::{self, WritingPanel},
     app::AppState,
     content::editing::{self, Outcome},
     db::{self, pages::Page},
     error::AppError,
     time::{self},
     vocab::{Done, Status},
+    writing::links,
 };
 
 /// The other save that a conflicting save lost to, as the 409 page shows it.
@@ -68,6 +70,10 @@ struct EditPage {
     csrf: String,
     /// The newest files of the library, to insert into the text.
     media: Vec<crate::admin::media::Card>,
+    /// Writing help on the text as it is in the form.
+    writing: Option<WritingPanel>,
+    /// Publishing waits for the editor to confirm: the text has links that lead nowhere.
+    confirm_publish: bool,
 }
 
 /// What the edit form says about the stored page beside the fields.
@@ -80,6 +86,10 @@ struct PageSummary {
     public_url: Option<String>,
     old_paths: Vec<String>,
     version: i64,
+    /// "12 mars 2026 (markerad av anna)": when the page was last reviewed.
+    reviewed: String,
+    /// How many other pages link here: trashing it asks first when any do.
+    linked_from: usize,
 }
 
 impl EditPage {
@@ -109,6 +119,8 @@ struct FormContext {
     signed_out: bool,
     /// The confirmation to show, named by a redirect.
     done: Option<Done>,
+    /// The editor asked to publish a text with broken links: ask again.
+    confirm_publish: bool,
 }
 
 impl FormContext {
@@ -120,6 +132,7 @@ impl FormContext {
             conflict: None,
             signed_out: false,
             done: None,
+            confirm_publish: false,
         }
     }
 }
@@ -163,7 +176,22 @@ async fn edit_page(
                     .map(|redirect| page.lang.page_url(&redirect.from_path))
                     .collect()
             };
+            let reviewed = db::reviews::last_reviewed(&state.db, page.id)
+                .await?
+                .map(|reviewed| {
+                    let at = time::from_db(&reviewed.at)
+                        .map(time::admin_datetime)
+                        .unwrap_or_default();
+                    match reviewed.marked_by {
+                        Some(name) => format!("{at} (markerad av {name})"),
+                        None => format!("{at} (sparad)"),
+                    }
+                })
+                .unwrap_or_default();
+            let linked_from = db::links::linking_to(&state.db, page.id).await?.len();
             Some(PageSummary {
+                reviewed,
+                linked_from,
                 id: page.id,
                 status: status_label(
                     page.content.status,
@@ -186,7 +214,19 @@ async fn edit_page(
         ),
         None => ("Ny sida".to_owned(), "/admin/pages/new".to_owned()),
     };
+    let writing = if context.signed_out {
+        None
+    } else {
+        let path = context.page.as_ref().map_or_else(
+            || form.path.trim().to_owned(),
+            |page| page.content.path.clone(),
+        );
+        let assessment = writing::assess(state, lang, &path, &form.body).await?;
+        Some(WritingPanel::of(&assessment))
+    };
     let template = EditPage {
+        writing,
+        confirm_publish: context.confirm_publish,
         layout: AdminLayout::new(state, &heading, editor, Section::Pages).with_notice(context.done),
         heading,
         errors: context.errors,
@@ -313,6 +353,9 @@ async fn save_new(state: &AppState, editor: &Editor, form: PageForm) -> Result<R
             return form_again(state, editor, form, None, StatusCode::BAD_REQUEST, errors).await;
         }
     };
+    if let Some(errors) = broken_before_publishing(state, &form, draft.lang, &draft).await? {
+        return ask_to_publish(state, editor, form, None, errors).await;
+    }
     let edited = match editing::create(&state.db, &state.clock, &editor.author(), draft).await {
         Ok(edited) => edited,
         Err(error) => return not_saved(state, editor, form, None, &error).await,
@@ -360,6 +403,9 @@ async fn save_existing(
             .await;
         }
     };
+    if let Some(errors) = broken_before_publishing(state, &form, page.lang, &draft).await? {
+        return ask_to_publish(state, editor, form, Some(page), errors).await;
+    }
     let saved = editing::update(
         &state.db,
         &state.clock,
@@ -424,6 +470,7 @@ async fn finish(
                 conflict: Some(conflict),
                 signed_out: false,
                 done: None,
+                confirm_publish: false,
             };
             edit_page(state, Some(editor), form, context).await
         }
@@ -431,6 +478,63 @@ async fn finish(
             "Sidan finns inte längre, eller ligger i papperskorgen. Återställ den från papperskorgen först.",
         )),
     }
+}
+
+/// The button that publishes a text with broken links all the same.
+pub const PUBLISH_ANYWAY: &str = "publish-anyway";
+
+/// When the editor asked to publish (not yet confirmed) a text whose links to the site lead
+/// nowhere: what to tell them.
+async fn broken_before_publishing(
+    state: &AppState,
+    form: &PageForm,
+    lang: crate::lang::Lang,
+    draft: &editing::Draft,
+) -> Result<Option<FieldErrors>, AppError> {
+    if form.action != "publish" {
+        return Ok(None);
+    }
+    let found = links::internal_links(&draft.content.body_md, lang, &draft.content.path);
+    let mut conn = state.db.acquire().await?;
+    let broken = links::broken(&mut conn, &found, &state.clock.now_db()).await?;
+    if broken.is_empty() {
+        return Ok(None);
+    }
+    let lines: Vec<String> = broken
+        .iter()
+        .map(|finding| format!("{} (rad {})", finding.detail, finding.line))
+        .collect();
+    Ok(Some(FieldErrors::one(
+        "body",
+        format!(
+            "Texten länkar till {} på webbplatsen där det inte finns någon sida eller fil: {}. \
+             Inget är sparat ännu. Rätta länkarna, spara som utkast, eller publicera ändå.",
+            if broken.len() == 1 {
+                "en adress"
+            } else {
+                "adresser"
+            },
+            lines.join(", ")
+        ),
+    )))
+}
+
+/// The form back, unsaved, asking the editor to confirm publishing with broken links.
+async fn ask_to_publish(
+    state: &AppState,
+    editor: &Editor,
+    form: PageForm,
+    page: Option<Page>,
+    errors: FieldErrors,
+) -> Result<Response, AppError> {
+    let context = FormContext {
+        page,
+        status: StatusCode::CONFLICT,
+        errors,
+        confirm_publish: true,
+        ..FormContext::ok(None)
+    };
+    edit_page(state, Some(editor), form, context).await
 }
 
 /// The form back after a CSRF refusal, with the editor's text and a fresh token.
@@ -594,6 +698,8 @@ fn signed_out(
         signed_out: true,
         csrf: login.value().to_owned(),
         media: Vec::new(),
+        writing: None,
+        confirm_publish: false,
     };
     login.answer(view::html(status, &template)?)
 }

@@ -24,6 +24,8 @@ pub enum Section {
     Users,
     Audit,
     Searches,
+    Links,
+    Review,
     Account,
     /// Screens outside the navigation: login, setup.
     None,
@@ -116,6 +118,55 @@ pub fn list_params<T: serde::de::DeserializeOwned + Default>(
         .transpose()
         .map_err(|_| AppError::BadRequest("Adressen kunde inte läsas."))
         .map(Option::unwrap_or_default)
+}
+
+/// The page of a list that `sida=` asks for: 1 when it is not given.
+pub fn page_number(text: Option<&str>) -> Result<i64, AppError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(1),
+        Some(text) => crate::public::address_number(text).ok_or(AppError::BadRequest(
+            "Sidnumret måste vara ett heltal från 1.",
+        )),
+    }
+}
+
+/// Where a list is among its pages, and the links to the pages beside it.
+#[derive(Debug)]
+pub struct Pager {
+    number: i64,
+    size: i64,
+    /// "Sida 2 av 7", when there is more than one page.
+    pub position: Option<String>,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// Page `number` of a list of `total` rows, `size` a page, whose page `n` is at `link(n)`.
+    /// A page past the end is not found (the first page always exists, empty or not).
+    pub fn new(
+        number: i64,
+        total: i64,
+        size: i64,
+        link: impl Fn(i64) -> String,
+    ) -> Result<Pager, AppError> {
+        let pages = ((total + size - 1) / size).max(1);
+        if number > pages {
+            return Err(AppError::NotFound);
+        }
+        Ok(Pager {
+            number,
+            size,
+            position: (pages > 1).then(|| format!("Sida {number} av {pages}")),
+            previous: (number > 1).then(|| link(number - 1)),
+            next: (number < pages).then(|| link(number + 1)),
+        })
+    }
+
+    /// The rows before this page.
+    pub fn offset(&self) -> i64 {
+        (self.number - 1) * self.size
+    }
 }
 
 /// The address of a list at `path` with the query `pairs`, leaving out the empty ones: a filtered

@@ -97,6 +97,17 @@ pub struct Args {
     )]
     pub max_connections: u32,
 
+    /// How many months after its last review (a save, or "mark as reviewed") a published page is
+    /// listed at `/admin/review` as due for another.
+    #[arg(
+        long,
+        env = "SKL_REVIEW_AFTER",
+        default_value_t = crate::app::DEFAULT_REVIEW_MONTHS,
+        value_parser = clap::value_parser!(u32).range(1..=120),
+        value_name = "MONTHS"
+    )]
+    pub review_after: u32,
+
     /// Require administrators to log in with a code from an authenticator app as well as their
     /// password. An administrator without one is shown only the screen that turns it on, and cannot
     /// turn it off. `skl-cms user reset-2fa NAME` turns it off for someone who lost their phone and
@@ -185,7 +196,8 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     state = state
         .with_max_upload(args.max_upload)
         .with_max_connections(args.max_connections as usize)
-        .with_two_factor_for_admins(args.require_2fa_for_admins);
+        .with_two_factor_for_admins(args.require_2fa_for_admins)
+        .with_review_months(args.review_after);
     if args.cache_size != crate::render_cache::DEFAULT_BUDGET {
         state = state
             .with_cache_budget(args.cache_size)

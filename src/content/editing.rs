@@ -215,7 +215,7 @@ pub async fn create(
         link_translation(&mut tx, &mut changes, translation, lang, None).await?;
     let (body_html, library) = render_body(&mut tx, lang, &content.body_md).await?;
     let id = db::pages::insert(&mut *tx, lang, &content, &body_html, &now).await?;
-    db::media::set_uses(&mut tx, id, &library.current_ids()).await?;
+    record_body(&mut tx, id, lang, &content, &library).await?;
     db::pages::set_parent(&mut *tx, id, parent_id).await?;
     db::redirects::remove(&mut *tx, lang, &content.path).await?;
     db::revisions::record(
@@ -341,7 +341,7 @@ pub async fn update(
     {
         return Ok(Edited::nothing(Outcome::PathTaken(taken)));
     }
-    db::media::set_uses(&mut tx, id, &library.current_ids()).await?;
+    record_body(&mut tx, id, lang, &content, &library).await?;
     db::revisions::record(&mut *tx, id, Some(author.id), RevisionKind::Saved, "", &now).await?;
     let done = status_change(Some(&before), &content, &now);
     audit(
@@ -500,7 +500,7 @@ async fn link_translation(
 
 /// Begins an edit's transaction, with the content version it starts from.
 /// A page body as visitors see it, with the files of the library it shows; record which those are
-/// with `db::media::set_uses` once the page is written.
+/// with [`record_body`] once the page is written.
 pub async fn render_body(
     conn: &mut sqlx::SqliteConnection,
     lang: Lang,
@@ -508,6 +508,50 @@ pub async fn render_body(
 ) -> sqlx::Result<(String, Library)> {
     let library = db::media::library(conn, &markdown::media_ids(body_md)).await?;
     Ok((markdown::render_page(body_md, lang, &library), library))
+}
+
+/// Marks page `id` as reviewed by `author`: read and found current, without a change. Audited.
+/// False when the page is in the trash or gone.
+pub async fn mark_reviewed(
+    db: &SqlitePool,
+    clock: &Clock,
+    author: &Author,
+    id: i64,
+) -> sqlx::Result<bool> {
+    let now = clock.now_db();
+    let mut tx = db::begin_write(db).await?;
+    let Some(page) = db::pages::find(&mut *tx, id)
+        .await?
+        .filter(|page| page.deleted_at.is_none())
+    else {
+        return Ok(false);
+    };
+    db::reviews::mark_reviewed(&mut *tx, id, author.id, &now).await?;
+    audit(
+        &mut tx,
+        author,
+        AuditAction::Reviewed,
+        id,
+        &page.content.title,
+        &now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Records what page `id`'s body shows and links to: the files of the library it uses, and its
+/// links to the site (whether they work is brought up to date at the edit's commit).
+pub async fn record_body(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    lang: Lang,
+    content: &Content,
+    library: &Library,
+) -> sqlx::Result<()> {
+    db::media::set_uses(conn, id, &library.current_ids()).await?;
+    let links = crate::writing::links::internal_links(&content.body_md, lang, &content.path);
+    db::links::set(conn, id, &links).await
 }
 
 /// Renders again the bodies of the pages `ids`, after a file they show changed, and records the
@@ -529,8 +573,9 @@ async fn begin(db: &SqlitePool) -> sqlx::Result<(Transaction<'_, Sqlite>, i64)> 
     Ok((tx, version))
 }
 
-/// Brings the search index up to date with every page in `changes`, in the same transaction, and
-/// commits it: a page is findable exactly when its change is stored. Records in `changes` the
+/// Brings the search index and the broken links up to date with every page in `changes`, in the
+/// same transaction, and commits it: a page is findable, and links to it work, exactly when its
+/// change is stored. Records in `changes` the
 /// content versions the transaction went from (`started`) and to.
 async fn commit(
     mut tx: Transaction<'_, Sqlite>,
@@ -539,6 +584,16 @@ async fn commit(
     now: &str,
 ) -> sqlx::Result<()> {
     crate::search::sync(&mut tx, changes.ids(), now).await?;
+    for change in &changes.pages {
+        for snapshot in change.before.iter().chain(&change.after) {
+            let scope = db::links::Scope::Page {
+                id: change.id,
+                lang: snapshot.lang,
+                path: &snapshot.path,
+            };
+            db::links::refresh(&mut tx, scope, now).await?;
+        }
+    }
     let after = db::changes::version(&mut *tx).await?;
     tx.commit().await?;
     changes.versions = Some(Versions {
@@ -746,7 +801,7 @@ pub async fn restore_revision(
     {
         return Ok(Edited::nothing(Outcome::PathTaken(taken)));
     }
-    db::media::set_uses(&mut tx, page.id, &library.current_ids()).await?;
+    record_body(&mut tx, page.id, page.lang, &content, &library).await?;
     db::revisions::record(
         &mut *tx,
         page.id,

@@ -374,6 +374,12 @@ async fn apply(
     }
     for (plan, id) in planned.iter().zip(&ids) {
         db::media::set_uses(&mut tx, *id, &plan.media).await?;
+        let links = crate::writing::links::internal_links(
+            &plan.content.body_md,
+            plan.lang,
+            &plan.content.path,
+        );
+        db::links::set(&mut tx, *id, &links).await?;
         if plan.change == Change::Unchanged {
             continue;
         }
@@ -400,6 +406,9 @@ async fn apply(
     crate::search::sync(&mut tx, changed, &now)
         .await
         .context("cannot index the imported pages for search")?;
+    db::links::refresh(&mut tx, db::links::Scope::All, &now)
+        .await
+        .context("cannot check the imported pages' links")?;
     tx.commit().await.context("cannot commit the import")?;
     Ok(())
 }

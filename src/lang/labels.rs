@@ -112,6 +112,7 @@ impl Label for AuditAction {
                 "Two-factor login turned off",
             ),
             A::RecoveryCodes => pick(lang, "Nya reservkoder", "New recovery codes"),
+            A::Reviewed => pick(lang, "Granskad", "Reviewed"),
         }
     }
 }
@@ -225,6 +226,11 @@ impl Label for Done {
                 lang,
                 "Kontots tvåstegsverifiering är avstängd. Personen kan slå på den igen under Mitt konto.",
                 "The account's two-factor login is off. Its owner can turn it on again under My account.",
+            ),
+            Done::Reviewed => pick(
+                lang,
+                "Sidan är markerad som granskad i dag.",
+                "The page is marked as reviewed today.",
             ),
         }
     }

@@ -380,6 +380,8 @@ pub async fn delete(
     db::media::delete(&mut tx, id).await?;
     let pages: Vec<i64> = uses.iter().map(|used| used.page_id).collect();
     editing::render_again(&mut tx, &pages).await?;
+    // Links to the file, and to the older files it had replaced, lead nowhere now.
+    db::links::refresh(&mut tx, db::links::Scope::All, &now).await?;
     audit(
         &mut tx,
         author,

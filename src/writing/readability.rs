@@ -235,7 +235,7 @@ impl Counter {
         };
         let mut longest = self.sentences;
         // A stable sort keeps sentences of equal length in the order they are read.
-        longest.sort_by(|a, b| b.words.cmp(&a.words));
+        longest.sort_by_key(|sentence| std::cmp::Reverse(sentence.words));
         longest.truncate(LONGEST_SHOWN);
         Readability {
             words: self.words,

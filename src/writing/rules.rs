@@ -486,23 +486,23 @@ pub fn check(body: &str, lang: Lang, library: &Library) -> Vec<Finding> {
             Event::End(TagEnd::CodeBlock) => in_code = false,
             Event::Text(ref text) | Event::Code(ref text) if !in_code => {
                 if let Some(image) = &mut image {
-                    image.text.push_str(&text);
+                    image.text.push_str(text);
                     continue;
                 }
                 if let Some((_, _, heading)) = &mut heading {
-                    heading.push_str(&text);
+                    heading.push_str(text);
                 }
                 if let Some(link) = links.last_mut() {
-                    link.text.push_str(&text);
+                    link.text.push_str(text);
                 }
                 if let Some((_, head)) = &mut table_head {
-                    head.push_str(&text);
+                    head.push_str(text);
                 }
                 if let Some((_, words)) = &mut paragraph {
                     *words += text.split_whitespace().count();
                 }
                 if matches!(event, Event::Text(_)) {
-                    capitals.read(&text, line);
+                    capitals.read(text, line);
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
@@ -680,6 +680,9 @@ mod tests {
     use super::*;
     use crate::{media::Embedded, vocab::MediaType};
 
+    /// A finding as a test expects it: its rule, line and detail.
+    type Expected = (Rule, usize, &'static str);
+
     fn found(body: &str) -> Vec<(Rule, usize, String)> {
         check(body, Lang::Sv, &Library::default())
             .into_iter()
@@ -712,7 +715,7 @@ mod tests {
     /// Markdown in, findings out: one row a rule, and texts that must give none.
     #[test]
     fn the_table_of_inputs_and_findings() {
-        let table: &[(&str, &[(Rule, usize, &str)])] = &[
+        let table: &[(&str, &[Expected])] = &[
             // Images.
             (
                 "Text.\n\n![](https://example.se/a.jpg)",

@@ -18,7 +18,7 @@ use crate::{
     db,
     error::AppError,
     time,
-    vocab::Done,
+    vocab::{Done, Status},
 };
 
 /// What a button on a page does.
@@ -188,6 +188,59 @@ pub async fn confirm_delete(
         id,
         title: page.content.title,
         revisions,
+        csrf: editor.csrf().to_owned(),
+    };
+    view::html(StatusCode::OK, &page)
+}
+
+#[derive(Debug)]
+struct SourceRow {
+    id: i64,
+    title: String,
+    url: String,
+    draft: bool,
+    links: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/trash_confirm.html")]
+struct TrashConfirmPage {
+    layout: AdminLayout,
+    id: i64,
+    title: String,
+    sources: Vec<SourceRow>,
+    csrf: String,
+}
+
+/// `GET /admin/pages/{id}/trash`: before a page goes to the trash, the pages whose links to it
+/// would break.
+pub async fn confirm_trash(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let page = db::pages::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if page.deleted_at.is_some() {
+        return Ok(Redirect::to("/admin/trash").into_response());
+    }
+    let sources = db::links::linking_to(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|source| SourceRow {
+            id: source.page_id,
+            url: source.lang.page_url(&source.path),
+            title: source.title,
+            draft: source.status == Status::Draft,
+            links: source.links,
+        })
+        .collect();
+    let page = TrashConfirmPage {
+        layout: AdminLayout::new(&state, "Till papperskorgen", Some(&editor), Section::Pages),
+        id,
+        title: page.content.title,
+        sources,
         csrf: editor.csrf().to_owned(),
     };
     view::html(StatusCode::OK, &page)

@@ -15,7 +15,7 @@ use super::tree::Row;
 use crate::{
     admin::{
         session::Editor,
-        view::{self, AdminLayout, Choice, DoneQuery, Section},
+        view::{self, AdminLayout, Choice, DoneQuery, Pager, Section},
     },
     app::AppState,
     db::{self, pages::ListFilter},
@@ -56,9 +56,7 @@ struct ListPage {
     /// "12 sidor", "1 sida", or that none matched.
     summary: String,
     rows: Vec<Row>,
-    position: Option<String>,
-    previous: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 /// The options of a select over `values` (the template puts "all" first).
@@ -107,16 +105,7 @@ pub async fn show(
     let lang = chosen(&params.sprak, Lang::from_code)?;
     let kind = chosen(&params.typ, Kind::from_id)?;
     let standing = chosen(&params.status, Standing::from_id)?;
-    let number = match params.sida.as_deref().map(str::trim) {
-        None | Some("") => 1,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or(AppError::BadRequest(
-                "Sidnumret måste vara ett heltal från 1.",
-            ))?,
-    };
+    let number = view::page_number(params.sida.as_deref())?;
     let filter = ListFilter {
         text: (!text.is_empty()).then_some(text.as_str()),
         lang,
@@ -125,22 +114,6 @@ pub async fn show(
     };
     let now = state.clock.now_db();
     let total = db::pages::count_listed(&state.db, filter, &now).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    if number > pages {
-        return Err(AppError::NotFound);
-    }
-    let rows = db::pages::listed_page(&state.db, filter, &now, PAGE_SIZE, (number - 1) * PAGE_SIZE)
-        .await?
-        .iter()
-        .map(|page| Row::of(page, 0, &now))
-        .collect();
-    let filtered = filter.text.is_some() || lang.is_some() || kind.is_some() || standing.is_some();
-    let summary = match (total, filtered) {
-        (0, true) => "Inga sidor passar filtret.".to_owned(),
-        (0, false) => "Inga sidor ännu.".to_owned(),
-        (1, _) => "1 sida".to_owned(),
-        (n, _) => format!("{} sidor", Lang::Sv.number(n)),
-    };
     let link = |n: i64| {
         let number = n.to_string();
         let pairs = [
@@ -151,6 +124,19 @@ pub async fn show(
             ("sida", if n > 1 { number.as_str() } else { "" }),
         ];
         view::list_address("/admin", &pairs)
+    };
+    let pager = Pager::new(number, total, PAGE_SIZE, link)?;
+    let rows = db::pages::listed_page(&state.db, filter, &now, PAGE_SIZE, pager.offset())
+        .await?
+        .iter()
+        .map(|page| Row::of(page, 0, &now))
+        .collect();
+    let filtered = filter.text.is_some() || lang.is_some() || kind.is_some() || standing.is_some();
+    let summary = match (total, filtered) {
+        (0, true) => "Inga sidor passar filtret.".to_owned(),
+        (0, false) => "Inga sidor ännu.".to_owned(),
+        (1, _) => "1 sida".to_owned(),
+        (n, _) => format!("{} sidor", Lang::Sv.number(n)),
     };
     let page = ListPage {
         layout: AdminLayout::new(&state, "Sidor", Some(&editor), Section::Pages)
@@ -166,9 +152,7 @@ pub async fn show(
             Standing::id,
             <Standing as Label>::swedish,
         ),
-        previous: (number > 1).then(|| link(number - 1)),
-        next: (number < pages).then(|| link(number + 1)),
-        position: (pages > 1).then(|| format!("Sida {number} av {pages}")),
+        pager,
         text: text.clone(),
         summary,
         rows,

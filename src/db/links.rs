@@ -1,0 +1,254 @@
+//! Links of page bodies to the site and which of them lead nowhere (`page_links`,
+//! `migrations/0010_writing_help.sql`).
+//!
+//! Whether a link works is decided by the query that asks, at the time it is given: a link to a
+//! page works while a visible page has that address or a redirect from it leads to one; a link to
+//! a file works while the library has the file.
+
+use std::collections::HashMap;
+
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+
+use crate::{
+    lang::Lang,
+    vocab::Status,
+    writing::links::{Link, Target},
+};
+
+/// SQL that is true for a row of `page_links` that leads nowhere at `?1` (the time).
+macro_rules! broken {
+    () => {
+        "(case page_links.kind
+            when 'nowhere' then 1
+            when 'media' then not exists (select 1 from media m where m.id = page_links.media_id)
+            else not exists (select 1 from pages p
+                     where p.lang = page_links.lang and p.path = page_links.path
+                       and p.status = 'published' and (p.publish_at is null or p.publish_at <= ?1)
+                       and p.deleted_at is null)
+                 and not exists (select 1 from redirects r join pages p on p.id = r.page_id
+                     where r.lang = page_links.lang and r.from_path = page_links.path
+                       and p.status = 'published' and (p.publish_at is null or p.publish_at <= ?1)
+                       and p.deleted_at is null)
+         end)"
+    };
+}
+
+/// The statement that refreshes `broken_since` (see [`refresh`]) for the rows where `$condition`.
+macro_rules! refresh {
+    ($condition:literal) => {
+        concat!(
+            "update page_links set broken_since = case when broken_since is null then ?1 else null end
+             where (",
+            $condition,
+            ") and (broken_since is null) = ",
+            broken!()
+        )
+    };
+}
+
+/// Records the links of page `page_id`'s body, replacing what was recorded before. A link that was
+/// already there and broken keeps the time it was found broken.
+pub async fn set(conn: &mut SqliteConnection, page_id: i64, links: &[Link]) -> sqlx::Result<()> {
+    let known: HashMap<String, String> = sqlx::query_as(
+        "select href, min(broken_since) from page_links
+         where page_id = ? and broken_since is not null group by href",
+    )
+    .bind(page_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    sqlx::query("delete from page_links where page_id = ?")
+        .bind(page_id)
+        .execute(&mut *conn)
+        .await?;
+    for link in links {
+        let (lang, path, media_id) = match &link.target {
+            Target::Page { lang, path } => (Some(*lang), Some(path.as_str()), None),
+            Target::Media(id) => (None, None, Some(*id)),
+            Target::Nowhere => (None, None, None),
+        };
+        sqlx::query(
+            "insert into page_links (page_id, line, href, kind, lang, path, media_id, broken_since)
+             values (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(page_id)
+        .bind(i64::try_from(link.line).unwrap_or(i64::MAX))
+        .bind(&link.href)
+        .bind(link.target.kind())
+        .bind(lang)
+        .bind(path)
+        .bind(media_id)
+        .bind(known.get(&link.href))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether `target` leads somewhere at `now`.
+pub async fn works(conn: &mut SqliteConnection, target: &Target, now: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = match target {
+        Target::Nowhere => return Ok(false),
+        Target::Media(id) => {
+            sqlx::query_scalar("select 1 from media where id = ?")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        Target::Page { lang, path } => {
+            sqlx::query_scalar(
+                "select 1 from pages p
+                 where p.lang = ?1 and p.path = ?2 and p.status = 'published'
+                   and (p.publish_at is null or p.publish_at <= ?3) and p.deleted_at is null
+                 union all
+                 select 1 from redirects r join pages p on p.id = r.page_id
+                 where r.lang = ?1 and r.from_path = ?2 and p.status = 'published'
+                   and (p.publish_at is null or p.publish_at <= ?3) and p.deleted_at is null
+                 limit 1",
+            )
+            .bind(lang)
+            .bind(path)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+    };
+    Ok(found.is_some())
+}
+
+/// Which links [`refresh`] brings up to date.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every link of the site.
+    All,
+    /// The links of page `id`, and those that lead to the page at `path` in `lang`.
+    Page { id: i64, lang: Lang, path: &'a str },
+    /// The links to file `id`.
+    Media(i64),
+}
+
+/// Brings `broken_since` up to date at `now` for the links of `scope`: set when a link is found
+/// broken, kept while it stays broken, cleared when it works. Writes only the rows that changed.
+pub async fn refresh(
+    conn: &mut SqliteConnection,
+    scope: Scope<'_>,
+    now: &str,
+) -> sqlx::Result<u64> {
+    let done = match scope {
+        Scope::All => {
+            sqlx::query(refresh!("1"))
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+        }
+        Scope::Page { id, lang, path } => {
+            sqlx::query(refresh!(
+                "page_id = ?2 or (kind = 'page' and lang = ?3 and path = ?4)"
+            ))
+            .bind(now)
+            .bind(id)
+            .bind(lang)
+            .bind(path)
+            .execute(&mut *conn)
+            .await?
+        }
+        Scope::Media(id) => {
+            sqlx::query(refresh!("kind = 'media' and media_id = ?2"))
+                .bind(now)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    Ok(done.rows_affected())
+}
+
+/// A broken link, with the page it is on.
+#[derive(Debug, Clone, FromRow)]
+pub struct Broken {
+    pub page_id: i64,
+    pub lang: Lang,
+    pub path: String,
+    pub title: String,
+    pub status: Status,
+    pub line: i64,
+    pub href: String,
+    pub broken_since: String,
+}
+
+/// The broken links of pages outside the trash, as last refreshed: most recently broken first.
+pub async fn broken(
+    db: impl SqliteExecutor<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Broken>> {
+    sqlx::query_as(
+        "select p.id as page_id, p.lang, p.path, p.title, p.status, l.line, l.href, l.broken_since
+         from page_links l join pages p on p.id = l.page_id
+         where l.broken_since is not null and p.deleted_at is null
+         order by l.broken_since desc, p.title, l.line
+         limit ? offset ?",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+/// How many links [`broken`] lists in all, and on how many pages.
+pub async fn count_broken(db: impl SqliteExecutor<'_>) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "select count(*), count(distinct l.page_id)
+         from page_links l join pages p on p.id = l.page_id
+         where l.broken_since is not null and p.deleted_at is null",
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// A page that links to another.
+#[derive(Debug, Clone, FromRow)]
+pub struct Source {
+    pub page_id: i64,
+    pub lang: Lang,
+    pub path: String,
+    pub title: String,
+    pub status: Status,
+    /// How many of its links lead there.
+    pub links: i64,
+}
+
+/// The pages outside the trash, other than page `id` itself, whose bodies link to it: to its
+/// address or to an old address that leads to it.
+pub async fn linking_to(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<Source>> {
+    sqlx::query_as(
+        "select p.id as page_id, p.lang, p.path, p.title, p.status, count(*) as links
+         from page_links l join pages p on p.id = l.page_id
+         where l.kind = 'page' and p.deleted_at is null and p.id != ?1
+           and (exists (select 1 from pages t where t.id = ?1 and t.lang = l.lang and t.path = l.path)
+             or exists (select 1 from redirects r
+                        where r.page_id = ?1 and r.lang = l.lang and r.from_path = l.path))
+         group by p.id
+         order by p.title",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await
+}
+
+/// The setting that records which version of the link extraction `page_links` holds.
+const LINKS_VERSION_SETTING: &str = "links_version";
+
+/// Whether `page_links` was filled by extraction version `version`.
+pub async fn is_current(db: impl SqliteExecutor<'_>, version: &str) -> sqlx::Result<bool> {
+    Ok(super::settings::get(db, LINKS_VERSION_SETTING)
+        .await?
+        .as_deref()
+        == Some(version))
+}
+
+/// Records that `page_links` holds extraction version `version`.
+pub async fn set_current(db: impl SqliteExecutor<'_>, version: &str) -> sqlx::Result<()> {
+    super::settings::set(db, LINKS_VERSION_SETTING, version).await
+}
