@@ -300,7 +300,6 @@ async fn pages_not_reviewed_for_a_year_are_listed_until_marked() {
     let clock = Clock::manual(start);
     let app = TestApp::spawn_with_clock(clock.clone()).await;
     app.add_user("anna", Role::Admin, PASSWORD).await;
-    let browser = app.login("anna", PASSWORD).await;
     let seeded = db::pages::count(app.db()).await.expect("count");
     // The seed was saved "now" by the system clock; move a year and a month past it.
     clock.set(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 400));
