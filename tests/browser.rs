@@ -406,6 +406,53 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     check_page(&chrome, &mut report, &axe, "edit (saved)", check).await;
     assert_reduced_motion(&chrome, "edit").await;
 
+    // Writing help follows the text as it is typed: findings on their lines, with WCAG links.
+    fill(
+        &chrome,
+        "#body",
+        "![](https://example.se/bild.jpg)\n\n[Klicka här](/finns-inte)\n\nDET HÄR ÄR VIKTIGT ATT LÄSA.\n\n[https://example.se](https://example.se)",
+    )
+    .await;
+    let started = std::time::Instant::now();
+    while chrome
+        .js("return document.querySelectorAll('#writing-help .finding').length;", vec![])
+        .await
+        .as_u64()
+        .unwrap_or(0)
+        < 5
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the writing help did not follow the text"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // "rad 5" puts the cursor on line 5 of the text.
+    chrome
+        .client
+        .find(fantoccini::Locator::Css("#writing-help a[data-line='5']"))
+        .await
+        .expect("a finding on line 5")
+        .click()
+        .await
+        .expect("click");
+    let caret = chrome
+        .js(
+            "const b = document.getElementById('body'); \
+             return [document.activeElement.id, b.value.slice(0, b.selectionStart).split('\\n').length];",
+            vec![],
+        )
+        .await;
+    assert_eq!(caret, json!(["body", 5]), "the cursor on the finding's line");
+    // Publishing with a link that leads nowhere asks first; the text stays.
+    click(&chrome, "button[value=publish]").await;
+    check_page(&chrome, &mut report, &axe, "publish with broken links", summary).await;
+    screenshots(&chrome, "writing-help").await;
+    assert!(
+        chrome.html().await.contains("value=\"publish-anyway\""),
+        "a button to publish anyway"
+    );
+
     fill(&chrome, "#body", "## Inledning\n\nAndra versionen.").await;
     click(&chrome, "button[value=publish]").await;
     chrome.goto(&format!("/admin/pages/{id}/preview")).await;
@@ -434,7 +481,21 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     click(&chrome, "button[value=publish]").await;
     check_page(&chrome, &mut report, &axe, "conflict", summary).await;
 
+    // A page that links to this one, with a link that leads nowhere and a review long overdue.
+    let mut linking = common::page("lankande", "Länkande sida");
+    linking.content.body_md = "Se [granskningen](/granskning) och [rapporten](/rapport-saknas).".to_owned();
+    app.add_page(&linking).await;
+    sqlx::query("update pages set updated_at = '2020-01-01T00:00:00Z' where path = 'om-oss'")
+        .execute(&app.state.db)
+        .await
+        .expect("an old page");
+    for (path, label) in [("/admin/links", "broken links"), ("/admin/review", "review")] {
+        chrome.goto(path).await;
+        check_page(&chrome, &mut report, &axe, label, check).await;
+    }
     chrome.goto(&format!("/admin/pages/{id}")).await;
+    click(&chrome, &format!("a[href='/admin/pages/{id}/trash']")).await;
+    check_page(&chrome, &mut report, &axe, "trash question", check).await;
     click(&chrome, "form[action$='/trash'] button").await;
     chrome.goto("/admin/trash").await;
     check_page(&chrome, &mut report, &axe, "trash", check).await;
