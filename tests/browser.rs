@@ -415,7 +415,10 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     .await;
     let started = std::time::Instant::now();
     while chrome
-        .js("return document.querySelectorAll('#writing-help .finding').length;", vec![])
+        .js(
+            "return document.querySelectorAll('#writing-help .finding').length;",
+            vec![],
+        )
         .await
         .as_u64()
         .unwrap_or(0)
@@ -443,10 +446,21 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
             vec![],
         )
         .await;
-    assert_eq!(caret, json!(["body", 5]), "the cursor on the finding's line");
+    assert_eq!(
+        caret,
+        json!(["body", 5]),
+        "the cursor on the finding's line"
+    );
     // Publishing with a link that leads nowhere asks first; the text stays.
     click(&chrome, "button[value=publish]").await;
-    check_page(&chrome, &mut report, &axe, "publish with broken links", summary).await;
+    check_page(
+        &chrome,
+        &mut report,
+        &axe,
+        "publish with broken links",
+        summary,
+    )
+    .await;
     screenshots(&chrome, "writing-help").await;
     assert!(
         chrome.html().await.contains("value=\"publish-anyway\""),
@@ -483,13 +497,17 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
 
     // A page that links to this one, with a link that leads nowhere and a review long overdue.
     let mut linking = common::page("lankande", "Länkande sida");
-    linking.content.body_md = "Se [granskningen](/granskning) och [rapporten](/rapport-saknas).".to_owned();
+    linking.content.body_md =
+        "Se [granskningen](/granskning) och [rapporten](/rapport-saknas).".to_owned();
     app.add_page(&linking).await;
     sqlx::query("update pages set updated_at = '2020-01-01T00:00:00Z' where path = 'om-oss'")
         .execute(&app.state.db)
         .await
         .expect("an old page");
-    for (path, label) in [("/admin/links", "broken links"), ("/admin/review", "review")] {
+    for (path, label) in [
+        ("/admin/links", "broken links"),
+        ("/admin/review", "review"),
+    ] {
         chrome.goto(path).await;
         check_page(&chrome, &mut report, &axe, label, check).await;
     }

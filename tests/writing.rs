@@ -62,6 +62,17 @@ async fn the_edit_form_shows_readability_and_findings_with_their_lines() {
         html.contains("href=\"https://www.w3.org/WAI/WCAG21/Understanding/non-text-content.html\"")
     );
     assert!(html.contains("2 fel och 3 varningar"), "{html}");
+    // The preview says it too, in a sentence.
+    let preview = html_unescape(
+        &browser
+            .get(&format!("/admin/pages/{id}/preview"))
+            .await
+            .text(),
+    );
+    assert!(
+        preview.contains("Skrivhjälp: LIX 18 (mycket lättläst), 2 fel och 3 varningar;"),
+        "{preview}"
+    );
 }
 
 #[tokio::test]

@@ -124,6 +124,24 @@ impl WritingPanel {
     }
 }
 
+impl WritingPanel {
+    /// What the panel says, in a sentence, for the preview's notice.
+    pub fn preview_note(&self) -> String {
+        if self.empty {
+            return "Texten är tom.".to_owned();
+        }
+        let fix = if self.findings.is_empty() {
+            "inget att rätta".to_owned()
+        } else {
+            format!(
+                "{}; listan finns under texten i redigeringsvyn",
+                self.summary.trim_end_matches('.')
+            )
+        };
+        format!("Skrivhjälp: LIX {} ({}), {}.", self.lix, self.band, fix)
+    }
+}
+
 fn count(n: usize, one: &str, many: &str) -> String {
     let word = if n == 1 { one } else { many };
     format!(

@@ -48,8 +48,9 @@ pub struct PageTemplate {
     pub archived: bool,
     /// The newest news items, on home pages only.
     pub latest_news: Vec<NewsItem>,
-    /// Shown to an editor before publishing: marked as a preview.
-    pub preview: bool,
+    /// Shown to an editor before publishing: marked as a preview, with what writing help says of
+    /// the text.
+    pub preview: Option<String>,
 }
 
 /// Shows the visible page at the request's address.
@@ -74,7 +75,7 @@ pub async fn show(
             None => Err(AppError::NotFound),
         };
     };
-    let rendered = render(&state, page, &now, false).await?;
+    let rendered = render(&state, page, &now, None).await?;
     // Query strings do not change a page; caching each would let anyone fill the cache.
     let keep = Keep::when(request.query.is_none(), rendered.shows);
     Ok(request.publish_html(&state, rendered.html, keep))
@@ -87,13 +88,13 @@ pub struct Rendered {
     pub shows: Vec<Dep>,
 }
 
-/// Renders `page` as visitors see it at `now`. A `preview` is marked as one and kept out of search
-/// engines; editors see it before the page is published.
+/// Renders `page` as visitors see it at `now`. A `preview` (for editors, before the page is
+/// published) is marked as one, with the sentence given, and kept out of search engines.
 pub async fn render(
     state: &AppState,
     page: Page,
     now: &str,
-    preview: bool,
+    preview: Option<String>,
 ) -> Result<Rendered, AppError> {
     let lang = page.lang;
     // Itself, its translation, its ancestors (below), its children and on home pages the news.
@@ -144,7 +145,7 @@ pub async fn render(
         article: page.content.kind == Kind::News,
     };
     let mut layout = Layout::load(state, meta, now).await?;
-    layout.noindex |= preview;
+    layout.noindex |= preview.is_some();
     let date = (page.content.kind == Kind::News).then(|| DateView::of_page(&page, lang));
     let html = PageTemplate {
         layout,

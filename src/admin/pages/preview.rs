@@ -9,7 +9,7 @@ use axum::{
 
 use super::form::PageForm;
 use crate::{
-    admin::{csrf::Submission, session::Editor},
+    admin::{csrf::Submission, session::Editor, writing},
     app::AppState,
     content::editing,
     db::{
@@ -123,7 +123,12 @@ pub async fn preview_saved(
 }
 
 async fn preview_response(state: &AppState, page: Page, now: &str) -> Result<Response, AppError> {
-    let html = public::pages::render(state, page, now, true).await?.html;
+    let assessment =
+        writing::assess(state, page.lang, &page.content.path, &page.content.body_md).await?;
+    let note = writing::WritingPanel::of(&assessment).preview_note();
+    let html = public::pages::render(state, page, now, Some(note))
+        .await?
+        .html;
     Ok((
         StatusCode::OK,
         [
