@@ -13,7 +13,11 @@
 //!    pages among 5,000 addresses, a first pass (mostly misses) and a second; an address that has no
 //!    page; every figure also as a ratio to the hot page of the same run;
 //! 4. the server's resident memory after that, and its CPU while idle for 10 s;
-//! 5. the editors' list of pages (`/admin`): its size and how long it takes (p50 of 20);
+//! 5. the editors' list of pages (`/admin`): its size and how long it takes (p50 of 20); and the
+//!    writing help's screens (p50 of 20 each): a page's edit form with its panel, the site's broken
+//!    links (`/admin/links`, every link checked again each time) and the pages due for review
+//!    (`/admin/review`); before the server starts, every page gets two links to others (some lead
+//!    nowhere) and the time to record the links of every page is printed;
 //! 6. `skl-cms export-site` of the whole site: its time and what it wrote.
 //!
 //! `KEEP_DATABASE=1` keeps the database for a look afterwards. `wrk` must be installed (`bash bench/run.sh` installs it); without it step 3 is skipped.
@@ -65,6 +69,27 @@ async fn main() {
     println!(
         "{pages} pages inserted in {:.1} s and indexed for search in {:.1} s",
         inserted.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    // Two links a page to other pages of the corpus: to a news item, an English page or a page
+    // that is not there, they lead nowhere, as on a real site some do.
+    sqlx::query(
+        "update pages set body_md = body_md || char(10) || char(10) || 'Läs också [sidan '
+             || ((id * 7) % ?1) || '](/sektion-' || (((id * 7) % ?1) % 40) || '/sida-' || ((id * 7) % ?1)
+             || ') och [den här](/sektion-' || (((id * 13) % ?1) % 40) || '/sida-' || ((id * 13) % ?1) || ').'
+         where path like 'sektion-%' or path like 'nyheter/%' or path like 'news/%'",
+    )
+    .bind(i64::try_from(pages).expect("pages"))
+    .execute(&pool)
+    .await
+    .expect("links");
+    let started = Instant::now();
+    skl_cms::writing::links::rebuild(&pool, &skl_cms::time::now_db())
+        .await
+        .expect("links");
+    let (broken, _) = db::links::count_broken(&pool).await.expect("count");
+    println!(
+        "the links of every page recorded and checked in {:.1} s ({broken} lead nowhere)",
         started.elapsed().as_secs_f64()
     );
     let hash = skl_cms::auth::hash_password(PASSWORD.to_owned())
@@ -207,6 +232,48 @@ async fn main() {
         size as f64 / 1024.0,
         ms(percentile(&times, 50.0))
     );
+    let edited: i64 = {
+        let pool = db::open(&database).await.expect("database");
+        let id = sqlx::query_scalar(
+            "select id from pages where path like 'sektion-%' order by id limit 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("a page");
+        pool.close().await;
+        id
+    };
+    for (what, path) in [
+        (
+            "a page's edit form with writing help",
+            format!("/admin/pages/{edited}"),
+        ),
+        ("the broken links /admin/links", "/admin/links".to_owned()),
+        (
+            "the pages to review /admin/review",
+            "/admin/review".to_owned(),
+        ),
+    ] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..20 {
+            let started = Instant::now();
+            let reply = client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .expect("screen");
+            assert!(reply.status().is_success(), "{path}: {}", reply.status());
+            size = reply.bytes().await.expect("body").len();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "{what}: {:.0} KB, p50 {} over 20",
+            size as f64 / 1024.0,
+            ms(percentile(&times, 50.0))
+        );
+    }
     drop(server);
 
     // The whole site as static files, as `skl-cms export-site` writes it.
