@@ -31,3 +31,7 @@ create table page_reviews (
     reviewed_at text    not null,
     reviewed_by integer references users (id) on delete set null
 );
+
+-- Published pages by their last save, for the pages due for review: those saved long ago are few.
+create index pages_published_updated on pages (updated_at)
+    where status = 'published' and deleted_at is null;

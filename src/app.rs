@@ -93,6 +93,9 @@ pub struct AppState {
     /// The content version (`db::changes`) the render cache reflects: a higher one in the database
     /// means something changed that the cache has not heard of.
     seen: Arc<AtomicI64>,
+    /// One more than the render cache's generation when every link of the site was last checked
+    /// (0: never), so that the list of broken links checks again only after a change.
+    links_checked: Arc<AtomicU64>,
 }
 
 /// Facts about the deployment that pages need.
@@ -228,6 +231,7 @@ impl AppState {
                 crate::render_cache::DEFAULT_BUDGET,
             )),
             seen: Arc::default(),
+            links_checked: Arc::default(),
             clock,
             search_misses: Arc::default(),
             media: Arc::default(),
@@ -324,6 +328,19 @@ impl AppState {
         if let Err(error) = self.content_changed().await {
             tracing::error!(%error, "cannot read the publishing schedule; pages are not cached until it can be read");
         }
+    }
+
+    /// Whether the site's links are to be checked again, after a change of content (an edit, a
+    /// scheduled page going live, a change by another process) since the last check: then the
+    /// token to give [`links_checked`](Self::links_checked) once it is done.
+    pub fn links_check_due(&self) -> Option<u64> {
+        let token = self.cache.current_generation() + 1;
+        (self.links_checked.load(Ordering::Acquire) != token).then_some(token)
+    }
+
+    /// Notes that every link was checked, as of the `token` [`links_check_due`](Self::links_check_due) gave.
+    pub fn links_checked(&self, token: u64) {
+        self.links_checked.store(token, Ordering::Release);
     }
 
     /// Whether content changed since the cache last heard: another process wrote to the database.

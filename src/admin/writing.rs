@@ -250,7 +250,8 @@ struct LinksPage {
 }
 
 /// `GET /admin/links`: every link on a page outside the trash that leads nowhere, most recently
-/// broken first. Checked again first, so a page that went live or was trashed since counts.
+/// broken first. Every link is checked again first when content changed since the last check, so
+/// a page that went live or was trashed since counts.
 pub async fn broken_links(
     State(state): State<AppState>,
     editor: Editor,
@@ -258,10 +259,11 @@ pub async fn broken_links(
 ) -> Result<Response, AppError> {
     let params: ReportParams = view::list_params(raw.as_deref())?;
     let number = view::page_number(params.sida.as_deref())?;
-    {
+    if let Some(token) = state.links_check_due() {
         let mut tx = db::begin_write(&state.db).await?;
         db::links::refresh(&mut tx, db::links::Scope::All, &state.clock.now_db()).await?;
         tx.commit().await?;
+        state.links_checked(token);
     }
     let (total, pages) = db::links::count_broken(&state.db).await?;
     let pager = Pager::new(number, total, PAGE_SIZE, |n| {

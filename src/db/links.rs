@@ -223,12 +223,15 @@ pub struct Source {
 /// address or to an old address that leads to it.
 pub async fn linking_to(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<Source>> {
     sqlx::query_as(
-        "select p.id as page_id, p.lang, p.path, p.title, p.status, count(*) as links
-         from page_links l join pages p on p.id = l.page_id
-         where l.kind = 'page' and p.deleted_at is null and p.id != ?1
-           and (exists (select 1 from pages t where t.id = ?1 and t.lang = l.lang and t.path = l.path)
-             or exists (select 1 from redirects r
-                        where r.page_id = ?1 and r.lang = l.lang and r.from_path = l.path))
+        "with targets (lang, path) as (
+             select lang, path from pages where id = ?1
+             union all
+             select lang, from_path from redirects where page_id = ?1)
+         select p.id as page_id, p.lang, p.path, p.title, p.status, count(*) as links
+         from targets t
+         join page_links l on l.kind = 'page' and l.lang = t.lang and l.path = t.path
+         join pages p on p.id = l.page_id
+         where p.deleted_at is null and p.id != ?1
          group by p.id
          order by p.title",
     )

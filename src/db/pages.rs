@@ -610,6 +610,51 @@ pub async fn listed(db: impl SqliteExecutor<'_>, trashed: bool) -> sqlx::Result<
     .await
 }
 
+/// Pages outside the trash as [`listed`] has them, but without their last author (a query a page),
+/// for placing them in a tree: every page of the languages `all_of`; of the others, the home page,
+/// the main menu's pages, the pages that have pages below them, and the pages `keep`.
+pub async fn outline(
+    db: impl SqliteExecutor<'_>,
+    all_of: &[Lang],
+    keep: &[Option<i64>; 3],
+) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as(
+        // Each part is a search of an index, so that a language of 10,000 pages is not read.
+        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id,
+                 p.menu_order, p.translation_key, p.updated_at, p.deleted_at, null as last_author
+          from pages p
+          where p.deleted_at is null and p.id in (
+              select id from pages where lang in (?1, ?2)
+              union all
+              select id from pages where lang in ('sv', 'en') and path = ''
+              union all
+              select id from pages indexed by pages_menu
+              where lang in ('sv', 'en') and parent_id is null and menu_order is not null
+              union all
+              select parent_id from pages where parent_id is not null
+              union all
+              select value from (select ?3 as value union all select ?4 union all select ?5))
+          order by p.lang desc, p.path",
+    )
+    .bind(all_of.first().map(|lang| lang.code()))
+    .bind(all_of.get(1).map(|lang| lang.code()))
+    .bind(keep[0])
+    .bind(keep[1])
+    .bind(keep[2])
+    .fetch_all(db)
+    .await
+}
+
+/// How many pages each language has, the trash included (counted from an index alone).
+pub async fn count_by_lang(
+    db: impl SqliteExecutor<'_>,
+) -> sqlx::Result<std::collections::HashMap<Lang, i64>> {
+    let rows: Vec<(Lang, i64)> = sqlx::query_as("select lang, count(*) from pages group by lang")
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Whether a page other than `except` has `path` in `lang`, trashed pages included.
 pub async fn path_taken(
     db: impl SqliteExecutor<'_>,

@@ -74,7 +74,7 @@ pub async fn due_for_review(
                 max(p.updated_at, coalesce(r.reviewed_at, '')) as reviewed_at
          from pages p left join page_reviews r on r.page_id = p.id
          where p.status = 'published' and (p.publish_at is null or p.publish_at <= ?2)
-           and p.deleted_at is null
+           and p.deleted_at is null and p.updated_at < ?1
            and max(p.updated_at, coalesce(r.reviewed_at, '')) < ?1
          order by reviewed_at, p.id
          limit ?3 offset ?4",
@@ -96,7 +96,7 @@ pub async fn count_due_for_review(
     sqlx::query_scalar(
         "select count(*) from pages p left join page_reviews r on r.page_id = p.id
          where p.status = 'published' and (p.publish_at is null or p.publish_at <= ?2)
-           and p.deleted_at is null
+           and p.deleted_at is null and p.updated_at < ?1
            and max(p.updated_at, coalesce(r.reviewed_at, '')) < ?1",
     )
     .bind(before)

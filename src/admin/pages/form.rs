@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use super::tree::{Row, tree_order};
+use super::tree::tree_positions;
 use crate::{
     admin::view::{Choice, FieldErrors},
     app::AppState,
@@ -16,7 +16,7 @@ use crate::{
     },
     db::{
         self,
-        pages::{Content, Page},
+        pages::{Content, Listed, Page},
     },
     lang::Lang,
     time::{self, DatePrecision},
@@ -162,8 +162,18 @@ pub async fn choices(
     page_id: Option<i64>,
     form: &PageForm,
 ) -> sqlx::Result<Choices> {
-    let now = state.clock.now_db();
-    let pages = db::pages::listed(&state.db, false).await?;
+    // Every page of a language that has few; of a language that has many, only the likeliest: the
+    // home page, the menu's pages, the pages with pages below them, and the chosen ones. Those
+    // include every ancestor of each other, so the tree still holds.
+    let counts = db::pages::count_by_lang(&state.db).await?;
+    let many = |lang: Lang| counts.get(&lang).copied().unwrap_or(0) > MAX_CHOICES as i64;
+    let keep = [
+        page_id,
+        PageForm::id_field(&form.parent),
+        PageForm::id_field(&form.translation),
+    ];
+    let all_of: Vec<Lang> = Lang::ALL.into_iter().filter(|lang| !many(*lang)).collect();
+    let pages = db::pages::outline(&state.db, &all_of, &keep).await?;
     let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
     for page in &pages {
         if let Some(parent) = page.parent_id {
@@ -180,52 +190,42 @@ pub async fn choices(
             }
         }
     }
-    let in_menu: HashSet<i64> = pages
-        .iter()
-        .filter(|page| page.parent_id.is_none() && page.menu_order.is_some())
-        .map(|page| page.id)
+    // Placed in the tree, but labelled only when shown.
+    let rows: Vec<(&Listed, usize)> = tree_positions(&pages)
+        .into_iter()
+        .map(|(index, depth)| (&pages[index], depth))
         .collect();
-    let rows = tree_order(pages, &now);
-    let label = |row: &Row| {
-        let indent = "– ".repeat(row.depth);
-        let path = if row.path.is_empty() {
+    let label = |(page, depth): &(&Listed, usize)| {
+        let indent = "– ".repeat(*depth);
+        let path = if page.path.is_empty() {
             "startsidan".to_owned()
         } else {
-            format!("/{}", row.path)
+            format!("/{}", page.path)
         };
-        format!("{indent}{} ({path})", row.title)
+        format!("{indent}{} ({path})", page.title)
     };
-    // All candidates if they fit; otherwise the chosen one and the likeliest.
-    let pick = |candidates: Vec<&Row>, chosen: &str| -> (Vec<Choice>, bool) {
-        let cut = candidates.len() > MAX_CHOICES;
-        let likely = |row: &&Row| {
-            !cut || row.id.to_string() == chosen
-                || row.path.is_empty()
-                || children.contains_key(&row.id)
-                || in_menu.contains(&row.id)
-        };
-        let listed = candidates
+    let pick = |candidates: Vec<&(&Listed, usize)>, chosen: &str| -> Vec<Choice> {
+        candidates
             .into_iter()
-            .filter(likely)
             .take(MAX_CHOICES)
             .map(|row| Choice {
-                value: row.id.to_string(),
+                value: row.0.id.to_string(),
                 label: label(row),
-                selected: chosen == row.id.to_string(),
+                selected: chosen == row.0.id.to_string(),
             })
-            .collect();
-        (listed, cut)
+            .collect()
     };
-    let (parents, parents_cut) = pick(
+    let parents = pick(
         rows.iter()
-            .filter(|row| row.lang == lang && !below.contains(&row.id))
+            .filter(|(page, _)| page.lang == lang && !below.contains(&page.id))
             .collect(),
         &form.parent,
     );
-    let (translations, translations_cut) = pick(
-        rows.iter().filter(|row| row.lang != lang).collect(),
+    let translations = pick(
+        rows.iter().filter(|(page, _)| page.lang != lang).collect(),
         &form.translation,
     );
+    let (parents_cut, translations_cut) = (many(lang), many(lang.other()));
     Ok(Choices {
         parents,
         parents_cut,
