@@ -35,3 +35,7 @@ create table page_reviews (
 -- Published pages by their last save, for the pages due for review: those saved long ago are few.
 create index pages_published_updated on pages (updated_at)
     where status = 'published' and deleted_at is null;
+
+-- The few pages in the trash, to leave their links out of the list of broken links without reading
+-- every page.
+create index pages_trashed on pages (deleted_at) where deleted_at is not null;

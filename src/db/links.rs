@@ -177,18 +177,24 @@ pub struct Broken {
     pub broken_since: String,
 }
 
-/// The broken links of pages outside the trash, as last refreshed: most recently broken first.
+/// The broken links of pages outside the trash, as last refreshed: most recently broken first, then
+/// by page and line.
 pub async fn broken(
     db: impl SqliteExecutor<'_>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Broken>> {
     sqlx::query_as(
+        // The rows of the list are chosen by the index of broken links first; only their pages are
+        // read, for their titles.
         "select p.id as page_id, p.lang, p.path, p.title, p.status, l.line, l.href, l.broken_since
-         from page_links l join pages p on p.id = l.page_id
-         where l.broken_since is not null and p.deleted_at is null
-         order by l.broken_since desc, p.title, l.line
-         limit ? offset ?",
+         from (select page_id, line, href, broken_since from page_links
+               where broken_since is not null
+                 and page_id not in (select id from pages where deleted_at is not null)
+               order by broken_since desc, page_id, line
+               limit ? offset ?) l
+         join pages p on p.id = l.page_id
+         order by l.broken_since desc, l.page_id, l.line",
     )
     .bind(limit)
     .bind(offset)
@@ -199,9 +205,9 @@ pub async fn broken(
 /// How many links [`broken`] lists in all, and on how many pages.
 pub async fn count_broken(db: impl SqliteExecutor<'_>) -> sqlx::Result<(i64, i64)> {
     sqlx::query_as(
-        "select count(*), count(distinct l.page_id)
-         from page_links l join pages p on p.id = l.page_id
-         where l.broken_since is not null and p.deleted_at is null",
+        "select count(*), count(distinct page_id) from page_links
+         where broken_since is not null
+           and page_id not in (select id from pages where deleted_at is not null)",
     )
     .fetch_one(db)
     .await
