@@ -6,15 +6,15 @@
 use askama::Template;
 use axum::{
     extract::{Path, RawQuery, State},
-    http::{StatusCode, header},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
 };
 use jiff::{SignedDuration, ToSpan};
 use serde::Deserialize;
 
 use super::{
     csrf::{Button, Submission},
-    pages::form::PageForm,
+    pages::{form::PageForm, preview},
     session::Editor,
     view::{self, AdminLayout, Pager, Section, done_at},
 };
@@ -142,12 +142,11 @@ impl WritingPanel {
     }
 }
 
-fn count(n: usize, one: &str, many: &str) -> String {
+/// `n` and the word for what is counted: "1 fel", "3 varningar".
+fn count(n: impl TryInto<i64>, one: &str, many: &str) -> String {
+    let n: i64 = n.try_into().unwrap_or(i64::MAX);
     let word = if n == 1 { one } else { many };
-    format!(
-        "{} {word}",
-        Lang::Sv.number(i64::try_from(n).unwrap_or(i64::MAX))
-    )
+    format!("{} {word}", Lang::Sv.number(n))
 }
 
 fn summary(errors: usize, warnings: usize) -> String {
@@ -187,19 +186,13 @@ struct PanelFragment {
 }
 
 /// `POST /admin/pages/writing-help`: the panel for the form's text as it is now, for the script
-/// that refreshes it while the editor types (`static/admin.js`). 401 without a session, as the
-/// live preview.
+/// that refreshes it while the editor types (`static/admin.js`).
 pub async fn panel(
     State(state): State<AppState>,
     editor: Option<Editor>,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
-    if editor.is_none() {
-        return Err(AppError::Unauthorized(
-            "Du är inte inloggad längre. Spara sidan, så kan du logga in igen utan att förlora texten.",
-        ));
-    }
-    let form = submission.verified_or_forbidden()?;
+    let form = preview::scripted_form(editor, submission)?;
     let (lang, path) = match PageForm::id_field(&form.page_id) {
         Some(id) => match db::pages::find(&state.db, id).await? {
             Some(page) => (page.lang, page.content.path),
@@ -212,12 +205,7 @@ pub async fn panel(
         panel: WritingPanel::of(&assessment),
     }
     .render()?;
-    Ok((
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        html,
-    )
-        .into_response())
+    Ok(preview::fragment(html))
 }
 
 /// Rows per page of the reports.
@@ -227,6 +215,28 @@ const PAGE_SIZE: i64 = 100;
 struct ReportParams {
     #[serde(default)]
     sida: Option<String>,
+}
+
+/// The page of a report at `path` that the query `raw` asks for, once its rows are counted.
+struct ReportPage {
+    path: &'static str,
+    number: i64,
+}
+
+impl ReportPage {
+    fn asked(path: &'static str, raw: Option<&str>) -> Result<ReportPage, AppError> {
+        let params: ReportParams = view::list_params(raw)?;
+        Ok(ReportPage {
+            path,
+            number: view::page_number(params.sida.as_deref())?,
+        })
+    }
+
+    fn pager(&self, total: i64) -> Result<Pager, AppError> {
+        Pager::new(self.number, total, PAGE_SIZE, |n| {
+            view::list_address(self.path, &[("sida", &n.to_string())])
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -257,8 +267,7 @@ pub async fn broken_links(
     editor: Editor,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let params: ReportParams = view::list_params(raw.as_deref())?;
-    let number = view::page_number(params.sida.as_deref())?;
+    let asked = ReportPage::asked("/admin/links", raw.as_deref())?;
     if let Some(token) = state.links_check_due() {
         let mut tx = db::begin_write(&state.db).await?;
         db::links::refresh(&mut tx, db::links::Scope::All, &state.clock.now_db()).await?;
@@ -266,9 +275,7 @@ pub async fn broken_links(
         state.links_checked(token);
     }
     let (total, pages) = db::links::count_broken(&state.db).await?;
-    let pager = Pager::new(number, total, PAGE_SIZE, |n| {
-        view::list_address("/admin/links", &[("sida", &n.to_string())])
-    })?;
+    let pager = asked.pager(total)?;
     let rows = db::links::broken(&state.db, PAGE_SIZE, pager.offset())
         .await?
         .into_iter()
@@ -288,12 +295,8 @@ pub async fn broken_links(
         0 => "Inga trasiga länkar: alla länkar till webbplatsen leder någonstans.".to_owned(),
         _ => format!(
             "{} på {}.",
-            count(
-                usize::try_from(total).unwrap_or(0),
-                "trasig länk",
-                "trasiga länkar"
-            ),
-            count(usize::try_from(pages).unwrap_or(0), "sida", "sidor"),
+            count(total, "trasig länk", "trasiga länkar"),
+            count(pages, "sida", "sidor"),
         ),
     };
     let page = LinksPage {
@@ -330,8 +333,7 @@ pub async fn due(
     editor: Editor,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let params: ReportParams = view::list_params(raw.as_deref())?;
-    let number = view::page_number(params.sida.as_deref())?;
+    let asked = ReportPage::asked("/admin/review", raw.as_deref())?;
     let months = state.site.review_months;
     let now = state.clock.now();
     let before = now
@@ -343,9 +345,7 @@ pub async fn due(
         );
     let now = time::to_db(now);
     let total = db::reviews::count_due_for_review(&state.db, &before, &now).await?;
-    let pager = Pager::new(number, total, PAGE_SIZE, |n| {
-        view::list_address("/admin/review", &[("sida", &n.to_string())])
-    })?;
+    let pager = asked.pager(total)?;
     let rows = db::reviews::due_for_review(&state.db, &before, &now, PAGE_SIZE, pager.offset())
         .await?
         .into_iter()
@@ -360,10 +360,7 @@ pub async fn due(
         .collect();
     let summary = match total {
         0 => "Alla publicerade sidor är granskade inom tiden.".to_owned(),
-        _ => format!(
-            "{} att granska.",
-            count(usize::try_from(total).unwrap_or(0), "sida", "sidor")
-        ),
+        _ => format!("{} att granska.", count(total, "sida", "sidor")),
     };
     let page = ReviewPage {
         layout: AdminLayout::new(&state, "Sidor att granska", Some(&editor), Section::Review),

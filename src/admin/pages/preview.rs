@@ -30,28 +30,40 @@ async fn rendered(state: &AppState, lang: Lang, body: &str) -> Result<String, Ap
     Ok(html)
 }
 
-/// `POST /admin/pages/body-preview`: only the body of the form, rendered and sanitised as it would be
-/// saved, for the live preview beside the text field (`static/admin.js`). Without a session it
-/// answers 401 rather than redirecting: the script fetches it, and a redirect would hand it the login
-/// page to show as the preview.
-pub async fn body_preview(
-    State(state): State<AppState>,
+/// The edit form as the editor's script sends it to ask for a preview or writing help: without a
+/// session 401 rather than a redirect (the script fetches it, and a redirect would hand it the
+/// login page to show), 403 for a forged one.
+pub fn scripted_form(
     editor: Option<Editor>,
     submission: Submission<PageForm>,
-) -> Result<Response, AppError> {
+) -> Result<PageForm, AppError> {
     if editor.is_none() {
         return Err(AppError::Unauthorized(
             "Du är inte inloggad längre. Spara sidan, så kan du logga in igen utan att förlora texten.",
         ));
     }
-    let form = submission.verified_or_forbidden()?;
-    let html = rendered(&state, form.lang(), &form.body).await?;
-    Ok((
+    submission.verified_or_forbidden()
+}
+
+/// A piece of HTML for the editor's script to put into the form.
+pub fn fragment(html: String) -> Response {
+    (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         html,
     )
-        .into_response())
+        .into_response()
+}
+
+/// `POST /admin/pages/body-preview`: only the body of the form, rendered and sanitised as it would be
+/// saved, for the live preview beside the text field (`static/admin.js`).
+pub async fn body_preview(
+    State(state): State<AppState>,
+    editor: Option<Editor>,
+    submission: Submission<PageForm>,
+) -> Result<Response, AppError> {
+    let form = scripted_form(editor, submission)?;
+    Ok(fragment(rendered(&state, form.lang(), &form.body).await?))
 }
 
 /// `POST /admin/pages/preview`: the form's contents rendered as the public page, never stored.
