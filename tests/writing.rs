@@ -103,6 +103,22 @@ async fn the_panel_follows_the_text_as_typed_and_needs_a_session() {
     assert!(text.contains("1 fel och 1 varning"), "{text}");
     assert!(!text.contains("<html"), "a fragment, not a page");
 
+    // A text with very many findings lists a hundred and says how many more there are.
+    let many = browser
+        .post(
+            "/admin/pages/writing-help",
+            &[
+                ("csrf", csrf.as_str()),
+                ("lang", "sv"),
+                ("body", &"[här](/)\n\n".repeat(150)),
+            ],
+        )
+        .await;
+    let text = html_unescape(&many.text());
+    assert_eq!(text.matches("<li class=\"finding").count(), 100);
+    assert!(text.contains("… och 50 till."), "{text}");
+    assert!(text.contains("150 varningar"));
+
     let stranger = app.browser();
     let refused = stranger
         .post(

@@ -88,9 +88,14 @@ pub struct WritingPanel {
     pub minutes: usize,
     pub longest: Vec<LongSentence>,
     pub findings: Vec<FindingRow>,
+    /// How many findings there are beyond those listed.
+    pub more: usize,
     /// "2 fel och 1 varning", or nothing to fix.
     pub summary: String,
 }
+
+/// The most findings the panel lists; a text that has more says how many.
+const FINDINGS_LISTED: usize = 100;
 
 impl WritingPanel {
     pub fn of(assessment: &Assessment) -> WritingPanel {
@@ -118,7 +123,13 @@ impl WritingPanel {
                     words: sentence.words,
                 })
                 .collect(),
-            findings: assessment.findings.iter().map(FindingRow::of).collect(),
+            findings: assessment
+                .findings
+                .iter()
+                .take(FINDINGS_LISTED)
+                .map(FindingRow::of)
+                .collect(),
+            more: assessment.findings.len().saturating_sub(FINDINGS_LISTED),
             summary: summary(assessment.errors(), assessment.warnings()),
         }
     }

@@ -95,9 +95,13 @@ pub async fn broken(
     Ok(findings)
 }
 
+/// The most links of one page that are recorded and checked: a text of a megabyte could hold a
+/// hundred thousand, and each costs a lookup at every save.
+pub const MAX_LINKS: usize = 500;
+
 /// The links (and images) of `body`, on the page at `path` in `lang`, that lead to pages, files or
-/// nowhere on the site. Links to other sites, to the same page (`#avsnitt`) and to addresses the
-/// site always answers are left out.
+/// nowhere on the site, the first [`MAX_LINKS`] of them. Links to other sites, to the same page
+/// (`#avsnitt`) and to addresses the site always answers are left out.
 pub fn internal_links(body: &str, lang: Lang, path: &str) -> Vec<Link> {
     if markdown::too_deep(body) {
         return Vec::new();
@@ -119,6 +123,7 @@ pub fn internal_links(body: &str, lang: Lang, path: &str) -> Vec<Link> {
             }
             _ => None,
         })
+        .take(MAX_LINKS)
         .collect()
 }
 
@@ -311,6 +316,12 @@ mod tests {
         ] {
             assert_eq!(target_of(href, "/"), None, "{href}");
         }
+    }
+
+    #[test]
+    fn a_page_s_links_are_recorded_up_to_a_bound() {
+        let body = "[sida](/a) ".repeat(MAX_LINKS + 100);
+        assert_eq!(internal_links(&body, Lang::Sv, "").len(), MAX_LINKS);
     }
 
     #[test]
