@@ -130,6 +130,19 @@ async fn matches_rank_exact_then_stemmed_then_parts_and_exclusions_exclude() {
 }
 
 #[tokio::test]
+async fn words_spelt_right_that_are_never_together_get_no_spelling_advice() {
+    let app = TestApp::spawn().await;
+    corpus(&app).await;
+    // Both words are on pages, never on the same one.
+    let html = app
+        .get("/sok?q=skolmaten+fj%C3%A4rrv%C3%A4rmen%C3%A4tet")
+        .await
+        .text();
+    assert!(html.contains("Inga sidor hittades"), "{html}");
+    assert!(!html.contains("Menade du"), "{html}");
+}
+
+#[tokio::test]
 async fn a_search_that_finds_nothing_helps() {
     let app = TestApp::spawn().await;
     corpus(&app).await;

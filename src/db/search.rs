@@ -327,6 +327,31 @@ macro_rules! ranked_among_recent {
     };
 }
 
+/// [`ranked_among_recent`] for a query known to match at most the window's number of pages: every
+/// match is ranked, and the window's subquery, which would walk every match once more only to find
+/// there are fewer, is not asked. `?2` is not used.
+macro_rules! ranked_all {
+    ($table:literal, $bm25:expr, $filter:literal) => {
+        concat!(
+            "select id from (select ",
+            $bm25,
+            " as score, rowid as id from ",
+            $table,
+            " where ",
+            $table,
+            " match ?1 and ?2 is not null union all select ",
+            $bm25,
+            ", f.rowid from ",
+            $table,
+            " f join search_pages s on s.page_id = f.rowid where ",
+            $table,
+            " match ?3 and s.publish_at <= ?4) ",
+            $filter,
+            " order by score, id limit ?5"
+        )
+    };
+}
+
 /// What one way of asking asks the index, as FTS5 match expressions.
 #[derive(Debug, Clone, Copy)]
 pub struct Asking<'a> {
@@ -340,19 +365,31 @@ pub struct Asking<'a> {
 
 /// The visible pages of `lang` that `asking` finds, best first, at most `limit`: those whose title
 /// or description has what is wanted, by bm25; then the others, by bm25 among the most recently
-/// created matches (see [`RANK_WINDOW`]).
+/// created matches (see [`RANK_WINDOW`]). `matching` is how many pages the search finds in all (or
+/// more): at most the window, and every match is ranked without looking for the window's start.
 pub async fn ranked(
     db: &sqlx::SqlitePool,
     lang: Lang,
     now: &str,
     asking: Asking<'_>,
     limit: i64,
+    matching: i64,
 ) -> sqlx::Result<Vec<i64>> {
     let window = limit.max(RANK_WINDOW);
+    // With no more matches than the window holds, every match is ranked anyway.
+    let all = matching <= window;
     let on = |shelf: Shelf, expression: &str| shelf.limit(expression, lang);
-    let by_title = match asking.unwanted {
-        None => sqlx::query_scalar(ranked_among_recent!("search_titles", bm25_titles!(), "")),
-        Some(_) => sqlx::query_scalar(ranked_among_recent!(
+    let by_title = match (asking.unwanted, all) {
+        (None, false) => {
+            sqlx::query_scalar(ranked_among_recent!("search_titles", bm25_titles!(), ""))
+        }
+        (None, true) => sqlx::query_scalar(ranked_all!("search_titles", bm25_titles!(), "")),
+        (Some(_), false) => sqlx::query_scalar(ranked_among_recent!(
+            "search_titles",
+            bm25_titles!(),
+            "where id not in (select rowid from search_words where search_words match ?6)"
+        )),
+        (Some(_), true) => sqlx::query_scalar(ranked_all!(
             "search_titles",
             bm25_titles!(),
             "where id not in (select rowid from search_words where search_words match ?6)"
@@ -369,15 +406,19 @@ pub async fn ranked(
     }
     let mut ids: Vec<i64> = by_title.fetch_all(db).await?;
     if i64::try_from(ids.len()).unwrap_or(i64::MAX) < limit {
-        let anywhere: Vec<i64> =
+        let statement = if all {
+            sqlx::query_scalar(ranked_all!("search_words", bm25_words!(), ""))
+        } else {
             sqlx::query_scalar(ranked_among_recent!("search_words", bm25_words!(), ""))
-                .bind(on(Shelf::Visible, asking.anywhere))
-                .bind(window - 1)
-                .bind(on(Shelf::Scheduled, asking.anywhere))
-                .bind(now)
-                .bind(limit)
-                .fetch_all(db)
-                .await?;
+        };
+        let anywhere: Vec<i64> = statement
+            .bind(on(Shelf::Visible, asking.anywhere))
+            .bind(window - 1)
+            .bind(on(Shelf::Scheduled, asking.anywhere))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(db)
+            .await?;
         for id in anywhere {
             if !ids.contains(&id) {
                 ids.push(id);
@@ -430,6 +471,15 @@ pub async fn titled(
     .bind(Shelf::either(expression, lang))
     .fetch_optional(db)
     .await
+}
+
+/// Whether `word` is an indexed word of `lang`.
+pub async fn is_term(db: impl SqliteExecutor<'_>, lang: Lang, word: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from search_terms where lang = ? and term = ?)")
+        .bind(lang)
+        .bind(word)
+        .fetch_one(db)
+        .await
 }
 
 /// Indexed words of `lang` that could be `word` misspelt: the same first letter and about the same

@@ -233,9 +233,14 @@ async fn find(
 ) -> sqlx::Result<Found> {
     let asked = Asked::of(state, lang, query).await?;
     let total = asked.count(state, lang, now).await?;
-    let ids = asked
-        .page(state, lang, now, (number - 1) * PAGE_SIZE, PAGE_SIZE)
-        .await?;
+    // Nothing found: nothing to rank.
+    let ids = if total == 0 {
+        Vec::new()
+    } else {
+        asked
+            .page(state, lang, now, (number - 1) * PAGE_SIZE, PAGE_SIZE, total)
+            .await?
+    };
     let matcher = asked.matcher();
     let mut pages = db::pages::find_many(&state.db, &ids).await?;
     pages.sort_by_key(|page| ids.iter().position(|id| *id == page.id));
@@ -337,10 +342,12 @@ async fn did_you_mean(
     let mut suggested = query.text.clone();
     let mut changed = false;
     for word in query.wanted_words() {
-        let candidates = db::search::similar_words(&state.db, lang, word).await?;
-        if candidates.iter().any(|candidate| candidate == word) && total > 0 {
+        // A word that is in the index is spelt as some page spells it: if the search finds little,
+        // it is because the words are not found together, which no spelling mends.
+        if db::search::is_term(&state.db, lang, word).await? {
             continue;
         }
+        let candidates = db::search::similar_words(&state.db, lang, word).await?;
         let mut counted = Vec::new();
         for near in search::nearest(word, &candidates)
             .into_iter()
@@ -483,7 +490,8 @@ impl Asked {
     }
 
     /// `limit` results from `offset`, best first: the page titled exactly as the query, then what
-    /// each way of asking finds that the ways before it did not.
+    /// each way of asking finds that the ways before it did not. `total` is what [`count`]
+    /// (Self::count) found: once that many are found, the later ways can find nothing new.
     async fn page(
         &self,
         state: &AppState,
@@ -491,6 +499,7 @@ impl Asked {
         now: &str,
         offset: i64,
         limit: i64,
+        total: i64,
     ) -> sqlx::Result<Vec<i64>> {
         let wanted = usize::try_from(offset + limit).unwrap_or(usize::MAX);
         let mut ids = Vec::new();
@@ -500,8 +509,9 @@ impl Asked {
         {
             ids.push(id);
         }
+        let every = usize::try_from(total).unwrap_or(usize::MAX);
         for expression in self.ways.iter().flatten() {
-            if ids.len() >= wanted {
+            if ids.len() >= wanted || ids.len() >= every {
                 break;
             }
             let limit = i64::try_from(wanted).unwrap_or(i64::MAX);
@@ -511,7 +521,7 @@ impl Asked {
                 wanted: expression.wanted(),
                 unwanted: unwanted.as_deref(),
             };
-            for id in db::search::ranked(&state.db, lang, now, asking, limit).await? {
+            for id in db::search::ranked(&state.db, lang, now, asking, limit, total).await? {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
