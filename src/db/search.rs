@@ -295,43 +295,33 @@ macro_rules! bm25_titles {
 }
 
 /// The statement that ranks the visible pages matching `?1` (on the visible shelf) or `?3` (on the
-/// scheduled shelf, visible from `?4` on) in `$table`, best first by bm25 among the `?2 + 1` most
-/// recently created matches, at most `?5`; `$filter` may leave some out. The subquery finds the
-/// oldest of the window: FTS5 walks its lists by rowid, so finding it and ranking from it reads
-/// the window only, not every match. Pages scheduled when indexed are few; they are ranked without
-/// a window.
-macro_rules! ranked_among_recent {
-    ($table:literal, $bm25:expr, $filter:literal) => {
-        concat!(
-            "select id from (select ",
+/// scheduled shelf, visible from `?4` on) in `$table`, best first by bm25, at most `?5`; `$filter`
+/// may leave some out. Pages scheduled when indexed are few; they are always ranked all.
+///
+/// With `window`, only the `?2 + 1` most recently created matches are ranked: the subquery finds
+/// the oldest of the window, and since FTS5 walks its lists by rowid, finding it and ranking from
+/// it reads the window only, not every match. With `all` (for a query known to match no more pages
+/// than the window holds), every match is ranked and the subquery, which would walk every match
+/// once more only to find there are fewer, is not asked; `?2` is then unused.
+macro_rules! ranked {
+    ($table:literal, $bm25:expr, window, $filter:literal) => {
+        ranked!(
+            @ $table,
             $bm25,
-            " as score, rowid as id from ",
-            $table,
-            " where ",
-            $table,
-            " match ?1 and rowid >= coalesce((select rowid from ",
-            $table,
-            " where ",
-            $table,
-            " match ?1 order by rowid desc limit 1 offset ?2), ",
-            "-9223372036854775808) union all select ",
-            $bm25,
-            ", f.rowid from ",
-            $table,
-            " f join search_pages s on s.page_id = f.rowid where ",
-            $table,
-            " match ?3 and s.publish_at <= ?4) ",
-            $filter,
-            " order by score, id limit ?5"
+            concat!(
+                " and rowid >= coalesce((select rowid from ",
+                $table,
+                " where ",
+                $table,
+                " match ?1 order by rowid desc limit 1 offset ?2), -9223372036854775808)"
+            ),
+            $filter
         )
     };
-}
-
-/// [`ranked_among_recent`] for a query known to match at most the window's number of pages: every
-/// match is ranked, and the window's subquery, which would walk every match once more only to find
-/// there are fewer, is not asked. `?2` is not used.
-macro_rules! ranked_all {
-    ($table:literal, $bm25:expr, $filter:literal) => {
+    ($table:literal, $bm25:expr, all, $filter:literal) => {
+        ranked!(@ $table, $bm25, " and ?2 is not null", $filter)
+    };
+    (@ $table:literal, $bm25:expr, $window:expr, $filter:literal) => {
         concat!(
             "select id from (select ",
             $bm25,
@@ -339,7 +329,9 @@ macro_rules! ranked_all {
             $table,
             " where ",
             $table,
-            " match ?1 and ?2 is not null union all select ",
+            " match ?1",
+            $window,
+            " union all select ",
             $bm25,
             ", f.rowid from ",
             $table,
@@ -380,18 +372,18 @@ pub async fn ranked(
     let all = matching <= window;
     let on = |shelf: Shelf, expression: &str| shelf.limit(expression, lang);
     let by_title = match (asking.unwanted, all) {
-        (None, false) => {
-            sqlx::query_scalar(ranked_among_recent!("search_titles", bm25_titles!(), ""))
-        }
-        (None, true) => sqlx::query_scalar(ranked_all!("search_titles", bm25_titles!(), "")),
-        (Some(_), false) => sqlx::query_scalar(ranked_among_recent!(
+        (None, false) => sqlx::query_scalar(ranked!("search_titles", bm25_titles!(), window, "")),
+        (None, true) => sqlx::query_scalar(ranked!("search_titles", bm25_titles!(), all, "")),
+        (Some(_), false) => sqlx::query_scalar(ranked!(
             "search_titles",
             bm25_titles!(),
+            window,
             "where id not in (select rowid from search_words where search_words match ?6)"
         )),
-        (Some(_), true) => sqlx::query_scalar(ranked_all!(
+        (Some(_), true) => sqlx::query_scalar(ranked!(
             "search_titles",
             bm25_titles!(),
+            all,
             "where id not in (select rowid from search_words where search_words match ?6)"
         )),
     };
@@ -407,9 +399,9 @@ pub async fn ranked(
     let mut ids: Vec<i64> = by_title.fetch_all(db).await?;
     if i64::try_from(ids.len()).unwrap_or(i64::MAX) < limit {
         let statement = if all {
-            sqlx::query_scalar(ranked_all!("search_words", bm25_words!(), ""))
+            sqlx::query_scalar(ranked!("search_words", bm25_words!(), all, ""))
         } else {
-            sqlx::query_scalar(ranked_among_recent!("search_words", bm25_words!(), ""))
+            sqlx::query_scalar(ranked!("search_words", bm25_words!(), window, ""))
         };
         let anywhere: Vec<i64> = statement
             .bind(on(Shelf::Visible, asking.anywhere))
