@@ -11,7 +11,7 @@ pub mod site;
 pub use readability::{Band, Readability};
 pub use rules::{Finding, Rule, Severity};
 
-use crate::{lang::Lang, media::Library};
+use crate::{content::markdown, db, lang::Lang, media::Library};
 
 /// What writing help says of one page body: its figures and its findings.
 #[derive(Debug, Clone)]
@@ -31,6 +31,22 @@ impl Assessment {
             readability: Readability::of_markdown(body),
             findings: rules::check(body, lang, library),
         }
+    }
+
+    /// What writing help says of `body` on the page at `path` in `lang` at `now`: its figures, the
+    /// rules with the library's files it shows, and the links to the site that lead nowhere now.
+    pub async fn of_page(
+        conn: &mut sqlx::SqliteConnection,
+        body: &str,
+        lang: Lang,
+        path: &str,
+        now: &str,
+    ) -> sqlx::Result<Assessment> {
+        let library = db::media::library(conn, &markdown::media_ids(body)).await?;
+        let mut assessment = Assessment::of(body, lang, &library);
+        let found = links::internal_links(body, lang, path);
+        assessment.add(links::broken(conn, &found, now).await?);
+        Ok(assessment)
     }
 
     /// Adds findings (broken links), keeping the order of the text.

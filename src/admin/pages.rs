@@ -480,9 +480,6 @@ async fn finish(
     }
 }
 
-/// The button that publishes a text with broken links all the same.
-pub const PUBLISH_ANYWAY: &str = "publish-anyway";
-
 /// When the editor asked to publish (not yet confirmed) a text whose links to the site lead
 /// nowhere: what to tell them.
 async fn broken_before_publishing(

@@ -26,7 +26,7 @@ use crate::{
     lang::Lang,
     time,
     vocab::{Done, Status},
-    writing::{Assessment, Finding, links},
+    writing::{Assessment, Finding},
 };
 
 /// How a finding is shown.
@@ -182,12 +182,7 @@ pub async fn assess(
     body: &str,
 ) -> Result<Assessment, AppError> {
     let mut conn = state.db.acquire().await?;
-    let library = db::media::library(&mut conn, &crate::content::markdown::media_ids(body)).await?;
-    let mut assessment = Assessment::of(body, lang, &library);
-    let found = links::internal_links(body, lang, path);
-    let broken = links::broken(&mut conn, &found, &state.clock.now_db()).await?;
-    assessment.add(broken);
-    Ok(assessment)
+    Ok(Assessment::of_page(&mut conn, body, lang, path, &state.clock.now_db()).await?)
 }
 
 #[derive(Template)]

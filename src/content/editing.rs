@@ -550,6 +550,16 @@ pub async fn record_body(
     library: &Library,
 ) -> sqlx::Result<()> {
     db::media::set_uses(conn, id, &library.current_ids()).await?;
+    record_links(conn, id, lang, content).await
+}
+
+/// Records page `id`'s links to the site, as its body has them.
+pub async fn record_links(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    lang: Lang,
+    content: &Content,
+) -> sqlx::Result<()> {
     let links = crate::writing::links::internal_links(&content.body_md, lang, &content.path);
     db::links::set(conn, id, &links).await
 }
@@ -575,8 +585,8 @@ async fn begin(db: &SqlitePool) -> sqlx::Result<(Transaction<'_, Sqlite>, i64)> 
 
 /// Brings the search index and the broken links up to date with every page in `changes`, in the
 /// same transaction, and commits it: a page is findable, and links to it work, exactly when its
-/// change is stored. Records in `changes` the
-/// content versions the transaction went from (`started`) and to.
+/// change is stored. Records in `changes` the content versions the transaction went from
+/// (`started`) and to.
 async fn commit(
     mut tx: Transaction<'_, Sqlite>,
     changes: &mut Changes,

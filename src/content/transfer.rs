@@ -374,12 +374,7 @@ async fn apply(
     }
     for (plan, id) in planned.iter().zip(&ids) {
         db::media::set_uses(&mut tx, *id, &plan.media).await?;
-        let links = crate::writing::links::internal_links(
-            &plan.content.body_md,
-            plan.lang,
-            &plan.content.path,
-        );
-        db::links::set(&mut tx, *id, &links).await?;
+        super::editing::record_links(&mut tx, *id, plan.lang, &plan.content).await?;
         if plan.change == Change::Unchanged {
             continue;
         }

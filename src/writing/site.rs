@@ -34,12 +34,14 @@ pub async fn check_database(pool: &SqlitePool, now: &str) -> sqlx::Result<Vec<Ch
         if page.deleted_at.is_some() {
             continue;
         }
-        let body = &page.content.body_md;
-        let library =
-            db::media::library(&mut conn, &crate::content::markdown::media_ids(body)).await?;
-        let mut assessment = Assessment::of(body, page.lang, &library);
-        let found = links::internal_links(body, page.lang, &page.content.path);
-        assessment.add(links::broken(&mut conn, &found, now).await?);
+        let assessment = Assessment::of_page(
+            &mut conn,
+            &page.content.body_md,
+            page.lang,
+            &page.content.path,
+            now,
+        )
+        .await?;
         checked.push(Checked {
             name: page.lang.page_url(&page.content.path),
             assessment,
