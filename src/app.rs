@@ -77,6 +77,8 @@ const BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: SqlitePool,
+    /// Reading connections to the same database, for searches (see [`db::readers`]).
+    pub readers: Arc<db::readers::Readers>,
     pub cache: Arc<RenderCache>,
     pub assets: Arc<Assets>,
     pub site: Arc<Site>,
@@ -225,6 +227,7 @@ impl AppState {
         clock: Clock,
     ) -> sqlx::Result<AppState> {
         let state = AppState {
+            readers: Arc::new(db::readers::Readers::of(&db)),
             db,
             cache: Arc::new(RenderCache::new(
                 clock.clone(),

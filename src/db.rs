@@ -2,12 +2,20 @@
 //! application, grouped by table family. Functions take an executor, so handlers, the CLI and tests share
 //! them and callers choose the transaction.
 
+/// The condition on a row of `pages` for a page that visitors may see; it takes one parameter, the current time.
+macro_rules! visible {
+    () => {
+        "status = 'published' and (publish_at is null or publish_at <= ?) and deleted_at is null"
+    };
+}
+
 pub mod audit;
 pub mod backup;
 pub mod changes;
 pub mod links;
 pub mod media;
 pub mod pages;
+pub mod readers;
 pub mod redirects;
 pub mod reviews;
 pub mod revisions;

@@ -38,6 +38,9 @@ pub enum AppError {
     /// The database failed; the cause is logged.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A read on a reading connection failed; the cause is logged.
+    #[error("database error: {0}")]
+    Read(#[from] crate::db::readers::ReadError),
     /// Something else failed on the server; the cause, with its context, is logged.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -59,9 +62,10 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::UriTooLong => StatusCode::URI_TOO_LONG,
-            AppError::Database(_) | AppError::Render(_) | AppError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            AppError::Database(_)
+            | AppError::Read(_)
+            | AppError::Render(_)
+            | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

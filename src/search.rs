@@ -205,6 +205,66 @@ impl Matcher {
         self.words.contains(&word.to_lowercase())
     }
 
+    /// Where the first word of `text` from byte `from` on that matches starts, in bytes.
+    fn next_match(&self, text: &str, from: usize) -> Option<usize> {
+        let rest = &text[from..];
+        WordSpans::new(rest)
+            .find(|&(start, end)| self.matches(&rest[start..end]))
+            .map(|(start, _)| from + start)
+    }
+
+    /// About `max_words` words of the text of `markdown` around the first match, as [`snippet`]
+    /// (Self::snippet) makes them. Only a stretch of Markdown around the match is made plain, from
+    /// the start of its line: a page's whole text need not be, for thirty words. A match that
+    /// made-plain text does not show (in a link's address, say) is passed over for the next one,
+    /// a few times at most; then the snippet is the start of the text.
+    pub fn snippet_of_markdown(&self, markdown: &str, max_words: usize) -> Vec<Piece> {
+        let mut from = 0;
+        for _ in 0..MAX_SOURCES {
+            let Some(at) = self.next_match(markdown, from) else {
+                break;
+            };
+            let (start, end) = source_around(markdown, at);
+            let pieces = self.snippet_of_source(markdown, start, end, max_words);
+            if pieces.iter().any(|piece| piece.marked) {
+                return pieces;
+            }
+            from = end;
+        }
+        let (start, end) = source_around(markdown, 0);
+        self.snippet_of_source(markdown, start, end, max_words)
+    }
+
+    /// The snippet of `markdown[start..end]` made plain, begun with an ellipsis if the stretch
+    /// does not begin the text.
+    fn snippet_of_source(
+        &self,
+        markdown: &str,
+        start: usize,
+        end: usize,
+        max_words: usize,
+    ) -> Vec<Piece> {
+        let text = crate::content::markdown::plain_text(&markdown[start..end]);
+        let mut pieces = self.snippet(&text, max_words);
+        if start > 0
+            && let Some(first) = pieces.first_mut()
+            && !first.text.starts_with('…')
+        {
+            if first.marked {
+                pieces.insert(
+                    0,
+                    Piece {
+                        text: "…".to_owned(),
+                        marked: false,
+                    },
+                );
+            } else {
+                first.text.insert(0, '…');
+            }
+        }
+        pieces
+    }
+
     /// About `max_words` words of `text` around the first match, the matched words marked; the
     /// start of the text when nothing in it matches (the match was in the title, say).
     pub fn snippet(&self, text: &str, max_words: usize) -> Vec<Piece> {
@@ -259,22 +319,64 @@ impl Matcher {
 
 /// Where each word of `text` starts and ends, in bytes; the same words that [`words`] finds.
 fn word_spans(text: &str) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    let mut start = None;
-    for (index, c) in text.char_indices() {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(index),
-            (false, Some(from)) => {
-                spans.push((from, index));
-                start = None;
-            }
-            _ => {}
+    WordSpans::new(text).collect()
+}
+
+/// The words of a text as byte ranges, found as they are asked for.
+struct WordSpans<'a> {
+    chars: std::str::CharIndices<'a>,
+    len: usize,
+}
+
+impl<'a> WordSpans<'a> {
+    fn new(text: &'a str) -> WordSpans<'a> {
+        WordSpans {
+            chars: text.char_indices(),
+            len: text.len(),
         }
     }
-    if let Some(from) = start {
-        spans.push((from, text.len()));
+}
+
+impl Iterator for WordSpans<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let start = self.chars.find(|(_, c)| c.is_alphanumeric())?.0;
+        let end = self
+            .chars
+            .find(|(_, c)| !c.is_alphanumeric())
+            .map_or(self.len, |(index, _)| index);
+        Some((start, end))
     }
-    spans
+}
+
+/// A snippet is made from this much of a page's Markdown at most before the first match (less when
+/// its line starts later), in bytes: enough for the words a snippet shows before it.
+const SOURCE_BEFORE: usize = 400;
+
+/// … and this much from the first match on: many times the words a snippet shows after it, so that
+/// Markdown's syntax and what it hides (link addresses) cannot leave it short.
+const SOURCE_AFTER: usize = 2000;
+
+/// Stretches of Markdown tried for a snippet before it settles for the start of the text.
+const MAX_SOURCES: usize = 4;
+
+/// The stretch of `markdown` a snippet around byte `at` is made from, as byte offsets: from the
+/// start of its line, or from a space a little before `at` on a long line, to a little after.
+fn source_around(markdown: &str, at: usize) -> (usize, usize) {
+    let line = markdown[..at].rfind('\n').map_or(0, |newline| newline + 1);
+    let start = if at - line > SOURCE_BEFORE {
+        let from = markdown.floor_char_boundary(at - SOURCE_BEFORE);
+        markdown[from..at]
+            .find(char::is_whitespace)
+            .map_or(at, |space| from + space)
+    } else {
+        line
+    };
+    (
+        start,
+        markdown.floor_char_boundary(at.saturating_add(SOURCE_AFTER)),
+    )
 }
 
 /// How many edits a "did you mean" may be from the word typed: one for short words, two for others.
@@ -424,6 +526,68 @@ mod tests {
         assert!(joined.starts_with('…') && joined.ends_with('…'), "{joined}");
         assert_eq!(marked(&pieces), ["sida"]);
         assert_eq!(words(&joined).count(), 20);
+    }
+
+    #[test]
+    fn a_snippet_of_markdown_is_made_plain_around_a_match_deep_in_the_page() {
+        let matcher = Matcher::new(["flamingor".to_owned()]);
+        let before = "Ett **stycke** med [en länk](https://example.se/flamingor) till något.\n\n"
+            .repeat(100);
+        let markdown = format!("{before}## Rubrik\n\nHär bor *flamingor* i ett stycke om dem.\n");
+        let pieces = matcher.snippet_of_markdown(&markdown, 20);
+        let joined: String = pieces.iter().map(|piece| piece.text.as_str()).collect();
+        assert_eq!(marked(&pieces), ["flamingor"], "{joined}");
+        assert!(joined.starts_with('…'), "the page goes on before: {joined}");
+        assert!(
+            !joined.contains("**") && !joined.contains("https") && !joined.contains("##"),
+            "made plain: {joined}"
+        );
+        assert!(
+            words(&joined).collect::<Vec<_>>().ends_with(
+                &[
+                    "rubrik",
+                    "här",
+                    "bor",
+                    "flamingor",
+                    "i",
+                    "ett",
+                    "stycke",
+                    "om",
+                    "dem"
+                ]
+                .map(str::to_owned)
+            ),
+            "the match's own words, made plain: {joined}"
+        );
+    }
+
+    #[test]
+    fn a_snippet_of_markdown_without_a_match_is_its_start() {
+        let matcher = Matcher::new(["flamingor".to_owned()]);
+        let markdown = format!("Första *ordet* här. {}", "Mer text. ".repeat(500));
+        let pieces = matcher.snippet_of_markdown(&markdown, 10);
+        let joined: String = pieces.iter().map(|piece| piece.text.as_str()).collect();
+        assert!(marked(&pieces).is_empty());
+        assert_eq!(
+            words(&joined).take(3).collect::<Vec<_>>(),
+            ["första", "ordet", "här"],
+            "{joined}"
+        );
+        assert!(!joined.starts_with('…'), "{joined}");
+        assert!(joined.ends_with('…'), "{joined}");
+    }
+
+    #[test]
+    fn a_long_line_is_entered_between_words() {
+        let matcher = Matcher::new(["målet".to_owned()]);
+        let markdown = format!("{} målet nås.", "ålänning ".repeat(300));
+        let pieces = matcher.snippet_of_markdown(&markdown, 10);
+        let joined: String = pieces.iter().map(|piece| piece.text.as_str()).collect();
+        assert_eq!(marked(&pieces), ["målet"]);
+        assert!(
+            joined.starts_with("…ålänning"),
+            "whole words only: {joined}"
+        );
     }
 
     #[test]

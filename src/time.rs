@@ -98,6 +98,17 @@ pub enum DatePrecision {
     Month,
 }
 
+/// Read by rusqlite as sqlx stores it: `day` or `month`.
+impl rusqlite::types::FromSql for DatePrecision {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match value.as_str()? {
+            "day" => Ok(DatePrecision::Day),
+            "month" => Ok(DatePrecision::Month),
+            _ => Err(rusqlite::types::FromSqlError::InvalidType),
+        }
+    }
+}
+
 /// A page's date as an author writes it in front matter: `2012-12-14`, `2012-12`, or a full RFC 3339
 /// timestamp such as `2026-12-01T09:00:00+01:00`. Dates without a time mean midnight in Stockholm.
 pub fn parse_author_date(text: &str) -> Result<(Timestamp, DatePrecision), String> {

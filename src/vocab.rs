@@ -8,7 +8,7 @@
 //! code writes.
 
 /// Declares a vocabulary: an enum whose variants carry their stable identifiers, with `ALL`, `id`
-/// and `from_id`. The identifiers are also what sqlx reads and writes.
+/// and `from_id`. The identifiers are also what sqlx and rusqlite read and write.
 macro_rules! vocabulary {
     (
         $(#[$meta:meta])*
@@ -45,6 +45,20 @@ macro_rules! vocabulary {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.id())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                $name::from_id(value.as_str()?).ok_or(rusqlite::types::FromSqlError::InvalidType)
+            }
+        }
+
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.id().into())
             }
         }
     };

@@ -433,7 +433,7 @@ async fn an_import_is_findable_at_once_and_reindex_rebuilds() {
     assert_eq!(results(&app, "/sok", "flamingor").await, ["/importerad"]);
 
     // An index emptied behind the server's back is whole again after a rebuild.
-    sqlx::query("delete from search_words")
+    sqlx::query("delete from search_words_sv")
         .execute(app.db())
         .await
         .expect("empty one index");

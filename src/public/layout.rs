@@ -190,16 +190,29 @@ pub struct DateView {
 impl DateView {
     /// The date a page carries: its publish time, or its creation when it has none.
     pub fn of_page(page: &Page, lang: Lang) -> DateView {
-        let ts = page
-            .content
-            .publish_at
-            .as_deref()
+        DateView::of(
+            page.content.publish_at.as_deref(),
+            &page.created_at,
+            page.content.date_precision,
+            lang,
+        )
+    }
+
+    /// The date of a page published at `publish_at`, or else created at `created_at` (database
+    /// timestamps), as precisely as `precision` says.
+    pub fn of(
+        publish_at: Option<&str>,
+        created_at: &str,
+        precision: time::DatePrecision,
+        lang: Lang,
+    ) -> DateView {
+        let ts = publish_at
             .and_then(time::from_db)
-            .or_else(|| time::from_db(&page.created_at))
+            .or_else(|| time::from_db(created_at))
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         DateView {
-            machine: time::html_date(ts, page.content.date_precision),
-            human: time::human_date(ts, page.content.date_precision, lang),
+            machine: time::html_date(ts, precision),
+            human: time::human_date(ts, precision, lang),
         }
     }
 }

@@ -13,11 +13,12 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::{
     app::AppState,
-    db,
+    db::{self, search::ask},
     error::AppError,
     lang::Lang,
     public::{
@@ -164,7 +165,12 @@ pub async fn results(
     let found = match state.search_results.get(&key) {
         Some(found) => found,
         None => {
-            let found = Arc::new(find(&state, lang, &query, number, &now).await?);
+            let (asked, at) = (query.clone(), now.clone());
+            let found = state
+                .readers
+                .read(move |conn| find(conn, lang, &asked, number, &at))
+                .await?;
+            let found = Arc::new(found);
             state.search_results.insert(key, Arc::clone(&found));
             found
         }
@@ -223,35 +229,32 @@ pub type FoundKey = (u64, Lang, String, i64);
 pub const FOUND_KEPT: usize = 1000;
 
 /// Asks the index: the page `number` of results for `query`, and for a search that finds little,
-/// a better spelling and the same search in the other language.
-async fn find(
-    state: &AppState,
+/// a better spelling and the same search in the other language. Runs on a reading connection
+/// (see [`db::readers`]), off the async runtime: some twenty statements and the snippets' text.
+fn find(
+    conn: &Connection,
     lang: Lang,
     query: &Query,
     number: i64,
     now: &str,
-) -> sqlx::Result<Found> {
-    let asked = Asked::of(state, lang, query).await?;
-    let total = asked.count(state, lang, now).await?;
+) -> rusqlite::Result<Found> {
+    let asked = Asked::of(conn, lang, query)?;
+    let total = asked.count(conn, lang, now)?;
     // Nothing found: nothing to rank.
     let ids = if total == 0 {
         Vec::new()
     } else {
-        asked
-            .page(state, lang, now, (number - 1) * PAGE_SIZE, PAGE_SIZE, total)
-            .await?
+        asked.page(conn, lang, now, (number - 1) * PAGE_SIZE, PAGE_SIZE, total)?
     };
     let matcher = asked.matcher();
-    let mut pages = db::pages::find_many(&state.db, &ids).await?;
-    pages.sort_by_key(|page| ids.iter().position(|id| *id == page.id));
-    let mut results = Vec::with_capacity(pages.len());
-    for page in pages {
-        results.push(result(state, page, &matcher, now).await?);
-    }
+    let results = ask::hits(conn, &ids, now)?
+        .into_iter()
+        .map(|hit| result(hit, &matcher))
+        .collect();
     let (did_you_mean, other_lang) = if total <= FEW {
         (
-            did_you_mean(state, lang, query, total, now).await?,
-            other_language(state, lang, query, now).await?,
+            did_you_mean(conn, lang, query, total, now)?,
+            other_language(conn, lang, query, now)?,
         )
     } else {
         (None, None)
@@ -293,70 +296,62 @@ pub fn search_href(lang: Lang, query: &str, number: i64) -> String {
     }
 }
 
-/// The result for `page`.
-async fn result(
-    state: &AppState,
-    page: db::pages::Page,
-    matcher: &Matcher,
-    now: &str,
-) -> sqlx::Result<Result> {
-    let lang = page.lang;
-    let mut trail = vec![lang.texts().home.to_owned()];
-    if page.content.kind == Kind::News {
-        trail.push(lang.texts().news.to_owned());
+/// The result for `hit`.
+fn result(hit: ask::Hit, matcher: &Matcher) -> Result {
+    let lang = hit.lang;
+    let t = lang.texts();
+    let mut trail = Vec::new();
+    if !hit.path.is_empty() {
+        trail.push(t.home.to_owned());
+        if hit.kind == Kind::News {
+            trail.push(t.news.to_owned());
+        }
+        trail.extend(hit.trail);
     }
-    if page.parent_id.is_some() {
-        trail.extend(
-            db::pages::ancestors(&state.db, page.id, now)
-                .await?
-                .into_iter()
-                .map(|link| link.title),
-        );
+    let mut snippet = matcher.snippet_of_markdown(&hit.body_md, SNIPPET_WORDS);
+    if !snippet.iter().any(|piece| piece.marked) && !hit.description.is_empty() {
+        snippet = matcher.snippet(&hit.description, SNIPPET_WORDS);
     }
-    if page.content.path.is_empty() {
-        trail.clear();
-    }
-    let body = crate::content::markdown::plain_text(&page.content.body_md);
-    let mut snippet = matcher.snippet(&body, SNIPPET_WORDS);
-    if !snippet.iter().any(|piece| piece.marked) && !page.content.description.is_empty() {
-        snippet = matcher.snippet(&page.content.description, SNIPPET_WORDS);
-    }
-    Ok(Result {
-        href: lang.page_url(&page.content.path),
-        date: (page.content.kind == Kind::News).then(|| DateView::of_page(&page, lang)),
-        title: page.content.title,
+    Result {
+        href: lang.page_url(&hit.path),
+        date: (hit.kind == Kind::News).then(|| {
+            DateView::of(
+                hit.publish_at.as_deref(),
+                &hit.created_at,
+                hit.date_precision,
+                lang,
+            )
+        }),
+        title: hit.title,
         trail,
         snippet,
-    })
+    }
 }
 
 /// For a search that found little: the same query with its words spelt like the closest indexed
 /// words, if that finds more.
-async fn did_you_mean(
-    state: &AppState,
+fn did_you_mean(
+    conn: &Connection,
     lang: Lang,
     query: &Query,
     total: i64,
     now: &str,
-) -> sqlx::Result<Option<Suggestion>> {
+) -> rusqlite::Result<Option<Suggestion>> {
     let mut suggested = query.text.clone();
     let mut changed = false;
     for word in query.wanted_words() {
         // A word that is in the index is spelt as some page spells it: if the search finds little,
         // it is because the words are not found together, which no spelling mends.
-        if db::search::is_term(&state.db, lang, word).await? {
+        if ask::is_term(conn, lang, word)? {
             continue;
         }
-        let candidates = db::search::similar_words(&state.db, lang, word).await?;
+        let candidates = ask::similar_words(conn, lang, word)?;
         let mut counted = Vec::new();
         for near in search::nearest(word, &candidates)
             .into_iter()
             .take(MAX_NEAREST)
         {
-            counted.push((
-                near.to_owned(),
-                db::search::pages_with(&state.db, near).await?,
-            ));
+            counted.push((near.to_owned(), ask::pages_with(conn, lang, near)?));
         }
         if let Some(closest) = search::closest(word, &counted) {
             suggested = search::replace_word(&suggested, word, &closest);
@@ -367,7 +362,7 @@ async fn did_you_mean(
         return Ok(None);
     }
     let better = Query::parse(&suggested);
-    if count(state, lang, &better, now).await? <= total {
+    if count(conn, lang, &better, now)? <= total {
         return Ok(None);
     }
     Ok(Some(Suggestion {
@@ -378,14 +373,14 @@ async fn did_you_mean(
 
 /// For a search that found little: a link to the same search in the other language, with what it
 /// finds there.
-async fn other_language(
-    state: &AppState,
+fn other_language(
+    conn: &Connection,
     lang: Lang,
     query: &Query,
     now: &str,
-) -> sqlx::Result<Option<Suggestion>> {
+) -> rusqlite::Result<Option<Suggestion>> {
     let other = lang.other();
-    let found = count(state, other, query, now).await?;
+    let found = count(conn, other, query, now)?;
     if found == 0 {
         return Ok(None);
     }
@@ -397,11 +392,8 @@ async fn other_language(
 }
 
 /// How many pages in `lang` `query` finds.
-async fn count(state: &AppState, lang: Lang, query: &Query, now: &str) -> sqlx::Result<i64> {
-    Asked::of(state, lang, query)
-        .await?
-        .count(state, lang, now)
-        .await
+fn count(conn: &Connection, lang: Lang, query: &Query, now: &str) -> rusqlite::Result<i64> {
+    Asked::of(conn, lang, query)?.count(conn, lang, now)
 }
 
 /// A query as the index is asked it: the words as written, then widened to the words that share
@@ -416,13 +408,12 @@ struct Asked {
 }
 
 impl Asked {
-    async fn of(state: &AppState, lang: Lang, query: &Query) -> sqlx::Result<Asked> {
+    fn of(conn: &Connection, lang: Lang, query: &Query) -> rusqlite::Result<Asked> {
         let stems = Stems::of(lang);
         let mut by_stem = HashMap::new();
         let mut compounds = HashMap::new();
         for word in query.prefixes() {
-            let mut starting =
-                db::search::words_starting(&state.db, lang, word, MAX_STARTING).await?;
+            let mut starting = ask::words_starting(conn, lang, word, MAX_STARTING)?;
             if !starting.iter().any(|found| found == word) {
                 starting.push(word.to_owned());
             }
@@ -431,15 +422,14 @@ impl Asked {
         }
         for word in query.widenable() {
             let key = stems.key(word);
-            let mut same_stem = db::search::words_with_stem(&state.db, lang, &key).await?;
+            let mut same_stem = ask::words_with_stem(conn, lang, &key)?;
             if !same_stem.iter().any(|found| found == word) {
                 same_stem.push(word.to_owned());
             }
             // The compounds that end with the word: longer by a few letters at least, so that the
             // inflections (the stems' business) do not take their places.
             let shortest = word.chars().count() + MIN_COMPOUND_EXTRA;
-            let mut ending =
-                db::search::words_ending(&state.db, lang, word, shortest, MAX_COMPOUNDS).await?;
+            let mut ending = ask::words_ending(conn, lang, word, shortest, MAX_COMPOUNDS)?;
             ending.extend(same_stem.iter().cloned());
             by_stem.insert(word.to_owned(), same_stem);
             compounds.insert(word.to_owned(), ending);
@@ -474,38 +464,37 @@ impl Asked {
     /// How many pages the query finds, up to one more than [`db::search::COUNT_UP_TO`]. The words
     /// as written are counted first: for a common word they reach the bound alone, at a fraction
     /// of the cost of counting every word it was widened to.
-    async fn count(&self, state: &AppState, lang: Lang, now: &str) -> sqlx::Result<i64> {
+    fn count(&self, conn: &Connection, lang: Lang, now: &str) -> rusqlite::Result<i64> {
         let Some(widest) = self.widest() else {
             return Ok(0);
         };
         if let Some(exact) = &self.ways[0]
             && exact != widest
         {
-            let found = db::search::count(&state.db, lang, now, &exact.anywhere()).await?;
+            let found = ask::count(conn, lang, now, &exact.anywhere())?;
             if found > db::search::COUNT_UP_TO {
                 return Ok(found);
             }
         }
-        db::search::count(&state.db, lang, now, &widest.anywhere()).await
+        ask::count(conn, lang, now, &widest.anywhere())
     }
 
     /// `limit` results from `offset`, best first: the page titled exactly as the query, then what
     /// each way of asking finds that the ways before it did not. `total` is what [`count`]
     /// (Self::count) found: once that many are found, the later ways can find nothing new.
-    async fn page(
+    fn page(
         &self,
-        state: &AppState,
+        conn: &Connection,
         lang: Lang,
         now: &str,
         offset: i64,
         limit: i64,
         total: i64,
-    ) -> sqlx::Result<Vec<i64>> {
+    ) -> rusqlite::Result<Vec<i64>> {
         let wanted = usize::try_from(offset + limit).unwrap_or(usize::MAX);
         let mut ids = Vec::new();
         if let Some(widest) = self.widest()
-            && let Some(id) =
-                db::search::titled(&state.db, lang, now, &self.title, &widest.anywhere()).await?
+            && let Some(id) = ask::titled(conn, lang, now, &self.title, &widest.anywhere())?
         {
             ids.push(id);
         }
@@ -516,12 +505,12 @@ impl Asked {
             }
             let limit = i64::try_from(wanted).unwrap_or(i64::MAX);
             let (anywhere, unwanted) = (expression.anywhere(), expression.unwanted());
-            let asking = db::search::Asking {
+            let asking = ask::Asking {
                 anywhere: &anywhere,
                 wanted: expression.wanted(),
                 unwanted: unwanted.as_deref(),
             };
-            for id in db::search::ranked(&state.db, lang, now, asking, limit, total).await? {
+            for id in ask::ranked(conn, lang, now, asking, limit, total)? {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }

@@ -1,0 +1,127 @@
+//! Read-only connections for work that asks the database many small questions in a row: a search
+//! asks about twenty (the vocabulary, counts, rankings, the pages found and their trails).
+//!
+//! Through sqlx, every statement is handed to the connection's own thread and its rows handed back,
+//! two thread wake-ups a statement; measured on the 2-core VM of the benchmarks, that hand-over
+//! costs 40–250 µs a statement (`select 1`), more than most of the statements themselves. Here the
+//! whole piece of work runs on one blocking thread with a plain SQLite connection
+//! ([`rusqlite`], over the same bundled SQLite that sqlx links), so it is handed over once.
+//!
+//! The connections only read (`query_only`), in WAL mode beside the pool's writers: each statement
+//! sees what was committed when it began, so a page is findable as soon as the transaction that
+//! published it has committed. Writes stay with sqlx, in the transactions that make them.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
+
+/// At most this many reads run at once, each on its own connection and blocking thread: searches
+/// are short and CPU-bound, so more than the cores would only queue inside the kernel instead.
+pub const MAX_READERS: usize = 4;
+
+/// Prepared statements kept per connection: every statement of a search, in each of its shapes.
+const STATEMENTS_KEPT: usize = 64;
+
+/// Why a read failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot open a reading connection to {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the read stopped: {0}")]
+    Stopped(#[from] tokio::task::JoinError),
+}
+
+/// A small pool of read-only connections to the database file, opened as needed and kept.
+#[derive(Debug)]
+pub struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+impl Readers {
+    /// Readers of the database at `path` (the file sqlx's pool has open and migrated).
+    pub fn new(path: &Path) -> Readers {
+        Readers {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(MAX_READERS),
+        }
+    }
+
+    /// Readers of the database that `pool` is connected to.
+    pub fn of(pool: &sqlx::SqlitePool) -> Readers {
+        Readers::new(pool.connect_options().get_filename())
+    }
+
+    /// Runs `work` on a reading connection, on a blocking thread, and returns what it returns.
+    pub async fn read<T, F>(self: &Arc<Self>, work: F) -> Result<T, ReadError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let readers = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let connection = match readers.take() {
+                Some(connection) => connection,
+                None => readers.open()?,
+            };
+            let result = work(&connection);
+            // A connection left inside a transaction or a statement would hold back the WAL; the
+            // work only ever runs single statements, so this is the usual case of an error only.
+            if connection.is_autocommit() {
+                readers.give_back(connection);
+            }
+            Ok(result?)
+        })
+        .await?
+    }
+
+    fn take(&self) -> Option<Connection> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop()
+    }
+
+    fn give_back(&self, connection: Connection) {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(connection);
+    }
+
+    fn open(&self) -> Result<Connection, ReadError> {
+        let open = || -> rusqlite::Result<Connection> {
+            // Read-write at the file level so that it can join the WAL's shared memory whatever
+            // state the file was left in; `query_only` refuses every write.
+            let connection = Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            connection.busy_timeout(Duration::from_secs(5))?;
+            connection.pragma_update(None, "query_only", true)?;
+            connection.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
+            Ok(connection)
+        };
+        open().map_err(|source| ReadError::Open {
+            path: self.path.display().to_string(),
+            source,
+        })
+    }
+}
