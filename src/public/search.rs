@@ -135,11 +135,25 @@ pub async fn results(
             .ok_or(AppError::BadRequest(t.invalid_page_number))?,
     };
     let now = state.clock.now_db();
+    let problem = if query.text.trim().is_empty() || query.terms.is_empty() {
+        Some(t.search_empty)
+    } else if !query.is_searchable() {
+        Some(t.search_only_excluded)
+    } else {
+        None
+    };
+    // The menu (through sqlx) and the search (on a reading connection) are asked at once.
+    let (layout, found) = tokio::join!(Layout::load(&state, meta(lang), &now), async {
+        match problem {
+            Some(_) => Ok(None),
+            None => look_up(&state, lang, &query, number, &now).await.map(Some),
+        }
+    });
     let mut page = SearchTemplate {
-        layout: Layout::load(&state, meta(lang), &now).await?,
+        layout: layout?,
         cut: query.cut,
         query: query.text.clone(),
-        problem: None,
+        problem,
         summary: None,
         found: None,
         position: None,
@@ -148,32 +162,8 @@ pub async fn results(
     };
     page.layout.noindex = true;
     page.layout.search_query = query.text.clone();
-    if query.text.trim().is_empty() || query.terms.is_empty() {
-        page.problem = Some(t.search_empty);
+    let Some(found) = found? else {
         return respond(&page);
-    }
-    if !query.is_searchable() {
-        page.problem = Some(t.search_only_excluded);
-        return respond(&page);
-    }
-    let key = (
-        state.cache.current_generation(),
-        lang,
-        query.text.trim().to_owned(),
-        number,
-    );
-    let found = match state.search_results.get(&key) {
-        Some(found) => found,
-        None => {
-            let (asked, at) = (query.clone(), now.clone());
-            let found = state
-                .readers
-                .read(move |conn| find(conn, lang, &asked, number, &at))
-                .await?;
-            let found = Arc::new(found);
-            state.search_results.insert(key, Arc::clone(&found));
-            found
-        }
     };
     let total = found.total;
     let counted = total.min(db::search::COUNT_UP_TO);
@@ -220,6 +210,34 @@ pub struct Found {
     pub results: Vec<Result>,
     pub did_you_mean: Option<Suggestion>,
     pub other_lang: Option<Suggestion>,
+}
+
+/// What `query` finds on page `number` of its results: from the bounded cache of searches, or
+/// from the index.
+async fn look_up(
+    state: &AppState,
+    lang: Lang,
+    query: &Query,
+    number: i64,
+    now: &str,
+) -> std::result::Result<Arc<Found>, AppError> {
+    let key = (
+        state.cache.current_generation(),
+        lang,
+        query.text.trim().to_owned(),
+        number,
+    );
+    if let Some(found) = state.search_results.get(&key) {
+        return Ok(found);
+    }
+    let (asked, at) = (query.clone(), now.to_owned());
+    let found = state
+        .readers
+        .read(move |conn| find(conn, lang, &asked, number, &at))
+        .await?;
+    let found = Arc::new(found);
+    state.search_results.insert(key, Arc::clone(&found));
+    Ok(found)
 }
 
 /// The key of a [`Found`]: the render cache's generation, the language, the query, the page number.
