@@ -1,6 +1,7 @@
 //! The database: a SQLite file in WAL mode, its embedded migrations, and every SQL statement of the
 //! application, grouped by table family. Functions take an executor, so handlers, the CLI and tests share
-//! them and callers choose the transaction.
+//! them and callers choose the transaction. Searches, which ask many small questions in a row, read
+//! through [`readers`] instead: plain SQLite connections on a blocking thread ([`search::ask`]).
 
 /// The condition on a row of `pages` for a page that visitors may see; it takes one parameter, the current time.
 macro_rules! visible {

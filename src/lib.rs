@@ -15,7 +15,7 @@
 //! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
 //! | [`backup`] | backups of the database (a checked snapshot while the server runs, on a schedule with rotation) and restoring one, refused while a server uses the database |
 //! | [`auth`] | argon2id password hashing off the runtime, random tokens |
-//! | [`db`] | the connection pool, embedded migrations and every SQL statement |
+//! | [`db`] | the connection pool, embedded migrations and every SQL statement; read-only connections for searches ([`db::readers`]) |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, as transactions that report what they changed |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |
 //! | [`proxy`] | the reverse proxies the site trusts: addresses and CIDR ranges, and the client a forwarded request comes from |

@@ -8,17 +8,18 @@
 //! 3. **the words that end with** the query's: compounds, "kommun" finds "Millenniekommun" (a
 //!    Swedish compound ends with what it is).
 //!
-//! A wanted word of two letters is widened to the words it starts instead. The index holds the words
-//! as written; a vocabulary of every indexed word with its stem, and spelt backwards for its ending,
-//! turns the second and third ways into plain lists of words to look up, so one index and one
-//! ranking serve all three. Within each way, pages whose title or description matches come first;
-//! bm25 (the title above the description above the body) ranks them, and ranks the others among
-//! the most recent matches, so that a word on every page costs no more than one on a few hundred
-//! (`db::search::RANK_WINDOW`). Stemming and
-//! folding happen here, in Rust; FTS5 only ever sees quoted words (see [`query`]). The index is written
-//! in the same transaction as every change to a page ([`sync`]) and holds published pages with their
-//! publish time, so that a scheduled page becomes findable at its second. The SQL is in
-//! `db::search`.
+//! A wanted word of two letters is widened to the words it starts instead. Each language has its own
+//! index, which holds the words as written; a vocabulary of every indexed word with its stem, and
+//! spelt backwards for its ending, turns the second and third ways into plain lists of words to look
+//! up, so one index and one ranking serve all three. Within each way, pages whose title or
+//! description matches come first; bm25 (the title above the description above the body) ranks them,
+//! and ranks the others among the most recent matches, so that a word on every page costs no more
+//! than one on a few hundred (`db::search::RANK_WINDOW`). Stemming and folding happen here, in Rust;
+//! FTS5 only ever sees quoted words (see [`query`]). The index is written in the same transaction as
+//! every change to a page ([`sync`]) and holds published pages with their publish time, so that a
+//! scheduled page becomes findable at its second. The SQL is in `db::search`; a search asks it
+//! whole on one reading connection (`db::readers`), and a result's snippet makes plain only the
+//! Markdown around its first match ([`Matcher::snippet_of_markdown`]).
 
 pub mod query;
 pub mod text;
@@ -213,8 +214,8 @@ impl Matcher {
             .map(|(start, _)| from + start)
     }
 
-    /// About `max_words` words of the text of `markdown` around the first match, as [`snippet`]
-    /// (Self::snippet) makes them. Only a stretch of Markdown around the match is made plain, from
+    /// About `max_words` words of the text of `markdown` around the first match, as
+    /// [`snippet`](Self::snippet) makes them. Only a stretch of Markdown around the match is made plain, from
     /// the start of its line: a page's whole text need not be, for thirty words. A match that
     /// made-plain text does not show (in a link's address, say) is passed over for the next one,
     /// a few times at most; then the snippet is the start of the text.

@@ -196,7 +196,7 @@ pub(super) const ANCESTORS: &str = concat!(
     " order by chain.depth desc"
 );
 
-/// The visible ancestors of a page, outermost first, for its breadcrumb trail (see [`ANCESTORS`]).
+/// The visible ancestors of a page, outermost first, for its breadcrumb trail (see `ANCESTORS`).
 pub async fn ancestors(
     db: impl SqliteExecutor<'_>,
     page_id: i64,
