@@ -82,8 +82,9 @@ impl Readers {
                 None => readers.open()?,
             };
             let result = work(&connection);
-            // A connection left inside a transaction or a statement would hold back the WAL; the
-            // work only ever runs single statements, so this is the usual case of an error only.
+            // Work runs single statements, each finished when it returns, so the connection is back
+            // outside any transaction. One that is not (left in a `begin`) would hold its snapshot
+            // and keep the WAL from being checkpointed: it is closed instead of kept.
             if connection.is_autocommit() {
                 readers.give_back(connection);
             }
