@@ -146,3 +146,59 @@ async fn the_bodies_move_to_the_end_of_the_row_and_nothing_else_changes() {
         "the page's revisions survive: the table was not dropped"
     );
 }
+
+#[tokio::test]
+async fn the_search_index_is_split_by_language_and_filled_again_at_the_next_start() {
+    let dir = tempfile::tempdir().expect("folder");
+    let pool = database_at(dir.path(), "0010").await;
+    // A published page and the shared index as version 4 of the index wrote it.
+    sqlx::query(
+        "insert into pages (id, lang, path, title, body_md, status, created_at, updated_at) \
+         values (1, 'sv', 'flamingor', 'Flamingor', 'Om rosa fåglar.', 'published', \
+         '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .expect("page");
+    for statement in [
+        "insert into search_words (rowid, lang, title, description, body) \
+         values (1, 'sv', 'Flamingor', '', 'Om rosa fåglar.')",
+        "insert into search_titles (rowid, lang, title, description) values (1, 'sv', 'Flamingor', '')",
+        "insert into search_pages (page_id, lang, publish_at, title_words) \
+         values (1, 'sv', null, 'flamingor')",
+        "insert into search_terms (lang, term, stem_key, backwards) \
+         values ('sv', 'flamingor', 'flamingor', 'rogni')",
+        "insert into settings (key, value) values ('search_index_version', '4')",
+    ] {
+        sqlx::query(statement)
+            .execute(&pool)
+            .await
+            .expect(statement);
+    }
+    pool.close().await;
+
+    let pool = db::open(&dir.path().join("site.db"))
+        .await
+        .expect("this version opens and migrates it");
+    let state = skl_cms::AppState::new(pool, "http://127.0.0.1")
+        .await
+        .expect("the index is built again at start");
+    let found = state
+        .readers
+        .read(|conn| {
+            let now = "2030-01-01T00:00:00Z";
+            Ok((
+                db::search::ask::count(conn, skl_cms::lang::Lang::Sv, now, "\"fåglar\"")?,
+                db::search::ask::count(conn, skl_cms::lang::Lang::En, now, "\"fåglar\"")?,
+            ))
+        })
+        .await
+        .expect("search");
+    assert_eq!(found, (1, 0), "found in Swedish only");
+    let shared: i64 =
+        sqlx::query_scalar("select count(*) from sqlite_master where name = 'search_words'")
+            .fetch_one(&state.db)
+            .await
+            .expect("schema");
+    assert_eq!(shared, 0, "the shared index is gone");
+}
