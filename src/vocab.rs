@@ -8,7 +8,7 @@
 //! code writes.
 
 /// Declares a vocabulary: an enum whose variants carry their stable identifiers, with `ALL`, `id`
-/// and `from_id`. The identifiers are also what sqlx and rusqlite read and write.
+/// and `from_id`. The identifiers are also what sqlx reads and writes, and what rusqlite reads.
 macro_rules! vocabulary {
     (
         $(#[$meta:meta])*
@@ -53,12 +53,6 @@ macro_rules! vocabulary {
                 value: rusqlite::types::ValueRef<'_>,
             ) -> rusqlite::types::FromSqlResult<Self> {
                 $name::from_id(value.as_str()?).ok_or(rusqlite::types::FromSqlError::InvalidType)
-            }
-        }
-
-        impl rusqlite::ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                Ok(self.id().into())
             }
         }
     };

@@ -133,9 +133,7 @@ impl WritingPanel {
             summary: summary(assessment.errors(), assessment.warnings()),
         }
     }
-}
 
-impl WritingPanel {
     /// What the panel says, in a sentence, for the preview's notice.
     pub fn preview_note(&self) -> String {
         if self.empty {

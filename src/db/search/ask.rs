@@ -6,12 +6,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{COUNT_UP_TO, MAX_WIDENED, RANK_WINDOW, Shelf};
 use crate::{lang::Lang, time::DatePrecision, vocab::Kind};
 
-/// The first column of every row of `sql` with `values`, as text.
-fn words(
+/// The first column of every row of `sql` with `values`.
+fn column<T: rusqlite::types::FromSql>(
     conn: &Connection,
     sql: &str,
     values: impl rusqlite::Params,
-) -> rusqlite::Result<Vec<String>> {
+) -> rusqlite::Result<Vec<T>> {
     conn.prepare_cached(sql)?
         .query_map(values, |row| row.get(0))?
         .collect()
@@ -23,7 +23,7 @@ pub fn words_with_stem(
     lang: Lang,
     stem_key: &str,
 ) -> rusqlite::Result<Vec<String>> {
-    words(
+    column(
         conn,
         "select term from search_terms where lang = ? and stem_key = ? order by length(term), term limit ?",
         params![lang, stem_key, MAX_WIDENED],
@@ -43,7 +43,7 @@ pub fn words_ending(
     let Some(after) = next_string(&backwards) else {
         return Ok(Vec::new());
     };
-    words(
+    column(
         conn,
         "select term from search_terms where lang = ? and backwards >= ? and backwards < ? \
          and length(term) >= ? limit ?",
@@ -67,7 +67,7 @@ pub fn words_starting(
     let Some(after) = next_string(start) else {
         return Ok(Vec::new());
     };
-    words(
+    column(
         conn,
         "select term from search_terms where lang = ? and term >= ? and term < ? \
          order by length(term), term limit ?",
@@ -207,19 +207,17 @@ pub fn ranked(
     };
     let visible = Shelf::Visible.limit(asking.wanted);
     let scheduled = Shelf::Scheduled.limit(asking.wanted);
-    let mut statement = conn.prepare_cached(by_title)?;
     let mut ids: Vec<i64> = match asking.unwanted {
-        None => statement
-            .query_map(params![visible, window - 1, scheduled, now, limit], |row| {
-                row.get(0)
-            })?
-            .collect::<rusqlite::Result<_>>()?,
-        Some(unwanted) => statement
-            .query_map(
-                params![visible, window - 1, scheduled, now, limit, unwanted],
-                |row| row.get(0),
-            )?
-            .collect::<rusqlite::Result<_>>()?,
+        None => column(
+            conn,
+            by_title,
+            params![visible, window - 1, scheduled, now, limit],
+        )?,
+        Some(unwanted) => column(
+            conn,
+            by_title,
+            params![visible, window - 1, scheduled, now, limit, unwanted],
+        )?,
     };
     if i64::try_from(ids.len()).unwrap_or(i64::MAX) < limit {
         let anywhere = if all {
@@ -227,19 +225,17 @@ pub fn ranked(
         } else {
             in_tables_of!(lang, anywhere, window)
         };
-        let found = conn
-            .prepare_cached(anywhere)?
-            .query_map(
-                params![
-                    Shelf::Visible.limit(asking.anywhere),
-                    window - 1,
-                    Shelf::Scheduled.limit(asking.anywhere),
-                    now,
-                    limit
-                ],
-                |row| row.get::<_, i64>(0),
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let found: Vec<i64> = column(
+            conn,
+            anywhere,
+            params![
+                Shelf::Visible.limit(asking.anywhere),
+                window - 1,
+                Shelf::Scheduled.limit(asking.anywhere),
+                now,
+                limit
+            ],
+        )?;
         for id in found {
             if !ids.contains(&id) {
                 ids.push(id);
@@ -324,7 +320,7 @@ pub fn similar_words(conn: &Connection, lang: Lang, word: &str) -> rusqlite::Res
         return Ok(Vec::new());
     };
     let length = i64::try_from(word.chars().count()).unwrap_or(i64::MAX);
-    words(
+    column(
         conn,
         "select term from search_terms where lang = ? and term >= ? and term < ? \
          and length(term) between ? and ? limit 5000",
