@@ -211,27 +211,8 @@ async fn main() {
         }
     }
 
-    // 5. The editors' list.
+    // 5. The editors' screens: the list, an edit form, the reports.
     server::log_in(&client, &base, "bench", PASSWORD).await;
-    let mut times = Vec::new();
-    let mut size = 0;
-    for _ in 0..20 {
-        let started = Instant::now();
-        let reply = client
-            .get(format!("{base}/admin"))
-            .send()
-            .await
-            .expect("list");
-        assert!(reply.status().is_success(), "/admin: {}", reply.status());
-        size = reply.bytes().await.expect("body").len();
-        times.push(started.elapsed());
-    }
-    times.sort();
-    println!(
-        "the editors' list /admin: {:.0} KB, p50 {} over 20",
-        size as f64 / 1024.0,
-        ms(percentile(&times, 50.0))
-    );
     let edited: i64 = {
         let pool = db::open(&database).await.expect("database");
         let id = sqlx::query_scalar(
@@ -244,6 +225,7 @@ async fn main() {
         id
     };
     for (what, path) in [
+        ("the editors' list /admin", "/admin".to_owned()),
         (
             "a page's edit form with writing help",
             format!("/admin/pages/{edited}"),
