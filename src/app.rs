@@ -35,7 +35,7 @@ use tower_http::{
 
 use crate::{
     assets::Assets,
-    content::editing::{Edited, Outcome},
+    change::{Changes, Committed},
     db,
     front::Front,
     public::{
@@ -273,15 +273,20 @@ impl AppState {
         Ok(self)
     }
 
-    /// Shows an edit to visitors: forgets the cached responses it made stale, and hands back what the
-    /// edit did. When something else changed content since the cache last heard (another process,
-    /// or an edit of this one not yet applied), the whole cache is emptied instead. The edit is
-    /// committed whatever happens here, so a failure is logged, never answered as an error; the
-    /// change watcher tries again within two seconds.
-    pub async fn apply(&self, edited: Edited) -> Outcome {
-        let changes = &edited.changes;
+    /// Shows a committed change to visitors, and hands back what it did: the one place where what
+    /// changed becomes cache invalidation. Forgets the cached responses the change made stale (for a
+    /// file of the library, the pages that show it). When something else changed content since the
+    /// cache last heard (another process, or a change of this one not yet applied), the whole cache
+    /// is emptied instead. The change is committed whatever happens here, so a failure is logged,
+    /// never answered as an error; the change watcher tries again within two seconds.
+    pub async fn apply<T>(&self, committed: Committed<T>) -> T {
+        self.show(&committed.changes).await;
+        committed.outcome
+    }
+
+    async fn show(&self, changes: &Changes) {
         if changes.is_empty() {
-            return edited.outcome;
+            return;
         }
         let only_this = changes.versions.is_some_and(|versions| {
             self.seen
@@ -295,10 +300,13 @@ impl AppState {
         });
         if !only_this {
             self.content_changed_or_log().await;
-            return edited.outcome;
+            return;
+        }
+        if !changes.media.is_empty() {
+            self.media.clear();
         }
         self.cache.invalidate(&public::stale::of(changes));
-        match db::pages::scheduled(&self.db, &self.clock.now_db()).await {
+        match crate::publishing::upcoming(&self.db, &self.clock.now_db()).await {
             Ok(scheduled) => self
                 .cache
                 .set_schedule(scheduled.iter().map(String::as_str)),
@@ -307,7 +315,6 @@ impl AppState {
                 tracing::error!(%error, "cannot read the publishing schedule; pages are not cached until it can be read");
             }
         }
-        edited.outcome
     }
 
     /// Call after any change to pages that is not known in detail: drops every cached response and
@@ -319,7 +326,7 @@ impl AppState {
         // The version is read before the schedule and the responses rendered from here on, so any
         // change after it shows as a higher version later.
         let version = db::changes::version(&self.db).await?;
-        let scheduled = db::pages::scheduled(&self.db, &self.clock.now_db()).await?;
+        let scheduled = crate::publishing::upcoming(&self.db, &self.clock.now_db()).await?;
         self.cache.reset(scheduled.iter().map(String::as_str));
         self.seen.fetch_max(version, Ordering::AcqRel);
         Ok(())

@@ -3,13 +3,9 @@
 //! them and callers choose the transaction. Searches, which ask many small questions in a row, read
 //! through [`readers`] instead: plain SQLite connections on a blocking thread ([`search::ask`]).
 
-/// The condition on a row of `pages` for a page that visitors may see; it takes one parameter, the
-/// current time.
-macro_rules! visible {
-    () => {
-        "status = 'published' and (publish_at is null or publish_at <= ?) and deleted_at is null"
-    };
-}
+// First, so that every module below can use its `visible!`.
+#[macro_use]
+pub mod publishing;
 
 pub mod audit;
 pub mod backup;

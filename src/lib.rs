@@ -16,7 +16,9 @@
 //! | [`backup`] | backups of the database (a checked snapshot while the server runs, on a schedule with rotation) and restoring one, refused while a server uses the database |
 //! | [`auth`] | argon2id password hashing off the runtime, random tokens |
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement; read-only connections for searches ([`db::readers`]) |
-//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, as transactions that report what they changed |
+//! | [`change`] | the change pipeline, the one way content is written: a unit of work ([`change::Work`]) that keeps every derived table (rendered bodies, files shown, links, revisions, search) in step in its transaction and reports what changed ([`change::Changes`]), which [`AppState::apply`] turns into cache invalidation |
+//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, through the change pipeline |
+//! | [`publishing`] | when visitors may see a page (the one rule in Rust; its SQL is `db::publishing`'s `visible!`) and the schedule of pages still to appear, which the render cache asks |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |
 //! | [`proxy`] | the reverse proxies the site trusts: addresses and CIDR ranges, and the client a forwarded request comes from |
 //! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files, media files (with `Range`); which responses an edit makes stale (`public::stale`) |
@@ -39,6 +41,7 @@ pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod backup;
+pub mod change;
 pub mod cli;
 pub mod content;
 pub mod db;
@@ -49,6 +52,7 @@ pub mod media;
 pub mod metrics;
 pub mod proxy;
 pub mod public;
+pub mod publishing;
 pub mod render_cache;
 pub mod search;
 pub mod static_export;

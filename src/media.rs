@@ -7,8 +7,6 @@ pub mod image;
 pub mod library;
 pub mod transfer;
 
-use std::collections::HashMap;
-
 use crate::{lang::Lang, vocab::MediaType};
 
 /// The widths of the smaller copies made of an image for `srcset`; none is wider than the image.
@@ -48,7 +46,7 @@ pub fn clean_name(uploaded: &str, media_type: MediaType) -> String {
         Some((stem, _)) if !stem.is_empty() => stem,
         _ => name,
     };
-    let mut slug = crate::content::markdown::slugify(stem);
+    let mut slug = crate::content::page::slugify(stem);
     if slug == "section" && !stem.to_ascii_lowercase().contains("section") {
         slug = "fil".to_owned();
     }
@@ -70,6 +68,25 @@ pub fn stem(file_name: &str) -> &str {
 /// The address of a file as uploaded (cleaned).
 pub fn url(id: i64, file_name: &str) -> String {
     format!("/media/{id}/{file_name}")
+}
+
+/// The address of every current file of the library and of each of its variants, for the static
+/// copy.
+pub async fn all_addresses(db: impl sqlx::SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    let rows = crate::db::media::all_files(db).await?;
+    let mut addresses = Vec::with_capacity(rows.len() * 2);
+    let mut last_file = None;
+    for (id, file_name, width, format) in rows {
+        // Rows come by file: the first of each names the file itself too.
+        if last_file != Some(id) {
+            addresses.push(url(id, &file_name));
+            last_file = Some(id);
+        }
+        if let (Some(width), Some(format)) = (width, format) {
+            addresses.push(variant_url(id, width, &file_name, format));
+        }
+    }
+    Ok(addresses)
 }
 
 /// The address of a variant of an image: `/media/12/960/kommunkarta.webp`.
@@ -101,29 +118,7 @@ pub fn human_size(bytes: u64, lang: Lang) -> String {
     }
 }
 
-/// A smaller copy of an image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VariantInfo {
-    pub width: u32,
-    pub height: u32,
-    pub format: MediaType,
-}
-
-/// What a page needs to show a file of the library, or to link to it.
-#[derive(Debug, Clone)]
-pub struct Embedded {
-    /// The file's id now: a replaced file's newer one.
-    pub id: i64,
-    pub media_type: MediaType,
-    pub file_name: String,
-    pub byte_size: u64,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub alt_sv: String,
-    pub alt_en: String,
-    pub decorative: bool,
-    pub variants: Vec<VariantInfo>,
-}
+pub use crate::db::media::{Embedded, Library, VariantInfo};
 
 impl Embedded {
     pub fn url(&self) -> String {
@@ -190,25 +185,6 @@ impl Embedded {
             self.media_type.name(),
             human_size(self.byte_size, lang)
         )
-    }
-}
-
-/// The files of the library that one text refers to, by the ids it names (a replaced file's old id
-/// too, leading to the newer file).
-#[derive(Debug, Clone, Default)]
-pub struct Library(pub HashMap<i64, Embedded>);
-
-impl Library {
-    pub fn get(&self, id: i64) -> Option<&Embedded> {
-        self.0.get(&id)
-    }
-
-    /// The ids of the files now shown, each once.
-    pub fn current_ids(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self.0.values().map(|embedded| embedded.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
     }
 }
 

@@ -101,7 +101,7 @@ pub async fn addresses(state: &AppState) -> anyhow::Result<Vec<Address>> {
     }
     addresses.push(page("/robots.txt".to_owned()));
     addresses.extend(
-        db::media::all_addresses(&state.db)
+        crate::media::all_addresses(&state.db)
             .await?
             .into_iter()
             .map(page),

@@ -5,7 +5,8 @@ mod common;
 
 use common::{TestApp, page};
 use skl_cms::{
-    content::editing::{self, Author, Draft, Outcome, Translation},
+    change::Author,
+    content::editing::{self, Draft, Outcome, Translation},
     db,
     lang::Lang,
     vocab::{Done, Status},

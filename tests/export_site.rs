@@ -121,14 +121,18 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
         alt_sv: "En bild".into(),
         ..Default::default()
     };
-    let author = skl_cms::content::editing::Author {
+    let author = skl_cms::change::Author {
         id: editor,
         ip: "127.0.0.1".into(),
     };
-    let library::Stored::New(image_id) =
-        library::store(app.db(), &app.state.clock, &author, &prepared, &texts)
-            .await
-            .expect("stored")
+    let library::Stored::New(image_id) = app
+        .state
+        .apply(
+            library::store(app.db(), &app.state.clock, &author, &prepared, &texts)
+                .await
+                .expect("stored"),
+        )
+        .await
     else {
         panic!("a new file");
     };

@@ -7,8 +7,8 @@
 
 use askama::Template;
 use axum::{
-    extract::{Multipart, Path, Query, RawQuery, Request, State},
-    http::{HeaderMap, Method, StatusCode},
+    extract::{Multipart, Path, Query, RawQuery, State},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -37,144 +37,10 @@ use crate::{
 /// Files per page of the library.
 pub const PAGE_SIZE: i64 = 48;
 
-/// The longest alternative text taken, in characters.
-const MAX_ALT_CHARS: usize = 1000;
+mod upload;
 
-/// The most bytes a text field of an upload may have.
-const MAX_FIELD_BYTES: usize = 8 * 1024;
-
-/// The most parts an upload may have: its texts and up to 20 files.
-const MAX_PARTS: usize = 25;
-
-/// How much of an upload past its limit is read and thrown away before the answer, so that the
-/// browser, still sending, reads the answer instead of a reset connection.
-const MAX_DRAIN: u64 = 64 * 1024 * 1024;
-
-/// Whether `request` is an upload to the library, whose body its handler bounds (see
-/// `app::limit_requests`).
-pub fn is_upload(request: &Request) -> bool {
-    if request.method() != Method::POST {
-        return false;
-    }
-    let path = request.uri().path();
-    path == "/admin/media"
-        || path
-            .strip_prefix("/admin/media/")
-            .and_then(|rest| rest.strip_suffix("/replace"))
-            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// An upload form as it came in.
-#[derive(Debug, Default)]
-struct UploadForm {
-    csrf: String,
-    texts: Texts,
-    files: Vec<Upload>,
-}
-
-/// How reading an upload ended.
-enum Read {
-    Whole(UploadForm),
-    /// The files held more than the limit; the texts before them were kept.
-    TooLarge(UploadForm),
-    Unreadable,
-}
-
-/// Reads an upload as it streams in, keeping at most `limit` bytes of files.
-async fn read_upload(mut multipart: Multipart, limit: u64) -> Read {
-    let mut form = UploadForm::default();
-    let mut total: u64 = 0;
-    for _ in 0..MAX_PARTS {
-        let mut field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => return Read::Whole(form),
-            Err(_) => return Read::Unreadable,
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let mut bytes = Vec::new();
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) => {
-                        total += chunk.len() as u64;
-                        if total > limit {
-                            drop(field);
-                            drain(multipart).await;
-                            return Read::TooLarge(form);
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                    Ok(None) => break,
-                    Err(_) => return Read::Unreadable,
-                }
-            }
-            // A file input left empty sends a part without a name or bytes.
-            if !(file_name.is_empty() && bytes.is_empty()) {
-                form.files.push(Upload {
-                    name: file_name,
-                    bytes,
-                });
-            }
-            continue;
-        }
-        let mut value = Vec::new();
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) if value.len() + chunk.len() <= MAX_FIELD_BYTES => {
-                    value.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Ok(Some(_)) | Err(_) => return Read::Unreadable,
-            }
-        }
-        let Ok(value) = String::from_utf8(value) else {
-            return Read::Unreadable;
-        };
-        match name.as_str() {
-            "csrf" => form.csrf = value,
-            "alt_sv" => form.texts.alt_sv = clean_text(&value),
-            "alt_en" => form.texts.alt_en = clean_text(&value),
-            "decorative" => form.texts.decorative = true,
-            _ => {}
-        }
-    }
-    Read::Unreadable
-}
-
-/// Reads and forgets what is left of an upload past its limit, up to [`MAX_DRAIN`] bytes.
-async fn drain(mut multipart: Multipart) {
-    let mut drained: u64 = 0;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        while let Ok(Some(chunk)) = field.chunk().await {
-            drained += chunk.len() as u64;
-            if drained > MAX_DRAIN {
-                return;
-            }
-        }
-    }
-}
-
-/// An alternative text as stored: one line, without control characters, at most
-/// [`MAX_ALT_CHARS`] long.
-fn clean_text(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_ALT_CHARS)
-        .collect::<String>()
-        .trim()
-        .to_owned()
-}
-
-/// A limit as people read it: "10 MiB".
-fn limit_text(bytes: u64) -> String {
-    const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MiB", bytes / MIB)
-    } else {
-        media::human_size(bytes, Lang::Sv)
-    }
-}
+pub use upload::is_upload;
+use upload::{Read, clean_text, limit_text, read_upload};
 
 /// A file as a card of the library, or the head of its own screen.
 #[derive(Debug)]
@@ -421,16 +287,13 @@ pub async fn upload(
         .await;
     }
     match store_all(&state, &editor, form.files, &form.texts).await? {
-        Ok(stored) => {
-            state.content_changed_or_log().await;
-            Ok(match stored.as_slice() {
-                [Stored::New(id)] => view::done_at(&format!("/admin/media/{id}"), Done::Uploaded),
-                [Stored::Existing(id)] => {
-                    view::done_at(&format!("/admin/media/{id}"), Done::AlreadyUploaded)
-                }
-                _ => view::done_at("/admin/media", Done::Uploaded),
-            })
-        }
+        Ok(stored) => Ok(match stored.as_slice() {
+            [Stored::New(id)] => view::done_at(&format!("/admin/media/{id}"), Done::Uploaded),
+            [Stored::Existing(id)] => {
+                view::done_at(&format!("/admin/media/{id}"), Done::AlreadyUploaded)
+            }
+            _ => view::done_at("/admin/media", Done::Uploaded),
+        }),
         Err(problem) => {
             let field = if problem == Problem::AltMissing {
                 "alt_sv"
@@ -473,7 +336,9 @@ async fn store_all(
     }
     let mut stored = Vec::with_capacity(prepared.len());
     for file in &prepared {
-        stored.push(library::store(&state.db, &state.clock, &editor.author(), file, texts).await?);
+        let committed =
+            library::store(&state.db, &state.clock, &editor.author(), file, texts).await?;
+        stored.push(state.apply(committed).await);
     }
     Ok(Ok(stored))
 }
@@ -642,12 +507,12 @@ pub async fn save_texts(
         };
         return item_page(&state, &editor, id, shown).await;
     }
-    if !library::set_texts(&state.db, &state.clock, &editor.author(), id, &texts).await? {
+    let saved = library::set_texts(&state.db, &state.clock, &editor.author(), id, &texts).await?;
+    if !state.apply(saved).await {
         return Err(AppError::NotFoundBecause(
             "Filen finns inte längre, eller har ersatts av en nyare.",
         ));
     }
-    state.content_changed_or_log().await;
     Ok(view::done_at(
         &format!("/admin/media/{id}"),
         Done::MediaSaved,
@@ -698,16 +563,13 @@ pub async fn replace(
         Ok(prepared) => prepared,
         Err(refused) => return problem(StatusCode::UNPROCESSABLE_ENTITY, refused.swedish()).await,
     };
-    let outcome =
+    let replaced =
         library::replace(&state.db, &state.clock, &editor.author(), id, &prepared).await?;
-    match outcome {
-        Replaced::Replaced(newer) => {
-            state.content_changed_or_log().await;
-            Ok(view::done_at(
-                &format!("/admin/media/{newer}"),
-                Done::Replaced,
-            ))
-        }
+    match state.apply(replaced).await {
+        Replaced::Replaced(newer) => Ok(view::done_at(
+            &format!("/admin/media/{newer}"),
+            Done::Replaced,
+        )),
         Replaced::Existing(existing) => Ok(view::done_at(
             &format!("/admin/media/{existing}"),
             Done::AlreadyUploaded,
@@ -729,11 +591,9 @@ pub async fn delete(
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     submission.verified_or_forbidden()?;
-    match library::delete(&state.db, &state.clock, &editor.author(), id).await? {
-        Deleted::Deleted => {
-            state.content_changed_or_log().await;
-            Ok(view::done_at("/admin/media", Done::MediaDeleted))
-        }
+    let deleted = library::delete(&state.db, &state.clock, &editor.author(), id).await?;
+    match state.apply(deleted).await {
+        Deleted::Deleted => Ok(view::done_at("/admin/media", Done::MediaDeleted)),
         Deleted::InUse(pages) => {
             let shown = Shown {
                 blocking: pages,

@@ -160,13 +160,7 @@ async fn edit_page(
     };
     let page = match &context.page {
         Some(page) => {
-            let visible = page.content.status == Status::Published
-                && page.deleted_at.is_none()
-                && page
-                    .content
-                    .publish_at
-                    .as_deref()
-                    .is_none_or(|at| at <= now.as_str());
+            let visible = crate::publishing::is_visible(page, &now);
             let old_paths = if context.signed_out {
                 Vec::new()
             } else {

@@ -68,7 +68,7 @@ pub async fn history(
             version: revision.version,
             when: when(revision),
             author: author(revision),
-            note: revision.describe(Lang::Sv),
+            note: revision.revision_kind.describe(&revision.note, Lang::Sv),
             conflict: revision.conflict,
             status: status(revision),
             title: revision.content.title.clone(),

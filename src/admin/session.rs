@@ -16,7 +16,7 @@ use crate::{
     accounts::Actor,
     app::{AppState, Peer},
     auth,
-    content::editing::Author,
+    change::Author,
     db::{self, sessions::Session},
     error::AppError,
     time,

@@ -345,7 +345,7 @@ fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                     _ => {}
                 }
             }
-            let slug = unique(slugify(&text), &mut taken);
+            let slug = unique(super::page::slugify(&text), &mut taken);
             if let Event::Start(Tag::Heading { id, .. }) = &mut events[index] {
                 *id = Some(CowStr::from(slug));
             }
@@ -364,30 +364,6 @@ fn unique(base: String, taken: &mut HashSet<String>) -> String {
     }
     taken.insert(candidate.clone());
     candidate
-}
-
-/// A readable ASCII id: "Så arbetar vi" becomes `sa-arbetar-vi`.
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let mapped = match c {
-            'å' | 'ä' | 'à' | 'á' | 'â' => 'a',
-            'ö' | 'ø' | 'ó' | 'ô' => 'o',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'ü' | 'ú' => 'u',
-            c if c.is_ascii_alphanumeric() => c,
-            _ => '-',
-        };
-        if mapped != '-' || !slug.ends_with('-') {
-            slug.push(mapped);
-        }
-    }
-    let slug = slug.trim_matches('-');
-    if slug.is_empty() {
-        "section".to_owned()
-    } else {
-        slug.to_owned()
-    }
 }
 
 #[cfg(test)]
@@ -515,6 +491,7 @@ mod tests {
 
     #[test]
     fn slugs_fold_swedish_letters() {
+        let slugify = super::super::page::slugify;
         assert_eq!(slugify("Så arbetar vi"), "sa-arbetar-vi");
         assert_eq!(slugify("FN:s millenniemål"), "fn-s-millenniemal");
         assert_eq!(slugify("!!!"), "section");

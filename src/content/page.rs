@@ -160,6 +160,30 @@ impl fmt::Display for PagePath {
     }
 }
 
+/// A readable ASCII id: "Så arbetar vi" becomes `sa-arbetar-vi`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let mapped = match c {
+            'å' | 'ä' | 'à' | 'á' | 'â' => 'a',
+            'ö' | 'ø' | 'ó' | 'ô' => 'o',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'ü' | 'ú' => 'u',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        };
+        if mapped != '-' || !slug.ends_with('-') {
+            slug.push(mapped);
+        }
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() {
+        "section".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use sqlx::SqlitePool;
 
 use crate::{
+    change::{Body, Note, Work},
     content::{
         PagePath, SeedContent,
         front_matter::{self, Document, FrontMatter},
@@ -148,12 +149,11 @@ struct Planned {
     lang: Lang,
     content: Content,
     /// Rendered from the body, as a save would.
-    body_html: String,
+    body: Body,
     parent: Option<String>,
-    existing_id: Option<i64>,
+    /// The page as it is now, if there is one.
+    existing: Option<db::pages::Page>,
     change: Change,
-    /// The files of the library the page shows.
-    media: Vec<i64>,
 }
 
 /// Turns a file's front matter and body into page content, or says what is wrong with it.
@@ -253,7 +253,7 @@ pub async fn import(
             .collect(),
     };
     if !dry_run {
-        apply(pool, &media, &planned).await?;
+        apply(pool, &media, planned).await?;
     }
     Ok(report)
 }
@@ -286,13 +286,7 @@ fn plan(
             }
         };
         let lang = file.lang;
-        let body_html = markdown::render_page(&content.body_md, lang, library);
-        let mut media: Vec<i64> = markdown::media_ids(&content.body_md)
-            .into_iter()
-            .filter_map(|id| library.get(id).map(|embedded| embedded.id))
-            .collect();
-        media.sort_unstable();
-        media.dedup();
+        let body = Body::render(&content.body_md, lang, library);
         if !seen.insert((lang, content.path.clone())) {
             problems.push(format!(
                 "{}: another file already has the path `{}`",
@@ -306,7 +300,7 @@ fn plan(
             Some(page) => {
                 let current_parent = page.parent_id.and_then(|id| path_of.get(&id).copied());
                 let same = page.content == content
-                    && page.body_html == body_html
+                    && page.body_html == body.html()
                     && current_parent == parent.as_deref()
                     && page.deleted_at.is_none();
                 if same {
@@ -320,11 +314,10 @@ fn plan(
             name: file.name.clone(),
             lang,
             content,
-            body_html,
+            body,
             parent,
-            existing_id: current.map(|page| page.id),
+            existing: current.cloned(),
             change,
-            media,
         });
     }
     for plan in &planned {
@@ -346,65 +339,43 @@ fn plan(
     }
 }
 
-/// Writes the planned changes in one transaction: contents first, then parents (which may point to pages
-/// created in the same import), then a revision of each changed page.
+/// Writes the planned changes as one unit of work: files first, then contents, then parents (which
+/// may point to pages created in the same import). The pipeline records a revision of each page
+/// written, its files, links and search entry.
 async fn apply(
     pool: &SqlitePool,
     media: &[media_transfer::Planned],
-    planned: &[Planned],
+    planned: Vec<Planned>,
 ) -> anyhow::Result<()> {
-    let now = time::now_db();
-    let mut tx = db::begin_write(pool).await?;
-    media_transfer::apply(&mut tx, media, &now)
+    let mut work = Work::begin(pool, &crate::time::Clock::system()).await?;
+    media_transfer::apply(&mut work, media)
         .await
         .context("cannot store the files of the media library")?;
-    let mut ids = Vec::with_capacity(planned.len());
+    let mut written = Vec::with_capacity(planned.len());
     for plan in planned {
-        let id = match (plan.change, plan.existing_id) {
-            (Change::Create, _) | (_, None) => {
-                db::pages::insert(&mut *tx, plan.lang, &plan.content, &plan.body_html, &now).await?
+        let note = Note::new(None, RevisionKind::Imported, plan.name.as_str());
+        let id = match plan.existing {
+            None => {
+                work.create_page(plan.lang, &plan.content, plan.body, None, note)
+                    .await?
             }
-            (Change::Update, Some(id)) => {
-                db::pages::update(&mut *tx, id, &plan.content, &plan.body_html, &now).await?;
-                id
+            Some(page) if plan.change == Change::Update => {
+                work.overwrite_page(&page, &plan.content, plan.body, note)
+                    .await?;
+                page.id
             }
-            (Change::Unchanged, Some(id)) => id,
+            Some(_) => continue,
         };
-        ids.push(id);
+        written.push((id, plan.lang, plan.parent));
     }
-    for (plan, id) in planned.iter().zip(&ids) {
-        db::media::set_uses(&mut tx, *id, &plan.media).await?;
-        super::editing::record_links(&mut tx, *id, plan.lang, &plan.content).await?;
-        if plan.change == Change::Unchanged {
-            continue;
-        }
-        let parent_id = match &plan.parent {
-            Some(parent) => db::pages::id_by_path(&mut *tx, plan.lang, parent).await?,
+    for (id, lang, parent) in written {
+        let parent_id = match &parent {
+            Some(parent) => db::pages::id_by_path(work.conn(), lang, parent).await?,
             None => None,
         };
-        db::pages::set_parent(&mut *tx, *id, parent_id).await?;
-        db::revisions::record(
-            &mut *tx,
-            *id,
-            None,
-            RevisionKind::Imported,
-            &plan.name,
-            &now,
-        )
-        .await?;
+        work.set_parent(id, parent_id).await?;
     }
-    let changed = planned
-        .iter()
-        .zip(&ids)
-        .filter(|(plan, _)| plan.change != Change::Unchanged)
-        .map(|(_, id)| *id);
-    crate::search::sync(&mut tx, changed, &now)
-        .await
-        .context("cannot index the imported pages for search")?;
-    db::links::refresh(&mut tx, db::links::Scope::All, &now)
-        .await
-        .context("cannot check the imported pages' links")?;
-    tx.commit().await.context("cannot commit the import")?;
+    work.commit().await.context("cannot commit the import")?;
     Ok(())
 }
 

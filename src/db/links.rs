@@ -9,27 +9,57 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use crate::{
-    lang::Lang,
-    vocab::Status,
-    writing::links::{Link, Target},
-};
+use crate::{lang::Lang, vocab::Status};
+
+/// Where a link on the site leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The page at `path` in `lang`, or a redirect from there: works while such a page is visible.
+    Page { lang: Lang, path: String },
+    /// A file of the media library: works while the file (or a newer one replacing it) is there.
+    Media(i64),
+    /// An address that no page or file can ever have: broken whatever happens.
+    Nowhere,
+}
+
+impl Target {
+    /// The kind, as the database stores it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Page { .. } => "page",
+            Target::Media(_) => "media",
+            Target::Nowhere => "nowhere",
+        }
+    }
+}
+
+/// A link in a body to an address on the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The line of the Markdown it is on, from 1.
+    pub line: usize,
+    /// The address as the editor wrote it.
+    pub href: String,
+    pub target: Target,
+}
 
 /// SQL that is true for a row of `page_links` that leads nowhere at `?1` (the time).
 macro_rules! broken {
     () => {
-        "(case page_links.kind
+        concat!(
+            "(case page_links.kind
             when 'nowhere' then 1
             when 'media' then not exists (select 1 from media m where m.id = page_links.media_id)
             else not exists (select 1 from pages p
-                     where p.lang = page_links.lang and p.path = page_links.path
-                       and p.status = 'published' and (p.publish_at is null or p.publish_at <= ?1)
-                       and p.deleted_at is null)
+                     where p.lang = page_links.lang and p.path = page_links.path and ",
+            visible!("p.", "?1"),
+            ")
                  and not exists (select 1 from redirects r join pages p on p.id = r.page_id
-                     where r.lang = page_links.lang and r.from_path = page_links.path
-                       and p.status = 'published' and (p.publish_at is null or p.publish_at <= ?1)
-                       and p.deleted_at is null)
+                     where r.lang = page_links.lang and r.from_path = page_links.path and ",
+            visible!("p.", "?1"),
+            ")
          end)"
+        )
     };
 }
 
@@ -97,16 +127,14 @@ pub async fn works(conn: &mut SqliteConnection, target: &Target, now: &str) -> s
                 .await?
         }
         Target::Page { lang, path } => {
-            sqlx::query_scalar(
-                "select 1 from pages p
-                 where p.lang = ?1 and p.path = ?2 and p.status = 'published'
-                   and (p.publish_at is null or p.publish_at <= ?3) and p.deleted_at is null
-                 union all
-                 select 1 from redirects r join pages p on p.id = r.page_id
-                 where r.lang = ?1 and r.from_path = ?2 and p.status = 'published'
-                   and (p.publish_at is null or p.publish_at <= ?3) and p.deleted_at is null
-                 limit 1",
-            )
+            sqlx::query_scalar(concat!(
+                "select 1 from pages p where p.lang = ?1 and p.path = ?2 and ",
+                visible!("p.", "?3"),
+                " union all select 1 from redirects r join pages p on p.id = r.page_id \
+                 where r.lang = ?1 and r.from_path = ?2 and ",
+                visible!("p.", "?3"),
+                " limit 1"
+            ))
             .bind(lang)
             .bind(path)
             .bind(now)

@@ -6,9 +6,51 @@ use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use crate::{
     lang::Lang,
-    media::{Embedded, Library, VariantInfo},
     vocab::{MediaType, Status},
 };
+
+/// A smaller copy of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariantInfo {
+    pub width: u32,
+    pub height: u32,
+    pub format: MediaType,
+}
+
+/// What a page needs to show a file of the library, or to link to it.
+#[derive(Debug, Clone)]
+pub struct Embedded {
+    /// The file's id now: a replaced file's newer one.
+    pub id: i64,
+    pub media_type: MediaType,
+    pub file_name: String,
+    pub byte_size: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub alt_sv: String,
+    pub alt_en: String,
+    pub decorative: bool,
+    pub variants: Vec<VariantInfo>,
+}
+
+/// The files of the library that one text refers to, by the ids it names (a replaced file's old id
+/// too, leading to the newer file).
+#[derive(Debug, Clone, Default)]
+pub struct Library(pub HashMap<i64, Embedded>);
+
+impl Library {
+    pub fn get(&self, id: i64) -> Option<&Embedded> {
+        self.0.get(&id)
+    }
+
+    /// The ids of the files now shown, each once.
+    pub fn current_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.0.values().map(|embedded| embedded.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
 
 /// A file to store, cleaned.
 #[derive(Debug)]
@@ -381,28 +423,18 @@ pub async fn delete(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> 
     Ok(done.rows_affected() == 1)
 }
 
-/// The address of every current file and of each of its variants, for the static copy.
-pub async fn all_addresses(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(i64, String, Option<u32>, Option<MediaType>)> = sqlx::query_as(
+/// Every current file, by id, with each of its variants as width and format (`None` for a file
+/// without variants), for the static copy.
+pub async fn all_files(
+    db: impl SqliteExecutor<'_>,
+) -> sqlx::Result<Vec<(i64, String, Option<u32>, Option<MediaType>)>> {
+    sqlx::query_as(
         r"select m.id, m.file_name, v.width, v.format
           from media m left join media_variants v on v.media_id = m.id
           where m.replaced_by is null order by m.id, v.width, v.format",
     )
     .fetch_all(db)
-    .await?;
-    let mut addresses = Vec::with_capacity(rows.len() * 2);
-    let mut last_file = None;
-    for (id, file_name, width, format) in rows {
-        // Rows come by file: the first of each names the file itself too.
-        if last_file != Some(id) {
-            addresses.push(crate::media::url(id, &file_name));
-            last_file = Some(id);
-        }
-        if let (Some(width), Some(format)) = (width, format) {
-            addresses.push(crate::media::variant_url(id, width, &file_name, format));
-        }
-    }
-    Ok(addresses)
+    .await
 }
 
 /// Every current file with its bytes, oldest first, for the export.

@@ -9,8 +9,12 @@ use sqlx::{FromRow, Sqlite, SqliteExecutor, sqlite::SqliteArguments};
 use crate::{
     lang::Lang,
     time::DatePrecision,
-    vocab::{Kind, Standing, Status},
+    vocab::{Kind, Status},
 };
+
+mod list;
+
+pub use list::{ListFilter, Listed, count_listed, listed, listed_page, outline};
 
 /// Every column of `pages` that [`Page`] reads.
 macro_rules! page_columns {
@@ -54,19 +58,6 @@ pub struct Page {
     pub created_at: String,
     pub updated_at: String,
     pub deleted_at: Option<String>,
-}
-
-impl Page {
-    /// Whether visitors may see the page at `now`: published, its time reached, not in the trash.
-    pub fn is_visible(&self, now: &str) -> bool {
-        self.content.status == Status::Published
-            && self.deleted_at.is_none()
-            && self
-                .content
-                .publish_at
-                .as_deref()
-                .is_none_or(|at| at <= now)
-    }
 }
 
 /// A link to a page: enough to list it in a menu, breadcrumb trail or section.
@@ -293,17 +284,6 @@ pub async fn sitemap(
     .await
 }
 
-/// The moments after `now` at which scheduled pages become visible, soonest first.
-pub async fn scheduled(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "select distinct publish_at from pages \
-         where status = 'published' and deleted_at is null and publish_at > ? order by publish_at",
-    )
-    .bind(now)
-    .fetch_all(db)
-    .await
-}
-
 /// Every page, trashed ones included, by language and path.
 pub async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Page>> {
     sqlx::query_as(concat!(
@@ -481,165 +461,6 @@ pub async fn find_many(db: impl SqliteExecutor<'_>, ids: &[i64]) -> sqlx::Result
     }
     select.push(")");
     select.build_query_as().fetch_all(db).await
-}
-
-/// A page as the admin list shows it.
-#[derive(Debug, Clone, FromRow)]
-pub struct Listed {
-    pub id: i64,
-    pub lang: Lang,
-    pub path: String,
-    pub title: String,
-    pub kind: Kind,
-    pub status: Status,
-    pub publish_at: Option<String>,
-    pub parent_id: Option<i64>,
-    pub menu_order: Option<i64>,
-    pub translation_key: Option<String>,
-    pub updated_at: String,
-    pub deleted_at: Option<String>,
-    /// Who made the last save, if anyone did (imports have no author).
-    pub last_author: Option<String>,
-}
-
-/// The start of a statement that reads [`Listed`] pages, up to its `where` conditions.
-macro_rules! listed_select {
-    () => {
-        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id, p.menu_order,
-                 p.translation_key, p.updated_at, p.deleted_at,
-                 (select u.display_name from revisions r join users u on u.id = r.author_id
-                  where r.page_id = p.id and r.conflict = 0 order by r.id desc limit 1) as last_author
-          from pages p where "
-    };
-}
-
-/// Which pages out of the trash the editors' list shows: each part, when set, must hold.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ListFilter<'a> {
-    /// A part of the title or the path, any case.
-    pub text: Option<&'a str>,
-    pub lang: Option<Lang>,
-    pub kind: Option<Kind>,
-    pub standing: Option<Standing>,
-}
-
-/// The conditions of a [`ListFilter`]: `?1` the text as a LIKE pattern, `?2` the language, `?3` the
-/// kind, `?4` the standing, `?5` now.
-macro_rules! list_filter {
-    () => {
-        "p.deleted_at is null \
-         and (?1 is null or p.title like ?1 escape '\\' or p.path like ?1 escape '\\') \
-         and (?2 is null or p.lang = ?2) \
-         and (?3 is null or p.kind = ?3) \
-         and (?4 is null \
-              or (?4 = 'draft' and p.status = 'draft') \
-              or (?4 = 'published' and p.status = 'published' \
-                  and (p.publish_at is null or p.publish_at <= ?5)) \
-              or (?4 = 'scheduled' and p.status = 'published' and p.publish_at > ?5))"
-    };
-}
-
-/// `text` as a LIKE pattern that finds it anywhere, its own `%`, `_` and `\` taken literally.
-fn like_anywhere(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// A page of the pages out of the trash that `filter` lets through, the last changed first.
-pub async fn listed_page(
-    db: impl SqliteExecutor<'_>,
-    filter: ListFilter<'_>,
-    now: &str,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(concat!(
-        listed_select!(),
-        list_filter!(),
-        " order by p.updated_at desc, p.id desc limit ?6 offset ?7"
-    ))
-    .bind(filter.text.map(like_anywhere))
-    .bind(filter.lang)
-    .bind(filter.kind)
-    .bind(filter.standing)
-    .bind(now)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await
-}
-
-/// How many pages out of the trash `filter` lets through.
-pub async fn count_listed(
-    db: impl SqliteExecutor<'_>,
-    filter: ListFilter<'_>,
-    now: &str,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(concat!(
-        "select count(*) from pages p where ",
-        list_filter!()
-    ))
-    .bind(filter.text.map(like_anywhere))
-    .bind(filter.lang)
-    .bind(filter.kind)
-    .bind(filter.standing)
-    .bind(now)
-    .fetch_one(db)
-    .await
-}
-
-/// Every page in the trash (`trashed`) or out of it, by language and path.
-pub async fn listed(db: impl SqliteExecutor<'_>, trashed: bool) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(concat!(
-        listed_select!(),
-        "(p.deleted_at is not null) = ? order by p.lang desc, p.path"
-    ))
-    .bind(trashed)
-    .fetch_all(db)
-    .await
-}
-
-/// Pages outside the trash as [`listed`] has them, but without their last author (a query a page),
-/// for placing them in a tree: every page of the languages `all_of`; of the others, the home page,
-/// the main menu's pages, the pages that have pages below them, and the pages `keep`.
-pub async fn outline(
-    db: impl SqliteExecutor<'_>,
-    all_of: &[Lang],
-    keep: &[Option<i64>; 3],
-) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(
-        // Each part is a search of an index, so that a language of 10,000 pages is not read.
-        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id,
-                 p.menu_order, p.translation_key, p.updated_at, p.deleted_at, null as last_author
-          from pages p
-          where p.deleted_at is null and p.id in (
-              select id from pages where lang in (?1, ?2)
-              union all
-              select id from pages where lang in ('sv', 'en') and path = ''
-              union all
-              select id from pages indexed by pages_menu
-              where lang in ('sv', 'en') and parent_id is null and menu_order is not null
-              union all
-              select parent_id from pages where parent_id is not null
-              union all
-              select value from (select ?3 as value union all select ?4 union all select ?5))
-          order by p.lang desc, p.path",
-    )
-    .bind(all_of.first().map(|lang| lang.code()))
-    .bind(all_of.get(1).map(|lang| lang.code()))
-    .bind(keep[0])
-    .bind(keep[1])
-    .bind(keep[2])
-    .fetch_all(db)
-    .await
 }
 
 /// How many pages each language has, the trash included (counted from an index alone).

@@ -43,11 +43,11 @@ pub async fn target(
     from_path: &str,
     now: &str,
 ) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        r"select p.path from redirects r join pages p on p.id = r.page_id
-          where r.lang = ? and r.from_path = ? and p.status = 'published'
-            and (p.publish_at is null or p.publish_at <= ?) and p.deleted_at is null",
-    )
+    sqlx::query_scalar(concat!(
+        "select p.path from redirects r join pages p on p.id = r.page_id \
+         where r.lang = ? and r.from_path = ? and ",
+        visible!("p.", "?")
+    ))
     .bind(lang)
     .bind(from_path)
     .bind(now)

@@ -69,16 +69,17 @@ pub async fn due_for_review(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Due>> {
-    sqlx::query_as(
+    sqlx::query_as(concat!(
         "select p.id as page_id, p.lang, p.path, p.title,
                 max(p.updated_at, coalesce(r.reviewed_at, '')) as reviewed_at
          from pages p left join page_reviews r on r.page_id = p.id
-         where p.status = 'published' and (p.publish_at is null or p.publish_at <= ?2)
-           and p.deleted_at is null and p.updated_at < ?1
+         where ",
+        visible!("p.", "?2"),
+        " and p.updated_at < ?1
            and max(p.updated_at, coalesce(r.reviewed_at, '')) < ?1
          order by reviewed_at, p.id
-         limit ?3 offset ?4",
-    )
+         limit ?3 offset ?4"
+    ))
     .bind(before)
     .bind(now)
     .bind(limit)
@@ -93,12 +94,11 @@ pub async fn count_due_for_review(
     before: &str,
     now: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from pages p left join page_reviews r on r.page_id = p.id
-         where p.status = 'published' and (p.publish_at is null or p.publish_at <= ?2)
-           and p.deleted_at is null and p.updated_at < ?1
-           and max(p.updated_at, coalesce(r.reviewed_at, '')) < ?1",
-    )
+    sqlx::query_scalar(concat!(
+        "select count(*) from pages p left join page_reviews r on r.page_id = p.id where ",
+        visible!("p.", "?2"),
+        " and p.updated_at < ?1 and max(p.updated_at, coalesce(r.reviewed_at, '')) < ?1"
+    ))
     .bind(before)
     .bind(now)
     .fetch_one(db)

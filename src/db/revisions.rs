@@ -80,13 +80,6 @@ pub struct Revision {
     pub conflict: bool,
 }
 
-impl Revision {
-    /// What the revision was, in `lang`: "sparad", "återställd från version 3".
-    pub fn describe(&self, lang: crate::lang::Lang) -> String {
-        self.revision_kind.describe(&self.note, lang)
-    }
-}
-
 /// Every column of a [`Revision`], over `revisions r left join users u`.
 macro_rules! revision_columns {
     () => {

@@ -1,16 +1,16 @@
-//! What editors do to the media library, each as one transaction that is audited: upload, describe,
-//! replace, delete. A change that pages show (an alternative text, a replacement) renders those
-//! pages again in the same transaction. Below the HTTP layer, like [`crate::content::editing`].
+//! What editors do to the media library, each as one unit of work of the change pipeline
+//! ([`Work`]) that is audited: upload, describe, replace, delete. A change that pages show (an
+//! alternative text, a replacement) renders those pages again in the same transaction, and is
+//! reported for those pages alone. Below the HTTP layer, like [`crate::content::editing`].
 
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use super::image::{self, Refusal};
 use crate::{
-    content::editing::{self, Author},
+    change::{Author, Committed, Work},
     db::{
         self,
-        audit::Entry,
         media::{New, Texts, Use},
     },
     time::Clock,
@@ -173,85 +173,71 @@ pub async fn store(
     author: &Author,
     prepared: &Prepared,
     texts: &Texts,
-) -> sqlx::Result<Stored> {
-    let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
-    if let Some(existing) = db::media::with_sha256(&mut *tx, &prepared.sha256).await? {
-        return Ok(Stored::Existing(existing));
+) -> sqlx::Result<Committed<Stored>> {
+    let mut work = Work::begin(db, clock).await?;
+    if let Some(existing) = db::media::with_sha256(work.conn(), &prepared.sha256).await? {
+        return Ok(Committed::nothing(Stored::Existing(existing)));
     }
-    let id = insert(&mut tx, None, prepared, texts, Some(author), &now).await?;
+    let id = insert(&mut work, None, prepared, texts, Some(author)).await?;
     audit(
-        &mut tx,
+        &mut work,
         author,
         AuditAction::MediaUpload,
         id,
         &prepared.file_name,
-        &now,
     )
     .await?;
-    tx.commit().await?;
+    let changes = work.commit().await?;
     tracing::info!(id, file = %prepared.file_name, bytes = prepared.body.len(), "file uploaded");
-    Ok(Stored::New(id))
+    Ok(Committed {
+        outcome: Stored::New(id),
+        changes,
+    })
 }
 
 /// Stores a prepared file with its texts and variants, under `id` if given (an import keeps each
 /// file's id), and returns its id.
 pub(crate) async fn insert(
-    conn: &mut sqlx::SqliteConnection,
+    work: &mut Work,
     id: Option<i64>,
     prepared: &Prepared,
     texts: &Texts,
     author: Option<&Author>,
-    now: &str,
 ) -> sqlx::Result<i64> {
     let texts = if prepared.media_type.is_image() {
         texts.clone()
     } else {
         Texts::default()
     };
-    let id = db::media::insert(
-        &mut *conn,
-        &New {
-            id,
-            sha256: &prepared.sha256,
-            media_type: prepared.media_type,
-            file_name: &prepared.file_name,
-            width: prepared.width,
-            height: prepared.height,
-            texts: &texts,
-            uploaded_by: author.map(|author| author.id),
-            body: &prepared.body,
-        },
-        now,
-    )
-    .await?;
+    let now = work.now().to_owned();
+    let new = New {
+        id,
+        sha256: &prepared.sha256,
+        media_type: prepared.media_type,
+        file_name: &prepared.file_name,
+        width: prepared.width,
+        height: prepared.height,
+        texts: &texts,
+        uploaded_by: author.map(|author| author.id),
+        body: &prepared.body,
+    };
+    let id = db::media::insert(work.conn(), &new, &now).await?;
     for variant in &prepared.variants {
-        db::media::insert_variant(&mut *conn, id, variant.info, &variant.body).await?;
+        db::media::insert_variant(work.conn(), id, variant.info, &variant.body).await?;
     }
+    work.files_changed(&[id], &[], false).await?;
     Ok(id)
 }
 
 async fn audit(
-    conn: &mut sqlx::SqliteConnection,
+    work: &mut Work,
     author: &Author,
     action: AuditAction,
     id: i64,
     detail: &str,
-    now: &str,
 ) -> sqlx::Result<()> {
-    db::audit::record(
-        conn,
-        &Entry {
-            user_id: Some(author.id),
-            action,
-            object_type: ObjectType::Media,
-            object_id: Some(id),
-            detail,
-            ip: &author.ip,
-        },
-        now,
-    )
-    .await
+    work.audit(Some(author), action, (ObjectType::Media, id), detail)
+        .await
 }
 
 /// Saves a file's texts (already checked) and renders the pages that show it again. False when
@@ -262,28 +248,29 @@ pub async fn set_texts(
     author: &Author,
     id: i64,
     texts: &Texts,
-) -> sqlx::Result<bool> {
-    let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
-    let Some(item) = db::media::find(&mut *tx, id).await? else {
-        return Ok(false);
+) -> sqlx::Result<Committed<bool>> {
+    let mut work = Work::begin(db, clock).await?;
+    let Some(item) = db::media::find(work.conn(), id).await? else {
+        return Ok(Committed::nothing(false));
     };
-    if !db::media::set_texts(&mut *tx, id, texts).await? {
-        return Ok(false);
+    if !db::media::set_texts(work.conn(), id, texts).await? {
+        return Ok(Committed::nothing(false));
     }
-    let pages = db::media::pages_using(&mut *tx, id).await?;
-    editing::render_again(&mut tx, &pages).await?;
+    let pages = db::media::pages_using(work.conn(), id).await?;
+    work.files_changed(&[id], &pages, false).await?;
     audit(
-        &mut tx,
+        &mut work,
         author,
         AuditAction::MediaUpdate,
         id,
         &item.file_name,
-        &now,
     )
     .await?;
-    tx.commit().await?;
-    Ok(true)
+    let changes = work.commit().await?;
+    Ok(Committed {
+        outcome: true,
+        changes,
+    })
 }
 
 /// How a replacement ended.
@@ -305,42 +292,36 @@ pub async fn replace(
     author: &Author,
     id: i64,
     prepared: &Prepared,
-) -> sqlx::Result<Replaced> {
-    let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
-    let Some(older) = db::media::find(&mut *tx, id)
+) -> sqlx::Result<Committed<Replaced>> {
+    let mut work = Work::begin(db, clock).await?;
+    let Some(older) = db::media::find(work.conn(), id)
         .await?
         .filter(|older| older.replaced_by.is_none())
     else {
-        return Ok(Replaced::Gone);
+        return Ok(Committed::nothing(Replaced::Gone));
     };
     if older.media_type.is_image() != prepared.media_type.is_image() {
-        return Ok(Replaced::Refused(Problem::OtherKind));
+        return Ok(Committed::nothing(Replaced::Refused(Problem::OtherKind)));
     }
-    if let Some(existing) = db::media::with_sha256(&mut *tx, &prepared.sha256).await? {
-        return Ok(Replaced::Existing(existing));
+    if let Some(existing) = db::media::with_sha256(work.conn(), &prepared.sha256).await? {
+        return Ok(Committed::nothing(Replaced::Existing(existing)));
     }
     let texts = Texts {
         alt_sv: older.alt_sv.clone(),
         alt_en: older.alt_en.clone(),
         decorative: older.decorative,
     };
-    let newer = insert(&mut tx, None, prepared, &texts, Some(author), &now).await?;
-    db::media::replace(&mut tx, id, newer).await?;
-    let pages = db::media::pages_using(&mut *tx, newer).await?;
-    editing::render_again(&mut tx, &pages).await?;
+    let newer = insert(&mut work, None, prepared, &texts, Some(author)).await?;
+    db::media::replace(work.conn(), id, newer).await?;
+    let pages = db::media::pages_using(work.conn(), newer).await?;
+    work.files_changed(&[id], &pages, false).await?;
     let detail = format!("{} → {}", older.file_name, prepared.file_name);
-    audit(
-        &mut tx,
-        author,
-        AuditAction::MediaReplace,
-        newer,
-        &detail,
-        &now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Replaced::Replaced(newer))
+    audit(&mut work, author, AuditAction::MediaReplace, newer, &detail).await?;
+    let changes = work.commit().await?;
+    Ok(Committed {
+        outcome: Replaced::Replaced(newer),
+        changes,
+    })
 }
 
 /// How a deletion ended.
@@ -359,39 +340,39 @@ pub async fn delete(
     clock: &Clock,
     author: &Author,
     id: i64,
-) -> sqlx::Result<Deleted> {
-    let now = clock.now_db();
-    let mut tx = db::begin_write(db).await?;
-    let Some(item) = db::media::find(&mut *tx, id)
+) -> sqlx::Result<Committed<Deleted>> {
+    let mut work = Work::begin(db, clock).await?;
+    let Some(item) = db::media::find(work.conn(), id)
         .await?
         .filter(|item| item.replaced_by.is_none())
     else {
-        return Ok(Deleted::Gone);
+        return Ok(Committed::nothing(Deleted::Gone));
     };
-    let uses = db::media::uses(&mut *tx, id).await?;
+    let uses = db::media::uses(work.conn(), id).await?;
     let published: Vec<Use> = uses
         .iter()
         .filter(|used| used.status == Status::Published && !used.trashed)
         .cloned()
         .collect();
     if !published.is_empty() {
-        return Ok(Deleted::InUse(published));
+        return Ok(Committed::nothing(Deleted::InUse(published)));
     }
-    db::media::delete(&mut tx, id).await?;
+    db::media::delete(work.conn(), id).await?;
     let pages: Vec<i64> = uses.iter().map(|used| used.page_id).collect();
-    editing::render_again(&mut tx, &pages).await?;
     // Links to the file, and to the older files it had replaced, lead nowhere now.
-    db::links::refresh(&mut tx, db::links::Scope::All, &now).await?;
+    work.files_changed(&[id], &pages, true).await?;
     audit(
-        &mut tx,
+        &mut work,
         author,
         AuditAction::MediaDelete,
         id,
         &item.file_name,
-        &now,
     )
     .await?;
-    tx.commit().await?;
+    let changes = work.commit().await?;
     tracing::info!(id, file = %item.file_name, "file deleted");
-    Ok(Deleted::Deleted)
+    Ok(Committed {
+        outcome: Deleted::Deleted,
+        changes,
+    })
 }

@@ -236,13 +236,9 @@ pub fn library_with(existing: Library, planned: &[Planned]) -> Library {
 }
 
 /// Stores the new files of `planned`, each under its id.
-pub async fn apply(
-    conn: &mut sqlx::SqliteConnection,
-    planned: &[Planned],
-    now: &str,
-) -> sqlx::Result<()> {
+pub async fn apply(work: &mut crate::change::Work, planned: &[Planned]) -> sqlx::Result<()> {
     for plan in planned.iter().filter(|plan| !plan.unchanged) {
-        library::insert(conn, Some(plan.id), &plan.prepared, &plan.texts, None, now).await?;
+        library::insert(work, Some(plan.id), &plan.prepared, &plan.texts, None).await?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! response, so a change to what the menu shows empties the whole cache.
 
 use crate::{
-    content::editing::{Changes, Snapshot},
+    change::{Changes, Snapshot},
     render_cache::{Dep, Stale},
     vocab::Kind,
 };
@@ -47,7 +47,7 @@ fn in_menu(page: &Snapshot) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{content::editing::PageChange, lang::Lang, vocab::Status};
+    use crate::{change::PageChange, lang::Lang, vocab::Status};
 
     fn snapshot(path: &str) -> Snapshot {
         Snapshot {
@@ -71,6 +71,7 @@ mod tests {
                 before,
                 after,
             }],
+            media: Vec::new(),
             versions: None,
         }
     }

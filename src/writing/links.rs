@@ -22,37 +22,7 @@ use crate::{
 /// recorded again at start.
 pub const VERSION: &str = "1";
 
-/// Where a link on the site leads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// The page at `path` in `lang`, or a redirect from there: works while such a page is visible.
-    Page { lang: Lang, path: String },
-    /// A file of the media library: works while the file (or a newer one replacing it) is there.
-    Media(i64),
-    /// An address that no page or file can ever have: broken whatever happens.
-    Nowhere,
-}
-
-impl Target {
-    /// The kind, as the database stores it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Target::Page { .. } => "page",
-            Target::Media(_) => "media",
-            Target::Nowhere => "nowhere",
-        }
-    }
-}
-
-/// A link in a body to an address on the site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    /// The line of the Markdown it is on, from 1.
-    pub line: usize,
-    /// The address as the editor wrote it.
-    pub href: String,
-    pub target: Target,
-}
+pub use crate::db::links::{Link, Target};
 
 impl Link {
     /// The finding for this link, once it is known to lead nowhere.

@@ -12,8 +12,9 @@ use std::{net::SocketAddr, path::PathBuf};
 use reqwest::{StatusCode, header::HeaderMap};
 use skl_cms::{
     AppState, app, auth,
+    change::Author,
     content::{
-        editing::{self, Author, Draft, Outcome, Translation},
+        editing::{self, Draft, Outcome, Translation},
         transfer,
     },
     db::{self, pages::Content},

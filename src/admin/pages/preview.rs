@@ -11,7 +11,7 @@ use super::form::PageForm;
 use crate::{
     admin::{csrf::Submission, session::Editor, writing},
     app::AppState,
-    content::editing,
+    change,
     db::{
         self,
         pages::{Content, Page},
@@ -26,8 +26,7 @@ use crate::{
 /// `body` as a save would render it, with the files of the library it shows.
 async fn rendered(state: &AppState, lang: Lang, body: &str) -> Result<String, AppError> {
     let mut conn = state.db.acquire().await?;
-    let (html, _) = editing::render_body(&mut conn, lang, body).await?;
-    Ok(html)
+    Ok(change::render(&mut conn, lang, body).await?.into_html())
 }
 
 /// The edit form as the editor's script sends it to ask for a preview or writing help: without a
