@@ -284,6 +284,16 @@ fn a_dry_run_lists_the_changes_and_makes_none() {
     );
 }
 
+/// Exports the workspace's database and checks that it holds no pages.
+fn assert_nothing_imported(work: &Workspace) {
+    let exported = work.run(&["export", arg(&work.path("export"))]);
+    assert!(
+        stdout(&exported).contains("wrote 0 pages"),
+        "nothing was imported: {}",
+        stdout(&exported)
+    );
+}
+
 #[test]
 fn a_bad_file_stops_the_whole_import_with_its_name() {
     let work = Workspace::new();
@@ -300,12 +310,43 @@ fn a_bad_file_stops_the_whole_import_with_its_name() {
         err.contains("sv/trasig.md") && err.contains("lowercase"),
         "{err}"
     );
-    let exported = work.run(&["export", arg(&work.path("export"))]);
+    assert_nothing_imported(&work);
+}
+
+#[test]
+fn import_keeps_the_edit_forms_rules_and_says_where_a_file_breaks_them() {
+    let work = Workspace::new();
+    let content = work.content();
+    let long_title = "Å".repeat(201);
+    std::fs::write(
+        content.join("sv/lang.md"),
+        format!("+++\ntitle = \"{long_title}\"\npath = \"lang\"\n+++\n\nText.\n"),
+    )
+    .expect("write");
+    // Each of two pages names the other as its parent.
+    for (path, parent) in [("forsta", "andra"), ("andra", "forsta")] {
+        std::fs::write(
+            content.join(format!("sv/{path}.md")),
+            format!("+++\ntitle = \"{path}\"\npath = \"{path}\"\nparent = \"{parent}\"\n+++\n"),
+        )
+        .expect("write");
+    }
+    let output = work.run(&["import", arg(&content)]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
     assert!(
-        stdout(&exported).contains("wrote 0 pages"),
-        "nothing was imported: {}",
-        stdout(&exported)
+        err.contains("sv/lang.md: line 2: `title` is longer than 200 characters"),
+        "{err}"
     );
+    for file in ["sv/forsta.md", "sv/andra.md"] {
+        assert!(
+            err.contains(&format!(
+                "{file}: line 4: `parent` would put the page below itself"
+            )),
+            "{err}"
+        );
+    }
+    assert_nothing_imported(&work);
 }
 
 #[tokio::test]

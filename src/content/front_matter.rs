@@ -64,6 +64,30 @@ pub struct Document {
     pub front: FrontMatter,
     /// The Markdown, without the blank line after the front matter and without trailing whitespace.
     pub body: String,
+    /// Where each setting and the body stand in the file, for messages.
+    pub lines: Lines,
+}
+
+/// The lines (from 1) of a page file's settings and of its body, as read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lines {
+    settings: Vec<(String, usize)>,
+    body: usize,
+}
+
+impl Lines {
+    /// The line of setting `key`, or of the front matter's start when it has none.
+    pub fn of(&self, key: &str) -> usize {
+        self.settings
+            .iter()
+            .find(|(name, _)| name == key)
+            .map_or(1, |(_, line)| *line)
+    }
+
+    /// The first line of the body.
+    pub fn body(&self) -> usize {
+        self.body
+    }
 }
 
 const FENCE: &str = "+++";
@@ -87,8 +111,23 @@ pub fn parse(text: &str) -> Result<Document, String> {
     if front.title.trim().is_empty() {
         return Err("the front matter needs a `title`".to_owned());
     }
+    let settings = toml_text
+        .lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let (key, _) = line.split_once('=')?;
+            Some((key.trim().to_owned(), index + 2))
+        })
+        .collect();
+    let front_lines = 2 + toml_text.lines().count();
+    let skipped = body.len() - body.trim_start_matches(['\r', '\n']).len();
+    let blank_lines = body[..skipped].matches('\n').count();
+    let lines = Lines {
+        settings,
+        body: front_lines + blank_lines + 1,
+    };
     let body = body.trim_start_matches(['\r', '\n']).trim_end().to_owned();
-    Ok(Document { front, body })
+    Ok(Document { front, body, lines })
 }
 
 /// Finds the line that is exactly `+++` and returns what comes before and after it.

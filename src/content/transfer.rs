@@ -18,7 +18,7 @@ use crate::{
     content::{
         PagePath, SeedContent,
         front_matter::{self, Document, FrontMatter},
-        markdown,
+        markdown, rules,
     },
     db::{self, pages::Content},
     lang::Lang,
@@ -151,14 +151,32 @@ struct Planned {
     /// Rendered from the body, as a save would.
     body: Body,
     parent: Option<String>,
+    /// Where the file's settings stand, for messages.
+    lines: front_matter::Lines,
     /// The page as it is now, if there is one.
     existing: Option<db::pages::Page>,
     change: Change,
 }
 
-/// Turns a file's front matter and body into page content, or says what is wrong with it.
+/// Turns a file's front matter and body into page content, or says what is wrong with it: the line
+/// and a sentence that says how to fix it, under the same rules as the edit form.
 fn to_content(file: &SourceFile) -> Result<(Content, Option<String>), String> {
     let front = &file.document.front;
+    let lines = &file.document.lines;
+    let broken = |problem: rules::Problem| {
+        let line = match problem {
+            rules::Problem::BodyTooDeep => lines.body(),
+            other => lines.of(other.field()),
+        };
+        format!("line {line}: {}", problem.english())
+    };
+    let title = rules::Title::parse(&front.title).map_err(broken)?;
+    let description = rules::Description::parse(&front.description).map_err(broken)?;
+    let menu_order = match front.menu_order {
+        Some(order) => Some(rules::MenuOrder::new(order).map_err(broken)?.get()),
+        None => None,
+    };
+    rules::check_body(&file.document.body).map_err(broken)?;
     let path = PagePath::parse(&front.path).map_err(|problem| format!("`path`: {problem}"))?;
     let parent = match &front.parent {
         Some(parent) => {
@@ -180,16 +198,10 @@ fn to_content(file: &SourceFile) -> Result<(Content, Option<String>), String> {
         None if front.kind == Kind::News => return Err("news items need a `date`".to_owned()),
         None => (None, DatePrecision::Day),
     };
-    if markdown::too_deep(&file.document.body) {
-        return Err(format!(
-            "the body nests lists, quotes or HTML elements more than {} levels deep",
-            markdown::MAX_NESTING
-        ));
-    }
     let content = Content {
         path: path.as_str().to_owned(),
-        title: front.title.trim().to_owned(),
-        description: front.description.trim().to_owned(),
+        title: title.into_string(),
+        description: description.into_string(),
         body_md: file.document.body.clone(),
         kind: front.kind,
         status: if front.draft {
@@ -199,7 +211,7 @@ fn to_content(file: &SourceFile) -> Result<(Content, Option<String>), String> {
         },
         publish_at,
         date_precision,
-        menu_order: front.menu_order,
+        menu_order,
         translation_key: front.translation_key.clone().filter(|key| !key.is_empty()),
         archived: front.archived,
     };
@@ -316,19 +328,42 @@ fn plan(
             content,
             body,
             parent,
+            lines: file.document.lines.clone(),
             existing: current.cloned(),
             change,
         });
+    }
+    // Each page's parent once the import is done: the files' word over the database's.
+    let mut parent_of: HashMap<(Lang, &str), &str> = existing
+        .iter()
+        .filter_map(|page| {
+            let parent = path_of.get(&page.parent_id?)?;
+            Some(((page.lang, page.content.path.as_str()), *parent))
+        })
+        .collect();
+    for plan in &planned {
+        let key = (plan.lang, plan.content.path.as_str());
+        match &plan.parent {
+            Some(parent) => parent_of.insert(key, parent.as_str()),
+            None => parent_of.remove(&key),
+        };
     }
     for plan in &planned {
         if let Some(parent) = &plan.parent {
             let known = seen.contains(&(plan.lang, parent.clone()))
                 || by_key.contains_key(&(plan.lang, parent.as_str()));
+            let line = plan.lines.of("parent");
             if !known {
                 problems.push(format!(
-                    "{}: the parent `{parent}` is not a page in {}; import it too or fix `parent`",
+                    "{}: line {line}: the parent `{parent}` is not a page in {}; import it too or \
+                     fix `parent`",
                     plan.name, plan.lang
                 ));
+            } else if rules::makes_cycle(plan.content.path.as_str(), parent.as_str(), |path| {
+                parent_of.get(&(plan.lang, path)).copied()
+            }) {
+                let problem = rules::Problem::ParentCycle.english();
+                problems.push(format!("{}: line {line}: {problem}", plan.name));
             }
         }
     }
@@ -424,6 +459,7 @@ pub async fn export(pool: &SqlitePool, dir: &Path) -> anyhow::Result<usize> {
                 draft: page.content.status == Status::Draft,
             },
             body: page.content.body_md.clone(),
+            lines: Default::default(),
         };
         let target = dir.join(file_name(page.lang, &page.content.path));
         if let Some(folder) = target.parent() {

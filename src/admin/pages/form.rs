@@ -12,7 +12,7 @@ use crate::{
     content::{
         PagePath,
         editing::{Draft, Translation},
-        markdown,
+        rules::{self, Description, MenuOrder, Problem, Title},
     },
     db::{
         self,
@@ -22,12 +22,6 @@ use crate::{
     time::{self, DatePrecision},
     vocab::{Kind, Status},
 };
-
-/// The longest title accepted, in characters.
-const MAX_TITLE: usize = 200;
-
-/// The longest description accepted, in characters.
-const MAX_DESCRIPTION: usize = 500;
 
 /// The edit form's fields, exactly as typed. Everything is text, so no submission fails to parse
 /// and whatever an editor typed can be shown back to them.
@@ -261,13 +255,8 @@ pub async fn check(
         errors.add("lang", "Välj språk: svenska eller engelska.");
     }
     let title = form.title.trim();
-    if title.is_empty() {
-        errors.add(
-            "title",
-            "Skriv en rubrik. Den visas överst på sidan och i menyer.",
-        );
-    } else if title.chars().count() > MAX_TITLE {
-        errors.add("title", "Rubriken får vara högst 200 tecken.");
+    if let Err(problem) = Title::parse(title) {
+        errors.add("title", problem.swedish());
     }
 
     let typed_parent = if form.parent_path.trim().is_empty() {
@@ -291,22 +280,28 @@ pub async fn check(
     if let Some(parent) = &parent {
         let cycle = match (parent, existing) {
             (Some(parent), Some(page)) => {
-                parent.id == page.id
-                    || db::pages::ancestor_ids(&state.db, parent.id)
-                        .await?
-                        .contains(&page.id)
+                let above = db::pages::ancestor_ids(&state.db, parent.id).await?;
+                let parent_of = |id: i64| {
+                    let at = above.iter().position(|&ancestor| ancestor == id);
+                    match at {
+                        Some(at) => above.get(at + 1).copied(),
+                        None if id == parent.id => above.first().copied(),
+                        None => None,
+                    }
+                };
+                rules::makes_cycle(page.id, parent.id, parent_of)
             }
             _ => false,
         };
         match parent {
-            None => errors.add("parent", "Den överordnade sidan finns inte längre. Välj en annan."),
+            None => errors.add(
+                "parent",
+                "Den överordnade sidan finns inte längre. Välj en annan.",
+            ),
             Some(parent) if parent.lang != lang => {
                 errors.add("parent", "Den överordnade sidan måste vara på samma språk.")
             }
-            Some(_) if cycle => errors.add(
-                "parent",
-                "En sida kan inte ligga under sig själv eller en av sina undersidor. Välj en annan.",
-            ),
+            Some(_) if cycle => errors.add("parent", Problem::ParentCycle.swedish()),
             Some(_) => {}
         }
     }
@@ -342,33 +337,20 @@ pub async fn check(
         }
     }
 
-    if markdown::too_deep(&form.body) {
-        errors.add(
-            "body",
-            format!(
-                "Texten har fler än {} nivåer av listor, citat eller HTML-element i varandra. \
-                 Minska nästlingen, så kan sidan sparas.",
-                markdown::MAX_NESTING
-            ),
-        );
+    if let Err(problem) = rules::check_body(&form.body) {
+        errors.add("body", problem.swedish());
     }
     let kind = form.kind();
     let description = form.description.trim();
-    if description.chars().count() > MAX_DESCRIPTION {
-        errors.add("description", "Beskrivningen får vara högst 500 tecken.");
+    if let Err(problem) = Description::parse(description) {
+        errors.add("description", problem.swedish());
     }
-    let menu_order = match form.menu_order.trim() {
-        "" => None,
-        text => match text.parse::<i64>() {
-            Ok(n) if (0..=10_000).contains(&n) => Some(n),
-            _ => {
-                errors.add(
-                    "menu_order",
-                    "Skriv ett heltal mellan 0 och 10000, eller lämna fältet tomt.",
-                );
-                None
-            }
-        },
+    let menu_order = match MenuOrder::parse_field(&form.menu_order) {
+        Ok(order) => order.map(MenuOrder::get),
+        Err(problem) => {
+            errors.add("menu_order", problem.swedish());
+            None
+        }
     };
 
     let status = if form.action == "draft" {
@@ -395,10 +377,8 @@ pub async fn check(
             "Skriv ett datum till klockslaget, eller töm klockslaget.",
         );
     }
-    if publish_at.is_none() && kind == Kind::News && status == Status::Published {
-        // A news item is dated; published without a date, it is dated now.
-        publish_at = Some(state.clock.now_db());
-    }
+    // A news item is dated; published without a date, it is dated now.
+    let publish_at = rules::dated(kind, status, publish_at, &state.clock.now_db());
     // A date kept as it was keeps its precision (a month-only date stays one).
     let date_precision = match existing {
         Some(page) if page.content.publish_at == publish_at => page.content.date_precision,
