@@ -1,4 +1,4 @@
-//! Publishing in SQL: the one definition of "visible" ([`visible!`]) that every statement uses, and
+//! Publishing in SQL: the one definition of "visible" (`visible!`) that every statement uses, and
 //! the schedule of pages still to appear. The same rule in Rust is [`crate::publishing::is_visible`].
 
 /// The condition on a row of `pages` for a page that visitors may see: published, its publish time
