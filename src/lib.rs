@@ -10,7 +10,7 @@
 //! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `backup`, `restore`, `user`, `reindex`, `check` |
 //! | [`admin`] | editors' area under `/admin`: login with its two-factor step, sessions, CSRF, pages, history, trash, the media library, users, audit log |
 //! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling, two-factor login (TOTP and recovery codes) |
-//! | [`app`] | [`AppState`], the router with its middleware stack, and [`app::serve`] with graceful shutdown |
+//! | [`app`] | the router with its middleware stack; [`AppState`] and [`AppState::apply`], where a committed change becomes cache invalidation (`app/state.rs`); [`app::serve`], the accept loop with graceful shutdown and the watcher of changes by other processes (`app/serve.rs`) |
 //! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
 //! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
 //! | [`backup`] | backups of the database (a checked snapshot while the server runs, on a schedule with rotation) and restoring one, refused while a server uses the database |
@@ -21,7 +21,7 @@
 //! | [`publishing`] | when visitors may see a page (the one rule in Rust; its SQL is `db::publishing`'s `visible!`) and the schedule of pages still to appear, which the render cache asks |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |
 //! | [`proxy`] | the reverse proxies the site trusts: addresses and CIDR ranges, and the client a forwarded request comes from |
-//! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files, media files (with `Range`); which responses an edit makes stale (`public::stale`) |
+//! | [`public`] | visitors' handlers: pages, news, search, feeds, sitemap, robots, health, static files, media files (with `Range`); what each response shows and which of them a change makes stale, in one module (`public::stale`) |
 //! | [`search`] | full-text search in Swedish and English: stemming, folding, compounds, query parsing, snippets, "did you mean", the count of searches that found little |
 //! | [`static_export`] | the site as static files: every address rendered by the site's own router, with `.gz` and `.br` beside each, swapped in whole |
 //! | [`media`] | the media library's rules: file types by content, cleaned names, images decoded within limits, made upright, stripped of metadata and made into responsive variants, and what editors do to the library |

@@ -13,7 +13,7 @@ use crate::{
     error::AppError,
     lang::Lang,
     public::{Keep, PublicRequest, address_number},
-    render_cache::{CachedResponse, Dep, Effort, REVALIDATE},
+    render_cache::{CachedResponse, Effort, REVALIDATE},
     time,
 };
 
@@ -92,7 +92,7 @@ pub async fn atom(
         xml.into(),
         Effort::Quick,
     );
-    let keep = Keep::when(request.query.is_none(), vec![Dep::News(lang)]);
+    let keep = Keep::when(request.query.is_none(), super::stale::news_shows(lang));
     Ok(request.publish(&state, response, keep))
 }
 
@@ -229,7 +229,7 @@ fn publish_sitemap(state: &AppState, request: &PublicRequest, xml: String) -> Re
         xml.into(),
         Effort::Quick,
     );
-    let keep = Keep::when(request.query.is_none(), vec![Dep::AllPages]);
+    let keep = Keep::when(request.query.is_none(), super::stale::sitemap_shows());
     request.publish(state, response, keep)
 }
 

@@ -14,7 +14,6 @@ use crate::{
         Keep, PublicRequest, address_number,
         layout::{DateView, Layout, PageMeta},
     },
-    render_cache::Dep,
 };
 
 /// News items per page of the list.
@@ -126,7 +125,7 @@ async fn show(
         older_href: (number < pages).then(|| lang.news_page_url(number + 1)),
     }
     .render()?;
-    let keep = Keep::when(request.query.is_none(), vec![Dep::News(lang)]);
+    let keep = Keep::when(request.query.is_none(), super::stale::news_shows(lang));
     Ok(request.publish_html(state, html, keep))
 }
 

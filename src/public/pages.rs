@@ -97,11 +97,6 @@ pub async fn render(
     preview: Option<String>,
 ) -> Result<Rendered, AppError> {
     let lang = page.lang;
-    // Itself, its translation, its ancestors (below), its children and on home pages the news.
-    let mut shows = vec![Dep::Page(page.id), Dep::ChildrenOf(page.id)];
-    if let Some(key) = &page.content.translation_key {
-        shows.push(Dep::Translation(key.clone()));
-    }
     let url = lang.page_url(&page.content.path);
     let translation_url = match &page.content.translation_key {
         Some(key) => db::pages::find_visible_translation(&state.db, lang.other(), key, now)
@@ -109,7 +104,8 @@ pub async fn render(
             .map(|link| lang.other().page_url(&link.path)),
         None => None,
     };
-    let breadcrumbs = breadcrumbs(state, &page, now, &mut shows).await?;
+    let (breadcrumbs, ancestors) = breadcrumbs(state, &page, now).await?;
+    let shows = super::stale::page_shows(&page, &ancestors);
     // The menu marks the sections the page is in: its ancestors, not the home page.
     let trail: Vec<String> = breadcrumbs
         .iter()
@@ -125,7 +121,6 @@ pub async fn render(
         })
         .collect();
     let latest_news = if page.content.path.is_empty() {
-        shows.push(Dep::News(lang));
         db::pages::news(&state.db, lang, now, HOME_NEWS, 0)
             .await?
             .iter()
@@ -195,13 +190,12 @@ fn resolve(request: &PublicRequest) -> Result<Address, AppError> {
 }
 
 /// The trail from the home page to the page's parent: home, the news list for news items, then the
-/// page's visible ancestors, each added to what the page `shows`. Empty on the home page itself.
+/// page's visible ancestors, with their ids. Empty on the home page itself.
 async fn breadcrumbs(
     state: &AppState,
     page: &Page,
     now: &str,
-    shows: &mut Vec<Dep>,
-) -> sqlx::Result<Vec<Link>> {
+) -> sqlx::Result<(Vec<Link>, Vec<i64>)> {
     let lang = page.lang;
     let t = lang.texts();
     let mut trail = Vec::new();
@@ -217,12 +211,13 @@ async fn breadcrumbs(
             title: t.news.to_owned(),
         });
     }
+    let mut ids = Vec::new();
     for ancestor in db::pages::ancestors(&state.db, page.id, now).await? {
-        shows.push(Dep::Page(ancestor.id));
+        ids.push(ancestor.id);
         trail.push(Link {
             href: lang.page_url(&ancestor.path),
             title: ancestor.title,
         });
     }
-    Ok(trail)
+    Ok((trail, ids))
 }

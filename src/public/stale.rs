@@ -1,5 +1,7 @@
-//! Which cached responses an edit makes stale: the rule that matches what the public handlers say
-//! their responses show ([`Dep`]) against what an edit changed ([`Changes`]).
+//! Which cached responses a change makes stale, and what each public response shows ([`Dep`]): both
+//! halves of the rule in one place, so that they cannot drift apart. The handlers ask
+//! [`page_shows`], [`news_shows`] and [`sitemap_shows`]; [`of`] matches what a change touched
+//! ([`Changes`]) against them.
 //!
 //! A page's own response shows its content, its children, its translation and its ancestors; a
 //! section shows its children; the news list, the feed and the home page show news; the sitemap
@@ -8,9 +10,35 @@
 
 use crate::{
     change::{Changes, Snapshot},
+    db::pages::Page,
+    lang::Lang,
     render_cache::{Dep, Stale},
     vocab::Kind,
 };
+
+/// What a page's response shows: the page, its visible children, its translation (the language
+/// switch), its `ancestors` (the breadcrumb trail) and, on a home page, the news.
+pub fn page_shows(page: &Page, ancestors: &[i64]) -> Vec<Dep> {
+    let mut shows = vec![Dep::Page(page.id), Dep::ChildrenOf(page.id)];
+    if let Some(key) = &page.content.translation_key {
+        shows.push(Dep::Translation(key.clone()));
+    }
+    shows.extend(ancestors.iter().map(|&id| Dep::Page(id)));
+    if page.content.path.is_empty() {
+        shows.push(Dep::News(page.lang));
+    }
+    shows
+}
+
+/// What the news list and the feed of `lang` show.
+pub fn news_shows(lang: Lang) -> Vec<Dep> {
+    vec![Dep::News(lang)]
+}
+
+/// What the sitemap shows: every page.
+pub fn sitemap_shows() -> Vec<Dep> {
+    vec![Dep::AllPages]
+}
 
 /// What `changes` made stale.
 pub fn of(changes: &Changes) -> Stale {
@@ -47,7 +75,7 @@ fn in_menu(page: &Snapshot) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{change::PageChange, lang::Lang, vocab::Status};
+    use crate::{change::PageChange, vocab::Status};
 
     fn snapshot(path: &str) -> Snapshot {
         Snapshot {
@@ -137,5 +165,73 @@ mod tests {
         renamed.title = "Om SKL".to_owned();
         assert!(of(&change(Some(top.clone()), Some(renamed))).is_everything());
         assert!(of(&change(Some(top), None)).is_everything());
+    }
+
+    /// A stored page at `path` with parent `parent`, in the translation `k`.
+    fn stored(id: i64, path: &str, parent: Option<i64>, kind: Kind) -> Page {
+        Page {
+            id,
+            lang: Lang::Sv,
+            content: crate::db::pages::Content {
+                path: path.to_owned(),
+                title: "Titel".to_owned(),
+                description: String::new(),
+                body_md: String::new(),
+                kind,
+                status: Status::Published,
+                publish_at: None,
+                date_precision: crate::time::DatePrecision::Day,
+                menu_order: None,
+                translation_key: Some("k".to_owned()),
+                archived: false,
+            },
+            body_html: String::new(),
+            parent_id: parent,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+            deleted_at: None,
+        }
+    }
+
+    fn edit_of(page: &Page) -> Changes {
+        let snapshot = Snapshot::of_page(page);
+        Changes {
+            pages: vec![PageChange {
+                id: page.id,
+                before: Some(snapshot.clone()),
+                after: Some(snapshot),
+            }],
+            media: Vec::new(),
+            versions: None,
+        }
+    }
+
+    #[test]
+    fn what_a_page_shows_goes_stale_when_any_page_it_shows_changes() {
+        // 1 "om-oss" ← 2 "om-oss/team" ← 3 "om-oss/team/anna"; 4 is the English translation of 2.
+        let top = stored(1, "om-oss", None, Kind::Page);
+        let team = stored(2, "om-oss/team", Some(1), Kind::Page);
+        let anna = stored(3, "om-oss/team/anna", Some(2), Kind::Page);
+        let mut english = stored(4, "about/team", None, Kind::Page);
+        english.lang = Lang::En;
+        let shows = page_shows(&team, &[1]);
+        for (changed, why) in [
+            (&team, "itself"),
+            (&top, "its ancestor, in the breadcrumb trail"),
+            (&anna, "its child, in its list of children"),
+            (&english, "its translation, in the language switch"),
+        ] {
+            assert!(of(&edit_of(changed)).touches(&shows), "{why}");
+        }
+        let mut elsewhere = stored(5, "kontakt", None, Kind::Page);
+        elsewhere.content.translation_key = None;
+        assert!(!of(&edit_of(&elsewhere)).touches(&shows));
+
+        let home = stored(6, "", None, Kind::Page);
+        let news = stored(7, "nyheter/en-nyhet", None, Kind::News);
+        assert!(of(&edit_of(&news)).touches(&page_shows(&home, &[])));
+        assert!(of(&edit_of(&news)).touches(&news_shows(Lang::Sv)));
+        assert!(of(&edit_of(&elsewhere)).touches(&sitemap_shows()));
     }
 }
