@@ -380,44 +380,9 @@ pub async fn schedule(
     }
 }
 
-/// Reads `24h`, `30m`, `90s`, `7d`: a whole number and a unit.
-pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` must be a whole number and a unit, such as 24h or 30m"))?;
-    let seconds = match unit {
-        "s" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        "d" => number * 86_400,
-        _ => return Err(format!("`{text}`: the unit must be s, m, h or d")),
-    };
-    if seconds < 60 {
-        return Err(format!(
-            "`{text}` is too often; take backups at most every minute"
-        ));
-    }
-    Ok(Duration::from_secs(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intervals_read_as_operators_write_them() {
-        assert_eq!(parse_interval("24h"), Ok(Duration::from_secs(86_400)));
-        assert_eq!(parse_interval("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_interval("7d"), Ok(Duration::from_secs(604_800)));
-        assert!(parse_interval("10s").is_err());
-        assert!(parse_interval("h").is_err());
-        assert!(parse_interval("5 weeks").is_err());
-    }
 
     #[test]
     fn scheduled_names_sort_by_time() {

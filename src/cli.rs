@@ -12,6 +12,7 @@ pub mod import;
 pub mod migrate;
 pub mod reindex;
 pub mod serve;
+mod units;
 pub mod user;
 
 use std::{path::PathBuf, process::ExitCode};

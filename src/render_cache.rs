@@ -438,31 +438,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Parses a byte size as operators write it: `64MiB`, `512 KiB`, `1GiB`, `64MB`, `1000000`.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size, such as 64MiB"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1000,
-        "kib" => 1 << 10,
-        "m" | "mb" => 1000 * 1000,
-        "mib" => 1 << 20,
-        "g" | "gb" => 1000 * 1000 * 1000,
-        "gib" => 1 << 30,
-        _ => return Err(format!("`{text}`: the unit must be B, KiB, MiB or GiB")),
-    };
-    number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("`{text}` is too large"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -660,16 +635,5 @@ mod tests {
         stale.add(Dep::Address(Lang::Sv, "saknas-7".to_owned()));
         cache.invalidate(&stale);
         assert!(!cache.contains("/saknas-7") && cache.contains("/saknas-8"));
-    }
-    #[test]
-    fn sizes_read_as_operators_write_them() {
-        assert_eq!(parse_size("64MiB"), Ok(64 * 1024 * 1024));
-        assert_eq!(parse_size("512 KiB"), Ok(512 * 1024));
-        assert_eq!(parse_size("1gib"), Ok(1 << 30));
-        assert_eq!(parse_size("2MB"), Ok(2_000_000));
-        assert_eq!(parse_size("1000"), Ok(1000));
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("5 parsecs").is_err());
-        assert!(parse_size("99999999999999999999GiB").is_err());
     }
 }

@@ -241,10 +241,7 @@ async fn forms_without_the_right_token_or_origin_are_refused_and_keep_the_text()
             "{case}: says what happened"
         );
     }
-    let page = db::pages::find(app.db(), page_id)
-        .await
-        .expect("query")
-        .expect("page");
+    let page = app.page(page_id).await;
     assert!(
         !page.content.body_md.contains("Min viktiga text"),
         "nothing was saved"

@@ -27,10 +27,7 @@ async fn a_draft_is_invisible_until_published_and_shows_at_the_next_request() {
         ],
     )
     .await;
-    let page = db::pages::find(app.db(), id)
-        .await
-        .expect("query")
-        .expect("page");
+    let page = app.page(id).await;
     assert_eq!(
         page.content.path, "vart-nya-projekt",
         "path made from the title"
@@ -164,10 +161,7 @@ async fn a_scheduled_page_appears_at_its_instant() {
         ],
     )
     .await;
-    let page = db::pages::find(app.db(), id)
-        .await
-        .expect("query")
-        .expect("page");
+    let page = app.page(id).await;
     assert_eq!(
         page.content.publish_at.as_deref(),
         Some("2026-12-01T09:00:00Z")

@@ -69,10 +69,7 @@ async fn revisions_can_be_compared_and_restored_without_overwriting_anything() {
         )
         .await;
     reply.assert_redirect();
-    let page = db::pages::find(app.db(), id)
-        .await
-        .expect("query")
-        .expect("page");
+    let page = app.page(id).await;
     assert_eq!(page.content.title, "Historia");
     assert!(page.content.body_md.contains("kommuner"));
     let revisions = db::revisions::of_page(app.db(), id)
@@ -137,10 +134,7 @@ async fn two_editors_on_one_page_lose_nothing() {
         "the other change is shown"
     );
     assert!(text.contains("<ins>") && text.contains("<del>"));
-    let page = db::pages::find(app.db(), id)
-        .await
-        .expect("query")
-        .expect("page");
+    let page = app.page(id).await;
     assert_eq!(
         page.content.body_md, "Annas text.\n",
         "the first save stands"
@@ -220,10 +214,7 @@ async fn restoring_a_version_whose_address_another_page_took_is_a_conflict() {
         "it says why and what to do: {}",
         reply.text()
     );
-    let page = db::pages::find(app.db(), id)
-        .await
-        .expect("query")
-        .expect("page");
+    let page = app.page(id).await;
     assert_eq!(page.content.path, "sedan", "nothing was restored");
     assert_eq!(
         db::revisions::of_page(app.db(), id)

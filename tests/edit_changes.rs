@@ -44,10 +44,7 @@ async fn a_move_reports_the_page_and_every_child_that_moved_with_it() {
     child.parent_id = Some(parent_id);
     let child_id = app.add_page(&child).await;
 
-    let parent = db::pages::find(app.db(), parent_id)
-        .await
-        .expect("query")
-        .expect("page");
+    let parent = app.page(parent_id).await;
     let mut draft = draft_of(&parent);
     draft.content.path = "sallskap".to_owned();
     let edited = editing::update(
@@ -106,10 +103,7 @@ async fn an_edit_that_is_refused_changes_nothing() {
     let app = TestApp::spawn().await;
     let author = author(&app).await;
     let id = app.add_page(&page("en-sida", "En sida")).await;
-    let stored = db::pages::find(app.db(), id)
-        .await
-        .expect("query")
-        .expect("page");
+    let stored = app.page(id).await;
     let mut draft = draft_of(&stored);
     draft.content.path = "om-oss".to_owned();
     let taken = editing::update(

@@ -52,7 +52,7 @@ pub struct Args {
         long,
         env = "SKL_CACHE_SIZE",
         default_value = "64MiB",
-        value_parser = crate::render_cache::parse_size,
+        value_parser = super::units::parse_size,
         value_name = "SIZE"
     )]
     pub cache_size: u64,
@@ -75,7 +75,7 @@ pub struct Args {
         long,
         env = "SKL_MAX_UPLOAD",
         default_value = "10MiB",
-        value_parser = crate::render_cache::parse_size,
+        value_parser = super::units::parse_size,
         value_name = "SIZE"
     )]
     pub max_upload: u64,
@@ -126,7 +126,7 @@ pub struct Args {
         long,
         env = "SKL_BACKUP_EVERY",
         default_value = "24h",
-        value_parser = crate::backup::parse_interval,
+        value_parser = super::units::parse_interval,
         value_name = "INTERVAL"
     )]
     pub backup_every: std::time::Duration,

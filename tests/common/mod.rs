@@ -207,6 +207,14 @@ impl TestApp {
         }
     }
 
+    /// Page `id` as stored, which must exist.
+    pub async fn page(&self, id: i64) -> db::pages::Page {
+        db::pages::find(self.db(), id)
+            .await
+            .expect("query")
+            .expect("page")
+    }
+
     /// The account that [`add_page`](Self::add_page) writes as; it cannot log in.
     async fn page_author(&self) -> i64 {
         const NAME: &str = "testredaktor";
