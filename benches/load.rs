@@ -37,7 +37,7 @@ const PASSWORD: &str = "ett långt lösenord för lastprovet";
 /// answered with their 303.
 async fn edit(
     base: String,
-    id: i64,
+    id: skl_cms::ids::PageId,
     menu_order: String,
     stop: Arc<AtomicBool>,
 ) -> (Vec<Duration>, usize) {

@@ -26,6 +26,7 @@ pub use report::{Author, Changes, Committed, PageChange, Snapshot, Versions};
 use crate::{
     content::markdown,
     db::{self, audit::Entry, pages::Content, pages::Page},
+    ids::PageId,
     lang::Lang,
     media::Library,
     time::Clock,
@@ -110,11 +111,11 @@ pub struct Work {
     started: i64,
     now: String,
     /// Every page touched, in order, each once, with what it was before.
-    touched: Vec<(i64, Option<Snapshot>)>,
-    seen: HashSet<i64>,
+    touched: Vec<(PageId, Option<Snapshot>)>,
+    seen: HashSet<PageId>,
     /// The bodies written, whose files are recorded at commit.
-    bodies: HashMap<i64, Vec<i64>>,
-    revisions: Vec<(i64, Note)>,
+    bodies: HashMap<PageId, Vec<i64>>,
+    revisions: Vec<(PageId, Note)>,
     media: Vec<i64>,
     all_links: bool,
 }
@@ -192,9 +193,9 @@ impl Work {
         lang: Lang,
         content: &Content,
         body: Body,
-        parent_id: Option<i64>,
+        parent_id: Option<PageId>,
         note: Note,
-    ) -> sqlx::Result<i64> {
+    ) -> sqlx::Result<PageId> {
         let id = db::pages::insert(&mut *self.tx, lang, content, &body.html, &self.now).await?;
         db::pages::set_parent(&mut *self.tx, id, parent_id).await?;
         self.touch(id, None);
@@ -210,7 +211,7 @@ impl Work {
         before: &Page,
         base_version: i64,
         (content, body): (&Content, Body),
-        parent_id: Option<i64>,
+        parent_id: Option<PageId>,
         note: Note,
     ) -> sqlx::Result<bool> {
         let saved = db::pages::save(
@@ -248,7 +249,7 @@ impl Work {
     }
 
     /// Sets the parent of page `id`, written in this unit of work.
-    pub async fn set_parent(&mut self, id: i64, parent_id: Option<i64>) -> sqlx::Result<()> {
+    pub async fn set_parent(&mut self, id: PageId, parent_id: Option<PageId>) -> sqlx::Result<()> {
         if !self.seen.contains(&id) {
             let before = db::pages::find(&mut *self.tx, id).await?;
             self.touch(id, before.as_ref().map(Snapshot::of_page));
@@ -305,7 +306,7 @@ impl Work {
     pub async fn files_changed(
         &mut self,
         ids: &[i64],
-        pages: &[i64],
+        pages: &[PageId],
         links_moved: bool,
     ) -> sqlx::Result<()> {
         self.media.extend_from_slice(ids);
@@ -315,7 +316,7 @@ impl Work {
 
     /// Renders the bodies of `ids` again, after a file they show changed. Their versions stay:
     /// what editors wrote did not change.
-    async fn render_again(&mut self, ids: &[i64]) -> sqlx::Result<()> {
+    async fn render_again(&mut self, ids: &[PageId]) -> sqlx::Result<()> {
         for page in db::pages::find_many(&mut *self.tx, ids).await? {
             let body = self.render(page.lang, &page.content.body_md).await?;
             if body.html != page.body_html {
@@ -327,7 +328,7 @@ impl Work {
         Ok(())
     }
 
-    fn touch(&mut self, id: i64, before: Option<Snapshot>) {
+    fn touch(&mut self, id: PageId, before: Option<Snapshot>) {
         if self.seen.insert(id) {
             self.touched.push((id, before));
         }
@@ -336,8 +337,8 @@ impl Work {
     /// Brings every derived table up to date with what was touched and commits: a page is findable,
     /// shows its files and has its revision exactly when its change is stored. Returns what changed.
     pub async fn commit(mut self) -> sqlx::Result<Changes> {
-        let ids: Vec<i64> = self.touched.iter().map(|(id, _)| *id).collect();
-        let mut after: HashMap<i64, Page> = HashMap::with_capacity(ids.len());
+        let ids: Vec<PageId> = self.touched.iter().map(|(id, _)| *id).collect();
+        let mut after: HashMap<PageId, Page> = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(READ_BACK) {
             for page in db::pages::find_many(&mut *self.tx, chunk).await? {
                 after.insert(page.id, page);

@@ -441,6 +441,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::PageId;
     use axum::{body::Bytes, http::StatusCode};
 
     fn page() -> CachedResponse {
@@ -564,13 +565,13 @@ mod tests {
         let store = |key: &str, deps: Vec<Dep>| {
             cache.insert(key, Arc::new(page()), cache.generation(), deps);
         };
-        store("/a", vec![Dep::Page(1), Dep::ChildrenOf(1)]);
-        store("/a/b", vec![Dep::Page(2), Dep::Page(1)]);
-        store("/c", vec![Dep::Page(3)]);
+        store("/a", vec![Dep::Page(PageId(1)), Dep::ChildrenOf(PageId(1))]);
+        store("/a/b", vec![Dep::Page(PageId(2)), Dep::Page(PageId(1))]);
+        store("/c", vec![Dep::Page(PageId(3))]);
         store("/nyheter", vec![Dep::News(Lang::Sv)]);
         let before = cache.generation();
         let mut stale = Stale::default();
-        stale.add(Dep::Page(1));
+        stale.add(Dep::Page(PageId(1)));
         cache.invalidate(&stale);
         assert!(!cache.contains("/a") && !cache.contains("/a/b"));
         assert!(cache.contains("/c") && cache.contains("/nyheter"));

@@ -33,6 +33,7 @@ pub use self::query::{MAX_QUERY_CHARS, Query};
 use self::text::{Stems, words};
 use sqlx::{SqliteConnection, SqlitePool};
 
+use crate::ids::PageId;
 use crate::{
     content::markdown,
     db::{
@@ -122,7 +123,7 @@ async fn index(
 /// its change is stored.
 pub async fn sync(
     tx: &mut SqliteConnection,
-    ids: impl IntoIterator<Item = i64>,
+    ids: impl IntoIterator<Item = PageId>,
     now: &str,
 ) -> sqlx::Result<()> {
     // The words of every page, gathered, so that an import of many pages adds its vocabulary in a

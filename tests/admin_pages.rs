@@ -9,7 +9,7 @@ use common::{
     hidden,
 };
 use reqwest::StatusCode;
-use skl_cms::{db, time::Clock, vocab::Role};
+use skl_cms::{db, ids::PageId, time::Clock, vocab::Role};
 
 #[tokio::test]
 async fn a_draft_is_invisible_until_published_and_shows_at_the_next_request() {
@@ -386,7 +386,7 @@ async fn renaming_a_parent_redirects_its_children_and_chains_collapse() {
 
     // A new page on an old path replaces the redirect.
     let taker = create_page(&browser, &[("title", "Ny på gammal adress"), ("path", "b")]).await;
-    assert!(taker > 0);
+    assert!(taker > PageId(0));
     assert_eq!(app.get("/b").await.status, StatusCode::OK);
 }
 

@@ -16,7 +16,11 @@ use skl_cms::{
 /// What the derived tables say of page `id`: the files it shows, how many links it has (to pages
 /// and to files), how many
 /// revisions, and whether a search for `word` finds it.
-async fn derived(app: &TestApp, id: i64, word: &str) -> (Vec<i64>, i64, i64, bool) {
+async fn derived(
+    app: &TestApp,
+    id: skl_cms::ids::PageId,
+    word: &str,
+) -> (Vec<i64>, i64, i64, bool) {
     let uses: Vec<i64> = sqlx::query_scalar("select media_id from media_uses where page_id = ?")
         .bind(id)
         .fetch_all(app.db())

@@ -16,6 +16,7 @@ use common::{
     set_field,
 };
 use reqwest::StatusCode;
+use skl_cms::ids::PageId;
 use sqlx::{Connection, SqliteConnection, sqlite::SqliteConnectOptions};
 
 const PASSWORD: &str = "ett långt lösenord för kraschprovet";
@@ -24,7 +25,7 @@ const PASSWORD: &str = "ett långt lösenord för kraschprovet";
 /// answered with its 303, until the server stops answering.
 async fn save_until_gone(
     browser: Browser,
-    id: i64,
+    id: PageId,
     round: u32,
     confirmed: Arc<Mutex<Vec<String>>>,
 ) {
@@ -63,7 +64,7 @@ async fn save_until_gone(
 
 /// What `PRAGMA integrity_check` says of the database at `path`, and the texts of every revision
 /// of page `id`, read without changing the file.
-async fn inspect(path: &std::path::Path, id: i64) -> (String, Vec<String>) {
+async fn inspect(path: &std::path::Path, id: PageId) -> (String, Vec<String>) {
     let options = SqliteConnectOptions::new().filename(path);
     let mut conn = SqliteConnection::connect_with(&options)
         .await
@@ -91,14 +92,14 @@ async fn every_confirmed_save_survives_a_kill_at_a_random_moment() {
     assert!(added.status.success(), "{}", stderr(&added));
     let mut random = 0x5eed_u64;
     let mut all_confirmed = 0;
-    let mut id = 0;
+    let mut id = PageId(0);
     for round in 0..20 {
         let server = Server::start_logging(&work.database(), Stdio::null());
         server.wait_until_ready().await;
         let browser = Browser::at(&server.base);
         let reply = browser.log_in("anna", PASSWORD).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "logged in");
-        if id == 0 {
+        if id == PageId(0) {
             id = common::admin::create_page(
                 &browser,
                 &[

@@ -57,7 +57,7 @@ async fn a_move_reports_the_page_and_every_child_that_moved_with_it() {
     )
     .await
     .expect("saved");
-    let changed: Vec<(i64, Option<String>, Option<String>)> = edited
+    let changed: Vec<(skl_cms::ids::PageId, Option<String>, Option<String>)> = edited
         .changes
         .pages
         .iter()

@@ -348,7 +348,7 @@ async fn an_image_needs_a_swedish_alt_text_unless_it_is_decorative() {
         ],
     )
     .await;
-    assert!(page > 0);
+    assert!(page > skl_cms::ids::PageId(0));
     let html = app.get("/med-dekor").await.text();
     assert!(html.contains(r#"alt="""#), "{html}");
     // A document needs no alternative text.

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use skl_cms::{db, vocab::RevisionKind};
+use skl_cms::{db, ids::PageId, vocab::RevisionKind};
 use sqlx::sqlite::SqliteConnectOptions;
 
 /// A database at the schema of the migrations in `migrations/` up to and including `last`.
@@ -77,7 +77,9 @@ async fn revision_notes_written_as_sentences_become_kinds_with_their_detail() {
     let pool = db::open(&dir.path().join("site.db"))
         .await
         .expect("this version opens and migrates it");
-    let mut revisions = db::revisions::of_page(&pool, 1).await.expect("revisions");
+    let mut revisions = db::revisions::of_page(&pool, PageId(1))
+        .await
+        .expect("revisions");
     revisions.reverse();
     let kinds: Vec<(RevisionKind, &str)> = revisions
         .iter()
@@ -131,14 +133,14 @@ async fn the_bodies_move_to_the_end_of_the_row_and_nothing_else_changes() {
         ["body_md", "body_html"],
         "{columns:?}"
     );
-    let page = db::pages::find(&pool, 1)
+    let page = db::pages::find(&pool, PageId(1))
         .await
         .expect("query")
         .expect("page");
     assert_eq!(page.content.body_md, "Text *här*.");
     assert_eq!(page.body_html, "<p>Text <em>här</em>.</p>");
     assert_eq!(
-        db::revisions::of_page(&pool, 1)
+        db::revisions::of_page(&pool, PageId(1))
             .await
             .expect("revisions")
             .len(),

@@ -28,6 +28,7 @@ use super::{
     session::{self, ClientIp, LoginToken},
     view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
+use crate::ids::PageId;
 use crate::{
     admin::writing::{self, WritingPanel},
     app::AppState,
@@ -79,7 +80,7 @@ struct EditPage {
 /// What the edit form says about the stored page beside the fields.
 #[derive(Debug)]
 struct PageSummary {
-    id: i64,
+    id: PageId,
     status: String,
     published: bool,
     is_home: bool,
@@ -248,7 +249,7 @@ pub struct NewQuery {
     lang: Option<String>,
     /// Start a translation of this page.
     #[serde(default)]
-    translation_of: Option<i64>,
+    translation_of: Option<PageId>,
 }
 
 /// `GET /admin/pages/new`
@@ -271,16 +272,21 @@ pub async fn new(
     edit_page(&state, Some(&editor), form, FormContext::ok(None)).await
 }
 
+/// Page `id`, in the trash or not; 404 when there is none.
+pub(crate) async fn stored_page(state: &AppState, id: PageId) -> Result<Page, AppError> {
+    db::pages::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// `GET /admin/pages/{id}`
 pub async fn edit(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let page = db::pages::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let page = stored_page(&state, id).await?;
     if page.deleted_at.is_some() {
         return Ok(Redirect::to("/admin/trash").into_response());
     }
@@ -292,7 +298,7 @@ pub async fn edit(
 }
 
 /// The page in the other language that `page` is linked to.
-async fn translation_of(state: &AppState, page: &Page) -> sqlx::Result<Option<i64>> {
+async fn translation_of(state: &AppState, page: &Page) -> sqlx::Result<Option<PageId>> {
     let Some(key) = &page.content.translation_key else {
         return Ok(None);
     };
@@ -322,7 +328,7 @@ pub async fn update(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     editor: Option<Editor>,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
     let Some(editor) = editor else {
@@ -331,9 +337,7 @@ pub async fn update(
     match submission.verified() {
         Ok(form) => save_existing(&state, &editor, id, form).await,
         Err(refused) => {
-            let page = db::pages::find(&state.db, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let page = stored_page(&state, id).await?;
             refused_form(&state, &editor, refused.form, refused.reason, Some(page)).await
         }
     }
@@ -362,12 +366,10 @@ async fn save_new(state: &AppState, editor: &Editor, form: PageForm) -> Result<R
 async fn save_existing(
     state: &AppState,
     editor: &Editor,
-    id: i64,
+    id: PageId,
     form: PageForm,
 ) -> Result<Response, AppError> {
-    let page = db::pages::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let page = stored_page(state, id).await?;
     let Ok(base_version) = form.version.trim().parse::<i64>() else {
         let errors = FieldErrors::one(
             "title",
@@ -602,7 +604,7 @@ async fn resume(
     headers: &HeaderMap,
     ip: &str,
     submission: Submission<PageForm>,
-    page_id: Option<i64>,
+    page_id: Option<PageId>,
 ) -> Result<Response, AppError> {
     let (mut form, refusal) = match submission.verified() {
         Ok(form) => (form, None),
@@ -665,7 +667,7 @@ fn signed_out(
     state: &AppState,
     headers: &HeaderMap,
     mut form: PageForm,
-    page_id: Option<i64>,
+    page_id: Option<PageId>,
     message: &str,
     status: StatusCode,
 ) -> Result<Response, AppError> {

@@ -14,6 +14,7 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, Section},
 };
+use crate::ids::PageId;
 use crate::{
     app::AppState,
     content::editing::{self, Outcome},
@@ -41,7 +42,7 @@ struct Row {
 #[template(path = "admin/history.html")]
 struct HistoryPage {
     layout: AdminLayout,
-    page_id: i64,
+    page_id: PageId,
     title: String,
     rows: Vec<Row>,
     csrf: String,
@@ -51,11 +52,9 @@ struct HistoryPage {
 pub async fn history(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
 ) -> Result<Response, AppError> {
-    let page = db::pages::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let page = crate::admin::pages::stored_page(&state, id).await?;
     let revisions = db::revisions::of_page(&state.db, id).await?;
     // Compare the newest ordinary revision with the one before it, to start with.
     let mut ordinary = revisions.iter().filter(|revision| !revision.conflict);
@@ -129,7 +128,7 @@ struct FieldChange {
 #[template(path = "admin/diff.html")]
 struct DiffPage {
     layout: AdminLayout,
-    page_id: i64,
+    page_id: PageId,
     title: String,
     from: RevisionView,
     to: RevisionView,
@@ -163,12 +162,10 @@ impl RevisionView {
 pub async fn compare(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
     Query(query): Query<DiffQuery>,
 ) -> Result<Response, AppError> {
-    let page = db::pages::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let page = crate::admin::pages::stored_page(&state, id).await?;
     let (Some(from), Some(to)) = (query.from, query.to) else {
         return Err(AppError::BadRequest(
             "Välj två versioner att jämföra i historiken.",
@@ -252,13 +249,11 @@ pub async fn compare(
 pub async fn restore(
     State(state): State<AppState>,
     editor: Editor,
-    Path((id, revision)): Path<(i64, i64)>,
+    Path((id, revision)): Path<(PageId, i64)>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     submission.verified_or_forbidden()?;
-    let page = db::pages::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let page = crate::admin::pages::stored_page(&state, id).await?;
     let revision = db::revisions::find(&state.db, id, revision)
         .await?
         .ok_or(AppError::NotFound)?;

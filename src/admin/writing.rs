@@ -18,6 +18,7 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, Pager, Section, done_at},
 };
+use crate::ids::PageId;
 use crate::{
     app::AppState,
     content::editing,
@@ -245,7 +246,7 @@ impl ReportPage {
 
 #[derive(Debug)]
 struct BrokenRow {
-    page_id: i64,
+    page_id: PageId,
     title: String,
     url: String,
     draft: bool,
@@ -314,7 +315,7 @@ pub async fn broken_links(
 
 #[derive(Debug)]
 struct DueRow {
-    page_id: i64,
+    page_id: PageId,
     title: String,
     url: String,
     reviewed: String,
@@ -380,7 +381,7 @@ pub async fn due(
 pub async fn mark_reviewed(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     submission.verified_or_forbidden()?;

@@ -4,6 +4,7 @@
 
 use crate::{
     db::pages::Page,
+    ids::PageId,
     lang::Lang,
     vocab::{Kind, Status},
 };
@@ -24,7 +25,7 @@ pub struct Snapshot {
     pub kind: Kind,
     pub status: Status,
     pub publish_at: Option<String>,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PageId>,
     pub menu_order: Option<i64>,
     pub translation_key: Option<String>,
     pub trashed: bool,
@@ -51,7 +52,7 @@ impl Snapshot {
 /// One page a change touched, as it was and as it is; `None` where it did not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageChange {
-    pub id: i64,
+    pub id: PageId,
     pub before: Option<Snapshot>,
     pub after: Option<Snapshot>,
 }
@@ -81,7 +82,7 @@ impl Changes {
     }
 
     /// The ids of the pages changed.
-    pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+    pub fn ids(&self) -> impl Iterator<Item = PageId> + '_ {
         self.pages.iter().map(|change| change.id)
     }
 }

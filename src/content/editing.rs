@@ -19,6 +19,7 @@ use crate::{
         pages::{Content, Page},
         revisions::Revision,
     },
+    ids::PageId,
     lang::Lang,
     time::Clock,
     vocab::{self, AuditAction, ObjectType, RevisionKind, Status},
@@ -30,7 +31,7 @@ pub struct Draft {
     /// The page's language; an existing page keeps its own whatever this says.
     pub lang: Lang,
     pub content: Content,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PageId>,
     pub translation: Translation,
 }
 
@@ -42,14 +43,14 @@ pub enum Translation {
     /// None.
     Unlinked,
     /// This page.
-    Of(i64),
+    Of(PageId),
 }
 
 /// How an edit ended.
 #[derive(Debug)]
 pub enum Outcome {
     /// Done; `done` names what happened, for the confirmation.
-    Saved { id: i64, done: vocab::Done },
+    Saved { id: PageId, done: vocab::Done },
     /// The page changed since the editor's version. Their text is kept as revision `kept`.
     Conflict { current: Box<Page>, kept: i64 },
     /// Another page has the path, or would after the move.
@@ -129,7 +130,7 @@ pub async fn update(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    id: i64,
+    id: PageId,
     base_version: i64,
     draft: Draft,
 ) -> sqlx::Result<Edited> {
@@ -206,7 +207,7 @@ async fn keep_conflict(
     current: Page,
     base_version: i64,
     content: &Content,
-    parent_id: Option<i64>,
+    parent_id: Option<PageId>,
 ) -> sqlx::Result<Edited> {
     let mut work = Work::begin(db, clock).await?;
     let now = work.now().to_owned();
@@ -282,7 +283,7 @@ async fn path_taken(
     work: &mut Work,
     lang: Lang,
     path: &str,
-    except: Option<i64>,
+    except: Option<PageId>,
 ) -> sqlx::Result<bool> {
     db::pages::path_taken(work.conn(), lang, path, except).await
 }
@@ -322,7 +323,7 @@ pub async fn mark_reviewed(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    id: i64,
+    id: PageId,
 ) -> sqlx::Result<bool> {
     let mut work = Work::begin(db, clock).await?;
     let Some(page) = db::pages::find(work.conn(), id)
@@ -370,10 +371,10 @@ async fn audit(
     work: &mut Work,
     author: &Author,
     action: AuditAction,
-    page_id: i64,
+    page_id: PageId,
     detail: &str,
 ) -> sqlx::Result<()> {
-    work.audit(Some(author), action, (ObjectType::Page, page_id), detail)
+    work.audit(Some(author), action, (ObjectType::Page, page_id.0), detail)
         .await
 }
 
@@ -382,7 +383,7 @@ pub async fn unpublish(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    id: i64,
+    id: PageId,
 ) -> sqlx::Result<Edited> {
     let Some(page) = db::pages::find(db, id).await? else {
         return Ok(Committed::nothing(Outcome::Gone));
@@ -403,7 +404,7 @@ pub async fn set_trashed(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    id: i64,
+    id: PageId,
     trashed: bool,
 ) -> sqlx::Result<Edited> {
     let mut work = Work::begin(db, clock).await?;
@@ -438,7 +439,7 @@ pub async fn delete(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    id: i64,
+    id: PageId,
 ) -> sqlx::Result<Edited> {
     let mut work = Work::begin(db, clock).await?;
     let Some(page) = db::pages::find(work.conn(), id).await? else {

@@ -13,6 +13,7 @@ use std::{
 use anyhow::{Context, bail};
 use sqlx::SqlitePool;
 
+use crate::ids::PageId;
 use crate::{
     change::{Body, Note, Work},
     content::{
@@ -277,7 +278,7 @@ fn plan(
     existing: &[db::pages::Page],
     library: &Library,
 ) -> Result<Vec<Planned>, Vec<String>> {
-    let path_of: HashMap<i64, &str> = existing
+    let path_of: HashMap<PageId, &str> = existing
         .iter()
         .map(|page| (page.id, page.content.path.as_str()))
         .collect();
@@ -430,7 +431,7 @@ pub async fn export(pool: &SqlitePool, dir: &Path) -> anyhow::Result<usize> {
     let pages = db::pages::all(pool)
         .await
         .context("cannot read the pages in the database")?;
-    let path_of: HashMap<i64, &str> = pages
+    let path_of: HashMap<PageId, &str> = pages
         .iter()
         .map(|page| (page.id, page.content.path.as_str()))
         .collect();

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
+use crate::ids::PageId;
 use crate::{lang::Lang, vocab::Status};
 
 /// Where a link on the site leads.
@@ -78,7 +79,7 @@ macro_rules! refresh {
 
 /// Records the links of page `page_id`'s body, replacing what was recorded before. A link that was
 /// already there and broken keeps the time it was found broken.
-pub async fn set(conn: &mut SqliteConnection, page_id: i64, links: &[Link]) -> sqlx::Result<()> {
+pub async fn set(conn: &mut SqliteConnection, page_id: PageId, links: &[Link]) -> sqlx::Result<()> {
     let known: HashMap<String, String> = sqlx::query_as(
         "select href, min(broken_since) from page_links
          where page_id = ? and broken_since is not null group by href",
@@ -151,7 +152,11 @@ pub enum Scope<'a> {
     /// Every link of the site.
     All,
     /// The links of page `id`, and those that lead to the page at `path` in `lang`.
-    Page { id: i64, lang: Lang, path: &'a str },
+    Page {
+        id: PageId,
+        lang: Lang,
+        path: &'a str,
+    },
     /// The links to file `id`.
     Media(i64),
 }
@@ -195,7 +200,7 @@ pub async fn refresh(
 /// A broken link, with the page it is on.
 #[derive(Debug, Clone, FromRow)]
 pub struct Broken {
-    pub page_id: i64,
+    pub page_id: PageId,
     pub lang: Lang,
     pub path: String,
     pub title: String,
@@ -244,7 +249,7 @@ pub async fn count_broken(db: impl SqliteExecutor<'_>) -> sqlx::Result<(i64, i64
 /// A page that links to another.
 #[derive(Debug, Clone, FromRow)]
 pub struct Source {
-    pub page_id: i64,
+    pub page_id: PageId,
     pub lang: Lang,
     pub path: String,
     pub title: String,
@@ -255,7 +260,7 @@ pub struct Source {
 
 /// The pages outside the trash, other than page `id` itself, whose bodies link to it: to its
 /// address or to an old address that leads to it.
-pub async fn linking_to(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<Source>> {
+pub async fn linking_to(db: impl SqliteExecutor<'_>, id: PageId) -> sqlx::Result<Vec<Source>> {
     sqlx::query_as(
         "with targets (lang, path) as (
              select lang, path from pages where id = ?1

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
+use crate::ids::PageId;
 use crate::{
     lang::Lang,
     vocab::{MediaType, Status},
@@ -105,7 +106,7 @@ pub struct Stored {
 /// A page that uses a file.
 #[derive(Debug, Clone, FromRow)]
 pub struct Use {
-    pub page_id: i64,
+    pub page_id: PageId,
     pub lang: Lang,
     pub path: String,
     pub title: String,
@@ -334,7 +335,11 @@ pub async fn current(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Optio
 }
 
 /// Records that page `page_id` uses exactly the files `ids`.
-pub async fn set_uses(conn: &mut SqliteConnection, page_id: i64, ids: &[i64]) -> sqlx::Result<()> {
+pub async fn set_uses(
+    conn: &mut SqliteConnection,
+    page_id: PageId,
+    ids: &[i64],
+) -> sqlx::Result<()> {
     sqlx::query("delete from media_uses where page_id = ?")
         .bind(page_id)
         .execute(&mut *conn)
@@ -363,7 +368,7 @@ pub async fn uses(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<Use>
 }
 
 /// The ids of the pages that use file `id`.
-pub async fn pages_using(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn pages_using(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<PageId>> {
     sqlx::query_scalar("select page_id from media_uses where media_id = ? order by page_id")
         .bind(id)
         .fetch_all(db)

@@ -7,6 +7,7 @@
 use sqlx::{FromRow, Sqlite, SqliteExecutor, sqlite::SqliteArguments};
 
 use crate::{
+    ids::PageId,
     lang::Lang,
     time::DatePrecision,
     vocab::{Kind, Status},
@@ -47,13 +48,13 @@ pub struct Content {
 /// A page as stored.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct Page {
-    pub id: i64,
+    pub id: PageId,
     pub lang: Lang,
     #[sqlx(flatten)]
     pub content: Content,
     /// Sanitised HTML, rendered from `body_md` when the page was saved.
     pub body_html: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PageId>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -63,7 +64,7 @@ pub struct Page {
 /// A link to a page: enough to list it in a menu, breadcrumb trail or section.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct PageLink {
-    pub id: i64,
+    pub id: PageId,
     pub path: String,
     pub title: String,
 }
@@ -123,7 +124,7 @@ pub async fn translation_id(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     translation_key: &str,
-) -> sqlx::Result<Option<i64>> {
+) -> sqlx::Result<Option<PageId>> {
     sqlx::query_scalar(
         "select id from pages where lang = ? and translation_key = ? and deleted_at is null \
          order by id limit 1",
@@ -155,7 +156,7 @@ pub async fn menu(
 /// The visible children of a page, in menu order and then by title.
 pub async fn children(
     db: impl SqliteExecutor<'_>,
-    parent_id: i64,
+    parent_id: PageId,
     now: &str,
 ) -> sqlx::Result<Vec<PageLink>> {
     sqlx::query_as(concat!(
@@ -190,7 +191,7 @@ pub(super) const ANCESTORS: &str = concat!(
 /// The visible ancestors of a page, outermost first, for its breadcrumb trail (see `ANCESTORS`).
 pub async fn ancestors(
     db: impl SqliteExecutor<'_>,
-    page_id: i64,
+    page_id: PageId,
     now: &str,
 ) -> sqlx::Result<Vec<PageLink>> {
     sqlx::query_as(ANCESTORS)
@@ -307,7 +308,7 @@ pub async fn id_by_path(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     path: &str,
-) -> sqlx::Result<Option<i64>> {
+) -> sqlx::Result<Option<PageId>> {
     sqlx::query_scalar("select id from pages where lang = ? and path = ?")
         .bind(lang)
         .bind(path)
@@ -352,7 +353,7 @@ pub async fn insert(
     content: &Content,
     body_html: &str,
     now: &str,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<PageId> {
     let query = sqlx::query(concat!(
         "insert into pages (",
         content_columns!(),
@@ -366,7 +367,7 @@ pub async fn insert(
         .bind(now)
         .execute(db)
         .await?;
-    Ok(done.last_insert_rowid())
+    Ok(PageId(done.last_insert_rowid()))
 }
 
 /// Overwrites a page's content, takes it out of the trash and moves it to the next version: what an
@@ -375,7 +376,7 @@ pub async fn insert(
 /// version and time of change alone.
 pub async fn set_body_html(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: PageId,
     body_html: &str,
 ) -> sqlx::Result<()> {
     sqlx::query("update pages set body_html = ? where id = ?")
@@ -388,7 +389,7 @@ pub async fn set_body_html(
 
 pub async fn update(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: PageId,
     content: &Content,
     body_html: &str,
     now: &str,
@@ -411,8 +412,8 @@ pub async fn update(
 /// Sets or clears a page's parent.
 pub async fn set_parent(
     db: impl SqliteExecutor<'_>,
-    id: i64,
-    parent_id: Option<i64>,
+    id: PageId,
+    parent_id: Option<PageId>,
 ) -> sqlx::Result<()> {
     sqlx::query("update pages set parent_id = ? where id = ?")
         .bind(parent_id)
@@ -423,7 +424,7 @@ pub async fn set_parent(
 }
 
 /// Moves a page to the trash: it disappears from the site but can be restored.
-pub async fn trash(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::Result<()> {
+pub async fn trash(db: impl SqliteExecutor<'_>, id: PageId, now: &str) -> sqlx::Result<()> {
     sqlx::query("update pages set deleted_at = ?, updated_at = ? where id = ?")
         .bind(now)
         .bind(now)
@@ -434,7 +435,7 @@ pub async fn trash(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::Res
 }
 
 /// Any page by id, drafts and trashed ones included.
-pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<Page>> {
+pub async fn find(db: impl SqliteExecutor<'_>, id: PageId) -> sqlx::Result<Option<Page>> {
     sqlx::query_as(concat!(
         "select ",
         page_columns!(),
@@ -446,7 +447,7 @@ pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<P
 }
 
 /// The pages `ids` that exist, in no particular order.
-pub async fn find_many(db: impl SqliteExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<Page>> {
+pub async fn find_many(db: impl SqliteExecutor<'_>, ids: &[PageId]) -> sqlx::Result<Vec<Page>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -478,7 +479,7 @@ pub async fn path_taken(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     path: &str,
-    except: Option<i64>,
+    except: Option<PageId>,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "select exists (select 1 from pages where lang = ? and path = ? and id is not ?)",
@@ -495,11 +496,11 @@ pub async fn path_taken(
 /// changed since.
 pub async fn save(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: PageId,
     expected_version: i64,
     content: &Content,
     body_html: &str,
-    parent_id: Option<i64>,
+    parent_id: Option<PageId>,
     now: &str,
 ) -> sqlx::Result<bool> {
     let query = sqlx::query(
@@ -524,7 +525,7 @@ pub async fn below(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     prefix: &str,
-) -> sqlx::Result<Vec<(i64, String)>> {
+) -> sqlx::Result<Vec<(PageId, String)>> {
     // Paths hold only a–z, 0–9, hyphens and slashes, none of which LIKE treats specially.
     sqlx::query_as(
         "select id, path from pages where lang = ? and path like ? || '/%' order by path",
@@ -538,7 +539,7 @@ pub async fn below(
 /// Moves a page to a new path, as when its parent's path changes, and to its next version.
 pub async fn move_to(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: PageId,
     path: &str,
     now: &str,
 ) -> sqlx::Result<()> {
@@ -554,7 +555,7 @@ pub async fn move_to(
 /// Sets a page's translation key, leaving its version alone: linking pages is bookkeeping, not an edit.
 pub async fn set_translation_key(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: PageId,
     key: &str,
 ) -> sqlx::Result<()> {
     sqlx::query("update pages set translation_key = ? where id = ?")
@@ -566,7 +567,7 @@ pub async fn set_translation_key(
 }
 
 /// Takes a page out of the trash.
-pub async fn untrash(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::Result<bool> {
+pub async fn untrash(db: impl SqliteExecutor<'_>, id: PageId, now: &str) -> sqlx::Result<bool> {
     sqlx::query("update pages set deleted_at = null, updated_at = ? where id = ? and deleted_at is not null")
         .bind(now)
         .bind(id)
@@ -576,7 +577,7 @@ pub async fn untrash(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::R
 }
 
 /// Deletes a page for good, with its revisions and redirects. Its children lose their parent.
-pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+pub async fn delete(db: impl SqliteExecutor<'_>, id: PageId) -> sqlx::Result<bool> {
     sqlx::query("delete from pages where id = ?")
         .bind(id)
         .execute(db)
@@ -585,7 +586,10 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<bool> 
 }
 
 /// The ids of a page's ancestors, nearest first, whatever their state. Bounded like [`ancestors`].
-pub async fn ancestor_ids(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn ancestor_ids(
+    db: impl SqliteExecutor<'_>,
+    page_id: PageId,
+) -> sqlx::Result<Vec<PageId>> {
     sqlx::query_scalar(
         r"with recursive chain (id, parent_id, depth) as (
             select id, parent_id, 0 from pages where id = ?

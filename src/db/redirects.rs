@@ -3,6 +3,7 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::ids::PageId;
 use crate::lang::Lang;
 
 /// Makes `from_path` lead to the page `page_id`, replacing whatever it led to before.
@@ -10,7 +11,7 @@ pub async fn upsert(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     from_path: &str,
-    page_id: i64,
+    page_id: PageId,
     now: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -63,7 +64,7 @@ pub struct Redirect {
 }
 
 /// The old addresses of a page.
-pub async fn of_page(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Result<Vec<Redirect>> {
+pub async fn of_page(db: impl SqliteExecutor<'_>, page_id: PageId) -> sqlx::Result<Vec<Redirect>> {
     sqlx::query_as(
         "select from_path, created_at from redirects where page_id = ? order by from_path",
     )

@@ -3,12 +3,13 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::ids::PageId;
 use crate::lang::Lang;
 
 /// Marks page `page_id` as reviewed by `user_id` at `now`.
 pub async fn mark_reviewed(
     db: impl SqliteExecutor<'_>,
-    page_id: i64,
+    page_id: PageId,
     user_id: i64,
     now: &str,
 ) -> sqlx::Result<()> {
@@ -36,7 +37,7 @@ pub struct Reviewed {
 /// When page `page_id` was last reviewed.
 pub async fn last_reviewed(
     db: impl SqliteExecutor<'_>,
-    page_id: i64,
+    page_id: PageId,
 ) -> sqlx::Result<Option<Reviewed>> {
     sqlx::query_as(
         "select max(p.updated_at, coalesce(r.reviewed_at, '')) as at,
@@ -54,7 +55,7 @@ pub async fn last_reviewed(
 /// A published page due for review.
 #[derive(Debug, Clone, FromRow)]
 pub struct Due {
-    pub page_id: i64,
+    pub page_id: PageId,
     pub lang: Lang,
     pub path: String,
     pub title: String,

@@ -3,13 +3,14 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use super::pages::{Content, bind_content, content_columns};
+use crate::ids::PageId;
 use crate::vocab::RevisionKind;
 
 /// Records the page's current state as a revision: who saved it, why, and the one detail that kind
 /// names (see [`RevisionKind`]).
 pub async fn record(
     db: impl SqliteExecutor<'_>,
-    page_id: i64,
+    page_id: PageId,
     author_id: Option<i64>,
     kind: RevisionKind,
     note: &str,
@@ -36,10 +37,10 @@ pub async fn record(
 /// survives even if the editor closes the tab. Returns the revision's id.
 pub async fn record_conflict(
     db: impl SqliteExecutor<'_>,
-    page_id: i64,
+    page_id: PageId,
     based_on: i64,
     content: &Content,
-    parent_id: Option<i64>,
+    parent_id: Option<PageId>,
     author_id: i64,
     now: &str,
 ) -> sqlx::Result<i64> {
@@ -66,11 +67,11 @@ pub async fn record_conflict(
 #[derive(Debug, Clone, FromRow)]
 pub struct Revision {
     pub id: i64,
-    pub page_id: i64,
+    pub page_id: PageId,
     pub version: i64,
     #[sqlx(flatten)]
     pub content: Content,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PageId>,
     /// The author's display name; imports have none.
     pub author: Option<String>,
     pub revision_kind: RevisionKind,
@@ -90,7 +91,7 @@ macro_rules! revision_columns {
 }
 
 /// A page's revisions, newest first.
-pub async fn of_page(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Result<Vec<Revision>> {
+pub async fn of_page(db: impl SqliteExecutor<'_>, page_id: PageId) -> sqlx::Result<Vec<Revision>> {
     sqlx::query_as(concat!(
         "select ",
         revision_columns!(),
@@ -104,7 +105,7 @@ pub async fn of_page(db: impl SqliteExecutor<'_>, page_id: i64) -> sqlx::Result<
 /// One revision of a page.
 pub async fn find(
     db: impl SqliteExecutor<'_>,
-    page_id: i64,
+    page_id: PageId,
     id: i64,
 ) -> sqlx::Result<Option<Revision>> {
     sqlx::query_as(concat!(

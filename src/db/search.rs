@@ -4,7 +4,7 @@
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use crate::lang::Lang;
+use crate::{ids::PageId, lang::Lang};
 
 /// Bumped when what the index holds changes, so that a database indexed by an older version is
 /// indexed again at the next start.
@@ -46,7 +46,7 @@ macro_rules! in_tables_of {
 pub mod ask;
 
 /// Removes page `id` from the index.
-pub async fn remove(tx: &mut SqliteConnection, id: i64) -> sqlx::Result<()> {
+pub async fn remove(tx: &mut SqliteConnection, id: PageId) -> sqlx::Result<()> {
     macro_rules! delete {
         ($words:literal, $titles:literal, $vocabulary:literal) => {
             [
@@ -72,7 +72,7 @@ pub async fn remove(tx: &mut SqliteConnection, id: i64) -> sqlx::Result<()> {
 /// A published page as the index takes it: its text, and what searches filter and rank on.
 #[derive(Debug, Clone, Copy)]
 pub struct Indexed<'a> {
-    pub id: i64,
+    pub id: PageId,
     pub lang: Lang,
     pub publish_at: Option<&'a str>,
     /// Whether its publish time was still to come when it was indexed.

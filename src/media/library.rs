@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use super::image::{self, Refusal};
+use crate::ids::PageId;
 use crate::{
     change::{Author, Committed, Work},
     db::{
@@ -358,7 +359,7 @@ pub async fn delete(
         return Ok(Committed::nothing(Deleted::InUse(published)));
     }
     db::media::delete(work.conn(), id).await?;
-    let pages: Vec<i64> = uses.iter().map(|used| used.page_id).collect();
+    let pages: Vec<PageId> = uses.iter().map(|used| used.page_id).collect();
     // Links to the file, and to the older files it had replaced, lead nowhere now.
     work.files_changed(&[id], &pages, true).await?;
     audit(

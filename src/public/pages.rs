@@ -7,6 +7,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
+use crate::ids::PageId;
 use crate::{
     app::AppState,
     content::PagePath,
@@ -195,7 +196,7 @@ async fn breadcrumbs(
     state: &AppState,
     page: &Page,
     now: &str,
-) -> sqlx::Result<(Vec<Link>, Vec<i64>)> {
+) -> sqlx::Result<(Vec<Link>, Vec<PageId>)> {
     let lang = page.lang;
     let t = lang.texts();
     let mut trail = Vec::new();

@@ -11,6 +11,7 @@
 use crate::{
     change::{Changes, Snapshot},
     db::pages::Page,
+    ids::PageId,
     lang::Lang,
     render_cache::{Dep, Stale},
     vocab::Kind,
@@ -18,7 +19,7 @@ use crate::{
 
 /// What a page's response shows: the page, its visible children, its translation (the language
 /// switch), its `ancestors` (the breadcrumb trail) and, on a home page, the news.
-pub fn page_shows(page: &Page, ancestors: &[i64]) -> Vec<Dep> {
+pub fn page_shows(page: &Page, ancestors: &[PageId]) -> Vec<Dep> {
     let mut shows = vec![Dep::Page(page.id), Dep::ChildrenOf(page.id)];
     if let Some(key) = &page.content.translation_key {
         shows.push(Dep::Translation(key.clone()));
@@ -85,7 +86,7 @@ mod tests {
             kind: Kind::Page,
             status: Status::Published,
             publish_at: None,
-            parent_id: Some(1),
+            parent_id: Some(PageId(1)),
             menu_order: None,
             translation_key: Some("k".to_owned()),
             trashed: false,
@@ -95,7 +96,7 @@ mod tests {
     fn change(before: Option<Snapshot>, after: Option<Snapshot>) -> Changes {
         Changes {
             pages: vec![PageChange {
-                id: 7,
+                id: PageId(7),
                 before,
                 after,
             }],
@@ -110,8 +111,8 @@ mod tests {
         let stale = of(&change(Some(page.clone()), Some(page)));
         assert!(!stale.is_everything());
         for dep in [
-            Dep::Page(7),
-            Dep::ChildrenOf(1),
+            Dep::Page(PageId(7)),
+            Dep::ChildrenOf(PageId(1)),
             Dep::Translation("k".to_owned()),
             Dep::AllPages,
             Dep::Address(Lang::Sv, "om-oss/team".to_owned()),
@@ -119,8 +120,8 @@ mod tests {
             assert!(stale.touches(std::slice::from_ref(&dep)), "{dep:?}");
         }
         for dep in [
-            Dep::Page(8),
-            Dep::ChildrenOf(7),
+            Dep::Page(PageId(8)),
+            Dep::ChildrenOf(PageId(7)),
             Dep::News(Lang::Sv),
             Dep::Translation("other".to_owned()),
             Dep::Address(Lang::En, "om-oss/team".to_owned()),
@@ -133,11 +134,11 @@ mod tests {
     fn a_move_reaches_both_parents_and_both_addresses() {
         let before = snapshot("a/x");
         let mut after = snapshot("b/x");
-        after.parent_id = Some(2);
+        after.parent_id = Some(PageId(2));
         let stale = of(&change(Some(before), Some(after)));
         for dep in [
-            Dep::ChildrenOf(1),
-            Dep::ChildrenOf(2),
+            Dep::ChildrenOf(PageId(1)),
+            Dep::ChildrenOf(PageId(2)),
             Dep::Address(Lang::Sv, "a/x".to_owned()),
             Dep::Address(Lang::Sv, "b/x".to_owned()),
         ] {
@@ -168,7 +169,7 @@ mod tests {
     }
 
     /// A stored page at `path` with parent `parent`, in the translation `k`.
-    fn stored(id: i64, path: &str, parent: Option<i64>, kind: Kind) -> Page {
+    fn stored(id: PageId, path: &str, parent: Option<PageId>, kind: Kind) -> Page {
         Page {
             id,
             lang: Lang::Sv,
@@ -210,12 +211,12 @@ mod tests {
     #[test]
     fn what_a_page_shows_goes_stale_when_any_page_it_shows_changes() {
         // 1 "om-oss" ← 2 "om-oss/team" ← 3 "om-oss/team/anna"; 4 is the English translation of 2.
-        let top = stored(1, "om-oss", None, Kind::Page);
-        let team = stored(2, "om-oss/team", Some(1), Kind::Page);
-        let anna = stored(3, "om-oss/team/anna", Some(2), Kind::Page);
-        let mut english = stored(4, "about/team", None, Kind::Page);
+        let top = stored(PageId(1), "om-oss", None, Kind::Page);
+        let team = stored(PageId(2), "om-oss/team", Some(PageId(1)), Kind::Page);
+        let anna = stored(PageId(3), "om-oss/team/anna", Some(PageId(2)), Kind::Page);
+        let mut english = stored(PageId(4), "about/team", None, Kind::Page);
         english.lang = Lang::En;
-        let shows = page_shows(&team, &[1]);
+        let shows = page_shows(&team, &[PageId(1)]);
         for (changed, why) in [
             (&team, "itself"),
             (&top, "its ancestor, in the breadcrumb trail"),
@@ -224,12 +225,12 @@ mod tests {
         ] {
             assert!(of(&edit_of(changed)).touches(&shows), "{why}");
         }
-        let mut elsewhere = stored(5, "kontakt", None, Kind::Page);
+        let mut elsewhere = stored(PageId(5), "kontakt", None, Kind::Page);
         elsewhere.content.translation_key = None;
         assert!(!of(&edit_of(&elsewhere)).touches(&shows));
 
-        let home = stored(6, "", None, Kind::Page);
-        let news = stored(7, "nyheter/en-nyhet", None, Kind::News);
+        let home = stored(PageId(6), "", None, Kind::Page);
+        let news = stored(PageId(7), "nyheter/en-nyhet", None, Kind::News);
         assert!(of(&edit_of(&news)).touches(&page_shows(&home, &[])));
         assert!(of(&edit_of(&news)).touches(&news_shows(Lang::Sv)));
         assert!(of(&edit_of(&elsewhere)).touches(&sitemap_shows()));

@@ -2,16 +2,16 @@
 
 use std::collections::HashSet;
 
-use crate::lang::Lang;
+use crate::{ids::PageId, lang::Lang};
 
 /// What a cached response shows of the site's content, so that a change removes the responses it
 /// makes stale and no others. The main menu is on every page; a change to it empties the cache.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Dep {
     /// Shows something of this page: the page itself, or an ancestor in its breadcrumb trail.
-    Page(i64),
+    Page(PageId),
     /// Lists the visible children of this page.
-    ChildrenOf(i64),
+    ChildrenOf(PageId),
     /// Links to the translation with this key (the language switch, `hreflang`).
     Translation(String),
     /// Lists news of this language: the news list, the feed, the home page.

@@ -67,11 +67,12 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     }
     click(&chrome, "button[value=publish]").await;
     let edit = chrome.path().await;
-    let id: i64 = edit
+    let id = edit
         .trim_start_matches("/admin/pages/")
         .split('?')
         .next()
         .and_then(|id| id.parse().ok())
+        .map(skl_cms::ids::PageId)
         .expect("the edit page of the new page");
     screenshots(&chrome, "edit-page").await;
     check_page(&chrome, &mut report, &axe, "edit (saved)", check).await;

@@ -1,5 +1,6 @@
 //! What the admin-area tests share: an app with a logged-in administrator, and the forms they fill in.
 
+use skl_cms::ids::PageId;
 use skl_cms::{db, vocab::Role};
 
 use super::{Browser, Reply, TestApp, as_pairs, hidden, set_field};
@@ -15,7 +16,7 @@ pub async fn app_with_editor() -> (TestApp, Browser) {
 }
 
 /// Creates a page through the form and returns its id.
-pub async fn create_page(browser: &Browser, fields: &[(&str, &str)]) -> i64 {
+pub async fn create_page(browser: &Browser, fields: &[(&str, &str)]) -> PageId {
     let form = browser.get("/admin/pages/new").await;
     let csrf = hidden(&form.text(), "csrf");
     let mut all = vec![
@@ -36,11 +37,12 @@ pub async fn create_page(browser: &Browser, fields: &[(&str, &str)]) -> i64 {
         .split('?')
         .next()
         .and_then(|id| id.parse().ok())
+        .map(PageId)
         .expect("page id in the redirect")
 }
 
 /// Saves a page's edit form with `changes` applied.
-pub async fn save(browser: &Browser, page_id: i64, changes: &[(&str, &str)]) -> Reply {
+pub async fn save(browser: &Browser, page_id: PageId, changes: &[(&str, &str)]) -> Reply {
     let mut fields = browser.edit_form(page_id).await;
     for (name, value) in changes {
         set_field(&mut fields, name, value);

@@ -18,6 +18,7 @@ use skl_cms::{
         transfer,
     },
     db::{self, pages::Content},
+    ids::PageId,
     lang::Lang,
     time::{self, Clock, DatePrecision},
     vocab::{Kind, Role, Status},
@@ -193,7 +194,7 @@ impl TestApp {
 
     /// Creates a page through the editors' own save path (Markdown rendered, revision, audit entry,
     /// render cache), as an editor of the test's would.
-    pub async fn add_page(&self, draft: &Draft) -> i64 {
+    pub async fn add_page(&self, draft: &Draft) -> PageId {
         let author = Author {
             id: self.page_author().await,
             ip: "127.0.0.1".to_owned(),
@@ -208,7 +209,7 @@ impl TestApp {
     }
 
     /// Page `id` as stored, which must exist.
-    pub async fn page(&self, id: i64) -> db::pages::Page {
+    pub async fn page(&self, id: PageId) -> db::pages::Page {
         db::pages::find(self.db(), id)
             .await
             .expect("query")
@@ -397,7 +398,7 @@ impl Browser {
     }
 
     /// Loads a page's edit form and returns its fields as the form would send them.
-    pub async fn edit_form(&self, page_id: i64) -> Vec<(String, String)> {
+    pub async fn edit_form(&self, page_id: PageId) -> Vec<(String, String)> {
         let reply = self.get(&format!("/admin/pages/{page_id}")).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         form_fields(&reply.text(), "edit-form")

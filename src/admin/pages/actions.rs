@@ -7,6 +7,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
+use crate::ids::PageId;
 use crate::{
     admin::{
         csrf::{Button, Submission},
@@ -33,7 +34,7 @@ enum PageAction {
 async fn act(
     state: &AppState,
     editor: &Editor,
-    id: i64,
+    id: PageId,
     submission: Submission<Button>,
     action: PageAction,
 ) -> Result<Response, AppError> {
@@ -73,7 +74,7 @@ async fn act(
 pub async fn unpublish(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     act(&state, &editor, id, submission, PageAction::Unpublish).await
@@ -83,7 +84,7 @@ pub async fn unpublish(
 pub async fn trash(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     act(&state, &editor, id, submission, PageAction::Trash).await
@@ -93,7 +94,7 @@ pub async fn trash(
 pub async fn restore(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     act(&state, &editor, id, submission, PageAction::Restore).await
@@ -103,7 +104,7 @@ pub async fn restore(
 pub async fn delete(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     act(&state, &editor, id, submission, PageAction::Delete).await
@@ -120,7 +121,7 @@ struct TrashPage {
 
 #[derive(Debug)]
 struct TrashRow {
-    id: i64,
+    id: PageId,
     title: String,
     url: String,
     trashed: String,
@@ -161,7 +162,7 @@ pub async fn trash_list(
 #[template(path = "admin/delete.html")]
 struct DeletePage {
     layout: AdminLayout,
-    id: i64,
+    id: PageId,
     title: String,
     revisions: usize,
     csrf: String,
@@ -171,12 +172,10 @@ struct DeletePage {
 pub async fn confirm_delete(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
-    let page = db::pages::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let page = crate::admin::pages::stored_page(&state, id).await?;
     if page.deleted_at.is_none() {
         return Err(AppError::NotFoundBecause(
             "Bara sidor i papperskorgen kan raderas för gott. Flytta sidan till papperskorgen först.",
@@ -195,7 +194,7 @@ pub async fn confirm_delete(
 
 #[derive(Debug)]
 struct SourceRow {
-    id: i64,
+    id: PageId,
     title: String,
     url: String,
     draft: bool,
@@ -206,7 +205,7 @@ struct SourceRow {
 #[template(path = "admin/trash_confirm.html")]
 struct TrashConfirmPage {
     layout: AdminLayout,
-    id: i64,
+    id: PageId,
     title: String,
     sources: Vec<SourceRow>,
     csrf: String,
@@ -217,11 +216,9 @@ struct TrashConfirmPage {
 pub async fn confirm_trash(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
 ) -> Result<Response, AppError> {
-    let page = db::pages::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let page = crate::admin::pages::stored_page(&state, id).await?;
     if page.deleted_at.is_some() {
         return Ok(Redirect::to("/admin/trash").into_response());
     }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 
 use super::tree::tree_positions;
+use crate::ids::PageId;
 use crate::{
     admin::view::{Choice, FieldErrors},
     app::AppState,
@@ -82,7 +83,7 @@ crate::admin::csrf::csrf_form!(PageForm);
 
 impl PageForm {
     /// The form filled in from a stored page.
-    pub fn of_page(page: &Page, translation: Option<i64>) -> PageForm {
+    pub fn of_page(page: &Page, translation: Option<PageId>) -> PageForm {
         let (publish_date, publish_time) = page
             .content
             .publish_at
@@ -128,8 +129,8 @@ impl PageForm {
         Kind::from_id(&self.kind).unwrap_or_default()
     }
 
-    pub fn id_field(text: &str) -> Option<i64> {
-        text.trim().parse().ok().filter(|id| *id > 0)
+    pub fn id_field(text: &str) -> Option<PageId> {
+        text.trim().parse().ok().filter(|id| *id > 0).map(PageId)
     }
 }
 
@@ -153,7 +154,7 @@ pub struct Choices {
 pub async fn choices(
     state: &AppState,
     lang: Lang,
-    page_id: Option<i64>,
+    page_id: Option<PageId>,
     form: &PageForm,
 ) -> sqlx::Result<Choices> {
     // Every page of a language that has few; of a language that has many, only the likeliest: the
@@ -168,7 +169,7 @@ pub async fn choices(
     ];
     let all_of: Vec<Lang> = Lang::ALL.into_iter().filter(|lang| !many(*lang)).collect();
     let pages = db::pages::outline(&state.db, &all_of, &keep).await?;
-    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut children: HashMap<PageId, Vec<PageId>> = HashMap::new();
     for page in &pages {
         if let Some(parent) = page.parent_id {
             children.entry(parent).or_default().push(page.id);
@@ -230,7 +231,7 @@ pub async fn choices(
 
 /// The id of the page at `address` in `lang`, as an editor types it: `/om-oss`, `om-oss`,
 /// `/en/about`, `/` for the home page. None when no page is there.
-async fn page_at(state: &AppState, lang: Lang, address: &str) -> sqlx::Result<Option<i64>> {
+async fn page_at(state: &AppState, lang: Lang, address: &str) -> sqlx::Result<Option<PageId>> {
     let address = address.trim();
     let path = match lang {
         Lang::Sv => address.trim_start_matches('/'),
@@ -281,7 +282,7 @@ pub async fn check(
         let cycle = match (parent, existing) {
             (Some(parent), Some(page)) => {
                 let above = db::pages::ancestor_ids(&state.db, parent.id).await?;
-                let parent_of = |id: i64| {
+                let parent_of = |id: PageId| {
                     let at = above.iter().position(|&ancestor| ancestor == id);
                     match at {
                         Some(at) => above.get(at + 1).copied(),

@@ -8,6 +8,7 @@ use axum::{
 };
 
 use super::form::PageForm;
+use crate::ids::PageId;
 use crate::{
     admin::{csrf::Submission, session::Editor, writing},
     app::AppState,
@@ -92,7 +93,7 @@ pub async fn preview_form(
         .ok()
         .map(time::to_db);
     let page = Page {
-        id: existing.as_ref().map_or(0, |page| page.id),
+        id: existing.as_ref().map_or(PageId(0), |page| page.id),
         lang,
         content: Content {
             path: existing.as_ref().map_or_else(
@@ -124,11 +125,9 @@ pub async fn preview_form(
 pub async fn preview_saved(
     State(state): State<AppState>,
     _editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<PageId>,
 ) -> Result<Response, AppError> {
-    let page = db::pages::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let page = crate::admin::pages::stored_page(&state, id).await?;
     let now = state.clock.now_db();
     preview_response(&state, page, &now).await
 }

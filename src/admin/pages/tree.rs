@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::ids::PageId;
 use crate::{
     db::pages::Listed,
     lang::{Label, Lang},
@@ -12,7 +13,7 @@ use crate::{
 /// A page in the list, placed in the tree.
 #[derive(Debug)]
 pub struct Row {
-    pub id: i64,
+    pub id: PageId,
     pub title: String,
     pub path: String,
     pub lang: Lang,
@@ -50,8 +51,8 @@ impl Row {
 /// at depth 0. Nothing is formatted, so that the edit form can place 10,000 pages and label only
 /// those it shows.
 pub fn tree_positions(pages: &[Listed]) -> Vec<(usize, usize)> {
-    let ids: HashSet<i64> = pages.iter().map(|page| page.id).collect();
-    let mut children: HashMap<Option<i64>, Vec<usize>> = HashMap::new();
+    let ids: HashSet<PageId> = pages.iter().map(|page| page.id).collect();
+    let mut children: HashMap<Option<PageId>, Vec<usize>> = HashMap::new();
     for (index, page) in pages.iter().enumerate() {
         let parent = page.parent_id.filter(|parent| ids.contains(parent));
         children.entry(parent).or_default().push(index);
@@ -111,14 +112,14 @@ mod tests {
 
     fn listed(id: i64, path: &str, parent_id: Option<i64>, menu_order: Option<i64>) -> Listed {
         Listed {
-            id,
+            id: PageId(id),
             lang: Lang::Sv,
             path: path.to_owned(),
             title: path.to_owned(),
             kind: Kind::Page,
             status: Status::Published,
             publish_at: None,
-            parent_id,
+            parent_id: parent_id.map(PageId),
             menu_order,
             translation_key: None,
             updated_at: "2026-11-28T10:00:00Z".to_owned(),

@@ -3,6 +3,7 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use crate::{
+    ids::PageId,
     lang::Lang,
     vocab::{Kind, Standing, Status},
 };
@@ -10,14 +11,14 @@ use crate::{
 /// A page as the admin list shows it.
 #[derive(Debug, Clone, FromRow)]
 pub struct Listed {
-    pub id: i64,
+    pub id: PageId,
     pub lang: Lang,
     pub path: String,
     pub title: String,
     pub kind: Kind,
     pub status: Status,
     pub publish_at: Option<String>,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PageId>,
     pub menu_order: Option<i64>,
     pub translation_key: Option<String>,
     pub updated_at: String,
@@ -139,7 +140,7 @@ pub async fn listed(db: impl SqliteExecutor<'_>, trashed: bool) -> sqlx::Result<
 pub async fn outline(
     db: impl SqliteExecutor<'_>,
     all_of: &[Lang],
-    keep: &[Option<i64>; 3],
+    keep: &[Option<PageId>; 3],
 ) -> sqlx::Result<Vec<Listed>> {
     sqlx::query_as(
         // Each part is a search of an index, so that a language of 10,000 pages is not read.
