@@ -26,7 +26,7 @@ pub use report::{Author, Changes, Committed, PageChange, Snapshot, Versions};
 use crate::{
     content::markdown,
     db::{self, audit::Entry, pages::Content, pages::Page},
-    ids::PageId,
+    ids::{MediaId, PageId},
     lang::Lang,
     media::Library,
     time::Clock,
@@ -45,13 +45,13 @@ const READ_BACK: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body {
     html: String,
-    media: Vec<i64>,
+    media: Vec<MediaId>,
 }
 
 impl Body {
     /// Renders `body_md` of a page in `lang` with the files of `library` it names.
     pub fn render(body_md: &str, lang: Lang, library: &Library) -> Body {
-        let mut media: Vec<i64> = markdown::media_ids(body_md)
+        let mut media: Vec<MediaId> = markdown::media_ids(body_md)
             .into_iter()
             .filter_map(|id| library.get(id).map(|embedded| embedded.id))
             .collect();
@@ -74,7 +74,7 @@ impl Body {
     }
 
     /// The ids of the files it shows, each once.
-    pub fn media(&self) -> &[i64] {
+    pub fn media(&self) -> &[MediaId] {
         &self.media
     }
 }
@@ -114,9 +114,9 @@ pub struct Work {
     touched: Vec<(PageId, Option<Snapshot>)>,
     seen: HashSet<PageId>,
     /// The bodies written, whose files are recorded at commit.
-    bodies: HashMap<PageId, Vec<i64>>,
+    bodies: HashMap<PageId, Vec<MediaId>>,
     revisions: Vec<(PageId, Note)>,
-    media: Vec<i64>,
+    media: Vec<MediaId>,
     all_links: bool,
 }
 
@@ -305,7 +305,7 @@ impl Work {
     /// and all are checked at commit.
     pub async fn files_changed(
         &mut self,
-        ids: &[i64],
+        ids: &[MediaId],
         pages: &[PageId],
         links_moved: bool,
     ) -> sqlx::Result<()> {

@@ -19,6 +19,14 @@ macro_rules! id {
             }
         }
 
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                text.parse().map($name)
+            }
+        }
+
         impl rusqlite::types::FromSql for $name {
             fn column_result(
                 value: rusqlite::types::ValueRef<'_>,
@@ -38,6 +46,11 @@ macro_rules! id {
 id! {
     /// A page (`pages.id`).
     PageId
+}
+
+id! {
+    /// A file of the media library (`media.id`).
+    MediaId
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod image;
 pub mod library;
 pub mod transfer;
 
+use crate::ids::MediaId;
 use crate::{lang::Lang, vocab::MediaType};
 
 /// The widths of the smaller copies made of an image for `srcset`; none is wider than the image.
@@ -66,7 +67,7 @@ pub fn stem(file_name: &str) -> &str {
 }
 
 /// The address of a file as uploaded (cleaned).
-pub fn url(id: i64, file_name: &str) -> String {
+pub fn url(id: MediaId, file_name: &str) -> String {
     format!("/media/{id}/{file_name}")
 }
 
@@ -90,7 +91,7 @@ pub async fn all_addresses(db: impl sqlx::SqliteExecutor<'_>) -> sqlx::Result<Ve
 }
 
 /// The address of a variant of an image: `/media/12/960/kommunkarta.webp`.
-pub fn variant_url(id: i64, width: u32, file_name: &str, format: MediaType) -> String {
+pub fn variant_url(id: MediaId, width: u32, file_name: &str, format: MediaType) -> String {
     format!(
         "/media/{id}/{width}/{}.{}",
         stem(file_name),
@@ -190,7 +191,7 @@ impl Embedded {
 
 /// The id that an address of the library names: `/media/12/…` names 12. Only addresses of this
 /// site, absolute or not.
-pub fn id_in(url: &str) -> Option<i64> {
+pub fn id_in(url: &str) -> Option<MediaId> {
     let rest = url.strip_prefix("/media/")?;
     let (id, _) = rest.split_once('/')?;
     if id.is_empty() || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -243,8 +244,8 @@ mod tests {
 
     #[test]
     fn addresses_name_their_file() {
-        assert_eq!(id_in("/media/12/kommunkarta.jpg"), Some(12));
-        assert_eq!(id_in("/media/12/960/kommunkarta.webp"), Some(12));
+        assert_eq!(id_in("/media/12/kommunkarta.jpg"), Some(MediaId(12)));
+        assert_eq!(id_in("/media/12/960/kommunkarta.webp"), Some(MediaId(12)));
         assert_eq!(id_in("/media/x/k.jpg"), None);
         assert_eq!(id_in("/media/12"), None);
         assert_eq!(id_in("https://example.org/media/12/k.jpg"), None);
@@ -254,7 +255,7 @@ mod tests {
     #[test]
     fn srcset_lists_the_variants_and_the_original() {
         let embedded = Embedded {
-            id: 3,
+            id: MediaId(3),
             media_type: MediaType::Jpeg,
             file_name: "karta.jpg".into(),
             byte_size: 1,

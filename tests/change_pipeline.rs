@@ -9,23 +9,20 @@ use skl_cms::{
     change::Author,
     content::transfer,
     db,
+    ids::{MediaId, PageId},
     media::library::{self, Stored, Upload},
     vocab::Role,
 };
 
 /// What the derived tables say of page `id`: the files it shows, how many links it has (to pages
-/// and to files), how many
-/// revisions, and whether a search for `word` finds it.
-async fn derived(
-    app: &TestApp,
-    id: skl_cms::ids::PageId,
-    word: &str,
-) -> (Vec<i64>, i64, i64, bool) {
-    let uses: Vec<i64> = sqlx::query_scalar("select media_id from media_uses where page_id = ?")
-        .bind(id)
-        .fetch_all(app.db())
-        .await
-        .expect("uses");
+/// and to files), how many revisions, and whether a search for `word` finds it.
+async fn derived(app: &TestApp, id: PageId, word: &str) -> (Vec<MediaId>, i64, i64, bool) {
+    let uses: Vec<MediaId> =
+        sqlx::query_scalar("select media_id from media_uses where page_id = ?")
+            .bind(id)
+            .fetch_all(app.db())
+            .await
+            .expect("uses");
     let links: i64 = sqlx::query_scalar("select count(*) from page_links where page_id = ?")
         .bind(id)
         .fetch_one(app.db())
@@ -44,7 +41,7 @@ async fn derived(
     (uses, links, revisions, found)
 }
 
-async fn upload(app: &TestApp, author: &Author, alt: &str) -> i64 {
+async fn upload(app: &TestApp, author: &Author, alt: &str) -> MediaId {
     let prepared = library::prepare(Upload {
         name: "karta.png".into(),
         bytes: common::images::png(640, 320),

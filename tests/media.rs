@@ -11,6 +11,7 @@ use common::{
     hidden,
 };
 use reqwest::{StatusCode, multipart};
+use skl_cms::ids::MediaId;
 use skl_cms::{db, media::DEFAULT_MAX_UPLOAD};
 
 /// Posts an upload form with `files` (name, bytes) and the text `fields`, as the library's form
@@ -51,12 +52,12 @@ async fn upload(browser: &Browser, fields: &[(&str, &str)], files: &[(&str, Vec<
 }
 
 /// Uploads one file and returns its id.
-async fn upload_one(browser: &Browser, alt: &str, name: &str, bytes: Vec<u8>) -> i64 {
+async fn upload_one(browser: &Browser, alt: &str, name: &str, bytes: Vec<u8>) -> MediaId {
     let reply = upload(browser, &[("alt_sv", alt)], &[(name, bytes)]).await;
     id_of(&reply)
 }
 
-fn id_of(reply: &Reply) -> i64 {
+fn id_of(reply: &Reply) -> MediaId {
     let location = reply.assert_redirect();
     location
         .trim_start_matches("/admin/media/")
@@ -73,7 +74,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Every stored byte of file `id`: the original and each variant.
-async fn stored_bytes(app: &TestApp, id: i64) -> Vec<Vec<u8>> {
+async fn stored_bytes(app: &TestApp, id: MediaId) -> Vec<Vec<u8>> {
     let mut all: Vec<Vec<u8>> =
         sqlx::query_scalar("select body from media_variants where media_id = ?")
             .bind(id)

@@ -13,6 +13,7 @@ use axum::{
 };
 use serde::Deserialize;
 
+use crate::ids::MediaId;
 use crate::{
     admin::{
         csrf::{self, Button, Submission},
@@ -45,7 +46,7 @@ use upload::{Read, clean_text, limit_text, read_upload};
 /// A file as a card of the library, or the head of its own screen.
 #[derive(Debug)]
 pub struct Card {
-    pub id: i64,
+    pub id: MediaId,
     pub file_name: String,
     pub url: String,
     /// A small copy to show, for images.
@@ -371,7 +372,7 @@ struct ItemPage {
 pub async fn show(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<MediaId>,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let shown = Shown {
@@ -406,7 +407,7 @@ impl Shown {
 async fn item_page(
     state: &AppState,
     editor: &Editor,
-    id: i64,
+    id: MediaId,
     shown: Shown,
 ) -> Result<Response, AppError> {
     let Shown {
@@ -473,7 +474,7 @@ csrf::csrf_form!(TextsForm);
 pub async fn save_texts(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<MediaId>,
     submission: Submission<TextsForm>,
 ) -> Result<Response, AppError> {
     let (form, refusal) = match submission.verified() {
@@ -523,7 +524,7 @@ pub async fn save_texts(
 pub async fn replace(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<MediaId>,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -587,7 +588,7 @@ pub async fn replace(
 pub async fn delete(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<MediaId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     submission.verified_or_forbidden()?;

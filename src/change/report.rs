@@ -4,7 +4,7 @@
 
 use crate::{
     db::pages::Page,
-    ids::PageId,
+    ids::{MediaId, PageId},
     lang::Lang,
     vocab::{Kind, Status},
 };
@@ -63,7 +63,7 @@ pub struct PageChange {
 pub struct Changes {
     pub pages: Vec<PageChange>,
     /// The files of the media library added, described, replaced or deleted.
-    pub media: Vec<i64>,
+    pub media: Vec<MediaId>,
     /// The content versions the transaction went from and to, once committed.
     pub versions: Option<Versions>,
 }

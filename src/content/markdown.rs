@@ -8,6 +8,7 @@ use std::{collections::HashSet, sync::LazyLock};
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
+use crate::ids::MediaId;
 use crate::{
     lang::Lang,
     media::{self, Embedded, Library},
@@ -128,11 +129,11 @@ pub fn render(markdown: &str) -> String {
 
 /// The files of the library that `markdown` shows or links to, by the ids its addresses name
 /// (`![Karta](/media/12/karta.jpg)`, `[Rapport](/media/13/rapport.pdf)`), each once.
-pub fn media_ids(markdown: &str) -> Vec<i64> {
+pub fn media_ids(markdown: &str) -> Vec<MediaId> {
     if too_deep(markdown) {
         return Vec::new();
     }
-    let mut ids: Vec<i64> = Parser::new_ext(markdown, options())
+    let mut ids: Vec<MediaId> = Parser::new_ext(markdown, options())
         .filter_map(|event| match event {
             Event::Start(Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. }) => {
                 media::id_in(&dest_url)

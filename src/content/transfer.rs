@@ -13,6 +13,7 @@ use std::{
 use anyhow::{Context, bail};
 use sqlx::SqlitePool;
 
+use crate::ids::MediaId;
 use crate::ids::PageId;
 use crate::{
     change::{Body, Note, Work},
@@ -234,7 +235,7 @@ pub async fn import(
     let existing = db::pages::all(pool)
         .await
         .context("cannot read the pages in the database")?;
-    let mut shown: Vec<i64> = files
+    let mut shown: Vec<MediaId> = files
         .iter()
         .flat_map(|file| markdown::media_ids(&file.document.body))
         .collect();

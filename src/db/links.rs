@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use crate::ids::PageId;
+use crate::ids::{MediaId, PageId};
 use crate::{lang::Lang, vocab::Status};
 
 /// Where a link on the site leads.
@@ -18,7 +18,7 @@ pub enum Target {
     /// The page at `path` in `lang`, or a redirect from there: works while such a page is visible.
     Page { lang: Lang, path: String },
     /// A file of the media library: works while the file (or a newer one replacing it) is there.
-    Media(i64),
+    Media(MediaId),
     /// An address that no page or file can ever have: broken whatever happens.
     Nowhere,
 }
@@ -158,7 +158,7 @@ pub enum Scope<'a> {
         path: &'a str,
     },
     /// The links to file `id`.
-    Media(i64),
+    Media(MediaId),
 }
 
 /// Brings `broken_since` up to date at `now` for the links of `scope`: set when a link is found

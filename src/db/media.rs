@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use crate::ids::PageId;
+use crate::ids::{MediaId, PageId};
 use crate::{
     lang::Lang,
     vocab::{MediaType, Status},
@@ -22,7 +22,7 @@ pub struct VariantInfo {
 #[derive(Debug, Clone)]
 pub struct Embedded {
     /// The file's id now: a replaced file's newer one.
-    pub id: i64,
+    pub id: MediaId,
     pub media_type: MediaType,
     pub file_name: String,
     pub byte_size: u64,
@@ -37,16 +37,16 @@ pub struct Embedded {
 /// The files of the library that one text refers to, by the ids it names (a replaced file's old id
 /// too, leading to the newer file).
 #[derive(Debug, Clone, Default)]
-pub struct Library(pub HashMap<i64, Embedded>);
+pub struct Library(pub HashMap<MediaId, Embedded>);
 
 impl Library {
-    pub fn get(&self, id: i64) -> Option<&Embedded> {
+    pub fn get(&self, id: MediaId) -> Option<&Embedded> {
         self.0.get(&id)
     }
 
     /// The ids of the files now shown, each once.
-    pub fn current_ids(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self.0.values().map(|embedded| embedded.id).collect();
+    pub fn current_ids(&self) -> Vec<MediaId> {
+        let mut ids: Vec<MediaId> = self.0.values().map(|embedded| embedded.id).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -57,7 +57,7 @@ impl Library {
 #[derive(Debug)]
 pub struct New<'a> {
     /// The id to store it under; a new one when none.
-    pub id: Option<i64>,
+    pub id: Option<MediaId>,
     pub sha256: &'a str,
     pub media_type: MediaType,
     pub file_name: &'a str,
@@ -79,7 +79,7 @@ pub struct Texts {
 /// A file as the library lists it, without its bytes.
 #[derive(Debug, Clone, FromRow)]
 pub struct Item {
-    pub id: i64,
+    pub id: MediaId,
     pub media_type: MediaType,
     pub file_name: String,
     pub byte_size: i64,
@@ -90,7 +90,7 @@ pub struct Item {
     pub decorative: bool,
     pub uploaded_at: String,
     pub uploaded_by: Option<String>,
-    pub replaced_by: Option<i64>,
+    pub replaced_by: Option<MediaId>,
 }
 
 /// The bytes of a file or a variant, as served.
@@ -99,7 +99,7 @@ pub struct Stored {
     pub sha256: String,
     pub media_type: MediaType,
     pub file_name: String,
-    pub replaced_by: Option<i64>,
+    pub replaced_by: Option<MediaId>,
     pub body: Vec<u8>,
 }
 
@@ -123,14 +123,21 @@ pub struct Filter {
 }
 
 /// The current file with these bytes as uploaded, if there is one.
-pub async fn with_sha256(db: impl SqliteExecutor<'_>, sha256: &str) -> sqlx::Result<Option<i64>> {
+pub async fn with_sha256(
+    db: impl SqliteExecutor<'_>,
+    sha256: &str,
+) -> sqlx::Result<Option<MediaId>> {
     sqlx::query_scalar("select id from media where sha256 = ? and replaced_by is null")
         .bind(sha256)
         .fetch_optional(db)
         .await
 }
 
-pub async fn insert(db: impl SqliteExecutor<'_>, new: &New<'_>, now: &str) -> sqlx::Result<i64> {
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    new: &New<'_>,
+    now: &str,
+) -> sqlx::Result<MediaId> {
     sqlx::query_scalar(
         r"insert into media (id, sha256, media_type, file_name, byte_size, width, height, alt_sv, alt_en,
                              decorative, uploaded_by, uploaded_at, body)
@@ -155,7 +162,7 @@ pub async fn insert(db: impl SqliteExecutor<'_>, new: &New<'_>, now: &str) -> sq
 
 pub async fn insert_variant(
     db: impl SqliteExecutor<'_>,
-    media_id: i64,
+    media_id: MediaId,
     info: VariantInfo,
     body: &[u8],
 ) -> sqlx::Result<()> {
@@ -193,7 +200,7 @@ macro_rules! filtered {
 }
 
 /// A file, current or replaced.
-pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<Item>> {
+pub async fn find(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Option<Item>> {
     sqlx::query_as(concat!(
         "select ",
         item_columns!(),
@@ -243,7 +250,7 @@ fn escape_like(text: &str) -> String {
 }
 
 /// The bytes of a file as uploaded (cleaned).
-pub async fn original(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<Stored>> {
+pub async fn original(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Option<Stored>> {
     sqlx::query_as(
         "select sha256, media_type, file_name, replaced_by, body from media where id = ?",
     )
@@ -255,7 +262,7 @@ pub async fn original(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Opti
 /// The bytes of a variant, with the file's facts.
 pub async fn variant(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: MediaId,
     width: u32,
     format: MediaType,
 ) -> sqlx::Result<Option<Stored>> {
@@ -272,7 +279,7 @@ pub async fn variant(
 }
 
 /// The variants of a file, narrowest first.
-pub async fn variants(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<VariantInfo>> {
+pub async fn variants(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Vec<VariantInfo>> {
     let rows: Vec<(u32, u32, MediaType)> = sqlx::query_as(
         "select width, height, format from media_variants where media_id = ? order by width, format",
     )
@@ -291,7 +298,7 @@ pub async fn variants(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<
 
 /// What pages need of the files `ids` name, each replaced file leading to its newest one. Ids that
 /// name no file are left out.
-pub async fn library(conn: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<Library> {
+pub async fn library(conn: &mut SqliteConnection, ids: &[MediaId]) -> sqlx::Result<Library> {
     let mut library = HashMap::new();
     for &asked in ids {
         if library.contains_key(&asked) {
@@ -322,7 +329,7 @@ pub async fn library(conn: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<L
 
 /// The file `id` is now: itself, or the file that replaced it. A replacement points straight at
 /// the newest file (see [`replace`]), so this takes at most two reads.
-pub async fn current(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<Item>> {
+pub async fn current(conn: &mut SqliteConnection, id: MediaId) -> sqlx::Result<Option<Item>> {
     let Some(item) = find(&mut *conn, id).await? else {
         return Ok(None);
     };
@@ -338,7 +345,7 @@ pub async fn current(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Optio
 pub async fn set_uses(
     conn: &mut SqliteConnection,
     page_id: PageId,
-    ids: &[i64],
+    ids: &[MediaId],
 ) -> sqlx::Result<()> {
     sqlx::query("delete from media_uses where page_id = ?")
         .bind(page_id)
@@ -355,7 +362,7 @@ pub async fn set_uses(
 }
 
 /// The pages that use file `id`, published first.
-pub async fn uses(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<Use>> {
+pub async fn uses(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Vec<Use>> {
     sqlx::query_as(
         r"select p.id as page_id, p.lang, p.path, p.title, p.status, p.deleted_at is not null as trashed
           from media_uses mu join pages p on p.id = mu.page_id
@@ -368,14 +375,18 @@ pub async fn uses(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<Use>
 }
 
 /// The ids of the pages that use file `id`.
-pub async fn pages_using(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Vec<PageId>> {
+pub async fn pages_using(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Vec<PageId>> {
     sqlx::query_scalar("select page_id from media_uses where media_id = ? order by page_id")
         .bind(id)
         .fetch_all(db)
         .await
 }
 
-pub async fn set_texts(db: impl SqliteExecutor<'_>, id: i64, texts: &Texts) -> sqlx::Result<bool> {
+pub async fn set_texts(
+    db: impl SqliteExecutor<'_>,
+    id: MediaId,
+    texts: &Texts,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update media set alt_sv = ?, alt_en = ?, decorative = ? where id = ? and replaced_by is null",
     )
@@ -390,7 +401,11 @@ pub async fn set_texts(db: impl SqliteExecutor<'_>, id: i64, texts: &Texts) -> s
 
 /// Makes `newer` take the place of `older`: `older` and every file it had replaced lead to `newer`,
 /// lose their bytes and variants, and the pages that used `older` use `newer`.
-pub async fn replace(conn: &mut SqliteConnection, older: i64, newer: i64) -> sqlx::Result<()> {
+pub async fn replace(
+    conn: &mut SqliteConnection,
+    older: MediaId,
+    newer: MediaId,
+) -> sqlx::Result<()> {
     sqlx::query("update media set replaced_by = ?1, body = x'' where id = ?2 or replaced_by = ?2")
         .bind(newer)
         .bind(older)
@@ -416,7 +431,7 @@ pub async fn replace(conn: &mut SqliteConnection, older: i64, newer: i64) -> sql
 }
 
 /// Deletes file `id`, its variants, and the rows of the files it replaced.
-pub async fn delete(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+pub async fn delete(conn: &mut SqliteConnection, id: MediaId) -> sqlx::Result<bool> {
     sqlx::query("delete from media where replaced_by = ?")
         .bind(id)
         .execute(&mut *conn)
@@ -432,7 +447,7 @@ pub async fn delete(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> 
 /// without variants), for the static copy.
 pub async fn all_files(
     db: impl SqliteExecutor<'_>,
-) -> sqlx::Result<Vec<(i64, String, Option<u32>, Option<MediaType>)>> {
+) -> sqlx::Result<Vec<(MediaId, String, Option<u32>, Option<MediaType>)>> {
     sqlx::query_as(
         r"select m.id, m.file_name, v.width, v.format
           from media m left join media_variants v on v.media_id = m.id

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use super::image::{self, Refusal};
-use crate::ids::PageId;
+use crate::ids::{MediaId, PageId};
 use crate::{
     change::{Author, Committed, Work},
     db::{
@@ -162,9 +162,9 @@ pub fn check_texts(texts: &Texts, media_type: MediaType) -> Result<(), Problem> 
 /// How storing an upload ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {
-    New(i64),
+    New(MediaId),
     /// The same bytes were already in the library, as this file.
-    Existing(i64),
+    Existing(MediaId),
 }
 
 /// Stores a prepared file with its texts (already checked with [`check_texts`]).
@@ -189,7 +189,7 @@ pub async fn store(
     )
     .await?;
     let changes = work.commit().await?;
-    tracing::info!(id, file = %prepared.file_name, bytes = prepared.body.len(), "file uploaded");
+    tracing::info!(%id, file = %prepared.file_name, bytes = prepared.body.len(), "file uploaded");
     Ok(Committed {
         outcome: Stored::New(id),
         changes,
@@ -200,11 +200,11 @@ pub async fn store(
 /// file's id), and returns its id.
 pub(crate) async fn insert(
     work: &mut Work,
-    id: Option<i64>,
+    id: Option<MediaId>,
     prepared: &Prepared,
     texts: &Texts,
     author: Option<&Author>,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<MediaId> {
     let texts = if prepared.media_type.is_image() {
         texts.clone()
     } else {
@@ -234,10 +234,10 @@ async fn audit(
     work: &mut Work,
     author: &Author,
     action: AuditAction,
-    id: i64,
+    id: MediaId,
     detail: &str,
 ) -> sqlx::Result<()> {
-    work.audit(Some(author), action, (ObjectType::Media, id), detail)
+    work.audit(Some(author), action, (ObjectType::Media, id.0), detail)
         .await
 }
 
@@ -247,7 +247,7 @@ pub async fn set_texts(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    id: i64,
+    id: MediaId,
     texts: &Texts,
 ) -> sqlx::Result<Committed<bool>> {
     let mut work = Work::begin(db, clock).await?;
@@ -278,9 +278,9 @@ pub async fn set_texts(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Replaced {
     /// The new file's id.
-    Replaced(i64),
+    Replaced(MediaId),
     /// The new content is already in the library, as this file: nothing was changed.
-    Existing(i64),
+    Existing(MediaId),
     Gone,
     Refused(Problem),
 }
@@ -291,7 +291,7 @@ pub async fn replace(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    id: i64,
+    id: MediaId,
     prepared: &Prepared,
 ) -> sqlx::Result<Committed<Replaced>> {
     let mut work = Work::begin(db, clock).await?;
@@ -340,7 +340,7 @@ pub async fn delete(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    id: i64,
+    id: MediaId,
 ) -> sqlx::Result<Committed<Deleted>> {
     let mut work = Work::begin(db, clock).await?;
     let Some(item) = db::media::find(work.conn(), id)
@@ -371,7 +371,7 @@ pub async fn delete(
     )
     .await?;
     let changes = work.commit().await?;
-    tracing::info!(id, file = %item.file_name, "file deleted");
+    tracing::info!(%id, file = %item.file_name, "file deleted");
     Ok(Committed {
         outcome: Deleted::Deleted,
         changes,

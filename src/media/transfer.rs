@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
 use super::library::{self, Prepared, Upload};
+use crate::ids::MediaId;
 use crate::{
     db::{self, media::Texts},
     media::{Embedded, Library},
@@ -33,7 +34,7 @@ struct Manifest {
 /// One file of the manifest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
-    pub id: i64,
+    pub id: MediaId,
     /// Relative to the media folder: `12/kommunkarta.jpg`.
     pub file: String,
     #[serde(default)]
@@ -106,7 +107,7 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
         let safe = relative
             .components()
             .all(|part| matches!(part, std::path::Component::Normal(_)));
-        if !safe || entry.id < 1 {
+        if !safe || entry.id < MediaId(1) {
             problems.push(format!(
                 "media/{MANIFEST}: the file `{}` (id {}) must be a path inside media/ and have an id from 1",
                 entry.file, entry.id
@@ -137,7 +138,7 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
 /// A file to import, checked and cleaned.
 #[derive(Debug)]
 pub struct Planned {
-    pub id: i64,
+    pub id: MediaId,
     pub prepared: Prepared,
     pub texts: Texts,
     /// Whether the library already holds this file under this id.

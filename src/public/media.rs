@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::ids::MediaId;
 use crate::{app::AppState, db, error::AppError, media, vocab::MediaType};
 
 /// The most memory the files kept for the next request may take: 32 MiB.
@@ -33,7 +34,7 @@ pub struct Served {
 }
 
 /// Which file or variant: the file's id, the variant's width (0 for the file itself) and format.
-type Key = (i64, u32, MediaType);
+type Key = (MediaId, u32, MediaType);
 
 #[derive(Clone)]
 struct ByBytes;
@@ -165,7 +166,7 @@ pub async fn variant(
 }
 
 /// An id as addresses write it: digits only.
-fn parse_id(text: &str) -> Result<i64, AppError> {
+fn parse_id(text: &str) -> Result<MediaId, AppError> {
     if text.is_empty() || text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AppError::NotFound);
     }
@@ -176,7 +177,7 @@ fn parse_id(text: &str) -> Result<i64, AppError> {
 /// file itself otherwise.
 async fn moved(
     state: &AppState,
-    newer: i64,
+    newer: MediaId,
     variant: Option<(u32, MediaType)>,
 ) -> Result<Response, AppError> {
     let Some(item) = db::media::find(&state.db, newer)

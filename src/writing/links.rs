@@ -229,6 +229,7 @@ fn classify(path: &str) -> Option<Target> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::MediaId;
 
     fn page(lang: Lang, path: &str) -> Option<Target> {
         Some(Target::Page {
@@ -251,7 +252,7 @@ mod tests {
             ("kontakt", page(Lang::Sv, "om-oss/kontakt")),
             ("../projekt/", page(Lang::Sv, "projekt")),
             ("./", page(Lang::Sv, "om-oss")),
-            ("/media/12/karta.jpg", Some(Target::Media(12))),
+            ("/media/12/karta.jpg", Some(Target::Media(MediaId(12)))),
             ("/Om Oss", Some(Target::Nowhere)),
             ("/%C3%A5r", Some(Target::Nowhere)),
             ("/a%zz", Some(Target::Nowhere)),
@@ -307,7 +308,7 @@ mod tests {
             found,
             [
                 (1, "/om-oss", &page(Lang::Sv, "om-oss").expect("page")),
-                (3, "/media/3/karta.jpg", &Target::Media(3)),
+                (3, "/media/3/karta.jpg", &Target::Media(MediaId(3))),
                 (
                     7,
                     "kontakt",

@@ -10,6 +10,7 @@ use super::{
     Assessment,
     links::{self, Target},
 };
+use crate::ids::MediaId;
 use crate::{
     content::{PagePath, transfer::SourceFile},
     db,
@@ -71,7 +72,7 @@ pub async fn check_folder(
             Some((page.lang, path.as_str().to_owned()))
         })
         .collect();
-    let folder_files: HashMap<i64, Embedded> = files
+    let folder_files: HashMap<MediaId, Embedded> = files
         .iter()
         .filter_map(|file| Some((file.entry.id, embedded(file)?)))
         .collect();

@@ -1,7 +1,7 @@
 //! The rules, each with texts that must give it and texts that must not.
 
 use super::*;
-use crate::{media::Embedded, vocab::MediaType};
+use crate::{ids::MediaId, media::Embedded, vocab::MediaType};
 
 /// A finding as a test expects it: its rule, line and detail.
 type Expected = (Rule, usize, &'static str);
@@ -156,7 +156,7 @@ fn good_texts_give_no_findings() {
 #[test]
 fn the_library_supplies_alt_texts_and_decorative_images() {
     let embedded = |id, alt: &str, decorative| Embedded {
-        id,
+        id: MediaId(id),
         media_type: MediaType::Jpeg,
         file_name: "x.jpg".to_owned(),
         byte_size: 1,
@@ -168,10 +168,13 @@ fn the_library_supplies_alt_texts_and_decorative_images() {
         variants: Vec::new(),
     };
     let library = Library(HashMap::from([
-        (1, embedded(1, "Barn i en skolklass i Kenya", false)),
-        (2, embedded(2, "", true)),
-        (3, embedded(3, "DSC01234.JPG", false)),
-        (4, embedded(4, "", false)),
+        (
+            MediaId(1),
+            embedded(1, "Barn i en skolklass i Kenya", false),
+        ),
+        (MediaId(2), embedded(2, "", true)),
+        (MediaId(3), embedded(3, "DSC01234.JPG", false)),
+        (MediaId(4), embedded(4, "", false)),
     ]));
     let findings = |body| {
         check(body, Lang::En, &library)
