@@ -20,6 +20,7 @@ pub use self::login::{
     Authenticated, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME, Refusal, THROTTLE_WINDOW,
     authenticate, authenticate_code,
 };
+use crate::ids::UserId;
 use crate::{
     auth,
     db::{self, audit::Entry, users::User},
@@ -216,7 +217,7 @@ impl NewAccount {
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// The account making the change; `None` where there is none yet or none at all.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     /// The client's address, or `cli`.
     pub ip: String,
     channel: Channel,
@@ -233,7 +234,7 @@ enum Channel {
 
 impl Actor {
     /// A logged-in user in the admin area.
-    pub fn user(user_id: i64, ip: &str) -> Actor {
+    pub fn user(user_id: UserId, ip: &str) -> Actor {
         Actor {
             user_id: Some(user_id),
             ip: ip.to_owned(),
@@ -313,7 +314,7 @@ pub async fn create(
     clock: &Clock,
     actor: &Actor,
     account: NewAccount,
-) -> Result<i64, AccountError> {
+) -> Result<UserId, AccountError> {
     let hash = auth::hash_password(account.password).await?;
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
@@ -344,7 +345,7 @@ pub async fn set_role(
     db: &SqlitePool,
     clock: &Clock,
     actor: &Actor,
-    id: i64,
+    id: UserId,
     role: Role,
 ) -> Result<User, AccountError> {
     let now = clock.now_db();
@@ -369,7 +370,7 @@ pub async fn set_disabled(
     db: &SqlitePool,
     clock: &Clock,
     actor: &Actor,
-    id: i64,
+    id: UserId,
     disabled: bool,
 ) -> Result<User, AccountError> {
     let now = clock.now_db();
@@ -400,7 +401,7 @@ pub async fn delete(
     db: &SqlitePool,
     clock: &Clock,
     actor: &Actor,
-    id: i64,
+    id: UserId,
 ) -> Result<User, AccountError> {
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
@@ -418,7 +419,7 @@ pub async fn set_password(
     db: &SqlitePool,
     clock: &Clock,
     actor: &Actor,
-    id: i64,
+    id: UserId,
     password: String,
     keep_session: Option<&str>,
 ) -> Result<User, AccountError> {
@@ -438,7 +439,10 @@ pub async fn set_password(
 }
 
 /// The account `id`, inside the transaction that changes it.
-async fn find(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: i64) -> Result<User, AccountError> {
+async fn find(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: UserId,
+) -> Result<User, AccountError> {
     db::users::find(&mut **tx, id)
         .await?
         .ok_or(AccountError::NotFound)
@@ -449,7 +453,7 @@ async fn find(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: i64) -> Result<U
 async fn removable(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     actor: &Actor,
-    id: i64,
+    id: UserId,
 ) -> Result<User, AccountError> {
     let user = find(tx, id).await?;
     if actor.user_id == Some(id) {
@@ -476,7 +480,7 @@ async fn audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     actor: &Actor,
     action: AuditAction,
-    user_id: i64,
+    user_id: UserId,
     detail: &str,
     now: &str,
 ) -> sqlx::Result<()> {
@@ -486,7 +490,7 @@ async fn audit(
             user_id: actor.user_id,
             action,
             object_type: ObjectType::User,
-            object_id: Some(user_id),
+            object_id: Some(user_id.0),
             detail,
             ip: &actor.ip,
         },

@@ -26,7 +26,7 @@ pub use report::{Author, Changes, Committed, PageChange, Snapshot, Versions};
 use crate::{
     content::markdown,
     db::{self, audit::Entry, pages::Content, pages::Page},
-    ids::{MediaId, PageId},
+    ids::{MediaId, PageId, UserId},
     lang::Lang,
     media::Library,
     time::Clock,
@@ -88,7 +88,7 @@ pub async fn render(conn: &mut SqliteConnection, lang: Lang, body_md: &str) -> s
 /// A revision to record of a page at commit.
 #[derive(Debug, Clone)]
 pub struct Note {
-    pub author: Option<i64>,
+    pub author: Option<UserId>,
     pub kind: RevisionKind,
     /// The detail its kind names (see [`RevisionKind`]).
     pub detail: String,

@@ -53,6 +53,11 @@ id! {
     MediaId
 }
 
+id! {
+    /// An account (`users.id`).
+    UserId
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

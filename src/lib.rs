@@ -28,7 +28,7 @@
 //! | [`metrics`] | `/metrics` in the Prometheus text format on its own address: requests and latency by route group, the render cache, the pool, pages, refused logins, the last backup's age |
 //! | [`writing`] | writing help: readability (LIX), the table of accessibility rules for Markdown with their WCAG criteria, internal links that lead nowhere; shared by the edit form, the reports and `skl-cms check` |
 //! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
-//! | [`ids`] | the ids of pages and of files of the media library as types of their own (accounts to come) |
+//! | [`ids`] | the ids of pages, files of the media library and accounts as types of their own (`PageId`, `MediaId`, `UserId`) |
 //! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |
 //! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
 //! | [`assets`] | files from `static/`, embedded and served at fingerprinted URLs |

@@ -15,6 +15,7 @@ use common::{
 };
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
+use skl_cms::ids::UserId;
 use skl_cms::{accounts::Actor, db, time::Clock, vocab::Role};
 
 /// An app on a clock that stands still until a test moves it, so that codes are predictable.
@@ -155,7 +156,11 @@ async fn turning_it_on_takes_a_code_from_the_app_and_shows_recovery_codes_once()
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.text().contains("Koden stämmer inte"));
     assert_eq!(shown_secret(&refused.text()), secret);
-    assert!(!db::two_factor::is_on(app.db(), 2).await.expect("read"));
+    assert!(
+        !db::two_factor::is_on(app.db(), UserId(2))
+            .await
+            .expect("read")
+    );
 
     let shown = browser
         .post(
@@ -396,7 +401,11 @@ async fn turning_it_off_takes_the_password() {
         wrong.text().contains("href=\"#off-current\""),
         "the summary points at the field"
     );
-    assert!(db::two_factor::is_on(app.db(), 1).await.expect("read"));
+    assert!(
+        db::two_factor::is_on(app.db(), UserId(1))
+            .await
+            .expect("read")
+    );
     let off = browser
         .post(
             "/admin/account/two-factor/off",
@@ -407,7 +416,11 @@ async fn turning_it_off_takes_the_password() {
         off.header("location"),
         Some("/admin/account?klart=tvastegs-av")
     );
-    assert!(!db::two_factor::is_on(app.db(), 1).await.expect("read"));
+    assert!(
+        !db::two_factor::is_on(app.db(), UserId(1))
+            .await
+            .expect("read")
+    );
     let later = app.login("anna", PASSWORD).await;
     assert_eq!(
         later.get("/admin").await.status,
@@ -426,7 +439,7 @@ async fn a_save_after_the_session_ended_logs_in_again_with_the_code() {
     let (app, browser, secret, _) = anna_with_two_factor().await;
     let id = create_page(&browser, &[("title", "Före"), ("path", "/fore")]).await;
     let mut fields = browser.edit_form(id).await;
-    db::sessions::delete_for_user(app.db(), 1)
+    db::sessions::delete_for_user(app.db(), UserId(1))
         .await
         .expect("the session ends");
     common::set_field(&mut fields, "title", "Efter");
@@ -509,7 +522,11 @@ async fn a_site_can_require_it_of_administrators() {
         )
         .await;
     assert_eq!(off.status, StatusCode::CONFLICT);
-    assert!(db::two_factor::is_on(app.db(), 1).await.expect("read"));
+    assert!(
+        db::two_factor::is_on(app.db(), UserId(1))
+            .await
+            .expect("read")
+    );
 }
 
 #[tokio::test]
@@ -533,7 +550,11 @@ async fn an_administrator_resets_it_for_someone_who_lost_their_phone() {
         reset.header("location"),
         Some("/admin/users/2?klart=tvastegs-aterstalld")
     );
-    assert!(!db::two_factor::is_on(app.db(), 2).await.expect("read"));
+    assert!(
+        !db::two_factor::is_on(app.db(), UserId(2))
+            .await
+            .expect("read")
+    );
     let audit = db::audit::list(app.db(), None, None, 100, 0)
         .await
         .expect("audit");
@@ -565,19 +586,26 @@ async fn the_command_line_resets_it() {
     // Turned on through the same rules as the browser's.
     let pool = db::open(&workspace.database()).await.expect("db");
     let clock = Clock::system();
-    let secret = skl_cms::accounts::two_factor::begin(&pool, &clock, 1)
+    let secret = skl_cms::accounts::two_factor::begin(&pool, &clock, UserId(1))
         .await
         .expect("begins");
     let code = secret.code_at(u64::try_from(clock.now().as_second()).expect("after 1970"));
-    skl_cms::accounts::two_factor::confirm(&pool, &clock, &Actor::command_line(), 1, &code, "")
-        .await
-        .expect("confirmed");
+    skl_cms::accounts::two_factor::confirm(
+        &pool,
+        &clock,
+        &Actor::command_line(),
+        UserId(1),
+        &code,
+        "",
+    )
+    .await
+    .expect("confirmed");
     assert!(stdout(&workspace.run(&["user", "list"])).contains("two-factor"));
 
     let reset = workspace.run(&["user", "reset-2fa", "anna"]);
     assert!(reset.status.success(), "{}", stderr(&reset));
     assert!(stdout(&reset).contains("turned off two-factor login for anna"));
-    assert!(!db::two_factor::is_on(&pool, 1).await.expect("read"));
+    assert!(!db::two_factor::is_on(&pool, UserId(1)).await.expect("read"));
     let detail: String = sqlx::query_scalar(
         "select detail from audit_log where action = 'two_factor_off' order by id desc limit 1",
     )

@@ -12,6 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::SqlitePool;
 
 use super::two_factor::{self, CodeUsed};
+use crate::ids::UserId;
 use crate::{
     auth,
     db::{self, audit::Entry, users::User},
@@ -133,7 +134,7 @@ pub async fn authenticate(
 pub async fn authenticate_code(
     db: &SqlitePool,
     clock: &Clock,
-    user_id: i64,
+    user_id: UserId,
     code: &str,
     ip: &str,
 ) -> sqlx::Result<Result<User, Refusal>> {
@@ -178,7 +179,7 @@ async fn logged_in<F, Fut>(
     audit: &F,
 ) -> sqlx::Result<()>
 where
-    F: Fn(AuditAction, Option<i64>, String) -> Fut,
+    F: Fn(AuditAction, Option<UserId>, String) -> Fut,
     Fut: Future<Output = sqlx::Result<()>>,
 {
     db::users::clear_failures(db, &user.username).await?;
@@ -193,7 +194,7 @@ where
 async fn record(
     db: &SqlitePool,
     action: AuditAction,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     detail: String,
     ip: &str,
     now_db: &str,
@@ -218,7 +219,7 @@ async fn refuse_throttled<F, Fut>(
     audit: &F,
 ) -> sqlx::Result<Option<Refusal>>
 where
-    F: Fn(AuditAction, Option<i64>, String) -> Fut,
+    F: Fn(AuditAction, Option<UserId>, String) -> Fut,
     Fut: Future<Output = sqlx::Result<()>>,
 {
     let Some(retry_after) = throttled(db, username, ip, now).await? else {

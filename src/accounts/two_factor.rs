@@ -14,6 +14,7 @@
 use sqlx::SqlitePool;
 
 use super::{AccountError, Actor, audit, find};
+use crate::ids::UserId;
 use crate::{
     auth,
     db::{self, users::User},
@@ -211,7 +212,7 @@ pub struct Status {
     pub recovery_codes_left: i64,
 }
 
-pub async fn status(db: &SqlitePool, user_id: i64) -> sqlx::Result<Status> {
+pub async fn status(db: &SqlitePool, user_id: UserId) -> sqlx::Result<Status> {
     Ok(Status {
         on: db::two_factor::is_on(db, user_id).await?,
         recovery_codes_left: db::two_factor::recovery_codes_left(db, user_id).await?,
@@ -220,7 +221,11 @@ pub async fn status(db: &SqlitePool, user_id: i64) -> sqlx::Result<Status> {
 
 /// A new secret for `user_id` to put in their app, waiting for its first code (in place of one that
 /// was waiting).
-pub async fn begin(db: &SqlitePool, clock: &Clock, user_id: i64) -> Result<Secret, TwoFactorError> {
+pub async fn begin(
+    db: &SqlitePool,
+    clock: &Clock,
+    user_id: UserId,
+) -> Result<Secret, TwoFactorError> {
     let secret = Secret::random();
     let mut tx = db::begin_write(db).await?;
     if db::two_factor::is_on(&mut *tx, user_id).await? {
@@ -232,7 +237,7 @@ pub async fn begin(db: &SqlitePool, clock: &Clock, user_id: i64) -> Result<Secre
 }
 
 /// The secret waiting for its first code, if there is one.
-pub async fn pending(db: &SqlitePool, user_id: i64) -> sqlx::Result<Option<Secret>> {
+pub async fn pending(db: &SqlitePool, user_id: UserId) -> sqlx::Result<Option<Secret>> {
     Ok(db::two_factor::find(db, user_id)
         .await?
         .filter(|stored| !stored.is_confirmed())
@@ -245,7 +250,7 @@ pub async fn confirm(
     db: &SqlitePool,
     clock: &Clock,
     actor: &Actor,
-    user_id: i64,
+    user_id: UserId,
     code: &str,
     keep_session: &str,
 ) -> Result<Vec<String>, TwoFactorError> {
@@ -289,7 +294,7 @@ pub async fn renew_recovery_codes(
     db: &SqlitePool,
     clock: &Clock,
     actor: &Actor,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Vec<String>, TwoFactorError> {
     let (codes, hashes) = recovery_codes();
     let now = clock.now_db();
@@ -312,7 +317,7 @@ pub async fn turn_off(
     db: &SqlitePool,
     clock: &Clock,
     actor: &Actor,
-    user_id: i64,
+    user_id: UserId,
     required_for_admins: bool,
 ) -> Result<User, TwoFactorError> {
     let now = clock.now_db();
@@ -349,7 +354,7 @@ pub async fn turn_off(
 pub async fn take_code(
     db: &SqlitePool,
     clock: &Clock,
-    user_id: i64,
+    user_id: UserId,
     typed: &str,
 ) -> sqlx::Result<Option<CodeUsed>> {
     let now = clock.now();

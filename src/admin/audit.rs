@@ -12,6 +12,7 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, Choice, Section},
 };
+use crate::ids::UserId;
 use crate::{app::AppState, db, error::AppError, lang::Label, time, vocab::AuditAction};
 
 /// Entries shown per page.
@@ -59,7 +60,7 @@ pub async fn list(
     let user_id = query
         .user
         .as_deref()
-        .and_then(|user| user.parse::<i64>().ok());
+        .and_then(|user| user.parse::<UserId>().ok());
     let action = query.action.as_deref().and_then(AuditAction::from_id);
     let page = query.sida.unwrap_or(1).clamp(1, 100_000);
     let mut entries = db::audit::list(

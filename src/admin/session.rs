@@ -12,6 +12,7 @@ use axum::{
 };
 use jiff::SignedDuration;
 
+use crate::ids::UserId;
 use crate::{
     accounts::Actor,
     app::{AppState, Peer},
@@ -46,7 +47,7 @@ pub struct Editor {
 }
 
 impl Editor {
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> UserId {
         self.session.user_id
     }
 
@@ -226,7 +227,7 @@ pub fn safe_next(next: &str) -> &str {
 pub async fn start(
     state: &AppState,
     headers: &HeaderMap,
-    user_id: i64,
+    user_id: UserId,
     ip: &str,
 ) -> sqlx::Result<(HeaderValue, String)> {
     if let Some(old) = cookie(headers, SESSION_COOKIE) {

@@ -18,6 +18,7 @@ use super::{
     session::{self, ClientIp, Editor, LoginToken},
     view::{self, AdminLayout, FieldErrors, Section, done_at},
 };
+use crate::ids::UserId;
 use crate::{
     accounts::{
         self,
@@ -65,7 +66,7 @@ crate::admin::csrf::csrf_form!(before login: CodeForm);
 /// minutes and asks for the code.
 pub async fn ask_for_code(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     next: &str,
 ) -> Result<Response, AppError> {
     let token = auth::random_token();

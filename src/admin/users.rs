@@ -14,6 +14,7 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
+use crate::ids::UserId;
 use crate::{
     accounts::{self, AccountError, NewAccount, two_factor::TwoFactorError},
     app::AppState,
@@ -27,7 +28,7 @@ use crate::{
 /// An account as the list shows it.
 #[derive(Debug)]
 struct Row {
-    id: i64,
+    id: UserId,
     username: String,
     display_name: String,
     role: &'static str,
@@ -178,7 +179,7 @@ const CHOOSE_ROLE: &str = "Välj en roll: redaktör eller administratör.";
 pub async fn disable(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     set_disabled(&state, &editor, id, submission, true).await
@@ -188,7 +189,7 @@ pub async fn disable(
 pub async fn enable(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     set_disabled(&state, &editor, id, submission, false).await
@@ -197,7 +198,7 @@ pub async fn enable(
 async fn set_disabled(
     state: &AppState,
     editor: &Editor,
-    id: i64,
+    id: UserId,
     submission: Submission<Button>,
     disable: bool,
 ) -> Result<Response, AppError> {
@@ -209,7 +210,7 @@ async fn set_disabled(
 
 #[derive(Debug)]
 struct UserView {
-    id: i64,
+    id: UserId,
     username: String,
     display_name: String,
     is_admin: bool,
@@ -231,7 +232,7 @@ struct UserPage {
 async fn user_page(
     state: &AppState,
     editor: &Editor,
-    id: i64,
+    id: UserId,
     status: StatusCode,
     errors: FieldErrors,
     done: Option<Done>,
@@ -273,7 +274,7 @@ async fn user_page(
 async fn verified<T>(
     state: &AppState,
     editor: &Editor,
-    id: i64,
+    id: UserId,
     submission: Submission<T>,
     field: &'static str,
 ) -> Result<Result<T, Response>, AppError> {
@@ -291,7 +292,7 @@ async fn verified<T>(
 pub async fn show(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
@@ -320,7 +321,7 @@ crate::admin::csrf::csrf_form!(RoleForm);
 pub async fn set_role(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     submission: Submission<RoleForm>,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
@@ -359,7 +360,7 @@ crate::admin::csrf::csrf_form!(PasswordForm);
 pub async fn set_password(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     submission: Submission<PasswordForm>,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;
@@ -396,7 +397,7 @@ pub async fn set_password(
 pub async fn reset_two_factor(
     State(state): State<AppState>,
     editor: Editor,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     submission: Submission<Button>,
 ) -> Result<Response, AppError> {
     editor.require_admin()?;

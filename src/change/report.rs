@@ -2,6 +2,7 @@
 //! was and as it is, the files of the media library touched, and the content versions the
 //! transaction went between.
 
+use crate::ids::UserId;
 use crate::{
     db::pages::Page,
     ids::{MediaId, PageId},
@@ -12,7 +13,7 @@ use crate::{
 /// Who is making a change, for revisions and the audit log.
 #[derive(Debug, Clone)]
 pub struct Author {
-    pub id: i64,
+    pub id: UserId,
     pub ip: String,
 }
 

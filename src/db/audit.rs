@@ -2,12 +2,13 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::ids::UserId;
 use crate::vocab::{AuditAction, ObjectType};
 
 /// An entry to write.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub action: AuditAction,
     pub object_type: ObjectType,
     pub object_id: Option<i64>,
@@ -48,7 +49,7 @@ pub struct Listed {
 /// The newest entries, optionally only those of one user and/or one action, `limit` at a time.
 pub async fn list(
     db: impl SqliteExecutor<'_>,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     action: Option<AuditAction>,
     limit: i64,
     offset: i64,

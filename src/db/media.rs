@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
+use crate::ids::UserId;
 use crate::ids::{MediaId, PageId};
 use crate::{
     lang::Lang,
@@ -64,7 +65,7 @@ pub struct New<'a> {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub texts: &'a Texts,
-    pub uploaded_by: Option<i64>,
+    pub uploaded_by: Option<UserId>,
     pub body: &'a [u8],
 }
 

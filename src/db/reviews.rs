@@ -4,13 +4,14 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use crate::ids::PageId;
+use crate::ids::UserId;
 use crate::lang::Lang;
 
 /// Marks page `page_id` as reviewed by `user_id` at `now`.
 pub async fn mark_reviewed(
     db: impl SqliteExecutor<'_>,
     page_id: PageId,
-    user_id: i64,
+    user_id: UserId,
     now: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(

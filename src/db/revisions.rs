@@ -4,6 +4,7 @@ use sqlx::{FromRow, SqliteExecutor};
 
 use super::pages::{Content, bind_content, content_columns};
 use crate::ids::PageId;
+use crate::ids::UserId;
 use crate::vocab::RevisionKind;
 
 /// Records the page's current state as a revision: who saved it, why, and the one detail that kind
@@ -11,7 +12,7 @@ use crate::vocab::RevisionKind;
 pub async fn record(
     db: impl SqliteExecutor<'_>,
     page_id: PageId,
-    author_id: Option<i64>,
+    author_id: Option<UserId>,
     kind: RevisionKind,
     note: &str,
     now: &str,
@@ -41,7 +42,7 @@ pub async fn record_conflict(
     based_on: i64,
     content: &Content,
     parent_id: Option<PageId>,
-    author_id: i64,
+    author_id: UserId,
     now: &str,
 ) -> sqlx::Result<i64> {
     let query = sqlx::query(concat!(

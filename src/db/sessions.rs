@@ -2,6 +2,7 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::ids::UserId;
 use crate::vocab::Role;
 
 /// A live session with its account.
@@ -11,7 +12,7 @@ pub struct Session {
     pub csrf_token: String,
     pub last_seen_at: String,
     pub expires_at: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
@@ -45,7 +46,7 @@ pub async fn find(
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
     id_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     csrf_token: &str,
     now: &str,
     expires_at: &str,
@@ -85,7 +86,7 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id_hash: &str) -> sqlx::Result<
 }
 
 /// Ends every session of an account, as when it is disabled or its password changes.
-pub async fn delete_for_user(db: impl SqliteExecutor<'_>, user_id: i64) -> sqlx::Result<()> {
+pub async fn delete_for_user(db: impl SqliteExecutor<'_>, user_id: UserId) -> sqlx::Result<()> {
     sqlx::query("delete from sessions where user_id = ?")
         .bind(user_id)
         .execute(db)
@@ -106,7 +107,7 @@ pub async fn prune(db: impl SqliteExecutor<'_>, now: &str, idle_since: &str) -> 
 /// Ends every session of an account but one, as when its owner changes their password.
 pub async fn delete_others(
     db: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     keep_hash: &str,
 ) -> sqlx::Result<()> {
     sqlx::query("delete from sessions where user_id = ? and id_hash <> ?")

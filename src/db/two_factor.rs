@@ -2,10 +2,12 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::ids::UserId;
+
 /// An account's authenticator secret, confirmed or still waiting for its first code.
 #[derive(Debug, Clone, FromRow)]
 pub struct Secret {
-    pub user_id: i64,
+    pub user_id: UserId,
     /// 20 bytes as hex.
     pub secret: String,
     pub confirmed_at: Option<String>,
@@ -18,7 +20,7 @@ impl Secret {
     }
 }
 
-pub async fn find(db: impl SqliteExecutor<'_>, user_id: i64) -> sqlx::Result<Option<Secret>> {
+pub async fn find(db: impl SqliteExecutor<'_>, user_id: UserId) -> sqlx::Result<Option<Secret>> {
     sqlx::query_as(
         "select user_id, secret, confirmed_at, last_step from two_factor where user_id = ?",
     )
@@ -28,7 +30,7 @@ pub async fn find(db: impl SqliteExecutor<'_>, user_id: i64) -> sqlx::Result<Opt
 }
 
 /// Whether the account logs in with a code.
-pub async fn is_on(db: impl SqliteExecutor<'_>, user_id: i64) -> sqlx::Result<bool> {
+pub async fn is_on(db: impl SqliteExecutor<'_>, user_id: UserId) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "select exists (select 1 from two_factor where user_id = ? and confirmed_at is not null)",
     )
@@ -40,8 +42,8 @@ pub async fn is_on(db: impl SqliteExecutor<'_>, user_id: i64) -> sqlx::Result<bo
 /// The ids of the accounts that log in with a code.
 pub async fn accounts_with_it(
     db: impl SqliteExecutor<'_>,
-) -> sqlx::Result<std::collections::HashSet<i64>> {
-    let ids: Vec<i64> =
+) -> sqlx::Result<std::collections::HashSet<UserId>> {
+    let ids: Vec<UserId> =
         sqlx::query_scalar("select user_id from two_factor where confirmed_at is not null")
             .fetch_all(db)
             .await?;
@@ -51,7 +53,7 @@ pub async fn accounts_with_it(
 /// Stores a new secret that waits for its first code, in place of one that was waiting.
 pub async fn insert_pending(
     db: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     secret: &str,
     now: &str,
 ) -> sqlx::Result<()> {
@@ -72,7 +74,7 @@ pub async fn insert_pending(
 /// the one waiting.
 pub async fn confirm(
     db: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     secret: &str,
     step: i64,
     now: &str,
@@ -92,7 +94,11 @@ pub async fn confirm(
 
 /// Takes the code of time step `step`: true when no code of that step or a later one was taken, so
 /// that two requests with one code cannot both succeed.
-pub async fn take_step(db: impl SqliteExecutor<'_>, user_id: i64, step: i64) -> sqlx::Result<bool> {
+pub async fn take_step(
+    db: impl SqliteExecutor<'_>,
+    user_id: UserId,
+    step: i64,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update two_factor set last_step = ? \
          where user_id = ? and confirmed_at is not null and last_step < ?",
@@ -106,7 +112,7 @@ pub async fn take_step(db: impl SqliteExecutor<'_>, user_id: i64, step: i64) -> 
 }
 
 /// Removes an account's secret and recovery codes; false when it had neither.
-pub async fn delete(db: &mut sqlx::SqliteConnection, user_id: i64) -> sqlx::Result<bool> {
+pub async fn delete(db: &mut sqlx::SqliteConnection, user_id: UserId) -> sqlx::Result<bool> {
     let codes = sqlx::query("delete from recovery_codes where user_id = ?")
         .bind(user_id)
         .execute(&mut *db)
@@ -121,7 +127,7 @@ pub async fn delete(db: &mut sqlx::SqliteConnection, user_id: i64) -> sqlx::Resu
 /// Replaces an account's recovery codes with the ones hashed in `hashes`.
 pub async fn replace_recovery_codes(
     db: &mut sqlx::SqliteConnection,
-    user_id: i64,
+    user_id: UserId,
     hashes: &[String],
 ) -> sqlx::Result<()> {
     sqlx::query("delete from recovery_codes where user_id = ?")
@@ -141,7 +147,7 @@ pub async fn replace_recovery_codes(
 /// Uses the recovery code hashed as `hash`: true when it was the account's and unused.
 pub async fn use_recovery_code(
     db: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     hash: &str,
     now: &str,
 ) -> sqlx::Result<bool> {
@@ -158,7 +164,10 @@ pub async fn use_recovery_code(
 }
 
 /// How many of an account's recovery codes are unused.
-pub async fn recovery_codes_left(db: impl SqliteExecutor<'_>, user_id: i64) -> sqlx::Result<i64> {
+pub async fn recovery_codes_left(
+    db: impl SqliteExecutor<'_>,
+    user_id: UserId,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar("select count(*) from recovery_codes where user_id = ? and used_at is null")
         .bind(user_id)
         .fetch_one(db)
@@ -168,14 +177,14 @@ pub async fn recovery_codes_left(db: impl SqliteExecutor<'_>, user_id: i64) -> s
 /// A login waiting for its code.
 #[derive(Debug, Clone, FromRow)]
 pub struct Challenge {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub next: String,
 }
 
 pub async fn insert_challenge(
     db: impl SqliteExecutor<'_>,
     token_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     next: &str,
     expires_at: &str,
 ) -> sqlx::Result<()> {

@@ -2,12 +2,13 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::ids::UserId;
 use crate::vocab::Role;
 
 /// An account as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
@@ -39,7 +40,7 @@ pub async fn find_by_name(
     .await
 }
 
-pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<Option<User>> {
+pub async fn find(db: impl SqliteExecutor<'_>, id: UserId) -> sqlx::Result<Option<User>> {
     sqlx::query_as(concat!(
         "select ",
         user_columns!(),
@@ -75,7 +76,7 @@ pub async fn insert(
     password_hash: &str,
     role: Role,
     now: &str,
-) -> sqlx::Result<Option<i64>> {
+) -> sqlx::Result<Option<UserId>> {
     let done = sqlx::query(
         "insert into users (username, display_name, password_hash, role, created_at) values (?, ?, ?, ?, ?) \
          on conflict (username) do nothing",
@@ -87,12 +88,12 @@ pub async fn insert(
     .bind(now)
     .execute(db)
     .await?;
-    Ok((done.rows_affected() == 1).then(|| done.last_insert_rowid()))
+    Ok((done.rows_affected() == 1).then(|| UserId(done.last_insert_rowid())))
 }
 
 pub async fn set_password(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: UserId,
     password_hash: &str,
 ) -> sqlx::Result<()> {
     sqlx::query("update users set password_hash = ? where id = ?")
@@ -105,7 +106,7 @@ pub async fn set_password(
 
 pub async fn set_disabled(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: UserId,
     disabled: bool,
 ) -> sqlx::Result<()> {
     sqlx::query("update users set disabled = ? where id = ?")
@@ -116,7 +117,7 @@ pub async fn set_disabled(
         .map(|_| ())
 }
 
-pub async fn set_role(db: impl SqliteExecutor<'_>, id: i64, role: Role) -> sqlx::Result<()> {
+pub async fn set_role(db: impl SqliteExecutor<'_>, id: UserId, role: Role) -> sqlx::Result<()> {
     sqlx::query("update users set role = ? where id = ?")
         .bind(role)
         .bind(id)
@@ -125,7 +126,7 @@ pub async fn set_role(db: impl SqliteExecutor<'_>, id: i64, role: Role) -> sqlx:
         .map(|_| ())
 }
 
-pub async fn touch_login(db: impl SqliteExecutor<'_>, id: i64, now: &str) -> sqlx::Result<()> {
+pub async fn touch_login(db: impl SqliteExecutor<'_>, id: UserId, now: &str) -> sqlx::Result<()> {
     sqlx::query("update users set last_login_at = ? where id = ?")
         .bind(now)
         .bind(id)
@@ -250,7 +251,7 @@ pub async fn use_setup_token(
 }
 
 /// Deletes an account. Its sessions go with it; its revisions and audit entries stay, without it.
-pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+pub async fn delete(db: impl SqliteExecutor<'_>, id: UserId) -> sqlx::Result<bool> {
     sqlx::query("delete from users where id = ?")
         .bind(id)
         .execute(db)

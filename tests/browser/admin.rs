@@ -156,7 +156,7 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
         &app.state.db,
         &app.state.clock,
         &skl_cms::change::Author {
-            id: 1,
+            id: skl_cms::ids::UserId(1),
             ip: "test".to_owned(),
         },
         id,
@@ -312,7 +312,7 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     // The session ends while an editor writes: the form comes back with fields to log in again.
     chrome.goto("/admin/pages/new").await;
     fill(&chrome, "#title", "Skriven när sessionen tog slut").await;
-    skl_cms::db::sessions::delete_for_user(app.db(), 1)
+    skl_cms::db::sessions::delete_for_user(app.db(), skl_cms::ids::UserId(1))
         .await
         .expect("sessions end");
     click(&chrome, "button[value=publish]").await;

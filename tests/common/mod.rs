@@ -18,7 +18,7 @@ use skl_cms::{
         transfer,
     },
     db::{self, pages::Content},
-    ids::PageId,
+    ids::{PageId, UserId},
     lang::Lang,
     time::{self, Clock, DatePrecision},
     vocab::{Kind, Role, Status},
@@ -217,7 +217,7 @@ impl TestApp {
     }
 
     /// The account that [`add_page`](Self::add_page) writes as; it cannot log in.
-    async fn page_author(&self) -> i64 {
+    async fn page_author(&self) -> UserId {
         const NAME: &str = "testredaktor";
         if let Some(user) = db::users::find_by_name(self.db(), NAME)
             .await
@@ -240,7 +240,7 @@ impl TestApp {
     }
 
     /// Creates an account directly in the database.
-    pub async fn add_user(&self, username: &str, role: Role, password: &str) -> i64 {
+    pub async fn add_user(&self, username: &str, role: Role, password: &str) -> UserId {
         let hash = auth::hash_password(password.to_owned())
             .await
             .expect("hash");
