@@ -27,7 +27,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use skl_cms::{auth, content::transfer, db, lang::Lang, time, vocab::Role};
+use skl_cms::{content::transfer, db, lang::Lang, time};
 
 use server::{Server, env_or, hidden, memory_mib, ms, percentile};
 
@@ -86,12 +86,7 @@ async fn main() {
     let pool = db::open(&database).await.expect("database");
     transfer::seed_if_new(&pool).await.expect("seed");
     corpus::fill(&pool, pages).await;
-    let hash = auth::hash_password(PASSWORD.to_owned())
-        .await
-        .expect("hash");
-    db::users::insert(&pool, "bench", "Bench", &hash, Role::Admin, &time::now_db())
-        .await
-        .expect("user");
+    server::add_bench_admin(&pool, PASSWORD).await;
     let now = time::now_db();
     let paths: Vec<String> = db::pages::visible_paths(&pool, &now)
         .await

@@ -22,7 +22,7 @@ mod images;
 
 use std::time::{Duration, Instant};
 
-use skl_cms::{auth, content::transfer, db, time, vocab::Role};
+use skl_cms::{content::transfer, db};
 
 use server::{Server, env_or, hidden, memory_mib, ms, percentile, wrk};
 
@@ -107,12 +107,7 @@ async fn main() {
     let database = dir.path().join("bench.db");
     let pool = db::open(&database).await.expect("database");
     transfer::seed_if_new(&pool).await.expect("seed");
-    let hash = auth::hash_password(PASSWORD.to_owned())
-        .await
-        .expect("hash");
-    db::users::insert(&pool, "bench", "Bench", &hash, Role::Admin, &time::now_db())
-        .await
-        .expect("user");
+    server::add_bench_admin(&pool, PASSWORD).await;
     pool.close().await;
 
     let server = Server::start(&database).await;

@@ -150,12 +150,7 @@ async fn user_commands_add_change_list_and_disable_accounts() {
         .await
     );
     assert!(after.disabled);
-    let actions: Vec<String> = db::audit::list(&pool, None, None, 100, 0)
-        .await
-        .expect("audit")
-        .into_iter()
-        .map(|entry| entry.action.id().to_owned())
-        .collect();
+    let actions = common::admin::audited(&pool).await;
     for action in ["user_create", "user_password", "user_disable"] {
         assert!(actions.contains(&action.to_owned()), "{action} audited");
     }
@@ -207,12 +202,7 @@ async fn the_command_line_keeps_the_last_active_administrator() {
     assert_usage_error(&last, "disabling the new last administrator");
 
     let pool = db::open(&workspace.database()).await.expect("database");
-    let actions: Vec<String> = db::audit::list(&pool, None, None, 100, 0)
-        .await
-        .expect("audit")
-        .into_iter()
-        .map(|entry| entry.action.id().to_owned())
-        .collect();
+    let actions = common::admin::audited(&pool).await;
     pool.close().await;
     for action in ["user_role", "user_delete"] {
         assert!(actions.contains(&action.to_owned()), "{action} audited");

@@ -7,8 +7,8 @@ mod common;
 use common::{
     TestApp,
     admin::{
-        PASSWORD, app_code, audit_actions, create_page, recovery_codes, send_code, shown_secret,
-        turn_on_two_factor,
+        PASSWORD, app_code, assert_audited, audit_actions, create_page, recovery_codes, send_code,
+        shown_secret, turn_on_two_factor,
     },
     binary::{Workspace, stderr, stdout},
     hidden,
@@ -192,11 +192,7 @@ async fn turning_it_on_takes_a_code_from_the_app_and_shows_recovery_codes_once()
     // The account's other sessions ended; this one goes on.
     elsewhere.get("/admin").await.assert_redirect();
     assert_eq!(browser.get("/admin").await.status, StatusCode::OK);
-    assert!(
-        audit_actions(&app)
-            .await
-            .contains(&"two_factor_on".to_owned())
-    );
+    assert_audited(&app, "two_factor_on").await;
 }
 
 #[tokio::test]
@@ -427,11 +423,7 @@ async fn turning_it_off_takes_the_password() {
         StatusCode::OK,
         "the password alone again"
     );
-    assert!(
-        audit_actions(&app)
-            .await
-            .contains(&"two_factor_off".to_owned())
-    );
+    assert_audited(&app, "two_factor_off").await;
 }
 
 #[tokio::test]

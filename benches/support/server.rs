@@ -68,6 +68,25 @@ pub fn hidden(html: &str, name: &str) -> String {
     html[start..end].to_owned()
 }
 
+/// Adds the administrator `bench` with `password` to the database of `pool`, for [`log_in`].
+#[allow(dead_code)] // Not every benchmark logs in.
+pub async fn add_bench_admin(pool: &sqlx::SqlitePool, password: &str) {
+    let hash = skl_cms::auth::hash_password(password.to_owned())
+        .await
+        .expect("hash");
+    let now = skl_cms::time::now_db();
+    skl_cms::db::users::insert(
+        pool,
+        "bench",
+        "Bench",
+        &hash,
+        skl_cms::vocab::Role::Admin,
+        &now,
+    )
+    .await
+    .expect("user");
+}
+
 /// Logs `client` (which keeps cookies) in to the editors' area at `base`, and returns how long the
 /// login itself took.
 #[allow(dead_code)] // Not every benchmark logs in.

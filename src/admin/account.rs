@@ -29,14 +29,11 @@ struct AccountPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     current: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password2: String,
 }
 

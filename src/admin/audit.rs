@@ -19,12 +19,10 @@ use crate::{app::AppState, db, error::AppError, lang::Label, time, vocab::AuditA
 const PAGE_SIZE: i64 = 100;
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct AuditQuery {
-    #[serde(default)]
     user: Option<String>,
-    #[serde(default)]
     action: Option<String>,
-    #[serde(default)]
     sida: Option<i64>,
 }
 

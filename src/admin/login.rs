@@ -38,10 +38,9 @@ struct LoginPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LoginQuery {
-    #[serde(default)]
     next: String,
-    #[serde(default)]
     klart: Option<String>,
 }
 
@@ -52,14 +51,11 @@ impl LoginQuery {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LoginForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     next: String,
 }
 
@@ -299,16 +295,12 @@ struct SetupPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SetupForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     display_name: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password2: String,
 }
 

@@ -244,11 +244,10 @@ async fn edit_page(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct NewQuery {
-    #[serde(default)]
     lang: Option<String>,
     /// Start a translation of this page.
-    #[serde(default)]
     translation_of: Option<PageId>,
 }
 
@@ -370,33 +369,20 @@ async fn save_existing(
     form: PageForm,
 ) -> Result<Response, AppError> {
     let page = stored_page(state, id).await?;
-    let Ok(base_version) = form.version.trim().parse::<i64>() else {
-        let errors = FieldErrors::one(
+    let checked = match form.version.trim().parse::<i64>() {
+        Ok(base_version) => check(state, &form, Some(&page))
+            .await?
+            .map(|draft| (base_version, draft)),
+        Err(_) => Err(FieldErrors::one(
             "title",
             "Formuläret saknar sidans version. Ladda om sidan och försök igen; kopiera gärna din text först.",
-        );
-        return form_again(
-            state,
-            editor,
-            form,
-            Some(page),
-            StatusCode::BAD_REQUEST,
-            errors,
-        )
-        .await;
+        )),
     };
-    let draft = match check(state, &form, Some(&page)).await? {
-        Ok(draft) => draft,
+    let (base_version, draft) = match checked {
+        Ok(checked) => checked,
         Err(errors) => {
-            return form_again(
-                state,
-                editor,
-                form,
-                Some(page),
-                StatusCode::BAD_REQUEST,
-                errors,
-            )
-            .await;
+            let status = StatusCode::BAD_REQUEST;
+            return form_again(state, editor, form, Some(page), status, errors).await;
         }
     };
     if let Some(errors) = broken_before_publishing(state, &form, page.lang, &draft).await? {

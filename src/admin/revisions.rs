@@ -109,10 +109,9 @@ fn status(revision: &Revision) -> &'static str {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct DiffQuery {
-    #[serde(default)]
     from: Option<i64>,
-    #[serde(default)]
     to: Option<i64>,
 }
 

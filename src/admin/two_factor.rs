@@ -53,10 +53,9 @@ struct CodePage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CodeForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     code: String,
 }
 
@@ -296,10 +295,9 @@ pub async fn start(
 
 /// The first code from the app, from a logged-in editor (the login's code form is [`CodeForm`]).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ConfirmForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     code: String,
 }
 
@@ -369,10 +367,9 @@ pub async fn confirm(
 // Once it is on: new recovery codes, turning it off.
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     current: String,
 }
 

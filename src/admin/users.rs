@@ -48,18 +48,13 @@ struct UsersPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct UserForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     display_name: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password2: String,
 }
 
@@ -308,10 +303,9 @@ pub async fn show(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct RoleForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     role: String,
 }
 
@@ -345,12 +339,10 @@ pub async fn set_role(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password2: String,
 }
 

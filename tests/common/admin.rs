@@ -57,12 +57,26 @@ pub async fn save(browser: &Browser, page_id: PageId, changes: &[(&str, &str)]) 
 
 /// The identifiers of every action in the audit log, newest first.
 pub async fn audit_actions(app: &TestApp) -> Vec<String> {
-    db::audit::list(app.db(), None, None, 1000, 0)
+    audited(app.db()).await
+}
+
+/// The actions in `db`'s audit log, newest first.
+pub async fn audited(db: &sqlx::SqlitePool) -> Vec<String> {
+    db::audit::list(db, None, None, 1000, 0)
         .await
         .expect("audit")
         .into_iter()
         .map(|entry| entry.action.id().to_owned())
         .collect()
+}
+
+/// Asserts that the audit log of `app` holds `action`.
+pub async fn assert_audited(app: &TestApp, action: &str) {
+    let actions = audit_actions(app).await;
+    assert!(
+        actions.iter().any(|logged| logged == action),
+        "{action} not in {actions:?}"
+    );
 }
 
 /// The code an authenticator app shows at `unix_seconds` for a secret as the enrolment screen shows

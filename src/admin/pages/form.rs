@@ -27,55 +27,35 @@ use crate::{
 /// The edit form's fields, exactly as typed. Everything is text, so no submission fails to parse
 /// and whatever an editor typed can be shown back to them.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct PageForm {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub page_id: String,
-    #[serde(default)]
     pub version: String,
-    #[serde(default)]
     pub lang: String,
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub path: String,
-    #[serde(default)]
     pub parent: String,
-    #[serde(default)]
     pub translation: String,
     /// The parent's address, typed: used instead of `parent` when the list could not hold every
     /// page.
-    #[serde(default)]
     pub parent_path: String,
     /// The translation's address, typed, likewise.
-    #[serde(default)]
     pub translation_path: String,
-    #[serde(default)]
     pub description: String,
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub menu_order: String,
-    #[serde(default)]
     pub archived: Option<String>,
-    #[serde(default)]
     pub publish_date: String,
-    #[serde(default)]
     pub publish_time: String,
     /// Which button was pressed: `draft` or `publish`.
-    #[serde(default)]
     pub action: String,
     /// Sent only from a form that came back because the session had ended: the editor logs in again
     /// with it, and the save goes on.
-    #[serde(default)]
     pub relogin_username: String,
-    #[serde(default)]
     pub relogin_password: String,
     /// For an account with two-factor login: the app's code or a recovery code.
-    #[serde(default)]
     pub relogin_code: String,
 }
 
