@@ -96,7 +96,7 @@ async fn main() {
             body_md: body,
             kind: if n % 10 == 0 { Kind::News } else { Kind::Page },
             status: Status::Published,
-            publish_at: Some(now.clone()),
+            publish_at: Some(now.to_string()),
             date_precision: DatePrecision::Day,
             menu_order: None,
             translation_key: None,

@@ -21,6 +21,7 @@ pub use self::login::{
     authenticate, authenticate_code,
 };
 use crate::ids::UserId;
+use crate::time::Moment;
 use crate::{
     auth,
     db::{self, audit::Entry, users::User},
@@ -482,7 +483,7 @@ async fn audit(
     action: AuditAction,
     user_id: UserId,
     detail: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     db::audit::record(
         &mut **tx,

@@ -256,7 +256,11 @@ pub struct Restored {
 /// Puts the backup `from` in the place of `database`, after checking it, unless a server holds the
 /// database. The replaced database (with its write-ahead log) is kept beside it as
 /// `{database}.before-restore-{time}`; the swap itself is one rename.
-pub async fn restore(database: &Path, from: &Path, now: &str) -> Result<Restored, Error> {
+pub async fn restore(
+    database: &Path,
+    from: &Path,
+    now: &crate::time::Moment,
+) -> Result<Restored, Error> {
     let checked = check(from).await?;
     let _lock = DatabaseLock::exclusive(database)?;
     let incoming = with_suffix(database, ".restoring");
@@ -293,7 +297,7 @@ pub struct Schedule {
 }
 
 /// The name of a scheduled backup taken at `now` (a database timestamp).
-pub fn scheduled_name(now: &str) -> String {
+pub fn scheduled_name(now: &crate::time::Moment) -> String {
     let stamp: String = now
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -324,7 +328,7 @@ pub fn scheduled_in(dir: &Path) -> Vec<PathBuf> {
 pub async fn take_scheduled(
     pool: &SqlitePool,
     schedule: &Schedule,
-    now: &str,
+    now: &crate::time::Moment,
 ) -> Result<Written, Error> {
     let written = write(pool, &schedule.dir.join(scheduled_name(now))).await?;
     let all = scheduled_in(&schedule.dir);
@@ -386,8 +390,9 @@ mod tests {
 
     #[test]
     fn scheduled_names_sort_by_time() {
-        let early = scheduled_name("2026-12-02T09:05:00Z");
-        let late = scheduled_name("2026-12-02T10:15:00Z");
+        let moment = |text| crate::time::Moment::parse(text).expect("a moment");
+        let early = scheduled_name(&moment("2026-12-02T09:05:00Z"));
+        let late = scheduled_name(&moment("2026-12-02T10:15:00Z"));
         assert_eq!(early, "skl-cms-20261202T090500Z.db");
         assert!(early < late);
     }

@@ -29,7 +29,7 @@ use crate::{
     ids::{MediaId, PageId, UserId},
     lang::Lang,
     media::Library,
-    time::Clock,
+    time::{Clock, Moment},
     vocab::{AuditAction, ObjectType, RevisionKind},
 };
 
@@ -109,7 +109,7 @@ impl Note {
 pub struct Work {
     tx: Transaction<'static, Sqlite>,
     started: i64,
-    now: String,
+    now: Moment,
     /// Every page touched, in order, each once, with what it was before.
     touched: Vec<(PageId, Option<Snapshot>)>,
     seen: HashSet<PageId>,
@@ -148,7 +148,7 @@ impl Work {
     }
 
     /// The time of this change, in the database's form.
-    pub fn now(&self) -> &str {
+    pub fn now(&self) -> &Moment {
         &self.now
     }
 

@@ -30,7 +30,7 @@
 //! | [`lang`] | the site's two languages, every user-interface string in each, and the labels of every vocabulary |
 //! | [`ids`] | the ids of pages, files of the media library and accounts as types of their own (`PageId`, `MediaId`, `UserId`) |
 //! | [`vocab`] | the vocabularies as types: page kinds and statuses, roles, audit actions, revision kinds, what was just done |
-//! | [`time`] | timestamps as stored in the database and dates as shown in Europe/Stockholm |
+//! | [`time`] | timestamps as stored in the database ([`time::Moment`], what every "now" is) and dates as shown in Europe/Stockholm |
 //! | [`assets`] | files from `static/`, embedded and served at fingerprinted URLs |
 //!
 //! Templates live in `templates/` and are compiled in by askama; migrations, `static/` and the seed

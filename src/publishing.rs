@@ -12,10 +12,11 @@ use std::sync::{
 
 use sqlx::SqliteExecutor;
 
+use crate::time::Moment;
 use crate::{db::pages::Page, vocab::Status};
 
 /// Whether visitors may see `page` at `now`: published, its publish time reached, not in the trash.
-pub fn is_visible(page: &Page, now: &str) -> bool {
+pub fn is_visible(page: &Page, now: &Moment) -> bool {
     page.content.status == Status::Published
         && page.deleted_at.is_none()
         && page
@@ -26,7 +27,7 @@ pub fn is_visible(page: &Page, now: &str) -> bool {
 }
 
 /// The moments after `now` (database timestamps) at which scheduled pages become visible.
-pub async fn upcoming(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<Vec<String>> {
+pub async fn upcoming(db: impl SqliteExecutor<'_>, now: &Moment) -> sqlx::Result<Vec<String>> {
     crate::db::publishing::upcoming(db, now).await
 }
 

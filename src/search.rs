@@ -34,6 +34,7 @@ use self::text::{Stems, words};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::ids::PageId;
+use crate::time::Moment;
 use crate::{
     content::markdown,
     db::{
@@ -95,7 +96,7 @@ async fn index(
     tx: &mut SqliteConnection,
     page: &Page,
     document: &Document,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     let title_words = title_words(&page.content.title);
     db::search::add(
@@ -124,7 +125,7 @@ async fn index(
 pub async fn sync(
     tx: &mut SqliteConnection,
     ids: impl IntoIterator<Item = PageId>,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     // The words of every page, gathered, so that an import of many pages adds its vocabulary in a
     // few statements rather than one per word.
@@ -150,7 +151,7 @@ pub async fn sync(
 
 /// Empties the index and indexes every page visitors may find again, in one transaction. Returns how
 /// many pages are in the index.
-pub async fn rebuild(pool: &SqlitePool, now: &str) -> sqlx::Result<usize> {
+pub async fn rebuild(pool: &SqlitePool, now: &Moment) -> sqlx::Result<usize> {
     let mut tx = db::begin_write(pool).await?;
     db::search::start_rebuild(&mut tx).await?;
     let mut indexed = 0;
@@ -450,7 +451,7 @@ pub struct Misses(Mutex<HashMap<Miss, i64>>);
 impl Misses {
     /// Counts a search for `query` in `lang` that found `hits` pages, on the day of `now` (a database
     /// timestamp). Only the day, the language and the query (lowercased, spaces tidied) are kept.
-    pub fn note(&self, lang: Lang, query: &str, hits: i64, now: &str) {
+    pub fn note(&self, lang: Lang, query: &str, hits: i64, now: &Moment) {
         let query: String = words_and_quotes(query)
             .chars()
             .take(MISS_QUERY_CHARS)
@@ -594,10 +595,16 @@ mod tests {
 
     #[test]
     fn misses_keep_the_day_and_the_tidied_query_only() {
+        let moment = |text| crate::time::Moment::parse(text).expect("a moment");
         let misses = Misses::default();
-        misses.note(Lang::Sv, "  Kommun   ARKIV ", 0, "2026-12-02T10:11:12Z");
-        misses.note(Lang::Sv, "kommun arkiv", 0, "2026-12-02T23:59:59Z");
-        misses.note(Lang::En, "   ", 0, "2026-12-02T10:00:00Z");
+        misses.note(
+            Lang::Sv,
+            "  Kommun   ARKIV ",
+            0,
+            &moment("2026-12-02T10:11:12Z"),
+        );
+        misses.note(Lang::Sv, "kommun arkiv", 0, &moment("2026-12-02T23:59:59Z"));
+        misses.note(Lang::En, "   ", 0, &moment("2026-12-02T10:00:00Z"));
         let taken = misses.take();
         assert_eq!(taken.len(), 1, "{taken:?}");
         let (miss, count) = &taken[0];

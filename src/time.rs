@@ -36,8 +36,67 @@ pub fn day_of(db_timestamp: &str) -> &str {
 }
 
 /// The current time, as the database stores it.
-pub fn now_db() -> String {
-    to_db(Timestamp::now())
+pub fn now_db() -> Moment {
+    Moment::of(Timestamp::now())
+}
+
+/// A moment in the form the database stores and compares (`2026-12-02T10:11:12Z`, UTC, to the
+/// second). Made only from a [`Timestamp`], so no other text can pass for one; it reads as that text
+/// (`Deref<Target = str>`) wherever a statement binds or compares it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Moment(String);
+
+impl Moment {
+    pub fn of(ts: Timestamp) -> Moment {
+        Moment(to_db(ts))
+    }
+
+    /// The moment `text` (RFC 3339) names, in the database's form; `None` when it names none.
+    pub fn parse(text: &str) -> Option<Moment> {
+        from_db(text).map(Moment::of)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The moment as a [`Timestamp`], to compute with.
+    pub fn timestamp(&self) -> Timestamp {
+        from_db(&self.0).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+}
+
+impl std::ops::Deref for Moment {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<Moment> for str {
+    fn eq(&self, other: &Moment) -> bool {
+        self == other.0
+    }
+}
+
+impl PartialOrd<Moment> for str {
+    fn partial_cmp(&self, other: &Moment) -> Option<std::cmp::Ordering> {
+        self.partial_cmp(other.0.as_str())
+    }
+}
+
+impl std::fmt::Display for Moment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl rusqlite::types::ToSql for Moment {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        self.0.to_sql()
+    }
 }
 
 /// Where the application reads the time from: the system clock, or in tests a clock they set, so that a
@@ -77,8 +136,8 @@ impl Clock {
     }
 
     /// The current time, as the database stores it.
-    pub fn now_db(&self) -> String {
-        to_db(self.now())
+    pub fn now_db(&self) -> Moment {
+        Moment::of(self.now())
     }
 }
 

@@ -11,6 +11,7 @@ pub mod site;
 pub use readability::{Band, Readability};
 pub use rules::{Finding, Rule, Severity};
 
+use crate::time::Moment;
 use crate::{content::markdown, db, lang::Lang, media::Library};
 
 /// What writing help says of one page body: its figures and its findings.
@@ -40,7 +41,7 @@ impl Assessment {
         body: &str,
         lang: Lang,
         path: &str,
-        now: &str,
+        now: &Moment,
     ) -> sqlx::Result<Assessment> {
         let library = db::media::library(conn, &markdown::media_ids(body)).await?;
         let mut assessment = Assessment::of(body, lang, &library);

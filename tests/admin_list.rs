@@ -41,6 +41,7 @@ async fn a_large_site_is_listed_fifty_at_a_time_and_filtered() {
             n / 60 % 60,
             n % 60
         );
+        let at = skl_cms::time::Moment::parse(&at).expect("a moment");
         skl_cms::db::pages::insert(&mut *tx, lang, &draft.content, "<p>x</p>", &at)
             .await
             .expect("page");
@@ -122,7 +123,7 @@ async fn the_edit_form_stays_small_and_takes_a_parent_or_translation_by_address(
             lang,
             &draft.content,
             "<p>x</p>",
-            "2026-01-01T00:00:00Z",
+            &skl_cms::time::Moment::parse("2026-01-01T00:00:00Z").expect("a moment"),
         )
         .await
         .expect("page");

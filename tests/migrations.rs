@@ -188,7 +188,7 @@ async fn the_search_index_is_split_by_language_and_filled_again_at_the_next_star
     let found = state
         .readers
         .read(|conn| {
-            let now = "2030-01-01T00:00:00Z";
+            let now = &skl_cms::time::Moment::parse("2030-01-01T00:00:00Z").expect("a moment");
             Ok((
                 db::search::ask::count(conn, skl_cms::lang::Lang::Sv, now, "\"fåglar\"")?,
                 db::search::ask::count(conn, skl_cms::lang::Lang::En, now, "\"fåglar\"")?,

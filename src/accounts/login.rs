@@ -91,7 +91,7 @@ pub async fn authenticate(
     ip: &str,
 ) -> sqlx::Result<Result<Authenticated, Refusal>> {
     let now = clock.now();
-    let now_db = time::to_db(now);
+    let now_db = time::Moment::of(now);
     let audit = |action, user_id, detail| record(db, action, user_id, detail, ip, &now_db);
 
     if let Some(refusal) = refuse_throttled(db, username, ip, now, &audit).await? {
@@ -139,7 +139,7 @@ pub async fn authenticate_code(
     ip: &str,
 ) -> sqlx::Result<Result<User, Refusal>> {
     let now = clock.now();
-    let now_db = time::to_db(now);
+    let now_db = time::Moment::of(now);
     let audit = |action, user_id, detail| record(db, action, user_id, detail, ip, &now_db);
     let Some(user) = db::users::find(db, user_id)
         .await?
@@ -175,7 +175,7 @@ async fn logged_in<F, Fut>(
     user: &User,
     detail: &str,
     since: &str,
-    now_db: &str,
+    now_db: &time::Moment,
     audit: &F,
 ) -> sqlx::Result<()>
 where
@@ -197,7 +197,7 @@ async fn record(
     user_id: Option<UserId>,
     detail: String,
     ip: &str,
-    now_db: &str,
+    now_db: &time::Moment,
 ) -> sqlx::Result<()> {
     let entry = Entry {
         user_id,

@@ -267,7 +267,7 @@ pub async fn confirm(
         .step_of(&code, unix_seconds(now))
         .ok_or(TwoFactorError::WrongCode)?;
     let (codes, hashes) = recovery_codes();
-    let now_db = crate::time::to_db(now);
+    let now_db = crate::time::Moment::of(now);
     let mut tx = db::begin_write(db).await?;
     let user = find(&mut tx, user_id).await?;
     if !db::two_factor::confirm(&mut *tx, user_id, &stored.secret, step, &now_db).await? {
@@ -377,7 +377,7 @@ pub async fn take_code(
         }
         Typed::RecoveryCode(code) => {
             let hash = auth::token_hash(&code);
-            let now_db = crate::time::to_db(now);
+            let now_db = crate::time::Moment::of(now);
             if db::two_factor::use_recovery_code(db, user_id, &hash, &now_db).await? {
                 let left = db::two_factor::recovery_codes_left(db, user_id).await?;
                 Ok(Some(CodeUsed::Recovery { left }))

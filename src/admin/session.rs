@@ -13,6 +13,7 @@ use axum::{
 use jiff::SignedDuration;
 
 use crate::ids::UserId;
+use crate::time::Moment;
 use crate::{
     accounts::Actor,
     app::{AppState, Peer},
@@ -108,7 +109,7 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Edito
             let session = db::sessions::find(
                 &state.db,
                 &auth::token_hash(token),
-                &time::to_db(now),
+                &Moment::of(now),
                 &time::to_db(now - IDLE),
             )
             .await?;
@@ -116,7 +117,7 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Edito
                 let stale = time::from_db(&session.last_seen_at)
                     .is_none_or(|seen| seen + TOUCH_AFTER < now);
                 if stale {
-                    db::sessions::touch(&state.db, &session.id_hash, &time::to_db(now)).await?;
+                    db::sessions::touch(&state.db, &session.id_hash, &Moment::of(now)).await?;
                 }
             }
             session.map(|session| Editor { session, ip })
@@ -241,12 +242,12 @@ pub async fn start(
         &id_hash,
         user_id,
         &auth::random_token(),
-        &time::to_db(now),
+        &Moment::of(now),
         &time::to_db(now + LIFETIME),
         ip,
     )
     .await?;
-    db::sessions::prune(&state.db, &time::to_db(now), &time::to_db(now - IDLE)).await?;
+    db::sessions::prune(&state.db, &Moment::of(now), &time::to_db(now - IDLE)).await?;
     let cookie = set_cookie(state, SESSION_COOKIE, &token, LIFETIME.as_secs());
     Ok((cookie, id_hash))
 }
@@ -257,7 +258,7 @@ pub async fn editor(state: &AppState, id_hash: &str, ip: &str) -> sqlx::Result<O
     let session = db::sessions::find(
         &state.db,
         id_hash,
-        &time::to_db(now),
+        &Moment::of(now),
         &time::to_db(now - IDLE),
     )
     .await?;

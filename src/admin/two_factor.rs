@@ -19,6 +19,7 @@ use super::{
     view::{self, AdminLayout, FieldErrors, Section, done_at},
 };
 use crate::ids::UserId;
+use crate::time::Moment;
 use crate::{
     accounts::{
         self,
@@ -72,7 +73,7 @@ pub async fn ask_for_code(
     let now = state.clock.now();
     let expires = time::to_db(now + CODE_WAIT);
     let next = session::safe_next(next);
-    db::two_factor::prune_challenges(&state.db, &time::to_db(now)).await?;
+    db::two_factor::prune_challenges(&state.db, &Moment::of(now)).await?;
     db::two_factor::insert_challenge(
         &state.db,
         &auth::token_hash(&token),

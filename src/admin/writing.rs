@@ -348,7 +348,7 @@ pub async fn due(
             |_| time::to_db(now - SignedDuration::from_hours(24 * 365)),
             |zoned| time::to_db(zoned.timestamp()),
         );
-    let now = time::to_db(now);
+    let now = time::Moment::of(now);
     let total = db::reviews::count_due_for_review(&state.db, &before, &now).await?;
     let pager = asked.pager(total)?;
     let rows = db::reviews::due_for_review(&state.db, &before, &now, PAGE_SIZE, pager.offset())

@@ -12,6 +12,7 @@
 
 use sqlx::SqlitePool;
 
+use crate::time::Moment;
 use crate::{
     change::{Author, Committed, Note, Work},
     db::{
@@ -348,7 +349,7 @@ pub async fn mark_reviewed(
 }
 
 /// What a save did to the page's visibility.
-fn status_change(before: Option<&Page>, after: &Content, now: &str) -> vocab::Done {
+fn status_change(before: Option<&Page>, after: &Content, now: &Moment) -> vocab::Done {
     use vocab::Done as D;
     let scheduled = after.publish_at.as_deref().is_some_and(|at| at > now);
     let was_published = before.is_some_and(|page| page.content.status == Status::Published);

@@ -4,6 +4,7 @@
 use std::ops::RangeInclusive;
 
 use super::markdown;
+use crate::time::Moment;
 use crate::vocab::{Kind, Status};
 
 /// The longest title accepted, in characters.
@@ -172,9 +173,14 @@ pub fn check_body(body_md: &str) -> Result<(), Problem> {
 }
 
 /// The time a page is dated: news published without a date is dated `now`.
-pub fn dated(kind: Kind, status: Status, publish_at: Option<String>, now: &str) -> Option<String> {
+pub fn dated(
+    kind: Kind,
+    status: Status,
+    publish_at: Option<String>,
+    now: &Moment,
+) -> Option<String> {
     match publish_at {
-        None if kind == Kind::News && status == Status::Published => Some(now.to_owned()),
+        None if kind == Kind::News && status == Status::Published => Some(now.to_string()),
         other => other,
     }
 }
@@ -246,10 +252,10 @@ mod tests {
 
     #[test]
     fn news_without_a_date_is_dated_when_published() {
-        let now = "2026-12-06T12:00:00Z";
+        let now = &crate::time::Moment::parse("2026-12-06T12:00:00Z").expect("a moment");
         assert_eq!(
             dated(Kind::News, Status::Published, None, now).as_deref(),
-            Some(now)
+            Some("2026-12-06T12:00:00Z")
         );
         assert_eq!(dated(Kind::News, Status::Draft, None, now), None);
         assert_eq!(dated(Kind::Page, Status::Published, None, now), None);

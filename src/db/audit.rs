@@ -3,6 +3,7 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use crate::ids::UserId;
+use crate::time::Moment;
 use crate::vocab::{AuditAction, ObjectType};
 
 /// An entry to write.
@@ -16,7 +17,11 @@ pub struct Entry<'a> {
     pub ip: &'a str,
 }
 
-pub async fn record(db: impl SqliteExecutor<'_>, entry: &Entry<'_>, now: &str) -> sqlx::Result<()> {
+pub async fn record(
+    db: impl SqliteExecutor<'_>,
+    entry: &Entry<'_>,
+    now: &Moment,
+) -> sqlx::Result<()> {
     sqlx::query(
         "insert into audit_log (at, user_id, action, object_type, object_id, detail, ip) \
          values (?, ?, ?, ?, ?, ?, ?)",

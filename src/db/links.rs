@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use crate::ids::{MediaId, PageId};
+use crate::time::Moment;
 use crate::{lang::Lang, vocab::Status};
 
 /// Where a link on the site leads.
@@ -118,7 +119,11 @@ pub async fn set(conn: &mut SqliteConnection, page_id: PageId, links: &[Link]) -
 }
 
 /// Whether `target` leads somewhere at `now`.
-pub async fn works(conn: &mut SqliteConnection, target: &Target, now: &str) -> sqlx::Result<bool> {
+pub async fn works(
+    conn: &mut SqliteConnection,
+    target: &Target,
+    now: &Moment,
+) -> sqlx::Result<bool> {
     let found: Option<i64> = match target {
         Target::Nowhere => return Ok(false),
         Target::Media(id) => {
@@ -166,7 +171,7 @@ pub enum Scope<'a> {
 pub async fn refresh(
     conn: &mut SqliteConnection,
     scope: Scope<'_>,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<u64> {
     let done = match scope {
         Scope::All => {

@@ -6,6 +6,7 @@ use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use crate::ids::UserId;
 use crate::ids::{MediaId, PageId};
+use crate::time::Moment;
 use crate::{
     lang::Lang,
     vocab::{MediaType, Status},
@@ -137,7 +138,7 @@ pub async fn with_sha256(
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
     new: &New<'_>,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<MediaId> {
     sqlx::query_scalar(
         r"insert into media (id, sha256, media_type, file_name, byte_size, width, height, alt_sv, alt_en,

@@ -6,6 +6,7 @@
 
 use sqlx::{FromRow, Sqlite, SqliteExecutor, sqlite::SqliteArguments};
 
+use crate::time::Moment;
 use crate::{
     ids::PageId,
     lang::Lang,
@@ -84,7 +85,7 @@ pub async fn find_visible(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     path: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Option<Page>> {
     sqlx::query_as(concat!(
         "select ",
@@ -104,7 +105,7 @@ pub async fn find_visible_translation(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     translation_key: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Option<PageLink>> {
     sqlx::query_as(concat!(
         "select id, path, title from pages where lang = ? and translation_key = ? and ",
@@ -139,7 +140,7 @@ pub async fn translation_id(
 pub async fn menu(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Vec<PageLink>> {
     sqlx::query_as(concat!(
         "select id, path, title from pages where lang = ? and parent_id is null and menu_order is not null \
@@ -157,7 +158,7 @@ pub async fn menu(
 pub async fn children(
     db: impl SqliteExecutor<'_>,
     parent_id: PageId,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Vec<PageLink>> {
     sqlx::query_as(concat!(
         "select id, path, title from pages where parent_id = ? and ",
@@ -192,7 +193,7 @@ pub(super) const ANCESTORS: &str = concat!(
 pub async fn ancestors(
     db: impl SqliteExecutor<'_>,
     page_id: PageId,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Vec<PageLink>> {
     sqlx::query_as(ANCESTORS)
         .bind(page_id)
@@ -205,7 +206,7 @@ pub async fn ancestors(
 pub async fn news(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
-    now: &str,
+    now: &Moment,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Page>> {
@@ -225,7 +226,11 @@ pub async fn news(
 }
 
 /// How many news items in `lang` are visible.
-pub async fn count_news(db: impl SqliteExecutor<'_>, lang: Lang, now: &str) -> sqlx::Result<i64> {
+pub async fn count_news(
+    db: impl SqliteExecutor<'_>,
+    lang: Lang,
+    now: &Moment,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(concat!(
         "select count(*) from pages where lang = ? and kind = 'news' and ",
         visible!()
@@ -239,7 +244,7 @@ pub async fn count_news(db: impl SqliteExecutor<'_>, lang: Lang, now: &str) -> s
 /// The language and path of every visible page, by language and path.
 pub async fn visible_paths(
     db: impl SqliteExecutor<'_>,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Vec<(Lang, String)>> {
     sqlx::query_as(concat!(
         "select lang, path from pages where ",
@@ -252,7 +257,7 @@ pub async fn visible_paths(
 }
 
 /// How many pages are visible.
-pub async fn count_visible(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<i64> {
+pub async fn count_visible(db: impl SqliteExecutor<'_>, now: &Moment) -> sqlx::Result<i64> {
     sqlx::query_scalar(concat!("select count(*) from pages where ", visible!()))
         .bind(now)
         .fetch_one(db)
@@ -263,7 +268,7 @@ pub async fn count_visible(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Resu
 /// path of its visible translation.
 pub async fn sitemap(
     db: impl SqliteExecutor<'_>,
-    now: &str,
+    now: &Moment,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<SitemapEntry>> {
@@ -352,7 +357,7 @@ pub async fn insert(
     lang: Lang,
     content: &Content,
     body_html: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<PageId> {
     let query = sqlx::query(concat!(
         "insert into pages (",
@@ -392,7 +397,7 @@ pub async fn update(
     id: PageId,
     content: &Content,
     body_html: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     let query = sqlx::query(
         r"update pages set path = ?, title = ?, description = ?, body_md = ?, kind = ?, status = ?,
@@ -424,7 +429,7 @@ pub async fn set_parent(
 }
 
 /// Moves a page to the trash: it disappears from the site but can be restored.
-pub async fn trash(db: impl SqliteExecutor<'_>, id: PageId, now: &str) -> sqlx::Result<()> {
+pub async fn trash(db: impl SqliteExecutor<'_>, id: PageId, now: &Moment) -> sqlx::Result<()> {
     sqlx::query("update pages set deleted_at = ?, updated_at = ? where id = ?")
         .bind(now)
         .bind(now)
@@ -501,7 +506,7 @@ pub async fn save(
     content: &Content,
     body_html: &str,
     parent_id: Option<PageId>,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<bool> {
     let query = sqlx::query(
         r"update pages set path = ?, title = ?, description = ?, body_md = ?, kind = ?, status = ?,
@@ -541,7 +546,7 @@ pub async fn move_to(
     db: impl SqliteExecutor<'_>,
     id: PageId,
     path: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     sqlx::query("update pages set path = ?, version = version + 1, updated_at = ? where id = ?")
         .bind(path)
@@ -567,7 +572,7 @@ pub async fn set_translation_key(
 }
 
 /// Takes a page out of the trash.
-pub async fn untrash(db: impl SqliteExecutor<'_>, id: PageId, now: &str) -> sqlx::Result<bool> {
+pub async fn untrash(db: impl SqliteExecutor<'_>, id: PageId, now: &Moment) -> sqlx::Result<bool> {
     sqlx::query("update pages set deleted_at = null, updated_at = ? where id = ? and deleted_at is not null")
         .bind(now)
         .bind(id)

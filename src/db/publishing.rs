@@ -26,8 +26,10 @@ macro_rules! visible {
 
 use sqlx::SqliteExecutor;
 
+use crate::time::Moment;
+
 /// The moments after `now` at which scheduled pages become visible, soonest first.
-pub async fn upcoming(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<Vec<String>> {
+pub async fn upcoming(db: impl SqliteExecutor<'_>, now: &Moment) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "select distinct publish_at from pages \
          where status = 'published' and deleted_at is null and publish_at > ? order by publish_at",

@@ -5,6 +5,7 @@ use sqlx::{FromRow, SqliteExecutor};
 
 use crate::ids::PageId;
 use crate::lang::Lang;
+use crate::time::Moment;
 
 /// Makes `from_path` lead to the page `page_id`, replacing whatever it led to before.
 pub async fn upsert(
@@ -12,7 +13,7 @@ pub async fn upsert(
     lang: Lang,
     from_path: &str,
     page_id: PageId,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "insert into redirects (lang, from_path, page_id, created_at) values (?, ?, ?, ?) \
@@ -42,7 +43,7 @@ pub async fn target(
     db: impl SqliteExecutor<'_>,
     lang: Lang,
     from_path: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(concat!(
         "select p.path from redirects r join pages p on p.id = r.page_id \

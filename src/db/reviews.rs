@@ -6,13 +6,14 @@ use sqlx::{FromRow, SqliteExecutor};
 use crate::ids::PageId;
 use crate::ids::UserId;
 use crate::lang::Lang;
+use crate::time::Moment;
 
 /// Marks page `page_id` as reviewed by `user_id` at `now`.
 pub async fn mark_reviewed(
     db: impl SqliteExecutor<'_>,
     page_id: PageId,
     user_id: UserId,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "insert into page_reviews (page_id, reviewed_at, reviewed_by) values (?, ?, ?)
@@ -67,7 +68,7 @@ pub struct Due {
 pub async fn due_for_review(
     db: impl SqliteExecutor<'_>,
     before: &str,
-    now: &str,
+    now: &Moment,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Due>> {
@@ -94,7 +95,7 @@ pub async fn due_for_review(
 pub async fn count_due_for_review(
     db: impl SqliteExecutor<'_>,
     before: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(concat!(
         "select count(*) from pages p left join page_reviews r on r.page_id = p.id where ",

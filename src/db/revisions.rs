@@ -5,6 +5,7 @@ use sqlx::{FromRow, SqliteExecutor};
 use super::pages::{Content, bind_content, content_columns};
 use crate::ids::PageId;
 use crate::ids::UserId;
+use crate::time::Moment;
 use crate::vocab::RevisionKind;
 
 /// Records the page's current state as a revision: who saved it, why, and the one detail that kind
@@ -15,7 +16,7 @@ pub async fn record(
     author_id: Option<UserId>,
     kind: RevisionKind,
     note: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     sqlx::query(concat!(
         "insert into revisions (page_id, version, parent_id, ",
@@ -43,7 +44,7 @@ pub async fn record_conflict(
     content: &Content,
     parent_id: Option<PageId>,
     author_id: UserId,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<i64> {
     let query = sqlx::query(concat!(
         "insert into revisions (",

@@ -3,6 +3,7 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use crate::ids::UserId;
+use crate::time::Moment;
 use crate::vocab::Role;
 
 /// A live session with its account.
@@ -25,7 +26,7 @@ pub struct Session {
 pub async fn find(
     db: impl SqliteExecutor<'_>,
     id_hash: &str,
-    now: &str,
+    now: &Moment,
     idle_since: &str,
 ) -> sqlx::Result<Option<Session>> {
     sqlx::query_as(
@@ -48,7 +49,7 @@ pub async fn insert(
     id_hash: &str,
     user_id: UserId,
     csrf_token: &str,
-    now: &str,
+    now: &Moment,
     expires_at: &str,
     ip: &str,
 ) -> sqlx::Result<()> {
@@ -68,7 +69,7 @@ pub async fn insert(
     .map(|_| ())
 }
 
-pub async fn touch(db: impl SqliteExecutor<'_>, id_hash: &str, now: &str) -> sqlx::Result<()> {
+pub async fn touch(db: impl SqliteExecutor<'_>, id_hash: &str, now: &Moment) -> sqlx::Result<()> {
     sqlx::query("update sessions set last_seen_at = ? where id_hash = ?")
         .bind(now)
         .bind(id_hash)
@@ -95,7 +96,11 @@ pub async fn delete_for_user(db: impl SqliteExecutor<'_>, user_id: UserId) -> sq
 }
 
 /// Removes sessions past their end or idle since `idle_since`.
-pub async fn prune(db: impl SqliteExecutor<'_>, now: &str, idle_since: &str) -> sqlx::Result<u64> {
+pub async fn prune(
+    db: impl SqliteExecutor<'_>,
+    now: &Moment,
+    idle_since: &str,
+) -> sqlx::Result<u64> {
     sqlx::query("delete from sessions where expires_at <= ? or last_seen_at <= ?")
         .bind(now)
         .bind(idle_since)

@@ -3,6 +3,7 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use crate::ids::UserId;
+use crate::time::Moment;
 
 /// An account's authenticator secret, confirmed or still waiting for its first code.
 #[derive(Debug, Clone, FromRow)]
@@ -55,7 +56,7 @@ pub async fn insert_pending(
     db: impl SqliteExecutor<'_>,
     user_id: UserId,
     secret: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "insert into two_factor (user_id, secret, created_at) values (?, ?, ?) \
@@ -77,7 +78,7 @@ pub async fn confirm(
     user_id: UserId,
     secret: &str,
     step: i64,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update two_factor set confirmed_at = ?, last_step = ? \
@@ -149,7 +150,7 @@ pub async fn use_recovery_code(
     db: impl SqliteExecutor<'_>,
     user_id: UserId,
     hash: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update recovery_codes set used_at = ? \
@@ -204,7 +205,7 @@ pub async fn insert_challenge(
 pub async fn find_challenge(
     db: impl SqliteExecutor<'_>,
     token_hash: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Option<Challenge>> {
     sqlx::query_as(
         "select user_id, next from login_challenges where token_hash = ? and expires_at > ?",
@@ -224,7 +225,7 @@ pub async fn delete_challenge(db: impl SqliteExecutor<'_>, token_hash: &str) -> 
 }
 
 /// Forgets logins that waited too long.
-pub async fn prune_challenges(db: impl SqliteExecutor<'_>, now: &str) -> sqlx::Result<()> {
+pub async fn prune_challenges(db: impl SqliteExecutor<'_>, now: &Moment) -> sqlx::Result<()> {
     sqlx::query("delete from login_challenges where expires_at <= ?")
         .bind(now)
         .execute(db)

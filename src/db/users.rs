@@ -3,6 +3,7 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use crate::ids::UserId;
+use crate::time::Moment;
 use crate::vocab::Role;
 
 /// An account as stored.
@@ -75,7 +76,7 @@ pub async fn insert(
     display_name: &str,
     password_hash: &str,
     role: Role,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Option<UserId>> {
     let done = sqlx::query(
         "insert into users (username, display_name, password_hash, role, created_at) values (?, ?, ?, ?, ?) \
@@ -126,7 +127,11 @@ pub async fn set_role(db: impl SqliteExecutor<'_>, id: UserId, role: Role) -> sq
         .map(|_| ())
 }
 
-pub async fn touch_login(db: impl SqliteExecutor<'_>, id: UserId, now: &str) -> sqlx::Result<()> {
+pub async fn touch_login(
+    db: impl SqliteExecutor<'_>,
+    id: UserId,
+    now: &Moment,
+) -> sqlx::Result<()> {
     sqlx::query("update users set last_login_at = ? where id = ?")
         .bind(now)
         .bind(id)
@@ -147,7 +152,7 @@ pub async fn record_failure(
     db: impl SqliteExecutor<'_>,
     username: &str,
     ip: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<()> {
     sqlx::query("insert into login_failures (username, ip, at) values (?, ?, ?)")
         .bind(username)
@@ -223,7 +228,7 @@ pub async fn insert_setup_token(
 pub async fn setup_token_valid(
     db: impl SqliteExecutor<'_>,
     token_hash: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "select exists (select 1 from setup_tokens where token_hash = ? and used_at is null and expires_at > ?)",
@@ -238,7 +243,7 @@ pub async fn setup_token_valid(
 pub async fn use_setup_token(
     db: impl SqliteExecutor<'_>,
     token_hash: &str,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update setup_tokens set used_at = ?2 where token_hash = ?1 and used_at is null and expires_at > ?2",

@@ -7,6 +7,7 @@ use axum::{
     response::Response,
 };
 
+use crate::time::Moment;
 use crate::{
     app::AppState,
     db,
@@ -168,7 +169,7 @@ pub fn sitemap_file_url(number: i64) -> String {
 
 /// How many sitemap files the site's addresses take: every visible page and the news list of each
 /// language.
-pub async fn sitemap_files(state: &AppState, now: &str) -> Result<i64, AppError> {
+pub async fn sitemap_files(state: &AppState, now: &Moment) -> Result<i64, AppError> {
     let urls = db::pages::count_visible(&state.db, now).await? + news_lists(state).len() as i64;
     Ok(((urls + SITEMAP_URLS - 1) / SITEMAP_URLS).max(1))
 }
@@ -182,7 +183,7 @@ fn news_lists(state: &AppState) -> Vec<(Lang, String)> {
 }
 
 /// Sitemap file `number` (from 1): the news lists first, then the pages by language and path.
-async fn sitemap_file(state: &AppState, now: &str, number: i64) -> Result<String, AppError> {
+async fn sitemap_file(state: &AppState, now: &Moment, number: i64) -> Result<String, AppError> {
     let news_lists = news_lists(state);
     let lists = news_lists.len() as i64;
     let first = (number - 1) * SITEMAP_URLS;

@@ -1,6 +1,7 @@
 //! What every page of the site shares: the head, the header with its menu and language switch, and the
 //! footer. Each page template holds a [`Layout`] and `templates/base.html` renders it.
 
+use crate::time::Moment;
 use crate::{
     app::AppState,
     db::{self, pages::Page},
@@ -82,7 +83,7 @@ pub struct PageMeta<'a> {
 
 impl Layout {
     /// Builds the layout, loading the main menu of the page's language.
-    pub async fn load(state: &AppState, meta: PageMeta<'_>, now: &str) -> sqlx::Result<Layout> {
+    pub async fn load(state: &AppState, meta: PageMeta<'_>, now: &Moment) -> sqlx::Result<Layout> {
         let menu = db::pages::menu(&state.db, meta.lang, now).await?;
         Ok(Layout::with_menu(state, meta, menu))
     }

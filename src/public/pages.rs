@@ -8,6 +8,7 @@ use axum::{
 };
 
 use crate::ids::PageId;
+use crate::time::Moment;
 use crate::{
     app::AppState,
     content::PagePath,
@@ -94,7 +95,7 @@ pub struct Rendered {
 pub async fn render(
     state: &AppState,
     page: Page,
-    now: &str,
+    now: &Moment,
     preview: Option<String>,
 ) -> Result<Rendered, AppError> {
     let lang = page.lang;
@@ -195,7 +196,7 @@ fn resolve(request: &PublicRequest) -> Result<Address, AppError> {
 async fn breadcrumbs(
     state: &AppState,
     page: &Page,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<(Vec<Link>, Vec<PageId>)> {
     let lang = page.lang;
     let t = lang.texts();

@@ -16,6 +16,7 @@ use axum::{
 use rusqlite::Connection;
 use serde::Deserialize;
 
+use crate::time::Moment;
 use crate::{
     app::AppState,
     db::{self, search::ask},
@@ -219,7 +220,7 @@ async fn look_up(
     lang: Lang,
     query: &Query,
     number: i64,
-    now: &str,
+    now: &Moment,
 ) -> std::result::Result<Arc<Found>, AppError> {
     let key = (
         state.cache.current_generation(),
@@ -254,7 +255,7 @@ fn find(
     lang: Lang,
     query: &Query,
     number: i64,
-    now: &str,
+    now: &Moment,
 ) -> rusqlite::Result<Found> {
     let asked = Asked::of(conn, lang, query)?;
     let total = asked.count(conn, lang, now)?;
@@ -353,7 +354,7 @@ fn did_you_mean(
     lang: Lang,
     query: &Query,
     total: i64,
-    now: &str,
+    now: &Moment,
 ) -> rusqlite::Result<Option<Suggestion>> {
     let mut suggested = query.text.clone();
     let mut changed = false;
@@ -395,7 +396,7 @@ fn other_language(
     conn: &Connection,
     lang: Lang,
     query: &Query,
-    now: &str,
+    now: &Moment,
 ) -> rusqlite::Result<Option<Suggestion>> {
     let other = lang.other();
     let found = count(conn, other, query, now)?;
@@ -410,7 +411,7 @@ fn other_language(
 }
 
 /// How many pages in `lang` `query` finds.
-fn count(conn: &Connection, lang: Lang, query: &Query, now: &str) -> rusqlite::Result<i64> {
+fn count(conn: &Connection, lang: Lang, query: &Query, now: &Moment) -> rusqlite::Result<i64> {
     Asked::of(conn, lang, query)?.count(conn, lang, now)
 }
 
@@ -482,7 +483,7 @@ impl Asked {
     /// How many pages the query finds, up to one more than [`db::search::COUNT_UP_TO`]. The words
     /// as written are counted first: for a common word they reach the bound alone, at a fraction
     /// of the cost of counting every word it was widened to.
-    fn count(&self, conn: &Connection, lang: Lang, now: &str) -> rusqlite::Result<i64> {
+    fn count(&self, conn: &Connection, lang: Lang, now: &Moment) -> rusqlite::Result<i64> {
         let Some(widest) = self.widest() else {
             return Ok(0);
         };
@@ -504,7 +505,7 @@ impl Asked {
         &self,
         conn: &Connection,
         lang: Lang,
-        now: &str,
+        now: &Moment,
         offset: i64,
         limit: i64,
         total: i64,

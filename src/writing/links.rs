@@ -11,6 +11,7 @@ use pulldown_cmark::{Event, Parser, Tag};
 use sqlx::SqlitePool;
 
 use super::rules::{Finding, Rule};
+use crate::time::Moment;
 use crate::{
     content::{PagePath, markdown},
     db,
@@ -37,7 +38,7 @@ impl Link {
 
 /// Records the links of every page again, and which of them are broken at `now`. Returns how many
 /// pages were read.
-pub async fn rebuild(pool: &SqlitePool, now: &str) -> sqlx::Result<usize> {
+pub async fn rebuild(pool: &SqlitePool, now: &Moment) -> sqlx::Result<usize> {
     let mut tx = db::begin_write(pool).await?;
     let pages = db::pages::all(&mut *tx).await?;
     for page in &pages {
@@ -54,7 +55,7 @@ pub async fn rebuild(pool: &SqlitePool, now: &str) -> sqlx::Result<usize> {
 pub async fn broken(
     conn: &mut sqlx::SqliteConnection,
     links: &[Link],
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for link in links {

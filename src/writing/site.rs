@@ -11,6 +11,7 @@ use super::{
     links::{self, Target},
 };
 use crate::ids::MediaId;
+use crate::time::Moment;
 use crate::{
     content::{PagePath, transfer::SourceFile},
     db,
@@ -28,7 +29,7 @@ pub struct Checked {
 
 /// Every page of the database outside the trash, in the order of their addresses, with its links
 /// checked at `now`.
-pub async fn check_database(pool: &SqlitePool, now: &str) -> sqlx::Result<Vec<Checked>> {
+pub async fn check_database(pool: &SqlitePool, now: &Moment) -> sqlx::Result<Vec<Checked>> {
     let mut conn = pool.acquire().await?;
     let mut checked = Vec::new();
     for page in db::pages::all(&mut *conn).await? {
@@ -58,7 +59,7 @@ pub async fn check_folder(
     pages: &[SourceFile],
     files: &[media::transfer::SourceFile],
     pool: Option<&SqlitePool>,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<Vec<Checked>> {
     let mut conn = match pool {
         Some(pool) => Some(pool.acquire().await?),

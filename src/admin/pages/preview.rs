@@ -9,6 +9,7 @@ use axum::{
 
 use super::form::PageForm;
 use crate::ids::PageId;
+use crate::time::Moment;
 use crate::{
     admin::{csrf::Submission, session::Editor, writing},
     app::AppState,
@@ -105,7 +106,7 @@ pub async fn preview_form(
             body_md: form.body.clone(),
             kind: form.kind(),
             status: Status::Draft,
-            publish_at: publish_at.or_else(|| Some(now.clone())),
+            publish_at: publish_at.or_else(|| Some(now.to_string())),
             date_precision: DatePrecision::Day,
             menu_order: None,
             translation_key,
@@ -114,8 +115,8 @@ pub async fn preview_form(
         body_html: rendered(&state, lang, &form.body).await?,
         parent_id: PageForm::id_field(&form.parent),
         version: 0,
-        created_at: now.clone(),
-        updated_at: now.clone(),
+        created_at: now.to_string(),
+        updated_at: now.to_string(),
         deleted_at: None,
     };
     preview_response(&state, page, &now).await
@@ -132,7 +133,11 @@ pub async fn preview_saved(
     preview_response(&state, page, &now).await
 }
 
-async fn preview_response(state: &AppState, page: Page, now: &str) -> Result<Response, AppError> {
+async fn preview_response(
+    state: &AppState,
+    page: Page,
+    now: &Moment,
+) -> Result<Response, AppError> {
     let assessment =
         writing::assess(state, page.lang, &page.content.path, &page.content.body_md).await?;
     let note = writing::WritingPanel::of(&assessment).preview_note();

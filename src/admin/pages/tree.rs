@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::ids::PageId;
+use crate::time::Moment;
 use crate::{
     db::pages::Listed,
     lang::{Label, Lang},
@@ -25,7 +26,7 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn of(page: &Listed, depth: usize, now: &str) -> Row {
+    pub fn of(page: &Listed, depth: usize, now: &Moment) -> Row {
         Row {
             id: page.id,
             title: page.title.clone(),
@@ -92,7 +93,7 @@ pub fn tree_positions(pages: &[Listed]) -> Vec<(usize, usize)> {
 }
 
 /// A page's status in words: published, draft, or scheduled for a moment.
-pub fn status_label(status: Status, publish_at: Option<&str>, now: &str) -> String {
+pub fn status_label(status: Status, publish_at: Option<&str>, now: &Moment) -> String {
     match (status, publish_at) {
         (Status::Draft, _) => Status::Draft.swedish().to_owned(),
         (Status::Published, Some(at)) if at > now => format!(
@@ -155,7 +156,8 @@ mod tests {
                 ("y", 0)
             ]
         );
-        let row = Row::of(&pages[0], 0, "2026-11-28T12:00:00Z");
+        let now = crate::time::Moment::parse("2026-11-28T12:00:00Z").expect("a moment");
+        let row = Row::of(&pages[0], 0, &now);
         assert_eq!(
             (row.status.as_str(), row.author.as_str()),
             ("Publicerad", "import")

@@ -2,6 +2,7 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::time::Moment;
 use crate::{
     ids::PageId,
     lang::Lang,
@@ -84,7 +85,7 @@ fn like_anywhere(text: &str) -> String {
 pub async fn listed_page(
     db: impl SqliteExecutor<'_>,
     filter: ListFilter<'_>,
-    now: &str,
+    now: &Moment,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Listed>> {
@@ -108,7 +109,7 @@ pub async fn listed_page(
 pub async fn count_listed(
     db: impl SqliteExecutor<'_>,
     filter: ListFilter<'_>,
-    now: &str,
+    now: &Moment,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(concat!(
         "select count(*) from pages p where ",

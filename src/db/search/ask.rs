@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{COUNT_UP_TO, MAX_WIDENED, RANK_WINDOW, Shelf};
+use crate::time::Moment;
 use crate::{lang::Lang, time::DatePrecision, vocab::Kind};
 
 /// The first column of every row of `sql` with `values`.
@@ -191,7 +192,7 @@ pub struct Asking<'a> {
 pub fn ranked(
     conn: &Connection,
     lang: Lang,
-    now: &str,
+    now: &Moment,
     asking: Asking<'_>,
     limit: i64,
     matching: i64,
@@ -248,7 +249,12 @@ pub fn ranked(
 
 /// How many visible pages of `lang` match `expression`, counted up to one more than
 /// [`COUNT_UP_TO`]: more than that is "more than [`COUNT_UP_TO`]".
-pub fn count(conn: &Connection, lang: Lang, now: &str, expression: &str) -> rusqlite::Result<i64> {
+pub fn count(
+    conn: &Connection,
+    lang: Lang,
+    now: &Moment,
+    expression: &str,
+) -> rusqlite::Result<i64> {
     macro_rules! count {
         ($words:literal, $titles:literal, $vocabulary:literal) => {
             concat!(
@@ -280,7 +286,7 @@ pub fn count(conn: &Connection, lang: Lang, now: &str, expression: &str) -> rusq
 pub fn titled(
     conn: &Connection,
     lang: Lang,
-    now: &str,
+    now: &Moment,
     title_words: &str,
     expression: &str,
 ) -> rusqlite::Result<Option<i64>> {
@@ -361,7 +367,7 @@ pub struct Hit {
 }
 
 /// The pages `ids` that are visible at `now`, in the order of `ids`, with their trails.
-pub fn hits(conn: &Connection, ids: &[i64], now: &str) -> rusqlite::Result<Vec<Hit>> {
+pub fn hits(conn: &Connection, ids: &[i64], now: &Moment) -> rusqlite::Result<Vec<Hit>> {
     let mut page = conn.prepare_cached(concat!(
         "select id, lang, path, title, description, body_md, kind, publish_at, date_precision, \
          created_at, parent_id from pages where id = ? and ",
