@@ -17,7 +17,7 @@
 //! | [`auth`] | argon2id password hashing off the runtime, random tokens |
 //! | [`db`] | the connection pool, embedded migrations and every SQL statement; read-only connections for searches ([`db::readers`]) |
 //! | [`change`] | the change pipeline, the one way content is written: a unit of work ([`change::Work`]) that keeps every derived table (rendered bodies, files shown, links, revisions, search) in step in its transaction and reports what changed ([`change::Changes`]), which [`AppState::apply`] turns into cache invalidation |
-//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, and [`content::editing`]: what editors do to pages, through the change pipeline |
+//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, the rules every page keeps whichever way it comes in ([`content::rules`]: title, description, menu order, depth, parent cycles), and [`content::editing`]: what editors do to pages, through the change pipeline |
 //! | [`publishing`] | when visitors may see a page (the one rule in Rust; its SQL is `db::publishing`'s `visible!`) and the schedule of pages still to appear, which the render cache asks |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |
 //! | [`proxy`] | the reverse proxies the site trusts: addresses and CIDR ranges, and the client a forwarded request comes from |
