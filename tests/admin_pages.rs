@@ -561,3 +561,43 @@ async fn no_generated_admin_request_gets_a_server_error() {
     // The site is still whole: the seed page answers.
     assert_eq!(app.get("/om-oss").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_page_cannot_be_moved_below_its_own_child() {
+    let (app, browser) = app_with_editor().await;
+    let top = create_page(&browser, &[("title", "Överst"), ("path", "overst")]).await;
+    let top_id = top.to_string();
+    let middle = create_page(
+        &browser,
+        &[
+            ("title", "Mitten"),
+            ("path", "overst/mitten"),
+            ("parent", &top_id),
+        ],
+    )
+    .await;
+    let middle_id = middle.to_string();
+    let bottom = create_page(
+        &browser,
+        &[
+            ("title", "Nederst"),
+            ("path", "overst/mitten/nederst"),
+            ("parent", &middle_id),
+        ],
+    )
+    .await;
+    let before = app.page(top).await;
+    for below in [top, bottom] {
+        let reply = save(&browser, top, &[("parent", &below.to_string())]).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{below}");
+        assert!(
+            reply
+                .text()
+                .contains("En sida kan inte ligga under sig själv"),
+            "{below}: {}",
+            reply.text()
+        );
+    }
+    assert_eq!(app.page(top).await.version, before.version, "nothing saved");
+    assert_eq!(app.page(top).await.parent_id, None);
+}

@@ -261,14 +261,13 @@ pub async fn check(
     if let Some(parent) = &parent {
         let cycle = match (parent, existing) {
             (Some(parent), Some(page)) => {
+                // The chosen parent and the pages above it, nearest first: each one's parent is
+                // the next.
                 let above = db::pages::ancestor_ids(&state.db, parent.id).await?;
+                let chain: Vec<PageId> = std::iter::once(parent.id).chain(above).collect();
                 let parent_of = |id: PageId| {
-                    let at = above.iter().position(|&ancestor| ancestor == id);
-                    match at {
-                        Some(at) => above.get(at + 1).copied(),
-                        None if id == parent.id => above.first().copied(),
-                        None => None,
-                    }
+                    let at = chain.iter().position(|&link| link == id)?;
+                    chain.get(at + 1).copied()
                 };
                 rules::makes_cycle(page.id, parent.id, parent_of)
             }
