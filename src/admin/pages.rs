@@ -599,32 +599,20 @@ async fn resume(
     let password = std::mem::take(&mut form.relogin_password);
     let code = std::mem::take(&mut form.relogin_code);
     let username = form.relogin_username.trim().to_owned();
-    match refusal {
-        // A stale form carries the ended session's token; that is the usual way here.
-        Some(reason) if reason == csrf::CROSS_SITE => {
-            return signed_out(state, headers, form, page_id, reason, StatusCode::FORBIDDEN);
-        }
-        Some(_) => {
-            return signed_out(
-                state,
-                headers,
-                form,
-                page_id,
-                SIGNED_OUT,
-                StatusCode::UNAUTHORIZED,
-            );
-        }
-        None if username.is_empty() => {
-            return signed_out(
-                state,
-                headers,
-                form,
-                page_id,
-                SIGNED_OUT,
-                StatusCode::UNAUTHORIZED,
-            );
-        }
-        None => {}
+    // A stale form carries the ended session's token; that is the usual way here. A form from
+    // another site is refused; any other refusal, or no login typed, asks for a login.
+    if let Some(reason) = refusal.filter(|reason| *reason == csrf::CROSS_SITE) {
+        return signed_out(state, headers, form, page_id, reason, StatusCode::FORBIDDEN);
+    }
+    if refusal.is_some() || username.is_empty() {
+        return signed_out(
+            state,
+            headers,
+            form,
+            page_id,
+            SIGNED_OUT,
+            StatusCode::UNAUTHORIZED,
+        );
     }
     let at_once = login::authenticate_at_once(state, headers, &username, password, &code, ip);
     let login = match at_once.await? {
