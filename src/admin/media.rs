@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Multipart, Path, Query, RawQuery, State},
+    extract::{Multipart, Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
@@ -18,7 +18,7 @@ use crate::{
     admin::{
         csrf::{self, Button, Submission},
         session::Editor,
-        view::{self, AdminLayout, Choice, DoneQuery, FieldErrors, Pager, Section},
+        view::{self, AdminLayout, Choice, DoneQuery, FieldErrors, ListQuery, Pager, Section},
     },
     app::AppState,
     db::{
@@ -135,7 +135,7 @@ struct LibraryPage {
 
 /// The library's filter as the form sends it.
 #[derive(Debug, Default, Deserialize)]
-struct Params {
+pub struct Params {
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -149,9 +149,8 @@ pub async fn library_screen(
     State(state): State<AppState>,
     editor: Editor,
     Query(done): Query<DoneQuery>,
-    RawQuery(raw): RawQuery,
+    ListQuery(params): ListQuery<Params>,
 ) -> Result<Response, AppError> {
-    let params: Params = view::list_params(raw.as_deref())?;
     let notice = done.done();
     library_page(
         &state,

@@ -120,6 +120,23 @@ pub fn list_params<T: serde::de::DeserializeOwned + Default>(
         .map(Option::unwrap_or_default)
 }
 
+/// A list screen's filter from its address's query, as [`list_params`] reads it: an extractor.
+#[derive(Debug)]
+pub struct ListQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Default> axum::extract::FromRequestParts<AppState>
+    for ListQuery<T>
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &AppState,
+    ) -> Result<Self, AppError> {
+        list_params(parts.uri.query()).map(ListQuery)
+    }
+}
+
 /// The page of a list that `sida=` asks for: 1 when it is not given.
 pub fn page_number(text: Option<&str>) -> Result<i64, AppError> {
     match text.map(str::trim) {

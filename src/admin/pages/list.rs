@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Query, RawQuery, State},
+    extract::{Query, State},
     http::StatusCode,
     response::Response,
 };
@@ -15,7 +15,7 @@ use super::tree::Row;
 use crate::{
     admin::{
         session::Editor,
-        view::{self, AdminLayout, Choice, DoneQuery, Pager, Section},
+        view::{self, AdminLayout, Choice, DoneQuery, ListQuery, Pager, Section},
     },
     app::AppState,
     db::{self, pages::ListFilter},
@@ -32,7 +32,7 @@ const MAX_TEXT_CHARS: usize = 100;
 
 /// The filter as the form sends it: every field optional, empty meaning "all".
 #[derive(Debug, Default, Deserialize)]
-struct Params {
+pub struct Params {
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -91,9 +91,8 @@ pub async fn show(
     State(state): State<AppState>,
     editor: Editor,
     Query(done): Query<DoneQuery>,
-    RawQuery(raw): RawQuery,
+    ListQuery(params): ListQuery<Params>,
 ) -> Result<Response, AppError> {
-    let params: Params = view::list_params(raw.as_deref())?;
     let text: String = params
         .q
         .chars()
