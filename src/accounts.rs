@@ -20,12 +20,11 @@ pub use self::login::{
     Authenticated, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME, Refusal, THROTTLE_WINDOW,
     authenticate, authenticate_code,
 };
-use crate::ids::UserId;
-use crate::time::Moment;
 use crate::{
     auth,
     db::{self, audit::Entry, users::User},
-    time::Clock,
+    ids::UserId,
+    time::{Clock, Moment},
     vocab::{AuditAction, ObjectType, Role},
 };
 

@@ -7,8 +7,7 @@ pub mod image;
 pub mod library;
 pub mod transfer;
 
-use crate::ids::MediaId;
-use crate::{lang::Lang, vocab::MediaType};
+use crate::{ids::MediaId, lang::Lang, vocab::MediaType};
 
 /// The widths of the smaller copies made of an image for `srcset`; none is wider than the image.
 pub const VARIANT_WIDTHS: &[u32] = &[480, 960, 1600];

@@ -12,8 +12,7 @@ use std::sync::{
 
 use sqlx::SqliteExecutor;
 
-use crate::time::Moment;
-use crate::{db::pages::Page, vocab::Status};
+use crate::{db::pages::Page, time::Moment, vocab::Status};
 
 /// Whether visitors may see `page` at `now`: published, its publish time reached, not in the trash.
 pub fn is_visible(page: &Page, now: &Moment) -> bool {

@@ -33,8 +33,6 @@ pub use self::query::{MAX_QUERY_CHARS, Query};
 use self::text::{Stems, words};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::ids::PageId;
-use crate::time::Moment;
 use crate::{
     content::markdown,
     db::{
@@ -42,7 +40,9 @@ use crate::{
         pages::Page,
         search::{Indexed, Miss},
     },
+    ids::PageId,
     lang::Lang,
+    time::Moment,
     vocab::Status,
 };
 

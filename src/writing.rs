@@ -11,8 +11,7 @@ pub mod site;
 pub use readability::{Band, Readability};
 pub use rules::{Finding, Rule, Severity};
 
-use crate::time::Moment;
-use crate::{content::markdown, db, lang::Lang, media::Library};
+use crate::{content::markdown, db, lang::Lang, media::Library, time::Moment};
 
 /// What writing help says of one page body: its figures and its findings.
 #[derive(Debug, Clone)]

@@ -11,8 +11,7 @@ use common::{
     hidden,
 };
 use reqwest::{StatusCode, multipart};
-use skl_cms::ids::MediaId;
-use skl_cms::{db, media::DEFAULT_MAX_UPLOAD};
+use skl_cms::{db, ids::MediaId, media::DEFAULT_MAX_UPLOAD};
 
 /// Posts an upload form with `files` (name, bytes) and the text `fields`, as the library's form
 /// sends it: the token and texts first, the files last.

@@ -15,8 +15,7 @@ use common::{
 };
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
-use skl_cms::ids::UserId;
-use skl_cms::{accounts::Actor, db, time::Clock, vocab::Role};
+use skl_cms::{accounts::Actor, db, ids::UserId, time::Clock, vocab::Role};
 
 /// An app on a clock that stands still until a test moves it, so that codes are predictable.
 async fn app_at_rest() -> TestApp {

@@ -12,10 +12,10 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::SqlitePool;
 
 use super::two_factor::{self, CodeUsed};
-use crate::ids::UserId;
 use crate::{
     auth,
     db::{self, audit::Entry, users::User},
+    ids::UserId,
     time::{self, Clock},
     vocab::{AuditAction, ObjectType},
 };

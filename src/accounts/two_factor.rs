@@ -14,10 +14,10 @@
 use sqlx::SqlitePool;
 
 use super::{AccountError, Actor, audit, find};
-use crate::ids::UserId;
 use crate::{
     auth,
     db::{self, users::User},
+    ids::UserId,
     time::Clock,
     vocab::AuditAction,
 };

@@ -12,8 +12,9 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, Choice, Section},
 };
-use crate::ids::UserId;
-use crate::{app::AppState, db, error::AppError, lang::Label, time, vocab::AuditAction};
+use crate::{
+    app::AppState, db, error::AppError, ids::UserId, lang::Label, time, vocab::AuditAction,
+};
 
 /// Entries shown per page.
 const PAGE_SIZE: i64 = 100;

@@ -13,7 +13,6 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::ids::MediaId;
 use crate::{
     admin::{
         csrf::{self, Button, Submission},
@@ -26,6 +25,7 @@ use crate::{
         media::{Filter, Item, Texts},
     },
     error::AppError,
+    ids::MediaId,
     lang::{Label, Lang},
     media::{
         self,

@@ -28,13 +28,13 @@ use super::{
     session::{self, ClientIp, LoginToken},
     view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
-use crate::ids::PageId;
 use crate::{
     admin::writing::{self, WritingPanel},
     app::AppState,
     content::editing::{self, Outcome},
     db::{self, pages::Page},
     error::AppError,
+    ids::PageId,
     time::{self},
     vocab::{Done, Status},
     writing::links,

@@ -14,12 +14,12 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, Section},
 };
-use crate::ids::PageId;
 use crate::{
     app::AppState,
     content::editing::{self, Outcome},
     db::{self, revisions::Revision},
     error::AppError,
+    ids::PageId,
     lang::{Label, Lang},
     time,
 };

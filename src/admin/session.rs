@@ -12,8 +12,6 @@ use axum::{
 };
 use jiff::SignedDuration;
 
-use crate::ids::UserId;
-use crate::time::Moment;
 use crate::{
     accounts::Actor,
     app::{AppState, Peer},
@@ -21,7 +19,8 @@ use crate::{
     change::Author,
     db::{self, sessions::Session},
     error::AppError,
-    time,
+    ids::UserId,
+    time::{self, Moment},
     vocab::{AuditAction, ObjectType, Role},
 };
 

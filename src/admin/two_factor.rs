@@ -18,8 +18,6 @@ use super::{
     session::{self, ClientIp, Editor, LoginToken},
     view::{self, AdminLayout, FieldErrors, Section, done_at},
 };
-use crate::ids::UserId;
-use crate::time::Moment;
 use crate::{
     accounts::{
         self,
@@ -28,8 +26,9 @@ use crate::{
     app::AppState,
     auth, db,
     error::AppError,
+    ids::UserId,
     lang::Lang,
-    time,
+    time::{self, Moment},
     vocab::Done,
 };
 

@@ -14,12 +14,12 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
-use crate::ids::UserId;
 use crate::{
     accounts::{self, AccountError, NewAccount, two_factor::TwoFactorError},
     app::AppState,
     db,
     error::AppError,
+    ids::UserId,
     lang::Label,
     time,
     vocab::{Done, Role},

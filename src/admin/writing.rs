@@ -18,12 +18,12 @@ use super::{
     session::Editor,
     view::{self, AdminLayout, Pager, Section, done_at},
 };
-use crate::ids::PageId;
 use crate::{
     app::AppState,
     content::editing,
     db,
     error::AppError,
+    ids::PageId,
     lang::Lang,
     time,
     vocab::{Done, Status},

@@ -2,10 +2,9 @@
 //! was and as it is, the files of the media library touched, and the content versions the
 //! transaction went between.
 
-use crate::ids::UserId;
 use crate::{
     db::pages::Page,
-    ids::{MediaId, PageId},
+    ids::{MediaId, PageId, UserId},
     lang::Lang,
     vocab::{Kind, Status},
 };

@@ -12,7 +12,6 @@
 
 use sqlx::SqlitePool;
 
-use crate::time::Moment;
 use crate::{
     change::{Author, Committed, Note, Work},
     db::{
@@ -22,7 +21,7 @@ use crate::{
     },
     ids::PageId,
     lang::Lang,
-    time::Clock,
+    time::{Clock, Moment},
     vocab::{self, AuditAction, ObjectType, RevisionKind, Status},
 };
 

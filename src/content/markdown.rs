@@ -8,8 +8,8 @@ use std::{collections::HashSet, sync::LazyLock};
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
-use crate::ids::MediaId;
 use crate::{
+    ids::MediaId,
     lang::Lang,
     media::{self, Embedded, Library},
     vocab::MediaType,

@@ -4,8 +4,10 @@
 use std::ops::RangeInclusive;
 
 use super::markdown;
-use crate::time::Moment;
-use crate::vocab::{Kind, Status};
+use crate::{
+    time::Moment,
+    vocab::{Kind, Status},
+};
 
 /// The longest title accepted, in characters.
 pub const MAX_TITLE: usize = 200;

@@ -13,8 +13,6 @@ use std::{
 use anyhow::{Context, bail};
 use sqlx::SqlitePool;
 
-use crate::ids::MediaId;
-use crate::ids::PageId;
 use crate::{
     change::{Body, Note, Work},
     content::{
@@ -23,6 +21,7 @@ use crate::{
         markdown, rules,
     },
     db::{self, pages::Content},
+    ids::{MediaId, PageId},
     lang::Lang,
     media::{Library, transfer as media_transfer},
     time::{self, DatePrecision},

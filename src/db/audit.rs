@@ -2,9 +2,11 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use crate::ids::UserId;
-use crate::time::Moment;
-use crate::vocab::{AuditAction, ObjectType};
+use crate::{
+    ids::UserId,
+    time::Moment,
+    vocab::{AuditAction, ObjectType},
+};
 
 /// An entry to write.
 #[derive(Debug, Clone)]

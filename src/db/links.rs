@@ -9,9 +9,12 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use crate::ids::{MediaId, PageId};
-use crate::time::Moment;
-use crate::{lang::Lang, vocab::Status};
+use crate::{
+    ids::{MediaId, PageId},
+    lang::Lang,
+    time::Moment,
+    vocab::Status,
+};
 
 /// Where a link on the site leads.
 #[derive(Debug, Clone, PartialEq, Eq)]

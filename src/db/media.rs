@@ -4,11 +4,10 @@ use std::collections::HashMap;
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-use crate::ids::UserId;
-use crate::ids::{MediaId, PageId};
-use crate::time::Moment;
 use crate::{
+    ids::{MediaId, PageId, UserId},
     lang::Lang,
+    time::Moment,
     vocab::{MediaType, Status},
 };
 

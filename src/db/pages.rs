@@ -6,11 +6,10 @@
 
 use sqlx::{FromRow, Sqlite, SqliteExecutor, sqlite::SqliteArguments};
 
-use crate::time::Moment;
 use crate::{
     ids::PageId,
     lang::Lang,
-    time::DatePrecision,
+    time::{DatePrecision, Moment},
     vocab::{Kind, Status},
 };
 

@@ -3,9 +3,7 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use crate::ids::PageId;
-use crate::lang::Lang;
-use crate::time::Moment;
+use crate::{ids::PageId, lang::Lang, time::Moment};
 
 /// Makes `from_path` lead to the page `page_id`, replacing whatever it led to before.
 pub async fn upsert(

@@ -3,10 +3,11 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use crate::ids::PageId;
-use crate::ids::UserId;
-use crate::lang::Lang;
-use crate::time::Moment;
+use crate::{
+    ids::{PageId, UserId},
+    lang::Lang,
+    time::Moment,
+};
 
 /// Marks page `page_id` as reviewed by `user_id` at `now`.
 pub async fn mark_reviewed(

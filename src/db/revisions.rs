@@ -3,10 +3,11 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use super::pages::{Content, bind_content, content_columns};
-use crate::ids::PageId;
-use crate::ids::UserId;
-use crate::time::Moment;
-use crate::vocab::RevisionKind;
+use crate::{
+    ids::{PageId, UserId},
+    time::Moment,
+    vocab::RevisionKind,
+};
 
 /// Records the page's current state as a revision: who saved it, why, and the one detail that kind
 /// names (see [`RevisionKind`]).

@@ -2,9 +2,7 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use crate::ids::UserId;
-use crate::time::Moment;
-use crate::vocab::Role;
+use crate::{ids::UserId, time::Moment, vocab::Role};
 
 /// A live session with its account.
 #[derive(Debug, Clone, FromRow)]

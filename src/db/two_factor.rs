@@ -2,8 +2,7 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use crate::ids::UserId;
-use crate::time::Moment;
+use crate::{ids::UserId, time::Moment};
 
 /// An account's authenticator secret, confirmed or still waiting for its first code.
 #[derive(Debug, Clone, FromRow)]

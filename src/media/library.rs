@@ -7,13 +7,13 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use super::image::{self, Refusal};
-use crate::ids::{MediaId, PageId};
 use crate::{
     change::{Author, Committed, Work},
     db::{
         self,
         media::{New, Texts, Use},
     },
+    ids::{MediaId, PageId},
     time::Clock,
     vocab::{AuditAction, MediaType, ObjectType, Status},
 };

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
 use super::library::{self, Prepared, Upload};
-use crate::ids::MediaId;
 use crate::{
     db::{self, media::Texts},
+    ids::MediaId,
     media::{Embedded, Library},
 };
 

@@ -7,7 +7,6 @@ use axum::{
     response::Response,
 };
 
-use crate::time::Moment;
 use crate::{
     app::AppState,
     db,
@@ -15,7 +14,7 @@ use crate::{
     lang::Lang,
     public::{Keep, PublicRequest, address_number},
     render_cache::{CachedResponse, Effort, REVALIDATE},
-    time,
+    time::{self, Moment},
 };
 
 /// How many news items a feed carries.

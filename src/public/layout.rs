@@ -1,12 +1,11 @@
 //! What every page of the site shares: the head, the header with its menu and language switch, and the
 //! footer. Each page template holds a [`Layout`] and `templates/base.html` renders it.
 
-use crate::time::Moment;
 use crate::{
     app::AppState,
     db::{self, pages::Page},
     lang::{Lang, Texts},
-    time,
+    time::{self, Moment},
 };
 
 /// A link to the same content in another language, for `hreflang` alternates.

@@ -15,8 +15,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::ids::MediaId;
-use crate::{app::AppState, db, error::AppError, media, vocab::MediaType};
+use crate::{app::AppState, db, error::AppError, ids::MediaId, media, vocab::MediaType};
 
 /// The most memory the files kept for the next request may take: 32 MiB.
 pub const CACHE_BUDGET: u64 = 32 * 1024 * 1024;

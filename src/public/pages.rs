@@ -7,13 +7,12 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use crate::ids::PageId;
-use crate::time::Moment;
 use crate::{
     app::AppState,
     content::PagePath,
     db::{self, pages::Page},
     error::AppError,
+    ids::PageId,
     lang::Lang,
     public::{
         Keep, PublicRequest,
@@ -21,6 +20,7 @@ use crate::{
         news::NewsItem,
     },
     render_cache::Dep,
+    time::Moment,
     vocab::Kind,
 };
 

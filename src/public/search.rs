@@ -16,7 +16,6 @@ use axum::{
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use crate::time::Moment;
 use crate::{
     app::AppState,
     db::{self, search::ask},
@@ -27,6 +26,7 @@ use crate::{
         layout::{DateView, Layout, PageMeta},
     },
     search::{self, Matcher, Piece, Query, query::Expression, text::Stems},
+    time::Moment,
     vocab::Kind,
 };
 

@@ -11,12 +11,12 @@ use pulldown_cmark::{Event, Parser, Tag};
 use sqlx::SqlitePool;
 
 use super::rules::{Finding, Rule};
-use crate::time::Moment;
 use crate::{
     content::{PagePath, markdown},
     db,
     lang::Lang,
     media,
+    time::Moment,
 };
 
 /// The version of the extraction below: a database whose links were recorded by another is

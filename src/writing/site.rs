@@ -10,13 +10,13 @@ use super::{
     Assessment,
     links::{self, Target},
 };
-use crate::ids::MediaId;
-use crate::time::Moment;
 use crate::{
     content::{PagePath, transfer::SourceFile},
     db,
+    ids::MediaId,
     lang::Lang,
     media::{self, Embedded, Library},
+    time::Moment,
 };
 
 /// What writing help says of one page.

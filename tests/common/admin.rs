@@ -1,7 +1,6 @@
 //! What the admin-area tests share: an app with a logged-in administrator, and the forms they fill in.
 
-use skl_cms::ids::PageId;
-use skl_cms::{db, vocab::Role};
+use skl_cms::{db, ids::PageId, vocab::Role};
 
 use super::{Browser, Reply, TestApp, as_pairs, hidden, set_field};
 

@@ -7,7 +7,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use crate::ids::PageId;
 use crate::{
     admin::{
         csrf::{Button, Submission},
@@ -18,6 +17,7 @@ use crate::{
     content::editing::{self, Outcome},
     db,
     error::AppError,
+    ids::PageId,
     time,
     vocab::{Done, Status},
 };

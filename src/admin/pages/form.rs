@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 
 use super::tree::tree_positions;
-use crate::ids::PageId;
 use crate::{
     admin::view::{Choice, FieldErrors},
     app::AppState,
@@ -19,6 +18,7 @@ use crate::{
         self,
         pages::{Content, Listed, Page},
     },
+    ids::PageId,
     lang::Lang,
     time::{self, DatePrecision},
     vocab::{Kind, Status},

@@ -8,8 +8,6 @@ use axum::{
 };
 
 use super::form::PageForm;
-use crate::ids::PageId;
-use crate::time::Moment;
 use crate::{
     admin::{csrf::Submission, session::Editor, writing},
     app::AppState,
@@ -19,9 +17,10 @@ use crate::{
         pages::{Content, Page},
     },
     error::AppError,
+    ids::PageId,
     lang::Lang,
     public,
-    time::{self, DatePrecision},
+    time::{self, DatePrecision, Moment},
     vocab::Status,
 };
 

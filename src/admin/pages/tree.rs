@@ -2,12 +2,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ids::PageId;
-use crate::time::Moment;
 use crate::{
     db::pages::Listed,
+    ids::PageId,
     lang::{Label, Lang},
-    time,
+    time::{self, Moment},
     vocab::Status,
 };
 

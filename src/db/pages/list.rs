@@ -2,10 +2,10 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use crate::time::Moment;
 use crate::{
     ids::PageId,
     lang::Lang,
+    time::Moment,
     vocab::{Kind, Standing, Status},
 };
 

@@ -4,8 +4,11 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{COUNT_UP_TO, MAX_WIDENED, RANK_WINDOW, Shelf};
-use crate::time::Moment;
-use crate::{lang::Lang, time::DatePrecision, vocab::Kind};
+use crate::{
+    lang::Lang,
+    time::{DatePrecision, Moment},
+    vocab::Kind,
+};
 
 /// The first column of every row of `sql` with `values`.
 fn column<T: rusqlite::types::FromSql>(
