@@ -72,11 +72,6 @@ impl Body {
     pub fn into_html(self) -> String {
         self.html
     }
-
-    /// The ids of the files it shows, each once.
-    pub fn media(&self) -> &[MediaId] {
-        &self.media
-    }
 }
 
 /// Renders `body_md` with the files of the library it names, as they are in `conn`'s view.
@@ -168,7 +163,8 @@ impl Work {
         render(&mut self.tx, lang, body_md).await
     }
 
-    /// Records an entry in the audit log, by `author` (or the system) about `object_type` `id`.
+    /// Records an entry in the audit log, by `author` (or the system), about `object` (its type and
+    /// id).
     pub async fn audit(
         &mut self,
         author: Option<&Author>,
@@ -363,7 +359,9 @@ impl Work {
                 db::revisions::record(&mut *self.tx, *id, author, kind, detail, &self.now).await?;
             }
         }
-        crate::search::sync(&mut self.tx, ids.iter().copied(), &self.now).await?;
+        let indexed: Vec<(PageId, Option<&Page>)> =
+            ids.iter().map(|id| (*id, after.get(id))).collect();
+        crate::search::sync(&mut self.tx, &indexed, &self.now).await?;
         let pages: Vec<PageChange> = self
             .touched
             .drain(..)

@@ -119,24 +119,24 @@ async fn index(
     .await
 }
 
-/// Brings the pages `ids` up to date in the index: each is removed, and put back if visitors may
-/// find it. Call inside the transaction that changed them, so that a page is findable exactly when
-/// its change is stored.
+/// Brings the pages `changed` up to date in the index, each with the page as it now is (`None` once
+/// deleted): each is removed, and put back if visitors may find it. Call inside the transaction that
+/// changed them, so that a page is findable exactly when its change is stored.
 pub async fn sync(
     tx: &mut SqliteConnection,
-    ids: impl IntoIterator<Item = PageId>,
+    changed: &[(PageId, Option<&Page>)],
     now: &Moment,
 ) -> sqlx::Result<()> {
     // The words of every page, gathered, so that an import of many pages adds its vocabulary in a
     // few statements rather than one per word.
     let mut vocabulary: HashMap<Lang, HashSet<String>> = HashMap::new();
-    for id in ids {
+    for &(id, page) in changed {
         db::search::remove(tx, id).await?;
-        if let Some(page) = db::pages::find(&mut *tx, id).await?
-            && searchable(&page)
+        if let Some(page) = page
+            && searchable(page)
         {
-            let document = Document::of(&page);
-            index(tx, &page, &document, now).await?;
+            let document = Document::of(page);
+            index(tx, page, &document, now).await?;
             vocabulary
                 .entry(page.lang)
                 .or_default()

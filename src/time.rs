@@ -60,11 +60,6 @@ impl Moment {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The moment as a [`Timestamp`], to compute with.
-    pub fn timestamp(&self) -> Timestamp {
-        from_db(&self.0).unwrap_or(Timestamp::UNIX_EPOCH)
-    }
 }
 
 impl std::ops::Deref for Moment {

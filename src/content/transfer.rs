@@ -145,7 +145,7 @@ impl ImportReport {
 }
 
 /// A file turned into what the database stores.
-struct Planned {
+struct Planned<'a> {
     name: String,
     lang: Lang,
     content: Content,
@@ -155,7 +155,7 @@ struct Planned {
     /// Where the file's settings stand, for messages.
     lines: front_matter::Lines,
     /// The page as it is now, if there is one.
-    existing: Option<db::pages::Page>,
+    existing: Option<&'a db::pages::Page>,
     change: Change,
 }
 
@@ -273,11 +273,11 @@ pub async fn import(
 
 /// Compares `files` with the `existing` pages and decides what to do with each, or lists every
 /// problem found in them, so that an author can fix them all in one go.
-fn plan(
+fn plan<'a>(
     files: &[SourceFile],
-    existing: &[db::pages::Page],
+    existing: &'a [db::pages::Page],
     library: &Library,
-) -> Result<Vec<Planned>, Vec<String>> {
+) -> Result<Vec<Planned<'a>>, Vec<String>> {
     let path_of: HashMap<PageId, &str> = existing
         .iter()
         .map(|page| (page.id, page.content.path.as_str()))
@@ -330,7 +330,7 @@ fn plan(
             body,
             parent,
             lines: file.document.lines.clone(),
-            existing: current.cloned(),
+            existing: current,
             change,
         });
     }
@@ -381,7 +381,7 @@ fn plan(
 async fn apply(
     pool: &SqlitePool,
     media: &[media_transfer::Planned],
-    planned: Vec<Planned>,
+    planned: Vec<Planned<'_>>,
 ) -> anyhow::Result<()> {
     let mut work = Work::begin(pool, &crate::time::Clock::system()).await?;
     media_transfer::apply(&mut work, media)
@@ -396,7 +396,7 @@ async fn apply(
                     .await?
             }
             Some(page) if plan.change == Change::Update => {
-                work.overwrite_page(&page, &plan.content, plan.body, note)
+                work.overwrite_page(page, &plan.content, plan.body, note)
                     .await?;
                 page.id
             }
