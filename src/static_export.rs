@@ -157,10 +157,18 @@ pub fn check_target(dir: &Path) -> Result<(), String> {
 #[derive(Template)]
 #[template(path = "public/moved.html")]
 struct MovedTemplate<'a> {
-    lang: Lang,
-    t: &'static Texts,
+    layout: MovedLayout,
     href: &'a str,
     canonical: String,
+}
+
+/// What `base.html` needs of a moved page: its language, title and the site's assets.
+struct MovedLayout {
+    lang: Lang,
+    t: &'static Texts,
+    document_title: &'static str,
+    css_href: String,
+    icon_href: String,
 }
 
 /// Renders every address of `addresses` and every asset into `dir`, calling `progress` after each.
@@ -301,9 +309,16 @@ async fn render(
             let Some(href) = location.filter(|_| status.is_redirection()) else {
                 bail!("{} answered {status}, not a redirect", address.url);
             };
-            let html = MovedTemplate {
+            let t = lang.texts();
+            let layout = MovedLayout {
                 lang,
-                t: lang.texts(),
+                t,
+                document_title: t.moved_title,
+                css_href: state.assets.url("site.css").to_owned(),
+                icon_href: state.assets.url("favicon.svg").to_owned(),
+            };
+            let html = MovedTemplate {
+                layout,
                 canonical: state.site.absolute(&href),
                 href: &href,
             }

@@ -38,6 +38,14 @@ async fn database_at(dir: &Path, last: &str) -> sqlx::SqlitePool {
     pool
 }
 
+/// Closes the older database and opens it as this version does, which migrates it.
+async fn upgrade(older: sqlx::SqlitePool, dir: &Path) -> sqlx::SqlitePool {
+    older.close().await;
+    db::open(&dir.join("site.db"))
+        .await
+        .expect("this version opens and migrates it")
+}
+
 #[tokio::test]
 async fn revision_notes_written_as_sentences_become_kinds_with_their_detail() {
     let dir = tempfile::tempdir().expect("folder");
@@ -72,11 +80,7 @@ async fn revision_notes_written_as_sentences_become_kinds_with_their_detail() {
         .await
         .expect("revision");
     }
-    pool.close().await;
-
-    let pool = db::open(&dir.path().join("site.db"))
-        .await
-        .expect("this version opens and migrates it");
+    let pool = upgrade(pool, dir.path()).await;
     let mut revisions = db::revisions::of_page(&pool, PageId(1))
         .await
         .expect("revisions");
@@ -119,11 +123,7 @@ async fn the_bodies_move_to_the_end_of_the_row_and_nothing_else_changes() {
     .execute(&pool)
     .await
     .expect("revision");
-    pool.close().await;
-
-    let pool = db::open(&dir.path().join("site.db"))
-        .await
-        .expect("migrates");
+    let pool = upgrade(pool, dir.path()).await;
     let columns: Vec<String> = sqlx::query_scalar("select name from pragma_table_info('pages')")
         .fetch_all(&pool)
         .await
@@ -177,11 +177,7 @@ async fn the_search_index_is_split_by_language_and_filled_again_at_the_next_star
             .await
             .expect(statement);
     }
-    pool.close().await;
-
-    let pool = db::open(&dir.path().join("site.db"))
-        .await
-        .expect("this version opens and migrates it");
+    let pool = upgrade(pool, dir.path()).await;
     let state = skl_cms::AppState::new(pool, "http://127.0.0.1")
         .await
         .expect("the index is built again at start");

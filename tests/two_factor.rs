@@ -141,11 +141,7 @@ async fn turning_it_on_takes_a_code_from_the_app_and_shows_recovery_codes_once()
 
     // A wrong code: refused with why, and the same secret is still offered.
     let right = app_code(&secret, now(&app));
-    let wrong = if right == "123456" {
-        "654321"
-    } else {
-        "123456"
-    };
+    let wrong = other_than(&right, "123456", "654321");
     let refused = browser
         .post(
             "/admin/account/two-factor/confirm",
@@ -155,11 +151,7 @@ async fn turning_it_on_takes_a_code_from_the_app_and_shows_recovery_codes_once()
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.text().contains("Koden stämmer inte"));
     assert_eq!(shown_secret(&refused.text()), secret);
-    assert!(
-        !db::two_factor::is_on(app.db(), UserId(2))
-            .await
-            .expect("read")
-    );
+    assert!(!two_factor_on(&app, 2).await);
 
     let shown = browser
         .post(
@@ -239,14 +231,7 @@ async fn the_login_asks_for_the_code_after_the_password_and_takes_each_code_once
         "the same code in another browser"
     );
 
-    let audit = db::audit::list(app.db(), None, None, 100, 0)
-        .await
-        .expect("audit");
-    assert!(
-        audit
-            .iter()
-            .any(|entry| entry.action.id() == "login" && entry.detail == "with a code from the app")
-    );
+    assert!(logged_in_with(&app, "with a code from the app").await);
 }
 
 #[tokio::test]
@@ -268,14 +253,7 @@ async fn a_recovery_code_logs_in_once() {
         send_code(&other, &codes[3]).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let audit = db::audit::list(app.db(), None, None, 100, 0)
-        .await
-        .expect("audit");
-    assert!(
-        audit
-            .iter()
-            .any(|entry| entry.detail == "with a recovery code (9 left)")
-    );
+    assert!(logged_in_with(&app, "with a recovery code (9 left)").await);
 
     // New codes replace the old ones, after the password.
     let csrf = hidden(&account, "csrf");
@@ -311,11 +289,7 @@ async fn wrong_codes_are_throttled_like_passwords_and_the_password_buys_no_more(
     let (app, _, secret, _) = anna_with_two_factor().await;
     wait(&app, 30);
     let right = app_code(&secret, now(&app));
-    let wrong = if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = other_than(&right, "000000", "111111");
 
     let browser = app.browser();
     browser.log_in("anna", PASSWORD).await.assert_redirect();
@@ -396,11 +370,7 @@ async fn turning_it_off_takes_the_password() {
         wrong.text().contains("href=\"#off-current\""),
         "the summary points at the field"
     );
-    assert!(
-        db::two_factor::is_on(app.db(), UserId(1))
-            .await
-            .expect("read")
-    );
+    assert!(two_factor_on(&app, 1).await);
     let off = browser
         .post(
             "/admin/account/two-factor/off",
@@ -411,11 +381,7 @@ async fn turning_it_off_takes_the_password() {
         off.header("location"),
         Some("/admin/account?klart=tvastegs-av")
     );
-    assert!(
-        !db::two_factor::is_on(app.db(), UserId(1))
-            .await
-            .expect("read")
-    );
+    assert!(!two_factor_on(&app, 1).await);
     let later = app.login("anna", PASSWORD).await;
     assert_eq!(
         later.get("/admin").await.status,
@@ -513,11 +479,7 @@ async fn a_site_can_require_it_of_administrators() {
         )
         .await;
     assert_eq!(off.status, StatusCode::CONFLICT);
-    assert!(
-        db::two_factor::is_on(app.db(), UserId(1))
-            .await
-            .expect("read")
-    );
+    assert!(two_factor_on(&app, 1).await);
 }
 
 #[tokio::test]
@@ -541,11 +503,7 @@ async fn an_administrator_resets_it_for_someone_who_lost_their_phone() {
         reset.header("location"),
         Some("/admin/users/2?klart=tvastegs-aterstalld")
     );
-    assert!(
-        !db::two_factor::is_on(app.db(), UserId(2))
-            .await
-            .expect("read")
-    );
+    assert!(!two_factor_on(&app, 2).await);
     let audit = db::audit::list(app.db(), None, None, 100, 0)
         .await
         .expect("audit");
@@ -607,4 +565,26 @@ async fn the_command_line_resets_it() {
         detail,
         "anna, reset by another account, from the command line"
     );
+}
+
+/// Whether account `id` has two-factor login on, as the database has it.
+async fn two_factor_on(app: &TestApp, id: i64) -> bool {
+    db::two_factor::is_on(app.db(), UserId(id))
+        .await
+        .expect("read")
+}
+
+/// A code that is not `right`: `code`, or `otherwise` when `right` happens to be `code`.
+fn other_than<'a>(right: &str, code: &'a str, otherwise: &'a str) -> &'a str {
+    if right == code { otherwise } else { code }
+}
+
+/// Whether the audit log holds a login with `detail`: how the second step was passed.
+async fn logged_in_with(app: &TestApp, detail: &str) -> bool {
+    let audit = db::audit::list(app.db(), None, None, 100, 0)
+        .await
+        .expect("audit");
+    audit
+        .iter()
+        .any(|entry| entry.action.id() == "login" && entry.detail == detail)
 }

@@ -3,14 +3,14 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{FromRequest, FromRequestParts, Path, Query, Request, State},
     http::StatusCode,
-    response::Response,
+    response::{IntoResponse, Response},
 };
-use serde::Deserialize;
+use serde::{Deserialize, de::DeserializeOwned};
 
 use super::{
-    csrf::{Button, Submission},
+    csrf::{Button, CsrfForm, Submission},
     session::Editor,
     view::{self, AdminLayout, DoneQuery, FieldErrors, Section, done_at},
 };
@@ -73,18 +73,13 @@ async fn page(
         .await?
         .into_iter()
         .map(|user| Row {
+            last_login: last_login(&user),
             two_factor: with_two_factor.contains(&user.id),
             id: user.id,
             username: user.username,
             display_name: user.display_name,
             role: user.role.swedish(),
             disabled: user.disabled,
-            last_login: user
-                .last_login_at
-                .as_deref()
-                .and_then(time::from_db)
-                .map(time::admin_datetime)
-                .unwrap_or_else(|| "aldrig".to_owned()),
         })
         .collect();
     form.password.clear();
@@ -245,18 +240,13 @@ async fn user_page(
         .with_notice(done),
         user: UserView {
             two_factor: db::two_factor::is_on(&state.db, user.id).await?,
+            last_login: last_login(&user),
             id: user.id,
             is_self: user.id == editor.id(),
             username: user.username,
             display_name: user.display_name,
             is_admin: user.role == Role::Admin,
             disabled: user.disabled,
-            last_login: user
-                .last_login_at
-                .as_deref()
-                .and_then(time::from_db)
-                .map(time::admin_datetime)
-                .unwrap_or_else(|| "aldrig".to_owned()),
         },
         errors,
         csrf: editor.csrf().to_owned(),
@@ -264,21 +254,42 @@ async fn user_page(
     view::html(status, &page)
 }
 
-/// A form on an account's page if it passed the CSRF checks; otherwise the page again (403), with
-/// why at `field`.
-async fn verified<T>(
-    state: &AppState,
-    editor: &Editor,
+/// An administrator's form about account `id`, past the checks: a form that failed the CSRF checks
+/// is answered with the account's page again (403), with why at the form's [`OnAccountPage::FIELD`].
+pub struct AccountForm<T> {
+    editor: Editor,
     id: UserId,
-    submission: Submission<T>,
-    field: &'static str,
-) -> Result<Result<T, Response>, AppError> {
-    match submission.verified() {
-        Ok(form) => Ok(Ok(form)),
-        Err(refused) => {
-            let errors = FieldErrors::one(field, refused.reason);
-            let page = user_page(state, editor, id, StatusCode::FORBIDDEN, errors, None).await?;
-            Ok(Err(page))
+    form: T,
+}
+
+/// A form of the account page: where a refusal of it shows.
+pub trait OnAccountPage {
+    const FIELD: &'static str;
+}
+
+impl<T> FromRequest<AppState> for AccountForm<T>
+where
+    T: CsrfForm + OnAccountPage + DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let editor = Editor::from_request_parts(&mut parts, state).await?;
+        editor
+            .require_admin()
+            .map_err(IntoResponse::into_response)?;
+        let Path(id) = Path::<UserId>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let submission = Submission::<T>::from_request(Request::from_parts(parts, body), state);
+        match submission.await?.verified() {
+            Ok(form) => Ok(AccountForm { editor, id, form }),
+            Err(refused) => {
+                let errors = FieldErrors::one(T::FIELD, refused.reason);
+                let page = user_page(state, &editor, id, StatusCode::FORBIDDEN, errors, None).await;
+                Err(page.unwrap_or_else(IntoResponse::into_response))
+            }
         }
     }
 }
@@ -302,40 +313,23 @@ pub async fn show(
     .await
 }
 
+/// A form of the account page: implements [`CsrfForm`] and [`OnAccountPage`], with its refusals
+/// shown at `field`.
+macro_rules! account_form {
+    ($form:ty, $field:literal) => {
+        crate::admin::csrf::csrf_form!($form);
+
+        impl OnAccountPage for $form {
+            const FIELD: &'static str = $field;
+        }
+    };
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RoleForm {
     csrf: String,
     role: String,
-}
-
-crate::admin::csrf::csrf_form!(RoleForm);
-
-/// `POST /admin/users/{id}/role`
-pub async fn set_role(
-    State(state): State<AppState>,
-    editor: Editor,
-    Path(id): Path<UserId>,
-    submission: Submission<RoleForm>,
-) -> Result<Response, AppError> {
-    editor.require_admin()?;
-    let form = match verified(&state, &editor, id, submission, "role").await? {
-        Ok(form) => form,
-        Err(refused) => return Ok(refused),
-    };
-    let mut errors = FieldErrors::default();
-    let Some(role) = Role::from_id(&form.role) else {
-        errors.add("role", CHOOSE_ROLE);
-        return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
-    };
-    match accounts::set_role(&state.db, &state.clock, &editor.actor(), id, role).await {
-        Ok(_) => Ok(done_at(&format!("/admin/users/{id}"), Done::AccountSaved)),
-        Err(refusal @ AccountError::LastAdmin) => {
-            errors.add("role", refusal.swedish());
-            user_page(&state, &editor, id, StatusCode::CONFLICT, errors, None).await
-        }
-        Err(error) => Err(error.into()),
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -346,28 +340,40 @@ pub struct PasswordForm {
     password2: String,
 }
 
-crate::admin::csrf::csrf_form!(PasswordForm);
+account_form!(RoleForm, "role");
+account_form!(PasswordForm, "password");
+
+/// `POST /admin/users/{id}/role`
+pub async fn set_role(
+    State(state): State<AppState>,
+    AccountForm { editor, id, form }: AccountForm<RoleForm>,
+) -> Result<Response, AppError> {
+    let Some(role) = Role::from_id(&form.role) else {
+        let errors = FieldErrors::one("role", CHOOSE_ROLE);
+        return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
+    };
+    match accounts::set_role(&state.db, &state.clock, &editor.actor(), id, role).await {
+        Ok(_) => Ok(done_at(&format!("/admin/users/{id}"), Done::AccountSaved)),
+        Err(refusal @ AccountError::LastAdmin) => {
+            let errors = FieldErrors::one("role", refusal.swedish());
+            user_page(&state, &editor, id, StatusCode::CONFLICT, errors, None).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
 
 /// `POST /admin/users/{id}/password`: a new password for an account; its sessions end.
 pub async fn set_password(
     State(state): State<AppState>,
-    editor: Editor,
-    Path(id): Path<UserId>,
-    submission: Submission<PasswordForm>,
+    AccountForm { editor, id, form }: AccountForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    editor.require_admin()?;
-    let form = match verified(&state, &editor, id, submission, "password").await? {
-        Ok(form) => form,
-        Err(refused) => return Ok(refused),
-    };
-    let mut errors = FieldErrors::default();
     let user = db::users::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Err(problem) =
         accounts::check_new_password(&form.password, &form.password2, &user.username)
     {
-        errors.add(problem.field(), problem.swedish());
+        let errors = FieldErrors::one(problem.field(), problem.swedish());
         return user_page(&state, &editor, id, StatusCode::BAD_REQUEST, errors, None).await;
     }
     // An administrator setting their own password here keeps this session, as on their account page.
@@ -408,4 +414,13 @@ pub async fn reset_two_factor(
         Err(error @ TwoFactorError::Required) => Err(AppError::Conflict(error.swedish())),
         Err(error) => Err(AppError::Internal(error.into())),
     }
+}
+
+/// When the account last logged in, as the admin area writes times: "aldrig" if it never did.
+fn last_login(user: &db::users::User) -> String {
+    user.last_login_at
+        .as_deref()
+        .and_then(time::from_db)
+        .map(time::admin_datetime)
+        .unwrap_or_else(|| "aldrig".to_owned())
 }

@@ -19,15 +19,18 @@ pub struct Author {
 /// What other responses show of a page: enough to know which of them a change makes stale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
+    // Where the page stands: its address, its place in the tree and the menu, its translations.
     pub lang: Lang,
     pub path: String,
-    pub title: String,
-    pub kind: Kind,
-    pub status: Status,
-    pub publish_at: Option<String>,
     pub parent_id: Option<PageId>,
     pub menu_order: Option<i64>,
     pub translation_key: Option<String>,
+    // What lists of pages show of it.
+    pub title: String,
+    pub kind: Kind,
+    // Whether visitors see it, and from when.
+    pub status: Status,
+    pub publish_at: Option<String>,
     pub trashed: bool,
 }
 
@@ -37,13 +40,13 @@ impl Snapshot {
         Snapshot {
             lang: page.lang,
             path: page.content.path.clone(),
+            parent_id: page.parent_id,
+            menu_order: page.content.menu_order,
+            translation_key: page.content.translation_key.clone(),
             title: page.content.title.clone(),
             kind: page.content.kind,
             status: page.content.status,
             publish_at: page.content.publish_at.clone(),
-            parent_id: page.parent_id,
-            menu_order: page.content.menu_order,
-            translation_key: page.content.translation_key.clone(),
             trashed: page.deleted_at.is_some(),
         }
     }

@@ -5,6 +5,7 @@ use std::{net::SocketAddr, path::Path, time::Instant};
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use super::units::{parse_interval, parse_size};
 use crate::{
     app::{self, AppState},
     backup,
@@ -48,13 +49,7 @@ pub struct Args {
     /// The most memory the cache of rendered pages may hold, such as `64MiB` or `1GiB`. Past it, the
     /// pages used least make room. Each page takes about its size three times over (plain, gzip and
     /// brotli): 64 MiB holds some 4,000 pages of 15 KB. `0` keeps nothing: every request renders.
-    #[arg(
-        long,
-        env = "SKL_CACHE_SIZE",
-        default_value = "64MiB",
-        value_parser = super::units::parse_size,
-        value_name = "SIZE"
-    )]
+    #[arg(long, env = "SKL_CACHE_SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub cache_size: u64,
 
     /// How many seconds a shared cache in front of the site (a CDN) may serve public pages, feeds
@@ -71,13 +66,7 @@ pub struct Args {
 
     /// The most an upload to the media library may hold, all its files together, such as `10MiB`
     /// or `50MiB`. A larger one is refused with a page that names the limit, while it streams in.
-    #[arg(
-        long,
-        env = "SKL_MAX_UPLOAD",
-        default_value = "10MiB",
-        value_parser = super::units::parse_size,
-        value_name = "SIZE"
-    )]
+    #[arg(long, env = "SKL_MAX_UPLOAD", default_value = "10MiB", value_parser = parse_size)]
     pub max_upload: u64,
 
     /// Where to serve `/metrics` (Prometheus text format), such as `127.0.0.1:9100`: an address of
@@ -122,13 +111,7 @@ pub struct Args {
 
     /// How often to take a backup into `--backup-dir`: `24h`, `6h`, `30m`, `7d`. The first is taken
     /// when the newest in the folder is that old, at once if there is none.
-    #[arg(
-        long,
-        env = "SKL_BACKUP_EVERY",
-        default_value = "24h",
-        value_parser = super::units::parse_interval,
-        value_name = "INTERVAL"
-    )]
+    #[arg(long, env = "SKL_BACKUP_EVERY", default_value = "24h", value_parser = parse_interval)]
     pub backup_every: std::time::Duration,
 
     /// How many backups to keep in `--backup-dir`; older ones are removed after each new one.
