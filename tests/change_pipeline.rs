@@ -52,11 +52,11 @@ async fn upload(app: &TestApp, author: &Author, alt: &str) -> MediaId {
         alt_sv: alt.into(),
         ..Default::default()
     };
-    let stored = library::store(app.db(), &app.state.clock, author, &prepared, &texts)
+    let stored = library::store(app.db(), &app.state.clock, author, &[prepared], &texts)
         .await
         .expect("stored");
-    match app.state.apply(stored).await {
-        Stored::New(id) => id,
+    match app.state.apply(stored).await.as_slice() {
+        [Stored::New(id)] => *id,
         other => panic!("not a new file: {other:?}"),
     }
 }

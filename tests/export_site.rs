@@ -125,14 +125,14 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
         id: editor,
         ip: "127.0.0.1".into(),
     };
-    let library::Stored::New(image_id) = app
+    let [library::Stored::New(image_id)] = app
         .state
         .apply(
-            library::store(app.db(), &app.state.clock, &author, &prepared, &texts)
+            library::store(app.db(), &app.state.clock, &author, &[prepared], &texts)
                 .await
                 .expect("stored"),
         )
-        .await
+        .await[..]
     else {
         panic!("a new file");
     };

@@ -334,13 +334,9 @@ async fn store_all(
             Err(problem) => return Ok(Err(problem)),
         }
     }
-    let mut stored = Vec::with_capacity(prepared.len());
-    for file in &prepared {
-        let committed =
-            library::store(&state.db, &state.clock, &editor.author(), file, texts).await?;
-        stored.push(state.apply(committed).await);
-    }
-    Ok(Ok(stored))
+    let committed =
+        library::store(&state.db, &state.clock, &editor.author(), &prepared, texts).await?;
+    Ok(Ok(state.apply(committed).await))
 }
 
 /// A page that uses a file, as its screen lists it.

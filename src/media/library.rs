@@ -167,31 +167,42 @@ pub enum Stored {
     Existing(MediaId),
 }
 
-/// Stores a prepared file with its texts (already checked with [`check_texts`]).
+/// Stores prepared files with the same texts (already checked with [`check_texts`]), all in one
+/// transaction: all of them or, if any fails, none. A file whose bytes the library already holds is
+/// not stored again; the answer names the one it holds.
 pub async fn store(
     db: &SqlitePool,
     clock: &Clock,
     author: &Author,
-    prepared: &Prepared,
+    prepared: &[Prepared],
     texts: &Texts,
-) -> sqlx::Result<Committed<Stored>> {
+) -> sqlx::Result<Committed<Vec<Stored>>> {
     let mut work = Work::begin(db, clock).await?;
-    if let Some(existing) = db::media::with_sha256(work.conn(), &prepared.sha256).await? {
-        return Ok(Committed::nothing(Stored::Existing(existing)));
+    let mut stored = Vec::with_capacity(prepared.len());
+    for file in prepared {
+        if let Some(existing) = db::media::with_sha256(work.conn(), &file.sha256).await? {
+            stored.push(Stored::Existing(existing));
+            continue;
+        }
+        let id = insert(&mut work, None, file, texts, Some(author)).await?;
+        audit(
+            &mut work,
+            author,
+            AuditAction::MediaUpload,
+            id,
+            &file.file_name,
+        )
+        .await?;
+        stored.push(Stored::New(id));
     }
-    let id = insert(&mut work, None, prepared, texts, Some(author)).await?;
-    audit(
-        &mut work,
-        author,
-        AuditAction::MediaUpload,
-        id,
-        &prepared.file_name,
-    )
-    .await?;
     let changes = work.commit().await?;
-    tracing::info!(%id, file = %prepared.file_name, bytes = prepared.body.len(), "file uploaded");
+    for (file, outcome) in prepared.iter().zip(&stored) {
+        if let Stored::New(id) = outcome {
+            tracing::info!(%id, file = %file.file_name, bytes = file.body.len(), "file uploaded");
+        }
+    }
     Ok(Committed {
-        outcome: Stored::New(id),
+        outcome: stored,
         changes,
     })
 }
