@@ -3,7 +3,10 @@
 //! them and callers choose the transaction. Searches, which ask many small questions in a row, read
 //! through [`readers`] instead: plain SQLite connections on a blocking thread ([`search::ask`]).
 
-// First, so that every module below can use its `visible!`.
+// First, so that every module below can use their macros (`on!`, `visible!`).
+#[macro_use]
+pub mod engine;
+pub use engine::{Exec, Pool};
 #[macro_use]
 pub mod publishing;
 

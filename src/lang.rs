@@ -24,7 +24,7 @@ pub use labels::Label;
     sqlx::Type,
 )]
 #[serde(rename_all = "lowercase")]
-#[sqlx(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
 pub enum Lang {
     Sv,
     En,

@@ -72,7 +72,7 @@ pub fn url(id: MediaId, file_name: &str) -> String {
 
 /// The address of every current file of the library and of each of its variants, for the static
 /// copy.
-pub async fn all_addresses(db: impl sqlx::SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
+pub async fn all_addresses(db: impl Into<crate::db::Exec<'_>>) -> sqlx::Result<Vec<String>> {
     let rows = crate::db::media::all_files(db).await?;
     let mut addresses = Vec::with_capacity(rows.len() * 2);
     let mut last_file = None;

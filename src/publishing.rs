@@ -10,8 +10,6 @@ use std::sync::{
     atomic::{AtomicBool, AtomicI64, Ordering},
 };
 
-use sqlx::SqliteExecutor;
-
 use crate::{db::pages::Page, time::Moment, vocab::Status};
 
 /// Whether visitors may see `page` at `now`: published, its publish time reached, not in the trash.
@@ -26,7 +24,10 @@ pub fn is_visible(page: &Page, now: &Moment) -> bool {
 }
 
 /// The moments after `now` (database timestamps) at which scheduled pages become visible.
-pub async fn upcoming(db: impl SqliteExecutor<'_>, now: &Moment) -> sqlx::Result<Vec<String>> {
+pub async fn upcoming(
+    db: impl Into<crate::db::Exec<'_>>,
+    now: &Moment,
+) -> sqlx::Result<Vec<String>> {
     crate::db::publishing::upcoming(db, now).await
 }
 

@@ -143,7 +143,7 @@ pub fn from_db(text: &str) -> Option<Timestamp> {
 
 /// How precisely a page's date is meant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
 pub enum DatePrecision {
     /// A calendar day, such as 14 December 2012.
     #[default]

@@ -18,6 +18,7 @@ macro_rules! vocabulary {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+        #[sqlx(type_name = "text")]
         pub enum $name {
             $( $(#[$variant_meta])* #[sqlx(rename = $id)] $variant, )+
         }

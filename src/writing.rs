@@ -36,13 +36,14 @@ impl Assessment {
     /// What writing help says of `body` on the page at `path` in `lang` at `now`: its figures, the
     /// rules with the library's files it shows, and the links to the site that lead nowhere now.
     pub async fn of_page(
-        conn: &mut sqlx::SqliteConnection,
+        conn: impl Into<db::Exec<'_>>,
         body: &str,
         lang: Lang,
         path: &str,
         now: &Moment,
     ) -> sqlx::Result<Assessment> {
-        let library = db::media::library(conn, &markdown::media_ids(body)).await?;
+        let mut conn = conn.into();
+        let library = db::media::library(&mut conn, &markdown::media_ids(body)).await?;
         let mut assessment = Assessment::of(body, lang, &library);
         let found = links::internal_links(body, lang, path);
         assessment.add(links::broken(conn, &found, now).await?);

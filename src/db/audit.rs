@@ -1,6 +1,8 @@
 //! The audit log: who did what to which object, when and from where.
 
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+
+use crate::db::engine::{Exec, query, query_as};
 
 use crate::{
     ids::UserId,
@@ -19,25 +21,23 @@ pub struct Entry<'a> {
     pub ip: &'a str,
 }
 
-pub async fn record(
-    db: impl SqliteExecutor<'_>,
-    entry: &Entry<'_>,
-    now: &Moment,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into audit_log (at, user_id, action, object_type, object_id, detail, ip) \
-         values (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(now)
-    .bind(entry.user_id)
-    .bind(entry.action)
-    .bind(entry.object_type)
-    .bind(entry.object_id)
-    .bind(entry.detail)
-    .bind(entry.ip)
-    .execute(db)
-    .await
-    .map(|_| ())
+pub async fn record(db: impl Into<Exec<'_>>, entry: &Entry<'_>, now: &Moment) -> sqlx::Result<()> {
+    on!(db, |c| {
+        query(
+            "insert into audit_log (at, user_id, action, object_type, object_id, detail, ip) \
+             values (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(now)
+        .bind(entry.user_id)
+        .bind(entry.action)
+        .bind(entry.object_type)
+        .bind(entry.object_id)
+        .bind(entry.detail)
+        .bind(entry.ip)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })
 }
 
 /// An entry as listed, with the name of its user.
@@ -55,32 +55,36 @@ pub struct Listed {
 
 /// The newest entries, optionally only those of one user and/or one action, `limit` at a time.
 pub async fn list(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     user_id: Option<UserId>,
     action: Option<AuditAction>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(
-        r"select a.id, a.at, u.username, a.action, a.object_type, a.object_id, a.detail, a.ip
-          from audit_log a left join users u on u.id = a.user_id
-          where (?1 is null or a.user_id = ?1) and (?2 is null or a.action = ?2)
-          order by a.id desc limit ?3 offset ?4",
-    )
-    .bind(user_id)
-    .bind(action)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await
+    on!(db, |c| {
+        query_as(
+            r"select a.id, a.at, u.username, a.action, a.object_type, a.object_id, a.detail, a.ip
+              from audit_log a left join users u on u.id = a.user_id
+              where (?1 is null or a.user_id = ?1) and (?2 is null or a.action = ?2)
+              order by a.id desc limit ?3 offset ?4",
+        )
+        .bind(user_id)
+        .bind(action)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(c)
+        .await
+    })
 }
 
 /// How many failed and throttled logins the audit log holds, for the metrics.
-pub async fn login_refusals(db: impl SqliteExecutor<'_>) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as(
-        r"select coalesce(sum(action = 'login_failed'), 0), coalesce(sum(action = 'login_throttled'), 0)
-          from audit_log where action in ('login_failed', 'login_throttled')",
-    )
-    .fetch_one(db)
-    .await
+pub async fn login_refusals(db: impl Into<Exec<'_>>) -> sqlx::Result<(i64, i64)> {
+    on!(db, |c| {
+        query_as(
+            r"select coalesce(sum(action = 'login_failed'), 0), coalesce(sum(action = 'login_throttled'), 0)
+              from audit_log where action in ('login_failed', 'login_throttled')",
+        )
+        .fetch_one(c)
+        .await
+    })
 }

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use sqlx::FromRow;
+
+use crate::db::engine::{Exec, query, query_as, query_scalar};
 
 use crate::{
     ids::{MediaId, PageId, UserId},
@@ -124,62 +126,61 @@ pub struct Filter {
 }
 
 /// The current file with these bytes as uploaded, if there is one.
-pub async fn with_sha256(
-    db: impl SqliteExecutor<'_>,
-    sha256: &str,
-) -> sqlx::Result<Option<MediaId>> {
-    sqlx::query_scalar("select id from media where sha256 = ? and replaced_by is null")
-        .bind(sha256)
-        .fetch_optional(db)
-        .await
+pub async fn with_sha256(db: impl Into<Exec<'_>>, sha256: &str) -> sqlx::Result<Option<MediaId>> {
+    on!(db, |c| {
+        query_scalar("select id from media where sha256 = ? and replaced_by is null")
+            .bind(sha256)
+            .fetch_optional(c)
+            .await
+    })
 }
 
-pub async fn insert(
-    db: impl SqliteExecutor<'_>,
-    new: &New<'_>,
-    now: &Moment,
-) -> sqlx::Result<MediaId> {
-    sqlx::query_scalar(
-        r"insert into media (id, sha256, media_type, file_name, byte_size, width, height, alt_sv, alt_en,
-                             decorative, uploaded_by, uploaded_at, body)
-          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
-    )
-    .bind(new.id)
-    .bind(new.sha256)
-    .bind(new.media_type)
-    .bind(new.file_name)
-    .bind(i64::try_from(new.body.len()).unwrap_or(i64::MAX))
-    .bind(new.width)
-    .bind(new.height)
-    .bind(new.texts.alt_sv.trim())
-    .bind(new.texts.alt_en.trim())
-    .bind(new.texts.decorative)
-    .bind(new.uploaded_by)
-    .bind(now)
-    .bind(new.body)
-    .fetch_one(db)
-    .await
+pub async fn insert(db: impl Into<Exec<'_>>, new: &New<'_>, now: &Moment) -> sqlx::Result<MediaId> {
+    on!(db, |c| {
+        query_scalar(
+            r"insert into media (id, sha256, media_type, file_name, byte_size, width, height, alt_sv, alt_en,
+                                 decorative, uploaded_by, uploaded_at, body)
+              values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+        )
+        .bind(new.id)
+        .bind(new.sha256)
+        .bind(new.media_type)
+        .bind(new.file_name)
+        .bind(i64::try_from(new.body.len()).unwrap_or(i64::MAX))
+        .bind(new.width.map(i64::from))
+        .bind(new.height.map(i64::from))
+        .bind(new.texts.alt_sv.trim())
+        .bind(new.texts.alt_en.trim())
+        .bind(new.texts.decorative)
+        .bind(new.uploaded_by)
+        .bind(now)
+        .bind(new.body)
+        .fetch_one(c)
+        .await
+    })
 }
 
 pub async fn insert_variant(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     media_id: MediaId,
     info: VariantInfo,
     body: &[u8],
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into media_variants (media_id, width, height, format, byte_size, body) \
-         values (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(media_id)
-    .bind(info.width)
-    .bind(info.height)
-    .bind(info.format)
-    .bind(i64::try_from(body.len()).unwrap_or(i64::MAX))
-    .bind(body)
-    .execute(db)
-    .await
-    .map(|_| ())
+    on!(db, |c| {
+        query(
+            "insert into media_variants (media_id, width, height, format, byte_size, body) \
+             values (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(media_id)
+        .bind(i64::from(info.width))
+        .bind(i64::from(info.height))
+        .bind(info.format)
+        .bind(i64::try_from(body.len()).unwrap_or(i64::MAX))
+        .bind(body)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })
 }
 
 /// The columns of an [`Item`], of `media m left join users u`.
@@ -201,46 +202,52 @@ macro_rules! filtered {
 }
 
 /// A file, current or replaced.
-pub async fn find(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Option<Item>> {
-    sqlx::query_as(concat!(
-        "select ",
-        item_columns!(),
-        " from media m left join users u on u.id = m.uploaded_by where m.id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await
+pub async fn find(db: impl Into<Exec<'_>>, id: MediaId) -> sqlx::Result<Option<Item>> {
+    on!(db, |c| {
+        query_as(concat!(
+            "select ",
+            item_columns!(),
+            " from media m left join users u on u.id = m.uploaded_by where m.id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(c)
+        .await
+    })
 }
 
 /// The current files that `filter` lets through, newest first, `limit` at a time.
 pub async fn list(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     filter: &Filter,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Item>> {
-    sqlx::query_as(concat!(
-        "select ",
-        item_columns!(),
-        " from media m left join users u on u.id = m.uploaded_by where ",
-        filtered!(),
-        " order by m.uploaded_at desc, m.id desc limit ?3 offset ?4"
-    ))
-    .bind(filter.text.as_deref().map(escape_like))
-    .bind(filter.media_type)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await
+    on!(db, |c| {
+        query_as(concat!(
+            "select ",
+            item_columns!(),
+            " from media m left join users u on u.id = m.uploaded_by where ",
+            filtered!(),
+            " order by m.uploaded_at desc, m.id desc limit ?3 offset ?4"
+        ))
+        .bind(filter.text.as_deref().map(escape_like))
+        .bind(filter.media_type)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(c)
+        .await
+    })
 }
 
 /// How many current files `filter` lets through.
-pub async fn count(db: impl SqliteExecutor<'_>, filter: &Filter) -> sqlx::Result<i64> {
-    sqlx::query_scalar(concat!("select count(*) from media m where ", filtered!()))
-        .bind(filter.text.as_deref().map(escape_like))
-        .bind(filter.media_type)
-        .fetch_one(db)
-        .await
+pub async fn count(db: impl Into<Exec<'_>>, filter: &Filter) -> sqlx::Result<i64> {
+    on!(db, |c| {
+        query_scalar(concat!("select count(*) from media m where ", filtered!()))
+            .bind(filter.text.as_deref().map(escape_like))
+            .bind(filter.media_type)
+            .fetch_one(c)
+            .await
+    })
 }
 
 /// `text` with the wildcards of `like` taken literally.
@@ -251,224 +258,254 @@ fn escape_like(text: &str) -> String {
 }
 
 /// The bytes of a file as uploaded (cleaned).
-pub async fn original(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Option<Stored>> {
-    sqlx::query_as(
-        "select sha256, media_type, file_name, replaced_by, body from media where id = ?",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await
+pub async fn original(db: impl Into<Exec<'_>>, id: MediaId) -> sqlx::Result<Option<Stored>> {
+    on!(db, |c| {
+        query_as("select sha256, media_type, file_name, replaced_by, body from media where id = ?")
+            .bind(id)
+            .fetch_optional(c)
+            .await
+    })
 }
 
 /// The bytes of a variant, with the file's facts.
 pub async fn variant(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     id: MediaId,
     width: u32,
     format: MediaType,
 ) -> sqlx::Result<Option<Stored>> {
-    sqlx::query_as(
-        r"select m.sha256, v.format as media_type, m.file_name, m.replaced_by, v.body
-          from media_variants v join media m on m.id = v.media_id
-          where v.media_id = ? and v.width = ? and v.format = ?",
-    )
-    .bind(id)
-    .bind(width)
-    .bind(format)
-    .fetch_optional(db)
-    .await
+    on!(db, |c| {
+        query_as(
+            r"select m.sha256, v.format as media_type, m.file_name, m.replaced_by, v.body
+              from media_variants v join media m on m.id = v.media_id
+              where v.media_id = ? and v.width = ? and v.format = ?",
+        )
+        .bind(id)
+        .bind(i64::from(width))
+        .bind(format)
+        .fetch_optional(c)
+        .await
+    })
 }
 
 /// The variants of a file, narrowest first.
-pub async fn variants(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Vec<VariantInfo>> {
-    let rows: Vec<(u32, u32, MediaType)> = sqlx::query_as(
-        "select width, height, format from media_variants where media_id = ? order by width, format",
-    )
-    .bind(id)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(width, height, format)| VariantInfo {
-            width,
-            height,
-            format,
-        })
-        .collect())
+pub async fn variants(db: impl Into<Exec<'_>>, id: MediaId) -> sqlx::Result<Vec<VariantInfo>> {
+    on!(db, |c| {
+        let rows: Vec<(i64, i64, MediaType)> = query_as(
+            "select width, height, format from media_variants where media_id = ? order by width, format",
+        )
+        .bind(id)
+        .fetch_all(c)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(width, height, format)| VariantInfo {
+                width: pixels(width),
+                height: pixels(height),
+                format,
+            })
+            .collect())
+    })
 }
 
 /// What pages need of the files `ids` name, each replaced file leading to its newest one. Ids that
 /// name no file are left out.
-pub async fn library(conn: &mut SqliteConnection, ids: &[MediaId]) -> sqlx::Result<Library> {
-    let mut library = HashMap::new();
-    for &asked in ids {
-        if library.contains_key(&asked) {
-            continue;
+pub async fn library(conn: impl Into<Exec<'_>>, ids: &[MediaId]) -> sqlx::Result<Library> {
+    on!(conn, |c| {
+        let mut library = HashMap::new();
+        for &asked in ids {
+            if library.contains_key(&asked) {
+                continue;
+            }
+            let Some(item) = current(&mut *c, asked).await? else {
+                continue;
+            };
+            let variants = variants(&mut *c, item.id).await?;
+            library.insert(
+                asked,
+                Embedded {
+                    id: item.id,
+                    media_type: item.media_type,
+                    file_name: item.file_name,
+                    byte_size: u64::try_from(item.byte_size).unwrap_or(0),
+                    width: item.width.and_then(|width| u32::try_from(width).ok()),
+                    height: item.height.and_then(|height| u32::try_from(height).ok()),
+                    alt_sv: item.alt_sv,
+                    alt_en: item.alt_en,
+                    decorative: item.decorative,
+                    variants,
+                },
+            );
         }
-        let Some(item) = current(&mut *conn, asked).await? else {
-            continue;
-        };
-        let variants = variants(&mut *conn, item.id).await?;
-        library.insert(
-            asked,
-            Embedded {
-                id: item.id,
-                media_type: item.media_type,
-                file_name: item.file_name,
-                byte_size: u64::try_from(item.byte_size).unwrap_or(0),
-                width: item.width.and_then(|width| u32::try_from(width).ok()),
-                height: item.height.and_then(|height| u32::try_from(height).ok()),
-                alt_sv: item.alt_sv,
-                alt_en: item.alt_en,
-                decorative: item.decorative,
-                variants,
-            },
-        );
-    }
-    Ok(Library(library))
+        Ok(Library(library))
+    })
 }
 
 /// The file `id` is now: itself, or the file that replaced it. A replacement points straight at
 /// the newest file (see [`replace`]), so this takes at most two reads.
-pub async fn current(conn: &mut SqliteConnection, id: MediaId) -> sqlx::Result<Option<Item>> {
-    let Some(item) = find(&mut *conn, id).await? else {
-        return Ok(None);
-    };
-    match item.replaced_by {
-        None => Ok(Some(item)),
-        Some(newer) => Ok(find(&mut *conn, newer)
-            .await?
-            .filter(|newer| newer.replaced_by.is_none())),
-    }
+pub async fn current(conn: impl Into<Exec<'_>>, id: MediaId) -> sqlx::Result<Option<Item>> {
+    on!(conn, |c| {
+        let Some(item) = find(&mut *c, id).await? else {
+            return Ok(None);
+        };
+        match item.replaced_by {
+            None => Ok(Some(item)),
+            Some(newer) => Ok(find(&mut *c, newer)
+                .await?
+                .filter(|newer| newer.replaced_by.is_none())),
+        }
+    })
 }
 
 /// Records that page `page_id` uses exactly the files `ids`.
 pub async fn set_uses(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Exec<'_>>,
     page_id: PageId,
     ids: &[MediaId],
 ) -> sqlx::Result<()> {
-    sqlx::query("delete from media_uses where page_id = ?")
-        .bind(page_id)
-        .execute(&mut *conn)
-        .await?;
-    for id in ids {
-        sqlx::query("insert or ignore into media_uses (media_id, page_id) values (?, ?)")
-            .bind(id)
+    on!(conn, |c| {
+        query("delete from media_uses where page_id = ?")
             .bind(page_id)
-            .execute(&mut *conn)
+            .execute(&mut *c)
             .await?;
-    }
-    Ok(())
+        for id in ids {
+            query("insert or ignore into media_uses (media_id, page_id) values (?, ?)")
+                .bind(id)
+                .bind(page_id)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok(())
+    })
 }
 
 /// The pages that use file `id`, published first.
-pub async fn uses(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Vec<Use>> {
-    sqlx::query_as(
-        r"select p.id as page_id, p.lang, p.path, p.title, p.status, p.deleted_at is not null as trashed
-          from media_uses mu join pages p on p.id = mu.page_id
-          where mu.media_id = ?
-          order by p.status = 'published' desc, p.deleted_at is not null, p.title",
-    )
-    .bind(id)
-    .fetch_all(db)
-    .await
+pub async fn uses(db: impl Into<Exec<'_>>, id: MediaId) -> sqlx::Result<Vec<Use>> {
+    on!(db, |c| {
+        query_as(
+            r"select p.id as page_id, p.lang, p.path, p.title, p.status, p.deleted_at is not null as trashed
+              from media_uses mu join pages p on p.id = mu.page_id
+              where mu.media_id = ?
+              order by p.status = 'published' desc, p.deleted_at is not null, p.title",
+        )
+        .bind(id)
+        .fetch_all(c)
+        .await
+    })
 }
 
 /// The ids of the pages that use file `id`.
-pub async fn pages_using(db: impl SqliteExecutor<'_>, id: MediaId) -> sqlx::Result<Vec<PageId>> {
-    sqlx::query_scalar("select page_id from media_uses where media_id = ? order by page_id")
-        .bind(id)
-        .fetch_all(db)
-        .await
+pub async fn pages_using(db: impl Into<Exec<'_>>, id: MediaId) -> sqlx::Result<Vec<PageId>> {
+    on!(db, |c| {
+        query_scalar("select page_id from media_uses where media_id = ? order by page_id")
+            .bind(id)
+            .fetch_all(c)
+            .await
+    })
 }
 
-pub async fn set_texts(
-    db: impl SqliteExecutor<'_>,
-    id: MediaId,
-    texts: &Texts,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "update media set alt_sv = ?, alt_en = ?, decorative = ? where id = ? and replaced_by is null",
-    )
-    .bind(texts.alt_sv.trim())
-    .bind(texts.alt_en.trim())
-    .bind(texts.decorative)
-    .bind(id)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+pub async fn set_texts(db: impl Into<Exec<'_>>, id: MediaId, texts: &Texts) -> sqlx::Result<bool> {
+    on!(db, |c| {
+        let done = query(
+            "update media set alt_sv = ?, alt_en = ?, decorative = ? where id = ? and replaced_by is null",
+        )
+        .bind(texts.alt_sv.trim())
+        .bind(texts.alt_en.trim())
+        .bind(texts.decorative)
+        .bind(id)
+        .execute(c)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    })
 }
 
 /// Makes `newer` take the place of `older`: `older` and every file it had replaced lead to `newer`,
 /// lose their bytes and variants, and the pages that used `older` use `newer`.
 pub async fn replace(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Exec<'_>>,
     older: MediaId,
     newer: MediaId,
 ) -> sqlx::Result<()> {
-    sqlx::query("update media set replaced_by = ?1, body = x'' where id = ?2 or replaced_by = ?2")
+    on!(conn, |c| {
+        query("update media set replaced_by = ?1, body = x'' where id = ?2 or replaced_by = ?2")
+            .bind(newer)
+            .bind(older)
+            .execute(&mut *c)
+            .await?;
+        query("delete from media_variants where media_id = ?")
+            .bind(older)
+            .execute(&mut *c)
+            .await?;
+        query(
+            "insert or ignore into media_uses (media_id, page_id) \
+             select ?, page_id from media_uses where media_id = ?",
+        )
         .bind(newer)
         .bind(older)
-        .execute(&mut *conn)
+        .execute(&mut *c)
         .await?;
-    sqlx::query("delete from media_variants where media_id = ?")
-        .bind(older)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "insert or ignore into media_uses (media_id, page_id) \
-         select ?, page_id from media_uses where media_id = ?",
-    )
-    .bind(newer)
-    .bind(older)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("delete from media_uses where media_id = ?")
-        .bind(older)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
+        query("delete from media_uses where media_id = ?")
+            .bind(older)
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
+    })
 }
 
 /// Deletes file `id`, its variants, and the rows of the files it replaced.
-pub async fn delete(conn: &mut SqliteConnection, id: MediaId) -> sqlx::Result<bool> {
-    sqlx::query("delete from media where replaced_by = ?")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    let done = sqlx::query("delete from media where id = ?")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+pub async fn delete(conn: impl Into<Exec<'_>>, id: MediaId) -> sqlx::Result<bool> {
+    on!(conn, |c| {
+        query("delete from media where replaced_by = ?")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        let done = query("delete from media where id = ?")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    })
 }
 
 /// Every current file, by id, with each of its variants as width and format (`None` for a file
 /// without variants), for the static copy.
 pub async fn all_files(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
 ) -> sqlx::Result<Vec<(MediaId, String, Option<u32>, Option<MediaType>)>> {
-    sqlx::query_as(
-        r"select m.id, m.file_name, v.width, v.format
-          from media m left join media_variants v on v.media_id = m.id
-          where m.replaced_by is null order by m.id, v.width, v.format",
-    )
-    .fetch_all(db)
-    .await
+    let rows: Vec<(MediaId, String, Option<i64>, Option<MediaType>)> = on!(db, |c| {
+        query_as(
+            r"select m.id, m.file_name, v.width, v.format
+              from media m left join media_variants v on v.media_id = m.id
+              where m.replaced_by is null order by m.id, v.width, v.format",
+        )
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, width, format)| (id, name, width.map(pixels), format))
+        .collect())
+}
+
+/// A stored width or height: the database keeps them as 64-bit numbers, which PostgreSQL reads
+/// (it has no unsigned types); they were written from `u32`s.
+fn pixels(stored: i64) -> u32 {
+    u32::try_from(stored).unwrap_or(0)
 }
 
 /// Every current file with its bytes, oldest first, for the export.
-pub async fn all_current(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<(Item, Vec<u8>)>> {
-    let rows: Vec<ItemWithBody> = sqlx::query_as(concat!(
-        "select ",
-        item_columns!(),
-        ", m.body from media m left join users u on u.id = m.uploaded_by \
-         where m.replaced_by is null order by m.id"
-    ))
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|row| (row.item, row.body)).collect())
+pub async fn all_current(db: impl Into<Exec<'_>>) -> sqlx::Result<Vec<(Item, Vec<u8>)>> {
+    on!(db, |c| {
+        let rows: Vec<ItemWithBody> = query_as(concat!(
+            "select ",
+            item_columns!(),
+            ", m.body from media m left join users u on u.id = m.uploaded_by \
+             where m.replaced_by is null order by m.id"
+        ))
+        .fetch_all(c)
+        .await?;
+        Ok(rows.into_iter().map(|row| (row.item, row.body)).collect())
+    })
 }
 
 #[derive(FromRow)]

@@ -24,17 +24,19 @@ macro_rules! visible {
     };
 }
 
-use sqlx::SqliteExecutor;
+use crate::db::engine::{Exec, query_scalar};
 
 use crate::time::Moment;
 
 /// The moments after `now` at which scheduled pages become visible, soonest first.
-pub async fn upcoming(db: impl SqliteExecutor<'_>, now: &Moment) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "select distinct publish_at from pages \
-         where status = 'published' and deleted_at is null and publish_at > ? order by publish_at",
-    )
-    .bind(now)
-    .fetch_all(db)
-    .await
+pub async fn upcoming(db: impl Into<Exec<'_>>, now: &Moment) -> sqlx::Result<Vec<String>> {
+    on!(db, |c| {
+        query_scalar(
+            "select distinct publish_at from pages \
+             where status = 'published' and deleted_at is null and publish_at > ? order by publish_at",
+        )
+        .bind(now)
+        .fetch_all(c)
+        .await
+    })
 }

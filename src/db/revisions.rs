@@ -1,6 +1,8 @@
 //! Revisions: a whole copy of a page at each save, and the texts of saves that lost a race.
 
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+
+use crate::db::engine::{Exec, query, query_as, query_scalar};
 
 use super::pages::{Content, bind_content, content_columns};
 use crate::{
@@ -12,34 +14,36 @@ use crate::{
 /// Records the page's current state as a revision: who saved it, why, and the one detail that kind
 /// names (see [`RevisionKind`]).
 pub async fn record(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     page_id: PageId,
     author_id: Option<UserId>,
     kind: RevisionKind,
     note: &str,
     now: &Moment,
 ) -> sqlx::Result<()> {
-    sqlx::query(concat!(
-        "insert into revisions (page_id, version, parent_id, ",
-        content_columns!(),
-        ", author_id, revision_kind, note, created_at) select id, version, parent_id, ",
-        content_columns!(),
-        ", ?, ?, ?, ? from pages where id = ?"
-    ))
-    .bind(author_id)
-    .bind(kind)
-    .bind(note)
-    .bind(now)
-    .bind(page_id)
-    .execute(db)
-    .await
-    .map(|_| ())
+    on!(db, |c| {
+        query(concat!(
+            "insert into revisions (page_id, version, parent_id, ",
+            content_columns!(),
+            ", author_id, revision_kind, note, created_at) select id, version, parent_id, ",
+            content_columns!(),
+            ", ?, ?, ?, ? from pages where id = ?"
+        ))
+        .bind(author_id)
+        .bind(kind)
+        .bind(note)
+        .bind(now)
+        .bind(page_id)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })
 }
 
 /// Keeps the text of a save that was refused because the page had changed since `based_on`, so that it
 /// survives even if the editor closes the tab. Returns the revision's id.
 pub async fn record_conflict(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     page_id: PageId,
     based_on: i64,
     content: &Content,
@@ -47,23 +51,24 @@ pub async fn record_conflict(
     author_id: UserId,
     now: &Moment,
 ) -> sqlx::Result<i64> {
-    let query = sqlx::query(concat!(
-        "insert into revisions (",
-        content_columns!(),
-        ", page_id, version, parent_id, author_id, revision_kind, note, created_at, conflict) \
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
-    ));
-    let done = bind_content(query, content)
-        .bind(page_id)
-        .bind(based_on)
-        .bind(parent_id)
-        .bind(author_id)
-        .bind(RevisionKind::Conflict)
-        .bind(based_on.to_string())
-        .bind(now)
-        .execute(db)
-        .await?;
-    Ok(done.last_insert_rowid())
+    on!(db, |c| {
+        let query = query_scalar(concat!(
+            "insert into revisions (",
+            content_columns!(),
+            ", page_id, version, parent_id, author_id, revision_kind, note, created_at, conflict) \
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) returning id"
+        ));
+        bind_content!(query, content)
+            .bind(page_id)
+            .bind(based_on)
+            .bind(parent_id)
+            .bind(author_id)
+            .bind(RevisionKind::Conflict)
+            .bind(based_on.to_string())
+            .bind(now)
+            .fetch_one(c)
+            .await
+    })
 }
 
 /// A revision as stored, with its author's name.
@@ -94,30 +99,34 @@ macro_rules! revision_columns {
 }
 
 /// A page's revisions, newest first.
-pub async fn of_page(db: impl SqliteExecutor<'_>, page_id: PageId) -> sqlx::Result<Vec<Revision>> {
-    sqlx::query_as(concat!(
-        "select ",
-        revision_columns!(),
-        " from revisions r left join users u on u.id = r.author_id where r.page_id = ? order by r.id desc"
-    ))
-    .bind(page_id)
-    .fetch_all(db)
-    .await
+pub async fn of_page(db: impl Into<Exec<'_>>, page_id: PageId) -> sqlx::Result<Vec<Revision>> {
+    on!(db, |c| {
+        query_as(concat!(
+            "select ",
+            revision_columns!(),
+            " from revisions r left join users u on u.id = r.author_id where r.page_id = ? order by r.id desc"
+        ))
+        .bind(page_id)
+        .fetch_all(c)
+        .await
+    })
 }
 
 /// One revision of a page.
 pub async fn find(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     page_id: PageId,
     id: i64,
 ) -> sqlx::Result<Option<Revision>> {
-    sqlx::query_as(concat!(
-        "select ",
-        revision_columns!(),
-        " from revisions r left join users u on u.id = r.author_id where r.page_id = ? and r.id = ?"
-    ))
-    .bind(page_id)
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    on!(db, |c| {
+        query_as(concat!(
+            "select ",
+            revision_columns!(),
+            " from revisions r left join users u on u.id = r.author_id where r.page_id = ? and r.id = ?"
+        ))
+        .bind(page_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await
+    })
 }

@@ -234,12 +234,12 @@ async fn set_hash_size(tx: &mut SqliteConnection, bytes: i64) -> sqlx::Result<()
 
 /// Records that the index holds what this version's rules put there: for an empty database, whose
 /// empty index every later save keeps by these rules.
-pub async fn mark_current(db: impl SqliteExecutor<'_>) -> sqlx::Result<()> {
+pub async fn mark_current(db: impl Into<super::Exec<'_>>) -> sqlx::Result<()> {
     super::settings::set(db, INDEX_VERSION_SETTING, INDEX_VERSION).await
 }
 
 /// Whether the index was built by this version's rules.
-pub async fn is_current(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
+pub async fn is_current(db: impl Into<super::Exec<'_>>) -> sqlx::Result<bool> {
     Ok(super::settings::get(db, INDEX_VERSION_SETTING)
         .await?
         .as_deref()

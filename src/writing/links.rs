@@ -53,13 +53,14 @@ pub async fn rebuild(pool: &SqlitePool, now: &Moment) -> sqlx::Result<usize> {
 
 /// Which of `links` lead nowhere at `now`, as findings.
 pub async fn broken(
-    conn: &mut sqlx::SqliteConnection,
+    conn: impl Into<db::Exec<'_>>,
     links: &[Link],
     now: &Moment,
 ) -> sqlx::Result<Vec<Finding>> {
+    let mut conn = conn.into();
     let mut findings = Vec::new();
     for link in links {
-        if !db::links::works(conn, &link.target, now).await? {
+        if !db::links::works(&mut conn, &link.target, now).await? {
             findings.push(link.broken());
         }
     }

@@ -1,6 +1,8 @@
 //! The editors' list of pages: filtered, paginated, and laid out as a tree.
 
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+
+use crate::db::engine::{Exec, query_as, query_scalar};
 
 use crate::{
     ids::PageId,
@@ -83,89 +85,97 @@ fn like_anywhere(text: &str) -> String {
 
 /// A page of the pages out of the trash that `filter` lets through, the last changed first.
 pub async fn listed_page(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     filter: ListFilter<'_>,
     now: &Moment,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(concat!(
-        listed_select!(),
-        list_filter!(),
-        " order by p.updated_at desc, p.id desc limit ?6 offset ?7"
-    ))
-    .bind(filter.text.map(like_anywhere))
-    .bind(filter.lang)
-    .bind(filter.kind)
-    .bind(filter.standing)
-    .bind(now)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await
+    on!(db, |c| {
+        query_as(concat!(
+            listed_select!(),
+            list_filter!(),
+            " order by p.updated_at desc, p.id desc limit ?6 offset ?7"
+        ))
+        .bind(filter.text.map(like_anywhere))
+        .bind(filter.lang)
+        .bind(filter.kind)
+        .bind(filter.standing)
+        .bind(now)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(c)
+        .await
+    })
 }
 
 /// How many pages out of the trash `filter` lets through.
 pub async fn count_listed(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     filter: ListFilter<'_>,
     now: &Moment,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(concat!(
-        "select count(*) from pages p where ",
-        list_filter!()
-    ))
-    .bind(filter.text.map(like_anywhere))
-    .bind(filter.lang)
-    .bind(filter.kind)
-    .bind(filter.standing)
-    .bind(now)
-    .fetch_one(db)
-    .await
+    on!(db, |c| {
+        query_scalar(concat!(
+            "select count(*) from pages p where ",
+            list_filter!()
+        ))
+        .bind(filter.text.map(like_anywhere))
+        .bind(filter.lang)
+        .bind(filter.kind)
+        .bind(filter.standing)
+        .bind(now)
+        .fetch_one(c)
+        .await
+    })
 }
 
 /// Every page in the trash (`trashed`) or out of it, by language and path.
-pub async fn listed(db: impl SqliteExecutor<'_>, trashed: bool) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(concat!(
-        listed_select!(),
-        "(p.deleted_at is not null) = ? order by p.lang desc, p.path"
-    ))
-    .bind(trashed)
-    .fetch_all(db)
-    .await
+pub async fn listed(db: impl Into<Exec<'_>>, trashed: bool) -> sqlx::Result<Vec<Listed>> {
+    on!(db, |c| {
+        query_as(concat!(
+            listed_select!(),
+            "(p.deleted_at is not null) = ? order by p.lang desc, p.path"
+        ))
+        .bind(trashed)
+        .fetch_all(c)
+        .await
+    })
 }
 
 /// Pages outside the trash as [`listed`] has them, but without their last author (a query a page),
 /// for placing them in a tree: every page of the languages `all_of`; of the others, the home page,
 /// the main menu's pages, the pages that have pages below them, and the pages `keep`.
 pub async fn outline(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     all_of: &[Lang],
     keep: &[Option<PageId>; 3],
 ) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(
-        // Each part is a search of an index, so that a language of 10,000 pages is not read.
-        r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id,
-                 p.menu_order, p.translation_key, p.updated_at, p.deleted_at, null as last_author
-          from pages p
-          where p.deleted_at is null and p.id in (
-              select id from pages where lang in (?1, ?2)
-              union all
-              select id from pages where lang in ('sv', 'en') and path = ''
-              union all
-              select id from pages indexed by pages_menu
-              where lang in ('sv', 'en') and parent_id is null and menu_order is not null
-              union all
-              select parent_id from pages where parent_id is not null
-              union all
-              select value from (select ?3 as value union all select ?4 union all select ?5))
-          order by p.lang desc, p.path",
-    )
-    .bind(all_of.first().map(|lang| lang.code()))
-    .bind(all_of.get(1).map(|lang| lang.code()))
-    .bind(keep[0])
-    .bind(keep[1])
-    .bind(keep[2])
-    .fetch_all(db)
-    .await
+    on!(db, |c| {
+        query_as(
+            // Each part is a search of an index, so that a language of 10,000 pages is not read.
+            r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id,
+                     p.menu_order, p.translation_key, p.updated_at, p.deleted_at, null as last_author
+              from pages p
+              where p.deleted_at is null and p.id in (
+                  select id from pages where lang in (?1, ?2)
+                  union all
+                  select id from pages where lang in ('sv', 'en') and path = ''
+                  union all
+                  select id from pages indexed by pages_menu
+                  where lang in ('sv', 'en') and parent_id is null and menu_order is not null
+                  union all
+                  select parent_id from pages where parent_id is not null
+                  union all
+                  select value from (select ?3 as value union all select ?4 union all select ?5))
+              order by p.lang desc, p.path",
+        )
+        .bind(all_of.first().map(|lang| lang.code()))
+        .bind(all_of.get(1).map(|lang| lang.code()))
+        .bind(keep[0])
+        .bind(keep[1])
+        .bind(keep[2])
+        .fetch_all(c)
+        .await
+    })
 }
