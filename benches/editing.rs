@@ -81,7 +81,7 @@ async fn main() {
     let pool = db::open(&database).await.expect("database");
     transfer::seed_if_new(&pool).await.expect("seed");
     let now = time::now_db();
-    let mut tx = pool.begin().await.expect("transaction");
+    let mut tx = db::begin_write(&pool).await.expect("transaction");
     for n in 0..1000 {
         let body = format!(
             "## Sida {n}\n\n{}",
@@ -102,10 +102,10 @@ async fn main() {
             translation_key: None,
             archived: false,
         };
-        let id = db::pages::insert(&mut *tx, lang, &page, &body_html, &now)
+        let id = db::pages::insert(&mut tx, lang, &page, &body_html, &now)
             .await
             .expect("page");
-        db::revisions::record(&mut *tx, id, None, RevisionKind::Imported, "bench", &now)
+        db::revisions::record(&mut tx, id, None, RevisionKind::Imported, "bench", &now)
             .await
             .expect("revision");
     }

@@ -80,7 +80,7 @@ async fn main() {
          where path like 'sektion-%' or path like 'nyheter/%' or path like 'news/%'",
     )
     .bind(i64::try_from(pages).expect("pages"))
-    .execute(&pool)
+    .execute(pool.sqlite().expect("SQLite"))
     .await
     .expect("links");
     let started = Instant::now();
@@ -108,7 +108,7 @@ async fn main() {
     .expect("new");
     let paths: Vec<(Lang, String)> =
         sqlx::query_as("select lang, path from pages where status = 'published' order by id desc")
-            .fetch_all(&pool)
+            .fetch_all(pool.sqlite().expect("SQLite"))
             .await
             .expect("addresses");
     pool.close().await;
@@ -218,7 +218,7 @@ async fn main() {
         let id = sqlx::query_scalar(
             "select id from pages where path like 'sektion-%' order by id limit 1",
         )
-        .fetch_one(&pool)
+        .fetch_one(pool.sqlite().expect("SQLite"))
         .await
         .expect("a page");
         pool.close().await;

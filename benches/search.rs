@@ -145,7 +145,7 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
     let size: i64 = sqlx::query_scalar("select sum(pgsize) from dbstat where name like 'search%'")
-        .fetch_one(&pool)
+        .fetch_one(pool.sqlite().expect("SQLite"))
         .await
         .unwrap_or(0);
     if size > 0 {

@@ -14,8 +14,6 @@
 mod login;
 pub mod two_factor;
 
-use sqlx::SqlitePool;
-
 pub use self::login::{
     Authenticated, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME, Refusal, THROTTLE_WINDOW,
     authenticate, authenticate_code,
@@ -310,7 +308,7 @@ impl AccountError {
 
 /// Creates an account and returns its id.
 pub async fn create(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     actor: &Actor,
     account: NewAccount,
@@ -320,7 +318,7 @@ pub async fn create(
     let mut tx = db::begin_write(db).await?;
     let name = account.username.as_str();
     let id = db::users::insert(
-        &mut *tx,
+        &mut tx,
         name,
         &account.display_name,
         &hash,
@@ -342,7 +340,7 @@ pub async fn create(
 
 /// Gives an account another role. The last active administrator stays one.
 pub async fn set_role(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     actor: &Actor,
     id: UserId,
@@ -357,7 +355,7 @@ pub async fn set_role(
     if is_last_admin(&mut tx, &user).await? {
         return Err(AccountError::LastAdmin);
     }
-    db::users::set_role(&mut *tx, id, role).await?;
+    db::users::set_role(&mut tx, id, role).await?;
     let detail = format!("{}: {} → {role}{}", user.username, user.role, actor.via());
     audit(&mut tx, actor, AuditAction::UserRole, id, &detail, &now).await?;
     tx.commit().await?;
@@ -367,7 +365,7 @@ pub async fn set_role(
 /// Disables an account (it can no longer log in, and its sessions end) or enables it again. The last
 /// active administrator stays enabled, and administrators do not disable themselves.
 pub async fn set_disabled(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     actor: &Actor,
     id: UserId,
@@ -380,9 +378,9 @@ pub async fn set_disabled(
     } else {
         find(&mut tx, id).await?
     };
-    db::users::set_disabled(&mut *tx, id, disabled).await?;
+    db::users::set_disabled(&mut tx, id, disabled).await?;
     if disabled {
-        db::sessions::delete_for_user(&mut *tx, id).await?;
+        db::sessions::delete_for_user(&mut tx, id).await?;
     }
     let action = if disabled {
         AuditAction::UserDisable
@@ -398,7 +396,7 @@ pub async fn set_disabled(
 /// Deletes an account for good. Its revisions and audit entries stay, without its name. The last
 /// active administrator is not deleted, and administrators do not delete themselves.
 pub async fn delete(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     actor: &Actor,
     id: UserId,
@@ -406,7 +404,7 @@ pub async fn delete(
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
     let user = removable(&mut tx, actor, id).await?;
-    db::users::delete(&mut *tx, id).await?;
+    db::users::delete(&mut tx, id).await?;
     let detail = format!("{} ({}){}", user.username, user.role, actor.via());
     audit(&mut tx, actor, AuditAction::UserDelete, id, &detail, &now).await?;
     tx.commit().await?;
@@ -416,7 +414,7 @@ pub async fn delete(
 /// Sets a new password (already checked against the policy). The account's sessions end, except
 /// `keep_session`: the one of an editor changing their own password.
 pub async fn set_password(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     actor: &Actor,
     id: UserId,
@@ -427,10 +425,10 @@ pub async fn set_password(
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
     let user = find(&mut tx, id).await?;
-    db::users::set_password(&mut *tx, id, &hash).await?;
+    db::users::set_password(&mut tx, id, &hash).await?;
     match keep_session {
-        Some(session) => db::sessions::delete_others(&mut *tx, id, session).await?,
-        None => db::sessions::delete_for_user(&mut *tx, id).await?,
+        Some(session) => db::sessions::delete_others(&mut tx, id, session).await?,
+        None => db::sessions::delete_for_user(&mut tx, id).await?,
     }
     let detail = format!("{}{}", user.username, actor.via());
     audit(&mut tx, actor, AuditAction::UserPassword, id, &detail, &now).await?;
@@ -439,22 +437,15 @@ pub async fn set_password(
 }
 
 /// The account `id`, inside the transaction that changes it.
-async fn find(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    id: UserId,
-) -> Result<User, AccountError> {
-    db::users::find(&mut **tx, id)
+async fn find(tx: &mut db::Tx, id: UserId) -> Result<User, AccountError> {
+    db::users::find(&mut *tx, id)
         .await?
         .ok_or(AccountError::NotFound)
 }
 
 /// The account `id`, if `actor` may take it out of use (disable or delete it): not their own, and not
 /// the last active administrator.
-async fn removable(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    actor: &Actor,
-    id: UserId,
-) -> Result<User, AccountError> {
+async fn removable(tx: &mut db::Tx, actor: &Actor, id: UserId) -> Result<User, AccountError> {
     let user = find(tx, id).await?;
     if actor.user_id == Some(id) {
         return Err(AccountError::OwnAccount);
@@ -467,17 +458,14 @@ async fn removable(
 
 /// Whether `user` is the only active administrator, read inside the transaction that would change
 /// them, so that two administrators demoting each other at once cannot both succeed.
-async fn is_last_admin(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    user: &User,
-) -> sqlx::Result<bool> {
+async fn is_last_admin(tx: &mut db::Tx, user: &User) -> sqlx::Result<bool> {
     Ok(user.role == Role::Admin
         && !user.disabled
-        && db::users::count_active_admins(&mut **tx).await? <= 1)
+        && db::users::count_active_admins(&mut *tx).await? <= 1)
 }
 
 async fn audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut db::Tx,
     actor: &Actor,
     action: AuditAction,
     user_id: UserId,
@@ -485,7 +473,7 @@ async fn audit(
     now: &Moment,
 ) -> sqlx::Result<()> {
     db::audit::record(
-        &mut **tx,
+        &mut *tx,
         &Entry {
             user_id: actor.user_id,
             action,

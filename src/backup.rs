@@ -14,10 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sqlx::{
-    Connection, SqliteConnection,
-    sqlite::{SqliteConnectOptions, SqlitePool},
-};
+use sqlx::{Connection, SqliteConnection, sqlite::SqliteConnectOptions};
 
 use crate::db;
 
@@ -28,6 +25,10 @@ const SUFFIX: &str = ".db";
 /// Why a backup or a restore did not happen, in a sentence an operator can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error(
+        "the site's database is PostgreSQL: back it up with pg_dump (see docs/deploy.md), not with skl-cms"
+    )]
+    NotSqlite,
     #[error("{0} already exists; choose another name, or delete it first")]
     Exists(String),
     #[error("cannot write the backup {path}: {source}")]
@@ -83,7 +84,8 @@ pub struct Written {
 /// Writes a checked snapshot of `pool`'s database to `target`, which must not exist. The snapshot
 /// is written beside it under a temporary name and renamed only once it passed the check, so a
 /// failure or a crash never leaves a file called `target`.
-pub async fn write(pool: &SqlitePool, target: &Path) -> Result<Written, Error> {
+pub async fn write(pool: &crate::db::Pool, target: &Path) -> Result<Written, Error> {
+    let pool = pool.sqlite().ok_or(Error::NotSqlite)?;
     let started = Instant::now();
     if target.exists() {
         return Err(Error::Exists(target.display().to_string()));
@@ -326,7 +328,7 @@ pub fn scheduled_in(dir: &Path) -> Vec<PathBuf> {
 
 /// Takes a backup into `schedule.dir` now, and removes all but the newest `schedule.keep`.
 pub async fn take_scheduled(
-    pool: &SqlitePool,
+    pool: &crate::db::Pool,
     schedule: &Schedule,
     now: &crate::time::Moment,
 ) -> Result<Written, Error> {
@@ -350,7 +352,7 @@ fn due_in(schedule: &Schedule, newest_age: Option<Duration>) -> Duration {
 /// `every` old (at once if there is none), then every `every`. Each result is logged; a failure is
 /// an error in the log and tried again at the next time.
 pub async fn schedule(
-    pool: SqlitePool,
+    pool: crate::db::Pool,
     schedule: Schedule,
     clock: crate::time::Clock,
     metrics: std::sync::Arc<crate::metrics::Metrics>,

@@ -19,8 +19,6 @@ mod report;
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
-
 pub use report::{Author, Changes, Committed, PageChange, Snapshot, Versions};
 
 use crate::{
@@ -75,7 +73,11 @@ impl Body {
 }
 
 /// Renders `body_md` with the files of the library it names, as they are in `conn`'s view.
-pub async fn render(conn: &mut SqliteConnection, lang: Lang, body_md: &str) -> sqlx::Result<Body> {
+pub async fn render(
+    conn: impl Into<db::Exec<'_>>,
+    lang: Lang,
+    body_md: &str,
+) -> sqlx::Result<Body> {
     let library = db::media::library(conn, &markdown::media_ids(body_md)).await?;
     Ok(Body::render(body_md, lang, &library))
 }
@@ -102,7 +104,7 @@ impl Note {
 /// One write transaction and what it has touched so far. Dropped without [`commit`](Work::commit),
 /// it is rolled back and nothing was written.
 pub struct Work {
-    tx: Transaction<'static, Sqlite>,
+    tx: db::Tx,
     started: i64,
     now: Moment,
     /// Every page touched, in order, each once, with what it was before.
@@ -126,9 +128,9 @@ impl std::fmt::Debug for Work {
 
 impl Work {
     /// Begins a unit of work: takes the write lock, and notes the content version it starts from.
-    pub async fn begin(db: &SqlitePool, clock: &Clock) -> sqlx::Result<Work> {
+    pub async fn begin(db: &db::Pool, clock: &Clock) -> sqlx::Result<Work> {
         let mut tx = db::begin_write(db).await?;
-        let started = db::changes::version(&mut *tx).await?;
+        let started = db::changes::version(&mut tx).await?;
         Ok(Work {
             tx,
             started,
@@ -149,8 +151,8 @@ impl Work {
 
     /// The transaction, for reads and for the tables no page is derived from (the audit log,
     /// redirects, reviews, the files of the library).
-    pub fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
+    pub fn conn(&mut self) -> db::Exec<'_> {
+        self.tx.exec()
     }
 
     /// Ends the work without writing anything.
@@ -180,7 +182,7 @@ impl Work {
             detail,
             ip: author.map_or("", |author| author.ip.as_str()),
         };
-        db::audit::record(&mut *self.tx, &entry, &self.now).await
+        db::audit::record(&mut self.tx, &entry, &self.now).await
     }
 
     /// Creates a page and returns its id.
@@ -192,8 +194,8 @@ impl Work {
         parent_id: Option<PageId>,
         note: Note,
     ) -> sqlx::Result<PageId> {
-        let id = db::pages::insert(&mut *self.tx, lang, content, &body.html, &self.now).await?;
-        db::pages::set_parent(&mut *self.tx, id, parent_id).await?;
+        let id = db::pages::insert(&mut self.tx, lang, content, &body.html, &self.now).await?;
+        db::pages::set_parent(&mut self.tx, id, parent_id).await?;
         self.touch(id, None);
         self.bodies.insert(id, body.media);
         self.revisions.push((id, note));
@@ -211,7 +213,7 @@ impl Work {
         note: Note,
     ) -> sqlx::Result<bool> {
         let saved = db::pages::save(
-            &mut *self.tx,
+            &mut self.tx,
             before.id,
             base_version,
             content,
@@ -237,7 +239,7 @@ impl Work {
         body: Body,
         note: Note,
     ) -> sqlx::Result<()> {
-        db::pages::update(&mut *self.tx, before.id, content, &body.html, &self.now).await?;
+        db::pages::update(&mut self.tx, before.id, content, &body.html, &self.now).await?;
         self.touch(before.id, Some(Snapshot::of_page(before)));
         self.bodies.insert(before.id, body.media);
         self.revisions.push((before.id, note));
@@ -247,15 +249,15 @@ impl Work {
     /// Sets the parent of page `id`, written in this unit of work.
     pub async fn set_parent(&mut self, id: PageId, parent_id: Option<PageId>) -> sqlx::Result<()> {
         if !self.seen.contains(&id) {
-            let before = db::pages::find(&mut *self.tx, id).await?;
+            let before = db::pages::find(&mut self.tx, id).await?;
             self.touch(id, before.as_ref().map(Snapshot::of_page));
         }
-        db::pages::set_parent(&mut *self.tx, id, parent_id).await
+        db::pages::set_parent(&mut self.tx, id, parent_id).await
     }
 
     /// Moves `page` to `path`, as when its parent's path changes, with a revision that says so.
     pub async fn move_page(&mut self, page: &Page, path: &str, note: Note) -> sqlx::Result<()> {
-        db::pages::move_to(&mut *self.tx, page.id, path, &self.now).await?;
+        db::pages::move_to(&mut self.tx, page.id, path, &self.now).await?;
         self.touch(page.id, Some(Snapshot::of_page(page)));
         self.revisions.push((page.id, note));
         Ok(())
@@ -263,7 +265,7 @@ impl Work {
 
     /// Gives `page` the translation key `key`, without a new version: linking is bookkeeping.
     pub async fn set_translation_key(&mut self, page: &Page, key: &str) -> sqlx::Result<()> {
-        db::pages::set_translation_key(&mut *self.tx, page.id, key).await?;
+        db::pages::set_translation_key(&mut self.tx, page.id, key).await?;
         self.touch(page.id, Some(Snapshot::of_page(page)));
         Ok(())
     }
@@ -273,11 +275,11 @@ impl Work {
         let changed = if trashed {
             let changed = page.deleted_at.is_none();
             if changed {
-                db::pages::trash(&mut *self.tx, page.id, &self.now).await?;
+                db::pages::trash(&mut self.tx, page.id, &self.now).await?;
             }
             changed
         } else {
-            db::pages::untrash(&mut *self.tx, page.id, &self.now).await?
+            db::pages::untrash(&mut self.tx, page.id, &self.now).await?
         };
         if changed {
             self.touch(page.id, Some(Snapshot::of_page(page)));
@@ -287,7 +289,7 @@ impl Work {
 
     /// Deletes `page` for good, with its revisions. False when it was gone already.
     pub async fn delete_page(&mut self, page: &Page) -> sqlx::Result<bool> {
-        let deleted = db::pages::delete(&mut *self.tx, page.id).await?;
+        let deleted = db::pages::delete(&mut self.tx, page.id).await?;
         if deleted {
             self.touch(page.id, Some(Snapshot::of_page(page)));
             self.bodies.remove(&page.id);
@@ -313,10 +315,10 @@ impl Work {
     /// Renders the bodies of `ids` again, after a file they show changed. Their versions stay:
     /// what editors wrote did not change.
     async fn render_again(&mut self, ids: &[PageId]) -> sqlx::Result<()> {
-        for page in db::pages::find_many(&mut *self.tx, ids).await? {
+        for page in db::pages::find_many(&mut self.tx, ids).await? {
             let body = self.render(page.lang, &page.content.body_md).await?;
             if body.html != page.body_html {
-                db::pages::set_body_html(&mut *self.tx, page.id, &body.html).await?;
+                db::pages::set_body_html(&mut self.tx, page.id, &body.html).await?;
             }
             self.touch(page.id, Some(Snapshot::of_page(&page)));
             self.bodies.insert(page.id, body.media);
@@ -336,7 +338,7 @@ impl Work {
         let ids: Vec<PageId> = self.touched.iter().map(|(id, _)| *id).collect();
         let mut after: HashMap<PageId, Page> = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(READ_BACK) {
-            for page in db::pages::find_many(&mut *self.tx, chunk).await? {
+            for page in db::pages::find_many(&mut self.tx, chunk).await? {
                 after.insert(page.id, page);
             }
         }
@@ -356,7 +358,7 @@ impl Work {
         for (id, note) in &self.revisions {
             if after.contains_key(id) {
                 let (author, kind, detail) = (note.author, note.kind, note.detail.as_str());
-                db::revisions::record(&mut *self.tx, *id, author, kind, detail, &self.now).await?;
+                db::revisions::record(&mut self.tx, *id, author, kind, detail, &self.now).await?;
             }
         }
         let indexed: Vec<(PageId, Option<&Page>)> =
@@ -374,7 +376,7 @@ impl Work {
         self.refresh_links(&pages).await?;
         let versions = Versions {
             before: self.started,
-            after: db::changes::version(&mut *self.tx).await?,
+            after: db::changes::version(&mut self.tx).await?,
         };
         self.tx.commit().await?;
         let mut media = self.media;

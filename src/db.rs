@@ -57,7 +57,7 @@ pub enum OpenError {
 }
 
 /// Opens (creating it and its folder if missing) and migrates the database at `path`.
-pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
+pub async fn open(path: &Path) -> Result<Pool, OpenError> {
     let shown = path.display().to_string();
     if let Some(folder) = path
         .parent()
@@ -91,7 +91,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
             source,
         })?;
     migrate(&pool, &shown).await?;
-    Ok(pool)
+    Ok(Pool::Sqlite(pool))
 }
 
 /// Applies the embedded migrations that the database lacks, and refuses a database from a newer version.
@@ -109,15 +109,73 @@ async fn migrate(pool: &SqlitePool, shown: &str) -> Result<(), OpenError> {
     }
 }
 
-/// Begins a transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), waiting for it up
-/// to the busy timeout. Every transaction that writes must start this way: a deferred one that reads
-/// first fails outright (`SQLITE_BUSY`, no waiting) when another connection wrote in between, which
-/// would turn two editors saving at the same moment into a server error instead of a conflict.
+/// Begins a transaction that writes, holding the site's write lock until it ends, so that writers
+/// take turns on either engine: each reads what the one before committed (the content version, a
+/// page's version) and none of them fails for having overlapped another.
 ///
-/// A write that failed on a full disk can leave its connection believing it is still in the
-/// transaction (sqlx then refuses to begin another on it: `InvalidSavePointStatement`). Such
-/// connections are closed, so that the pool opens fresh ones, and the transaction is begun again.
-pub async fn begin_write(
+/// On SQLite that is `BEGIN IMMEDIATE`, which waits for the lock up to the busy timeout (a deferred
+/// transaction that reads first fails outright, `SQLITE_BUSY`, when another wrote in between). On
+/// PostgreSQL it is a transaction-scoped advisory lock, which every instance on the database shares.
+pub async fn begin_write(pool: &Pool) -> sqlx::Result<Tx> {
+    match pool {
+        Pool::Sqlite(pool) => begin_immediate(pool).await.map(Tx::Sqlite),
+        Pool::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("select pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Ok(Tx::Postgres(tx))
+        }
+    }
+}
+
+/// The key of the advisory lock that writers hold on PostgreSQL ("skl-cms" in ASCII).
+const WRITE_LOCK: i64 = 0x0073_6b6c_2d63_6d73;
+
+/// A transaction that writes, on either engine: statements run in it through `&mut tx`; dropped
+/// without [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await,
+            Tx::Postgres(tx) => tx.rollback().await,
+        }
+    }
+
+    /// The transaction's connection, for one or more statements.
+    pub fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Tx::Sqlite(tx) => Exec::Sqlite(tx),
+            Tx::Postgres(tx) => Exec::Postgres(tx),
+        }
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Exec<'a> {
+    fn from(tx: &'a mut Tx) -> Exec<'a> {
+        tx.exec()
+    }
+}
+
+/// `BEGIN IMMEDIATE` on SQLite. A write that failed on a full disk can leave its connection
+/// believing it is still in the transaction (sqlx then refuses to begin another on it:
+/// `InvalidSavePointStatement`). Such connections are closed, so that the pool opens fresh ones,
+/// and the transaction is begun again.
+async fn begin_immediate(
     pool: &SqlitePool,
 ) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
     // A stuck connection goes back to the pool a moment after the attempt that found it.
@@ -155,6 +213,9 @@ fn close_stuck_connections(pool: &SqlitePool) {
 }
 
 /// Whether the database answers: a cheap query for the readiness check.
-pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    sqlx::query("select 1").execute(pool).await.map(|_| ())
+pub async fn ping(pool: &Pool) -> Result<(), sqlx::Error> {
+    on!(pool, |c| engine::query("select 1")
+        .execute(c)
+        .await
+        .map(|_| ()))
 }

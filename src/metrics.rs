@@ -290,10 +290,11 @@ pub async fn render(state: &AppState) -> anyhow::Result<String> {
     metrics
         .cache_bytes
         .set(i64::try_from(state.cache.bytes()).unwrap_or(i64::MAX));
-    metrics.pool_connections.set(i64::from(state.db.size()));
+    let (size, idle) = state.db.size_and_idle();
+    metrics.pool_connections.set(i64::from(size));
     metrics
         .pool_idle
-        .set(i64::try_from(state.db.num_idle()).unwrap_or(i64::MAX));
+        .set(i64::try_from(idle).unwrap_or(i64::MAX));
     let counts = db::pages::counts_by_standing(&state.db).await?;
     for (status, count) in [
         ("published", counts.published),

@@ -31,7 +31,6 @@ use std::{
 
 pub use self::query::{MAX_QUERY_CHARS, Query};
 use self::text::{Stems, words};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::{
     content::markdown,
@@ -93,7 +92,7 @@ fn searchable(page: &Page) -> bool {
 
 /// Adds `page` and its words to the index.
 async fn index(
-    tx: &mut SqliteConnection,
+    tx: impl Into<db::Exec<'_>>,
     page: &Page,
     document: &Document,
     now: &Moment,
@@ -123,20 +122,21 @@ async fn index(
 /// deleted): each is removed, and put back if visitors may find it. Call inside the transaction that
 /// changed them, so that a page is findable exactly when its change is stored.
 pub async fn sync(
-    tx: &mut SqliteConnection,
+    tx: impl Into<db::Exec<'_>>,
     changed: &[(PageId, Option<&Page>)],
     now: &Moment,
 ) -> sqlx::Result<()> {
+    let mut tx = tx.into();
     // The words of every page, gathered, so that an import of many pages adds its vocabulary in a
     // few statements rather than one per word.
     let mut vocabulary: HashMap<Lang, HashSet<String>> = HashMap::new();
     for &(id, page) in changed {
-        db::search::remove(tx, id).await?;
+        db::search::remove(&mut tx, id).await?;
         if let Some(page) = page
             && searchable(page)
         {
             let document = Document::of(page);
-            index(tx, page, &document, now).await?;
+            index(&mut tx, page, &document, now).await?;
             vocabulary
                 .entry(page.lang)
                 .or_default()
@@ -144,19 +144,19 @@ pub async fn sync(
         }
     }
     for (lang, words) in vocabulary {
-        db::search::add_terms(tx, lang, &terms(lang, words)).await?;
+        db::search::add_terms(&mut tx, lang, &terms(lang, words)).await?;
     }
     Ok(())
 }
 
 /// Empties the index and indexes every page visitors may find again, in one transaction. Returns how
 /// many pages are in the index.
-pub async fn rebuild(pool: &SqlitePool, now: &Moment) -> sqlx::Result<usize> {
+pub async fn rebuild(pool: &crate::db::Pool, now: &Moment) -> sqlx::Result<usize> {
     let mut tx = db::begin_write(pool).await?;
     db::search::start_rebuild(&mut tx).await?;
     let mut indexed = 0;
     let mut vocabulary: HashMap<Lang, HashSet<String>> = HashMap::new();
-    for page in db::pages::all(&mut *tx).await? {
+    for page in db::pages::all(&mut tx).await? {
         if searchable(&page) {
             let document = Document::of(&page);
             index(&mut tx, &page, &document, now).await?;

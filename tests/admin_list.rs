@@ -42,7 +42,7 @@ async fn a_large_site_is_listed_fifty_at_a_time_and_filtered() {
             n % 60
         );
         let at = skl_cms::time::Moment::parse(&at).expect("a moment");
-        skl_cms::db::pages::insert(&mut *tx, lang, &draft.content, "<p>x</p>", &at)
+        skl_cms::db::pages::insert(&mut tx, lang, &draft.content, "<p>x</p>", &at)
             .await
             .expect("page");
     }
@@ -119,7 +119,7 @@ async fn the_edit_form_stays_small_and_takes_a_parent_or_translation_by_address(
         let draft = page(&format!("arkiv/sida-{n}"), &format!("Arkivsida {n}"));
         let lang = if n % 2 == 0 { Lang::En } else { Lang::Sv };
         skl_cms::db::pages::insert(
-            &mut *tx,
+            &mut tx,
             lang,
             &draft.content,
             "<p>x</p>",

@@ -54,7 +54,7 @@ async fn a_backup_taken_while_the_server_runs_is_complete_and_restores() {
     // A page is lost after the backup; restoring while the server runs is refused.
     let pool = skl_cms::db::open(&work.database()).await.expect("opens");
     sqlx::query("update pages set deleted_at = '2026-01-01T00:00:00Z'")
-        .execute(&pool)
+        .execute(pool.sqlite().expect("SQLite"))
         .await
         .expect("all pages trashed");
     pool.close().await;

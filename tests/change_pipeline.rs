@@ -20,17 +20,17 @@ async fn derived(app: &TestApp, id: PageId, word: &str) -> (Vec<MediaId>, i64, i
     let uses: Vec<MediaId> =
         sqlx::query_scalar("select media_id from media_uses where page_id = ?")
             .bind(id)
-            .fetch_all(app.db())
+            .fetch_all(app.sqlite())
             .await
             .expect("uses");
     let links: i64 = sqlx::query_scalar("select count(*) from page_links where page_id = ?")
         .bind(id)
-        .fetch_one(app.db())
+        .fetch_one(app.sqlite())
         .await
         .expect("links");
     let revisions: i64 = sqlx::query_scalar("select count(*) from revisions where page_id = ?")
         .bind(id)
-        .fetch_one(app.db())
+        .fetch_one(app.sqlite())
         .await
         .expect("revisions");
     let found = app

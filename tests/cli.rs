@@ -347,7 +347,7 @@ async fn a_database_from_a_newer_version_is_refused() {
         "insert into _sqlx_migrations (version, description, success, checksum, execution_time) \
          values (99990101000000, 'from the future', 1, x'00', 0)",
     )
-    .execute(&pool)
+    .execute(pool.sqlite().expect("SQLite"))
     .await
     .expect("insert");
     pool.close().await;

@@ -97,7 +97,7 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
         )
         .bind(old)
         .bind(now)
-        .execute(app.db())
+        .execute(app.sqlite())
         .await
         .expect("a redirect");
     }
@@ -318,7 +318,7 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
     sqlx::query(
         "update pages set deleted_at = '2026-01-02T00:00:00Z' where path = 'nyheter/nyhet-1'",
     )
-    .execute(app.db())
+    .execute(app.sqlite())
     .await
     .expect("trashed");
     let again = export(&root);

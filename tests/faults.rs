@@ -84,7 +84,7 @@ async fn a_full_disk_keeps_pages_served_and_the_editor_s_text() {
     .await;
     // Written back to the database file, so that the next write needs new room in the log.
     sqlx::query("pragma wal_checkpoint(truncate)")
-        .execute(app.db())
+        .execute(app.sqlite())
         .await
         .expect("checkpoint");
 
@@ -134,7 +134,7 @@ async fn a_full_disk_keeps_pages_served_and_the_editor_s_text() {
             .contains("skriven medan disken var full")
     );
     let integrity: String = sqlx::query_scalar("pragma integrity_check")
-        .fetch_one(app.db())
+        .fetch_one(app.sqlite())
         .await
         .expect("check");
     assert_eq!(integrity, "ok");

@@ -197,7 +197,7 @@ async fn a_site_of_more_than_50_000_addresses_has_a_sitemap_index() {
          '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' from n",
     )
     .bind(more as i64)
-    .execute(app.db())
+    .execute(app.sqlite())
     .await
     .expect("pages");
     app.state.content_changed().await.expect("cache emptied");

@@ -77,13 +77,13 @@ async fn stored_bytes(app: &TestApp, id: MediaId) -> Vec<Vec<u8>> {
     let mut all: Vec<Vec<u8>> =
         sqlx::query_scalar("select body from media_variants where media_id = ?")
             .bind(id)
-            .fetch_all(app.db())
+            .fetch_all(app.sqlite())
             .await
             .expect("variants");
     all.push(
         sqlx::query_scalar("select body from media where id = ?")
             .bind(id)
-            .fetch_one(app.db())
+            .fetch_one(app.sqlite())
             .await
             .expect("original"),
     );

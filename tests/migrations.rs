@@ -39,7 +39,7 @@ async fn database_at(dir: &Path, last: &str) -> sqlx::SqlitePool {
 }
 
 /// Closes the older database and opens it as this version does, which migrates it.
-async fn upgrade(older: sqlx::SqlitePool, dir: &Path) -> sqlx::SqlitePool {
+async fn upgrade(older: sqlx::SqlitePool, dir: &Path) -> db::Pool {
     older.close().await;
     db::open(&dir.join("site.db"))
         .await
@@ -125,7 +125,7 @@ async fn the_bodies_move_to_the_end_of_the_row_and_nothing_else_changes() {
     .expect("revision");
     let pool = upgrade(pool, dir.path()).await;
     let columns: Vec<String> = sqlx::query_scalar("select name from pragma_table_info('pages')")
-        .fetch_all(&pool)
+        .fetch_all(pool.sqlite().expect("SQLite"))
         .await
         .expect("columns");
     assert_eq!(
@@ -195,7 +195,7 @@ async fn the_search_index_is_split_by_language_and_filled_again_at_the_next_star
     assert_eq!(found, (1, 0), "found in Swedish only");
     let shared: i64 =
         sqlx::query_scalar("select count(*) from sqlite_master where name = 'search_words'")
-            .fetch_one(&state.db)
+            .fetch_one(state.db.sqlite().expect("SQLite"))
             .await
             .expect("schema");
     assert_eq!(shared, 0, "the shared index is gone");

@@ -7,7 +7,7 @@ use skl_cms::db::{
     readers::{ReadError, Readers},
 };
 
-async fn database() -> (tempfile::TempDir, sqlx::SqlitePool) {
+async fn database() -> (tempfile::TempDir, db::Pool) {
     let dir = tempfile::tempdir().expect("folder");
     let pool = db::open(&dir.path().join("site.db")).await.expect("open");
     (dir, pool)

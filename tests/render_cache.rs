@@ -145,7 +145,7 @@ async fn a_change_by_another_process_empties_the_cache() {
         .await
         .expect("second pool");
     sqlx::query("update pages set title = 'Ändrad utifrån' where path = 'annan'")
-        .execute(&other)
+        .execute(other.sqlite().expect("SQLite"))
         .await
         .expect("update");
     let started = Instant::now();

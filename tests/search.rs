@@ -435,7 +435,7 @@ async fn an_import_is_findable_at_once_and_reindex_rebuilds() {
     // An index emptied behind the server's back is whole again after a rebuild. (Each search is
     // spelt differently, so that none is answered from the cache of results.)
     sqlx::query("delete from search_words_sv")
-        .execute(app.db())
+        .execute(app.sqlite())
         .await
         .expect("empty one index");
     assert!(results(&app, "/sok", "FLAMINGOR").await.is_empty());
@@ -472,7 +472,7 @@ async fn editors_see_what_visitors_could_not_find_and_nothing_more() {
 
     let columns: Vec<String> =
         sqlx::query_scalar("select name from pragma_table_info('search_misses')")
-            .fetch_all(app.db())
+            .fetch_all(app.sqlite())
             .await
             .expect("columns");
     assert_eq!(
@@ -481,7 +481,7 @@ async fn editors_see_what_visitors_could_not_find_and_nothing_more() {
         "nothing about the visitor"
     );
     let days: Vec<String> = sqlx::query_scalar("select distinct day from search_misses")
-        .fetch_all(app.db())
+        .fetch_all(app.sqlite())
         .await
         .expect("days");
     assert!(
@@ -504,7 +504,7 @@ async fn editors_see_what_visitors_could_not_find_and_nothing_more() {
         .expect("purge");
     let left: i64 =
         sqlx::query_scalar("select count(*) from search_misses where day = '2000-01-01'")
-            .fetch_one(app.db())
+            .fetch_one(app.sqlite())
             .await
             .expect("count");
     assert_eq!(left, 0);
@@ -530,7 +530,7 @@ async fn a_word_on_every_page_is_counted_up_to_a_bound_and_title_matches_come_fi
         draft.content.status = skl_cms::vocab::Status::Published;
         draft.content.body_md = format!("En gemensam text, nummer {n}.");
         let html = skl_cms::content::markdown::render(&draft.content.body_md);
-        skl_cms::db::pages::insert(&mut *tx, Lang::Sv, &draft.content, &html, &now)
+        skl_cms::db::pages::insert(&mut tx, Lang::Sv, &draft.content, &html, &now)
             .await
             .expect("page");
     }

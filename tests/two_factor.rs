@@ -165,7 +165,7 @@ async fn turning_it_on_takes_a_code_from_the_app_and_shows_recovery_codes_once()
     assert_eq!(shown.header("cache-control"), Some("no-store"));
     // Stored as hashes only.
     let stored: Vec<String> = sqlx::query_scalar("select code_hash from recovery_codes")
-        .fetch_all(app.db())
+        .fetch_all(app.sqlite())
         .await
         .expect("read");
     assert_eq!(stored.len(), 10);
@@ -558,7 +558,7 @@ async fn the_command_line_resets_it() {
     let detail: String = sqlx::query_scalar(
         "select detail from audit_log where action = 'two_factor_off' order by id desc limit 1",
     )
-    .fetch_one(&pool)
+    .fetch_one(pool.sqlite().expect("SQLite"))
     .await
     .expect("audited");
     assert_eq!(

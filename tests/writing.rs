@@ -259,7 +259,7 @@ async fn the_site_s_broken_links_follow_create_rename_trash_and_restore() {
     assert_eq!(broken, ["/malen-nya", "/media/999/karta.jpg"]);
     let since: Option<String> =
         sqlx::query_scalar("select broken_since from page_links where href = '/malen-nya'")
-            .fetch_one(app.db())
+            .fetch_one(app.sqlite())
             .await
             .expect("row");
     assert!(since.is_some(), "since when it is broken");

@@ -142,7 +142,7 @@ pub fn page(n: usize, rng: &mut Rng, swedish: &[String], english: &[String]) -> 
 /// Writes `count` generated pages into the database, in one transaction, without indexing them for
 /// search. Returns how many words they hold.
 #[allow(dead_code)] // Not every benchmark fills a database.
-pub async fn fill(pool: &sqlx::SqlitePool, count: usize) -> usize {
+pub async fn fill(pool: &db::Pool, count: usize) -> usize {
     let (swedish, english) = (vocabulary(Lang::Sv), vocabulary(Lang::En));
     let mut rng = Rng::new(2026);
     let now = skl_cms::time::now_db();
@@ -152,7 +152,7 @@ pub async fn fill(pool: &sqlx::SqlitePool, count: usize) -> usize {
         let (lang, content) = page(n, &mut rng, &swedish, &english);
         words += content.body_md.split_whitespace().count();
         let html = markdown::render(&content.body_md);
-        db::pages::insert(&mut *tx, lang, &content, &html, &now)
+        db::pages::insert(&mut tx, lang, &content, &html, &now)
             .await
             .expect("page");
     }

@@ -70,7 +70,7 @@ pub fn hidden(html: &str, name: &str) -> String {
 
 /// Adds the administrator `bench` with `password` to the database of `pool`, for [`log_in`].
 #[allow(dead_code)] // Not every benchmark logs in.
-pub async fn add_bench_admin(pool: &sqlx::SqlitePool, password: &str) {
+pub async fn add_bench_admin(pool: &skl_cms::db::Pool, password: &str) {
     let hash = skl_cms::auth::hash_password(password.to_owned())
         .await
         .expect("hash");

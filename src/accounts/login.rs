@@ -9,7 +9,6 @@
 //! buy more guesses at the code.
 
 use jiff::{SignedDuration, Timestamp};
-use sqlx::SqlitePool;
 
 use super::two_factor::{self, CodeUsed};
 use crate::{
@@ -84,7 +83,7 @@ pub enum Authenticated {
 /// second factor, its failures are forgotten and its login recorded; opening a session is the
 /// caller's.
 pub async fn authenticate(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     username: &str,
     password: String,
@@ -132,7 +131,7 @@ pub async fn authenticate(
 /// Checks the second factor of `user_id`, whose password was right, from `ip`: throttled and audited
 /// like passwords. On success the account's failures are forgotten and its login recorded.
 pub async fn authenticate_code(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     user_id: UserId,
     code: &str,
@@ -171,7 +170,7 @@ pub async fn authenticate_code(
 
 /// Records a login that passed every step.
 async fn logged_in<F, Fut>(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     user: &User,
     detail: &str,
     since: &str,
@@ -192,7 +191,7 @@ where
 
 /// Records an attempt to log in in the audit log.
 async fn record(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     action: AuditAction,
     user_id: Option<UserId>,
     detail: String,
@@ -212,7 +211,7 @@ async fn record(
 
 /// The refusal of an attempt for `username` from `ip` when attempts are throttled, audited.
 async fn refuse_throttled<F, Fut>(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     username: &str,
     ip: &str,
     now: Timestamp,
@@ -232,7 +231,7 @@ where
 
 /// How long until another attempt is allowed, if attempts for `username` or from `ip` are throttled.
 async fn throttled(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     username: &str,
     ip: &str,
     now: Timestamp,

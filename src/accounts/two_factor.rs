@@ -11,8 +11,6 @@
 //!
 //! Checking a code at login, with throttling, is [`super::authenticate_code`]'s.
 
-use sqlx::SqlitePool;
-
 use super::{AccountError, Actor, audit, find};
 use crate::{
     auth,
@@ -212,7 +210,7 @@ pub struct Status {
     pub recovery_codes_left: i64,
 }
 
-pub async fn status(db: &SqlitePool, user_id: UserId) -> sqlx::Result<Status> {
+pub async fn status(db: &crate::db::Pool, user_id: UserId) -> sqlx::Result<Status> {
     Ok(Status {
         on: db::two_factor::is_on(db, user_id).await?,
         recovery_codes_left: db::two_factor::recovery_codes_left(db, user_id).await?,
@@ -222,22 +220,22 @@ pub async fn status(db: &SqlitePool, user_id: UserId) -> sqlx::Result<Status> {
 /// A new secret for `user_id` to put in their app, waiting for its first code (in place of one that
 /// was waiting).
 pub async fn begin(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     user_id: UserId,
 ) -> Result<Secret, TwoFactorError> {
     let secret = Secret::random();
     let mut tx = db::begin_write(db).await?;
-    if db::two_factor::is_on(&mut *tx, user_id).await? {
+    if db::two_factor::is_on(&mut tx, user_id).await? {
         return Err(TwoFactorError::AlreadyOn);
     }
-    db::two_factor::insert_pending(&mut *tx, user_id, &secret.hex(), &clock.now_db()).await?;
+    db::two_factor::insert_pending(&mut tx, user_id, &secret.hex(), &clock.now_db()).await?;
     tx.commit().await?;
     Ok(secret)
 }
 
 /// The secret waiting for its first code, if there is one.
-pub async fn pending(db: &SqlitePool, user_id: UserId) -> sqlx::Result<Option<Secret>> {
+pub async fn pending(db: &crate::db::Pool, user_id: UserId) -> sqlx::Result<Option<Secret>> {
     Ok(db::two_factor::find(db, user_id)
         .await?
         .filter(|stored| !stored.is_confirmed())
@@ -247,7 +245,7 @@ pub async fn pending(db: &SqlitePool, user_id: UserId) -> sqlx::Result<Option<Se
 /// Turns two-factor login on with the first code from the app, and returns the recovery codes to
 /// show once. The account's other sessions end, except `keep_session`.
 pub async fn confirm(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     actor: &Actor,
     user_id: UserId,
@@ -270,11 +268,11 @@ pub async fn confirm(
     let now_db = crate::time::Moment::of(now);
     let mut tx = db::begin_write(db).await?;
     let user = find(&mut tx, user_id).await?;
-    if !db::two_factor::confirm(&mut *tx, user_id, &stored.secret, step, &now_db).await? {
+    if !db::two_factor::confirm(&mut tx, user_id, &stored.secret, step, &now_db).await? {
         return Err(TwoFactorError::NothingPending);
     }
     db::two_factor::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
-    db::sessions::delete_others(&mut *tx, user_id, keep_session).await?;
+    db::sessions::delete_others(&mut tx, user_id, keep_session).await?;
     let detail = format!("{}{}", user.username, actor.via());
     audit(
         &mut tx,
@@ -291,7 +289,7 @@ pub async fn confirm(
 
 /// New recovery codes in place of the old ones, to show once.
 pub async fn renew_recovery_codes(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     actor: &Actor,
     user_id: UserId,
@@ -300,7 +298,7 @@ pub async fn renew_recovery_codes(
     let now = clock.now_db();
     let mut tx = db::begin_write(db).await?;
     let user = find(&mut tx, user_id).await?;
-    if !db::two_factor::is_on(&mut *tx, user_id).await? {
+    if !db::two_factor::is_on(&mut tx, user_id).await? {
         return Err(TwoFactorError::NotOn);
     }
     db::two_factor::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
@@ -314,7 +312,7 @@ pub async fn renew_recovery_codes(
 /// Turns two-factor login off for `user_id`: by the editor themselves (refused for an administrator
 /// when `required_for_admins`), by an administrator, or from the command line. Returns the account.
 pub async fn turn_off(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     actor: &Actor,
     user_id: UserId,
@@ -352,7 +350,7 @@ pub async fn turn_off(
 /// Checks the second factor of `user_id`'s login and takes it: an app code not taken before, or an
 /// unused recovery code. `None` when it is neither.
 pub async fn take_code(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     user_id: UserId,
     typed: &str,

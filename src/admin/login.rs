@@ -405,8 +405,8 @@ pub async fn setup_submit(
     // create an administrator.
     let now = state.clock.now_db();
     let mut tx = db::begin_write(&state.db).await?;
-    let used = db::users::use_setup_token(&mut *tx, &auth::token_hash(&token), &now).await?;
-    let none_yet = db::users::count(&mut *tx).await? == 0;
+    let used = db::users::use_setup_token(&mut tx, &auth::token_hash(&token), &now).await?;
+    let none_yet = db::users::count(&mut tx).await? == 0;
     if !(used && none_yet) {
         return Err(AppError::NotFoundBecause(SETUP_LINK_DEAD));
     }

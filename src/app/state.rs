@@ -7,7 +7,6 @@ use std::sync::{
 };
 
 use axum::http::HeaderValue;
-use sqlx::SqlitePool;
 
 use crate::{
     assets::Assets,
@@ -27,7 +26,7 @@ use super::{DEFAULT_MAX_CONNECTIONS, DEFAULT_REVIEW_MONTHS};
 /// What every handler can reach. Cheap to clone: everything is behind an `Arc` or is a pool handle.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: crate::db::Pool,
     /// Reading connections to the same database, for searches (see [`db::readers`]).
     pub readers: Arc<db::readers::Readers>,
     pub cache: Arc<RenderCache>,
@@ -103,7 +102,7 @@ impl Site {
 
 impl AppState {
     /// State over an open, migrated database, on the system clock.
-    pub async fn new(db: SqlitePool, base_url: &str) -> sqlx::Result<AppState> {
+    pub async fn new(db: crate::db::Pool, base_url: &str) -> sqlx::Result<AppState> {
         AppState::with_clock(db, base_url, Clock::system()).await
     }
 
@@ -173,7 +172,7 @@ impl AppState {
 
     /// State over an open, migrated database that reads the time from `clock`.
     pub async fn with_clock(
-        db: SqlitePool,
+        db: crate::db::Pool,
         base_url: &str,
         clock: Clock,
     ) -> sqlx::Result<AppState> {

@@ -3,7 +3,6 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context;
-use sqlx::SqlitePool;
 
 use crate::{
     accounts::{self, AccountError, Actor, NewAccount, Username},
@@ -90,7 +89,7 @@ pub async fn run(database: &std::path::Path, args: Args) -> Result<(), Failure> 
 }
 
 async fn add(
-    pool: &SqlitePool,
+    pool: &crate::db::Pool,
     name: &str,
     role: &str,
     display_name: Option<String>,
@@ -116,7 +115,7 @@ async fn add(
     Ok(())
 }
 
-async fn passwd(pool: &SqlitePool, name: &str, password_stdin: bool) -> Result<(), Failure> {
+async fn passwd(pool: &crate::db::Pool, name: &str, password_stdin: bool) -> Result<(), Failure> {
     let user = find(pool, name).await?;
     let password = read_password(&user.username, password_stdin)?;
     accounts::set_password(
@@ -133,7 +132,7 @@ async fn passwd(pool: &SqlitePool, name: &str, password_stdin: bool) -> Result<(
     Ok(())
 }
 
-async fn list(pool: &SqlitePool) -> Result<(), Failure> {
+async fn list(pool: &crate::db::Pool) -> Result<(), Failure> {
     let users = db::users::all(pool)
         .await
         .context("cannot read the accounts")?;
@@ -168,7 +167,7 @@ async fn list(pool: &SqlitePool) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn set_role(pool: &SqlitePool, name: &str, role: &str) -> Result<(), Failure> {
+async fn set_role(pool: &crate::db::Pool, name: &str, role: &str) -> Result<(), Failure> {
     let role = Role::from_id(role).ok_or_else(|| usage("the role is admin or editor"))?;
     let user = find(pool, name).await?;
     accounts::set_role(
@@ -184,7 +183,7 @@ async fn set_role(pool: &SqlitePool, name: &str, role: &str) -> Result<(), Failu
     Ok(())
 }
 
-async fn set_disabled(pool: &SqlitePool, name: &str, disabled: bool) -> Result<(), Failure> {
+async fn set_disabled(pool: &crate::db::Pool, name: &str, disabled: bool) -> Result<(), Failure> {
     let user = find(pool, name).await?;
     let actor = Actor::command_line();
     accounts::set_disabled(pool, &Clock::system(), &actor, user.id, disabled)
@@ -194,7 +193,7 @@ async fn set_disabled(pool: &SqlitePool, name: &str, disabled: bool) -> Result<(
     Ok(())
 }
 
-async fn delete(pool: &SqlitePool, name: &str) -> Result<(), Failure> {
+async fn delete(pool: &crate::db::Pool, name: &str) -> Result<(), Failure> {
     let user = find(pool, name).await?;
     accounts::delete(pool, &Clock::system(), &Actor::command_line(), user.id)
         .await
@@ -203,7 +202,7 @@ async fn delete(pool: &SqlitePool, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn reset_two_factor(pool: &SqlitePool, name: &str) -> Result<(), Failure> {
+async fn reset_two_factor(pool: &crate::db::Pool, name: &str) -> Result<(), Failure> {
     use accounts::two_factor::{self, TwoFactorError};
     let user = find(pool, name).await?;
     let actor = Actor::command_line();
@@ -242,7 +241,7 @@ fn usage(message: &str) -> Failure {
     Failure::Usage(message.to_owned())
 }
 
-async fn find(pool: &SqlitePool, name: &str) -> Result<db::users::User, Failure> {
+async fn find(pool: &crate::db::Pool, name: &str) -> Result<db::users::User, Failure> {
     db::users::find_by_name(pool, name)
         .await
         .context("cannot read the accounts")?

@@ -10,8 +10,6 @@
 //! Saves name the version they started from. A save based on an old version is not applied: the
 //! editor's text is kept as a conflict revision and handed back with the page as it is now.
 
-use sqlx::SqlitePool;
-
 use crate::{
     change::{Author, Committed, Note, Work},
     db::{
@@ -89,7 +87,7 @@ pub type Edited = Committed<Outcome>;
 
 /// Creates a page.
 pub async fn create(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     draft: Draft,
@@ -127,7 +125,7 @@ pub async fn create(
 
 /// Saves a page that the editor loaded at `base_version`.
 pub async fn update(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     id: PageId,
@@ -201,7 +199,7 @@ pub async fn update(
 
 /// Keeps the text of a save that lost a race as a conflict revision, and reports the conflict.
 async fn keep_conflict(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     current: Page,
@@ -320,7 +318,7 @@ async fn link_translation(
 /// Marks page `id` as reviewed by `author`: read and found current, without a change. Audited.
 /// False when the page is in the trash or gone.
 pub async fn mark_reviewed(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     id: PageId,
@@ -380,7 +378,7 @@ async fn audit(
 
 /// Takes a published page off the site, keeping it as a draft.
 pub async fn unpublish(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     id: PageId,
@@ -401,7 +399,7 @@ pub async fn unpublish(
 
 /// Moves a page to the trash, or takes it out again.
 pub async fn set_trashed(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     id: PageId,
@@ -436,7 +434,7 @@ pub async fn set_trashed(
 
 /// Deletes a page in the trash for good, with its revisions.
 pub async fn delete(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     id: PageId,
@@ -465,7 +463,7 @@ pub async fn delete(
 
 /// Restores a revision as the page's next version: nothing is overwritten, the history only grows.
 pub async fn restore_revision(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     page: &Page,

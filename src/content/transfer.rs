@@ -11,7 +11,6 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use sqlx::SqlitePool;
 
 use crate::{
     change::{Body, Note, Work},
@@ -223,7 +222,7 @@ fn to_content(file: &SourceFile) -> Result<(Content, Option<String>), String> {
 /// under its own id, so that the pages' addresses of them hold). With `dry_run`, only reports what
 /// would change.
 pub async fn import(
-    pool: &SqlitePool,
+    pool: &crate::db::Pool,
     files: &[SourceFile],
     media: Vec<media_transfer::SourceFile>,
     dry_run: bool,
@@ -379,7 +378,7 @@ fn plan<'a>(
 /// may point to pages created in the same import). The pipeline records a revision of each page
 /// written, its files, links and search entry.
 async fn apply(
-    pool: &SqlitePool,
+    pool: &crate::db::Pool,
     media: &[media_transfer::Planned],
     planned: Vec<Planned<'_>>,
 ) -> anyhow::Result<()> {
@@ -427,7 +426,7 @@ pub fn file_name(lang: Lang, path: &str) -> PathBuf {
 
 /// Writes every page that is not in the trash to `dir`, in the format import reads. Returns how many
 /// files were written.
-pub async fn export(pool: &SqlitePool, dir: &Path) -> anyhow::Result<usize> {
+pub async fn export(pool: &crate::db::Pool, dir: &Path) -> anyhow::Result<usize> {
     let pages = db::pages::all(pool)
         .await
         .context("cannot read the pages in the database")?;
@@ -478,7 +477,7 @@ pub async fn export(pool: &SqlitePool, dir: &Path) -> anyhow::Result<usize> {
 
 /// Imports the embedded seed content if this database has never been seeded and holds no pages. Later
 /// starts leave the pages alone, whatever editors have done to them.
-pub async fn seed_if_new(pool: &SqlitePool) -> anyhow::Result<Option<ImportReport>> {
+pub async fn seed_if_new(pool: &crate::db::Pool) -> anyhow::Result<Option<ImportReport>> {
     if db::settings::get(pool, db::settings::SEEDED_AT)
         .await?
         .is_some()

@@ -57,6 +57,14 @@ impl Pool {
         }
     }
 
+    /// One connection of the pool, for several statements in a row without a transaction.
+    pub async fn acquire(&self) -> sqlx::Result<Connection> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Connection::Sqlite(pool.acquire().await?),
+            Pool::Postgres(pool) => Connection::Postgres(pool.acquire().await?),
+        })
+    }
+
     /// Connections open and idle, for `/metrics`.
     pub fn size_and_idle(&self) -> (u32, usize) {
         match self {
@@ -75,6 +83,23 @@ impl From<SqlitePool> for Pool {
 impl From<PgPool> for Pool {
     fn from(pool: PgPool) -> Pool {
         Pool::Postgres(pool)
+    }
+}
+
+/// A connection taken from a [`Pool`], returned to it when dropped; statements run on it through
+/// `&mut conn`.
+#[derive(Debug)]
+pub enum Connection {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl<'a> From<&'a mut Connection> for Exec<'a> {
+    fn from(conn: &'a mut Connection) -> Exec<'a> {
+        match conn {
+            Connection::Sqlite(conn) => Exec::Sqlite(conn),
+            Connection::Postgres(conn) => Exec::Postgres(conn),
+        }
     }
 }
 
@@ -222,6 +247,26 @@ macro_rules! on {
             $crate::db::engine::Connected::Postgres(mut held) => {
                 let $c: &mut ::sqlx::PgConnection = held.conn();
                 $body
+            }
+        }
+    }};
+}
+
+/// Runs `sqlite` or `postgres`, whichever fits the engine `db` talks to, with the engine's plain
+/// sqlx connection: for work the engines do differently (search).
+macro_rules! by_engine {
+    ($db:expr, |$s:ident| $sqlite:expr, |$p:ident| $postgres:expr $(,)?) => {{
+        match ::core::convert::Into::<$crate::db::engine::Exec<'_>>::into($db)
+            .connect()
+            .await?
+        {
+            $crate::db::engine::Connected::Sqlite(mut held) => {
+                let $s: &mut ::sqlx::SqliteConnection = held.conn();
+                $sqlite
+            }
+            $crate::db::engine::Connected::Postgres(mut held) => {
+                let $p: &mut ::sqlx::PgConnection = held.conn();
+                $postgres
             }
         }
     }};

@@ -37,6 +37,8 @@ pub enum ReadError {
     },
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    #[error("reading connections are SQLite's; this site's database is PostgreSQL")]
+    NotSqlite,
     #[error("the read stopped: {0}")]
     Stopped(#[from] tokio::task::JoinError),
 }
@@ -44,7 +46,8 @@ pub enum ReadError {
 /// A small pool of read-only connections to the database file, opened as needed and kept.
 #[derive(Debug)]
 pub struct Readers {
-    path: PathBuf,
+    /// The database file; none on PostgreSQL, which has no reading connections of this kind.
+    path: Option<PathBuf>,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
 }
@@ -53,15 +56,22 @@ impl Readers {
     /// Readers of the database at `path` (the file sqlx's pool has open and migrated).
     pub fn new(path: &Path) -> Readers {
         Readers {
-            path: path.to_owned(),
+            path: Some(path.to_owned()),
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(MAX_READERS),
         }
     }
 
-    /// Readers of the database that `pool` is connected to.
-    pub fn of(pool: &sqlx::SqlitePool) -> Readers {
-        Readers::new(pool.connect_options().get_filename())
+    /// Readers of the database that `pool` is connected to, if it is a SQLite file.
+    pub fn of(pool: &super::Pool) -> Readers {
+        match pool.sqlite() {
+            Some(pool) => Readers::new(pool.connect_options().get_filename()),
+            None => Readers {
+                path: None,
+                idle: Mutex::new(Vec::new()),
+                permits: Semaphore::new(MAX_READERS),
+            },
+        }
     }
 
     /// Runs `work` on a reading connection, on a blocking thread, and returns what it returns.
@@ -108,11 +118,12 @@ impl Readers {
     }
 
     fn open(&self) -> Result<Connection, ReadError> {
+        let path = self.path.as_ref().ok_or(ReadError::NotSqlite)?;
         let open = || -> rusqlite::Result<Connection> {
             // Read-write at the file level so that it can join the WAL's shared memory whatever
             // state the file was left in; `query_only` refuses every write.
             let connection = Connection::open_with_flags(
-                &self.path,
+                path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             connection.busy_timeout(Duration::from_secs(5))?;
@@ -121,7 +132,7 @@ impl Readers {
             Ok(connection)
         };
         open().map_err(|source| ReadError::Open {
-            path: self.path.display().to_string(),
+            path: path.display().to_string(),
             source,
         })
     }

@@ -2,8 +2,9 @@
 //! `0006_search_endings.sql` and `0011_search_by_language.sql`): the indexes, their vocabulary,
 //! asking them ([`ask`]), and the daily counts of searches that found little.
 
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use sqlx::FromRow;
 
+use super::engine::{Exec, query, query_as};
 use crate::{ids::PageId, lang::Lang};
 
 /// Bumped when what the index holds changes, so that a database indexed by an older version is
@@ -44,29 +45,15 @@ macro_rules! in_tables_of {
 }
 
 pub mod ask;
+mod fts5;
+mod postgres;
 
 /// Removes page `id` from the index.
-pub async fn remove(tx: &mut SqliteConnection, id: PageId) -> sqlx::Result<()> {
-    macro_rules! delete {
-        ($words:literal, $titles:literal, $vocabulary:literal) => {
-            [
-                concat!("delete from ", $words, " where rowid = ?"),
-                concat!("delete from ", $titles, " where rowid = ?"),
-            ]
-        };
-    }
-    // A page is in the indexes of its language; it is looked for in both, since the language
-    // may be what changed.
-    for lang in Lang::ALL {
-        for statement in in_tables_of!(lang, delete) {
-            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
-        }
-    }
-    sqlx::query("delete from search_pages where page_id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map(|_| ())
+pub async fn remove(db: impl Into<Exec<'_>>, id: PageId) -> sqlx::Result<()> {
+    by_engine!(db, |c| fts5::remove(c, id).await, |c| postgres::remove(
+        c, id
+    )
+    .await)
 }
 
 /// A published page as the index takes it: its text, and what searches filter and rank on.
@@ -85,55 +72,9 @@ pub struct Indexed<'a> {
 }
 
 /// Adds a page to the index (it must not be there already: [`remove`] it first).
-pub async fn add(tx: &mut SqliteConnection, page: Indexed<'_>) -> sqlx::Result<()> {
-    macro_rules! add_words {
-        ($words:literal, $titles:literal, $vocabulary:literal) => {
-            concat!(
-                "insert into ",
-                $words,
-                " (rowid, shelf, title, description, body) values (?, ?, ?, ?, ?)"
-            )
-        };
-    }
-    macro_rules! add_titles {
-        ($words:literal, $titles:literal, $vocabulary:literal) => {
-            concat!(
-                "insert into ",
-                $titles,
-                " (rowid, shelf, title, description) values (?, ?, ?, ?)"
-            )
-        };
-    }
-    let shelf = if page.scheduled {
-        Shelf::Scheduled
-    } else {
-        Shelf::Visible
-    };
-    sqlx::query(in_tables_of!(page.lang, add_words))
-        .bind(page.id)
-        .bind(shelf.token())
-        .bind(page.title)
-        .bind(page.description)
-        .bind(page.body)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(in_tables_of!(page.lang, add_titles))
-        .bind(page.id)
-        .bind(shelf.token())
-        .bind(page.title)
-        .bind(page.description)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "insert into search_pages (page_id, lang, publish_at, title_words) values (?, ?, ?, ?)",
-    )
-    .bind(page.id)
-    .bind(page.lang)
-    .bind(page.publish_at)
-    .bind(page.title_words)
-    .execute(&mut *tx)
-    .await
-    .map(|_| ())
+pub async fn add(db: impl Into<Exec<'_>>, page: Indexed<'_>) -> sqlx::Result<()> {
+    by_engine!(db, |c| fts5::add(c, page).await, |c| postgres::add(c, page)
+        .await)
 }
 
 /// A word of the vocabulary as it is stored.
@@ -148,88 +89,24 @@ pub struct Term {
 
 /// Adds the words of `lang` that the vocabulary lacks, hundreds to a statement: what a save, an
 /// import and a rebuild do.
-pub async fn add_terms(tx: &mut SqliteConnection, lang: Lang, terms: &[Term]) -> sqlx::Result<()> {
-    for chunk in terms.chunks(500) {
-        let mut insert =
-            sqlx::QueryBuilder::new("insert into search_terms (lang, term, stem_key, backwards) ");
-        insert.push_values(chunk, |mut row, term| {
-            row.push_bind(lang)
-                .push_bind(term.term.clone())
-                .push_bind(term.stem_key.clone())
-                .push_bind(term.backwards.clone());
-        });
-        insert.push(" on conflict (lang, term) do nothing");
-        insert.build().execute(&mut *tx).await?;
-    }
-    Ok(())
+pub async fn add_terms(db: impl Into<Exec<'_>>, lang: Lang, terms: &[Term]) -> sqlx::Result<()> {
+    by_engine!(db, |c| fts5::add_terms(c, lang, terms).await, |c| {
+        postgres::add_terms(c, lang, terms).await
+    })
 }
 
-/// Empties the index, its pages and its vocabulary, and readies the connection for a rebuild:
-/// FTS5 keeps what it indexes in memory until a buffer fills, then writes it as a segment to merge
-/// later, so a large buffer (and page cache) means far fewer segments and merges.
-pub async fn start_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()> {
-    macro_rules! empty {
-        ($words:literal, $titles:literal, $vocabulary:literal) => {
-            [
-                concat!("delete from ", $words),
-                concat!("delete from ", $titles),
-            ]
-        };
-    }
-    for lang in Lang::ALL {
-        for statement in in_tables_of!(lang, empty) {
-            sqlx::query(statement).execute(&mut *tx).await?;
-        }
-    }
-    for statement in [
-        "delete from search_pages",
-        "delete from search_terms",
-        "pragma cache_size = -131072",
-    ] {
-        sqlx::query(statement).execute(&mut *tx).await?;
-    }
-    set_hash_size(tx, REBUILD_HASH_SIZE).await
+/// Empties the index, its pages and its vocabulary, for a rebuild in the same transaction.
+pub async fn start_rebuild(db: impl Into<Exec<'_>>) -> sqlx::Result<()> {
+    by_engine!(db, |c| fts5::start_rebuild(c).await, |c| {
+        postgres::start_rebuild(c).await
+    })
 }
 
-/// Records that the index is whole and current, and puts the connection's settings back before it
-/// returns to the pool.
-pub async fn finish_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()> {
-    super::settings::set(&mut *tx, INDEX_VERSION_SETTING, INDEX_VERSION).await?;
-    set_hash_size(tx, DEFAULT_HASH_SIZE).await?;
-    // SQLite's default page cache, 2 MiB.
-    sqlx::query("pragma cache_size = -2000")
-        .execute(&mut *tx)
-        .await
-        .map(|_| ())
-}
-
-/// FTS5's default buffer of pending index data, in bytes, which single saves keep.
-const DEFAULT_HASH_SIZE: i64 = 1024 * 1024;
-
-/// The buffer while the whole index is built.
-const REBUILD_HASH_SIZE: i64 = 64 * 1024 * 1024;
-
-/// Sets the buffer of the indexes of words (the indexes of titles are small), a setting each index
-/// keeps.
-async fn set_hash_size(tx: &mut SqliteConnection, bytes: i64) -> sqlx::Result<()> {
-    macro_rules! hash_size {
-        ($words:literal, $titles:literal, $vocabulary:literal) => {
-            concat!(
-                "insert into ",
-                $words,
-                " (",
-                $words,
-                ", rank) values ('hashsize', ?)"
-            )
-        };
-    }
-    for lang in Lang::ALL {
-        sqlx::query(in_tables_of!(lang, hash_size))
-            .bind(bytes)
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(())
+/// Records that the index is whole and current.
+pub async fn finish_rebuild(db: impl Into<Exec<'_>>) -> sqlx::Result<()> {
+    by_engine!(db, |c| fts5::finish_rebuild(c).await, |c| {
+        postgres::finish_rebuild(c).await
+    })
 }
 
 /// Records that the index holds what this version's rules put there: for an empty database, whose
@@ -244,39 +121,6 @@ pub async fn is_current(db: impl Into<super::Exec<'_>>) -> sqlx::Result<bool> {
         .await?
         .as_deref()
         == Some(INDEX_VERSION))
-}
-
-/// The `shelf` token of a page scheduled when indexed: a word no text is expected to hold. One that
-/// did would only make leaving the scheduled pages out a little slower, never wrong, since the
-/// column is named.
-const LATER: &str = "scheduledlater";
-
-/// Where a page sits in its language's index: with the pages visible when it was indexed, or with
-/// those whose publish time was still to come. The index's `shelf` column marks the latter, so that
-/// a search of the visible pages leaves out the few marked ones, and only those are checked against
-/// the clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shelf {
-    Visible,
-    Scheduled,
-}
-
-impl Shelf {
-    /// The token in the `shelf` column: none, or [`LATER`].
-    fn token(self) -> &'static str {
-        match self {
-            Shelf::Visible => "",
-            Shelf::Scheduled => LATER,
-        }
-    }
-
-    /// `expression`, limited to the pages on this shelf.
-    fn limit(self, expression: &str) -> String {
-        match self {
-            Shelf::Visible => format!("({expression}) NOT shelf : \"{LATER}\""),
-            Shelf::Scheduled => format!("({expression}) AND shelf : \"{LATER}\""),
-        }
-    }
 }
 
 /// Queries kept a day at most; once a day has this many, new ones are not kept (those already kept
@@ -298,33 +142,39 @@ pub struct Miss {
 /// Adds `count` searches to each miss's day, within the bound of [`MISSES_PER_DAY`], and forgets the
 /// days before `forget_before`.
 pub async fn record_misses(
-    pool: &sqlx::SqlitePool,
+    pool: &super::Pool,
     misses: &[(Miss, i64)],
     forget_before: &str,
 ) -> sqlx::Result<()> {
     let mut tx = super::begin_write(pool).await?;
     for (miss, count) in misses {
-        sqlx::query(
-            r"insert into search_misses (day, lang, query, hits, count)
-              select ?1, ?2, ?3, ?4, ?5
-              where exists (select 1 from search_misses where day = ?1 and lang = ?2 and query = ?3)
-                 or (select count(*) from search_misses where day = ?1) < ?6
-              on conflict (day, lang, query) do update
-              set count = count + excluded.count, hits = excluded.hits",
-        )
-        .bind(&miss.day)
-        .bind(miss.lang)
-        .bind(&miss.query)
-        .bind(miss.hits)
-        .bind(count)
-        .bind(MISSES_PER_DAY)
-        .execute(&mut *tx)
-        .await?;
+        on!(&mut tx, |c| {
+            query(
+                r"insert into search_misses (day, lang, query, hits, count)
+                  select ?1, ?2, ?3, ?4, ?5
+                  where exists (select 1 from search_misses where day = ?1 and lang = ?2 and query = ?3)
+                     or (select count(*) from search_misses where day = ?1) < ?6
+                  on conflict (day, lang, query) do update
+                  set count = search_misses.count + excluded.count, hits = excluded.hits",
+            )
+            .bind(&miss.day)
+            .bind(miss.lang)
+            .bind(&miss.query)
+            .bind(miss.hits)
+            .bind(count)
+            .bind(MISSES_PER_DAY)
+            .execute(c)
+            .await
+            .map(|_| ())
+        })?;
     }
-    sqlx::query("delete from search_misses where day < ?")
-        .bind(forget_before)
-        .execute(&mut *tx)
-        .await?;
+    on!(&mut tx, |c| {
+        query("delete from search_misses where day < ?")
+            .bind(forget_before)
+            .execute(c)
+            .await
+            .map(|_| ())
+    })?;
     tx.commit().await
 }
 
@@ -339,16 +189,19 @@ pub struct Missed {
 
 /// The queries most often searched since `since` (a day) that found nothing or little.
 pub async fn misses_since(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     since: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<Missed>> {
-    sqlx::query_as(
-        "select lang, query, sum(count) as searches, min(hits) as hits from search_misses \
-         where day >= ? group by lang, query order by searches desc, query limit ?",
-    )
-    .bind(since)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    on!(db, |c| {
+        query_as(
+            "select lang, query, cast(sum(count) as bigint) as searches, min(hits) as hits \
+             from search_misses where day >= ? group by lang, query order by searches desc, query \
+             limit ?",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(c)
+        .await
+    })
 }

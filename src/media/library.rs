@@ -4,7 +4,6 @@
 //! reported for those pages alone. Below the HTTP layer, like [`crate::content::editing`].
 
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use super::image::{self, Refusal};
 use crate::{
@@ -171,7 +170,7 @@ pub enum Stored {
 /// transaction: all of them or, if any fails, none. A file whose bytes the library already holds is
 /// not stored again; the answer names the one it holds.
 pub async fn store(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     prepared: &[Prepared],
@@ -255,7 +254,7 @@ async fn audit(
 /// Saves a file's texts (already checked) and renders the pages that show it again. False when
 /// there is no such current file.
 pub async fn set_texts(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     id: MediaId,
@@ -299,7 +298,7 @@ pub enum Replaced {
 /// Puts `prepared` in the place of file `id`: the new file gets a new address and the old texts,
 /// the old address leads to it, and every page that showed the old file shows the new one.
 pub async fn replace(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     id: MediaId,
@@ -348,7 +347,7 @@ pub enum Deleted {
 /// Deletes file `id` unless a published page outside the trash shows it; the other pages that do
 /// (drafts, trashed pages) are rendered again without it.
 pub async fn delete(
-    db: &SqlitePool,
+    db: &crate::db::Pool,
     clock: &Clock,
     author: &Author,
     id: MediaId,

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 
 use super::library::{self, Prepared, Upload};
 use crate::{
@@ -54,7 +53,7 @@ pub struct SourceFile {
 
 /// Writes every current file of the library and the manifest below `dir/media`. Returns how many
 /// files were written.
-pub async fn export(pool: &SqlitePool, dir: &Path) -> anyhow::Result<usize> {
+pub async fn export(pool: &crate::db::Pool, dir: &Path) -> anyhow::Result<usize> {
     let files = db::media::all_current(pool)
         .await
         .context("cannot read the media library")?;
@@ -148,7 +147,10 @@ pub struct Planned {
 
 /// Checks and cleans every file, and decides which are new: a file whose id the library already
 /// holds with the same content is left alone; one whose id holds another file is a problem.
-pub async fn plan(pool: &SqlitePool, files: Vec<SourceFile>) -> Result<Vec<Planned>, Vec<String>> {
+pub async fn plan(
+    pool: &crate::db::Pool,
+    files: Vec<SourceFile>,
+) -> Result<Vec<Planned>, Vec<String>> {
     let mut planned = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
     for SourceFile { entry, bytes } in files {

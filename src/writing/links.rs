@@ -8,7 +8,6 @@
 //! a scheduled page starts working at its second without anyone saving anything.
 
 use pulldown_cmark::{Event, Parser, Tag};
-use sqlx::SqlitePool;
 
 use super::rules::{Finding, Rule};
 use crate::{
@@ -38,15 +37,15 @@ impl Link {
 
 /// Records the links of every page again, and which of them are broken at `now`. Returns how many
 /// pages were read.
-pub async fn rebuild(pool: &SqlitePool, now: &Moment) -> sqlx::Result<usize> {
+pub async fn rebuild(pool: &crate::db::Pool, now: &Moment) -> sqlx::Result<usize> {
     let mut tx = db::begin_write(pool).await?;
-    let pages = db::pages::all(&mut *tx).await?;
+    let pages = db::pages::all(&mut tx).await?;
     for page in &pages {
         let links = internal_links(&page.content.body_md, page.lang, &page.content.path);
         db::links::set(&mut tx, page.id, &links).await?;
     }
     db::links::refresh(&mut tx, db::links::Scope::All, now).await?;
-    db::links::set_current(&mut *tx, VERSION).await?;
+    db::links::set_current(&mut tx, VERSION).await?;
     tx.commit().await?;
     Ok(pages.len())
 }

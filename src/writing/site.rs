@@ -4,8 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::SqlitePool;
-
 use super::{
     Assessment,
     links::{self, Target},
@@ -29,10 +27,10 @@ pub struct Checked {
 
 /// Every page of the database outside the trash, in the order of their addresses, with its links
 /// checked at `now`.
-pub async fn check_database(pool: &SqlitePool, now: &Moment) -> sqlx::Result<Vec<Checked>> {
+pub async fn check_database(pool: &crate::db::Pool, now: &Moment) -> sqlx::Result<Vec<Checked>> {
     let mut conn = pool.acquire().await?;
     let mut checked = Vec::new();
-    for page in db::pages::all(&mut *conn).await? {
+    for page in db::pages::all(&mut conn).await? {
         if page.deleted_at.is_some() {
             continue;
         }
@@ -58,7 +56,7 @@ pub async fn check_database(pool: &SqlitePool, now: &Moment) -> sqlx::Result<Vec
 pub async fn check_folder(
     pages: &[SourceFile],
     files: &[media::transfer::SourceFile],
-    pool: Option<&SqlitePool>,
+    pool: Option<&crate::db::Pool>,
     now: &Moment,
 ) -> sqlx::Result<Vec<Checked>> {
     let mut conn = match pool {

@@ -173,7 +173,7 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
         "Se [granskningen](/granskning) och [rapporten](/rapport-saknas).".to_owned();
     app.add_page(&linking).await;
     sqlx::query("update pages set updated_at = '2020-01-01T00:00:00Z' where path = 'om-oss'")
-        .execute(&app.state.db)
+        .execute(app.sqlite())
         .await
         .expect("an old page");
     for (path, label) in [

@@ -60,7 +60,7 @@ pub async fn audit_actions(app: &TestApp) -> Vec<String> {
 }
 
 /// The actions in `db`'s audit log, newest first.
-pub async fn audited(db: &sqlx::SqlitePool) -> Vec<String> {
+pub async fn audited(db: &skl_cms::db::Pool) -> Vec<String> {
     db::audit::list(db, None, None, 1000, 0)
         .await
         .expect("audit")

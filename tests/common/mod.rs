@@ -151,8 +151,13 @@ impl TestApp {
         }
     }
 
-    pub fn db(&self) -> &SqlitePool {
+    pub fn db(&self) -> &skl_cms::db::Pool {
         &self.state.db
+    }
+
+    /// The SQLite pool, for a test's own statements about SQLite's files and tables.
+    pub fn sqlite(&self) -> &SqlitePool {
+        self.state.db.sqlite().expect("a SQLite database")
     }
 
     pub fn url(&self, path: &str) -> String {

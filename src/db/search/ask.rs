@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{COUNT_UP_TO, MAX_WIDENED, RANK_WINDOW, Shelf};
+use super::{COUNT_UP_TO, MAX_WIDENED, RANK_WINDOW, fts5::Shelf};
 use crate::{
     lang::Lang,
     time::{DatePrecision, Moment},
