@@ -15,7 +15,7 @@ pub mod serve;
 mod units;
 pub mod user;
 
-use std::{path::PathBuf, process::ExitCode};
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -39,15 +39,16 @@ pub struct Cli {
 /// Options every subcommand takes.
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// The SQLite database file; it is created, with its folder, if missing.
+    /// The database: a SQLite file, created with its folder if missing, or the address of a
+    /// PostgreSQL database (`postgres://user:password@host/name`), for a site on several machines.
     #[arg(
         long,
         env = "SKL_DATABASE",
         default_value = "./data/skl-cms.db",
         global = true,
-        value_name = "FILE"
+        value_name = "FILE|URL"
     )]
-    pub database: PathBuf,
+    pub database: crate::db::Location,
 
     /// How log lines look on stderr: `pretty` for people, `json` for log collectors. Filter them with
     /// `RUST_LOG` (default `info`).

@@ -7,6 +7,7 @@
 #[macro_use]
 pub mod engine;
 pub use engine::{Exec, Pool};
+pub use location::Location;
 #[macro_use]
 pub mod publishing;
 
@@ -14,6 +15,7 @@ pub mod audit;
 pub mod backup;
 pub mod changes;
 pub mod links;
+pub mod location;
 pub mod media;
 pub mod pages;
 pub mod readers;
@@ -52,6 +54,11 @@ pub enum OpenError {
          this binary does not know); run the newer version, or restore a backup made by this one"
     )]
     NewerSchema { path: String, version: i64 },
+    #[error(
+        "the PostgreSQL server of {path} lacks the extensions {names}: install its contrib package \
+         (on Debian, postgresql-contrib comes with postgresql) and start again"
+    )]
+    MissingExtensions { path: String, names: String },
     #[error("cannot migrate the database {path}: {source}")]
     Migrate { path: String, source: MigrateError },
 }

@@ -1,7 +1,7 @@
 //! `skl-cms backup FILE` and `skl-cms restore FILE`: a checked snapshot of the database, taken while
 //! a server runs, and putting one back while none does.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::{backup, cli::Failure, db};
 
@@ -20,14 +20,14 @@ pub struct RestoreArgs {
     pub file: PathBuf,
 }
 
-pub async fn backup(database: &Path, args: BackupArgs) -> Result<(), Failure> {
+pub async fn backup(database: &db::Location, args: BackupArgs) -> Result<(), Failure> {
     if !database.exists() {
         return Err(Failure::Usage(format!(
             "there is no database at {}",
-            database.display()
+            database
         )));
     }
-    let pool = db::open(database).await?;
+    let pool = database.open().await?;
     let written = backup::write(&pool, &args.file).await;
     pool.close().await;
     let written = written.map_err(|error| Failure::Runtime(error.into()))?;
@@ -43,14 +43,17 @@ pub async fn backup(database: &Path, args: BackupArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-pub async fn restore(database: &Path, args: RestoreArgs) -> Result<(), Failure> {
+pub async fn restore(database: &db::Location, args: RestoreArgs) -> Result<(), Failure> {
     if !args.file.is_file() {
         return Err(Failure::Usage(format!(
             "there is no backup at {}",
             args.file.display()
         )));
     }
-    let restored = backup::restore(database, &args.file, &crate::time::now_db())
+    let Some(file) = database.file() else {
+        return Err(Failure::Usage(backup::Error::NotSqlite.to_string()));
+    };
+    let restored = backup::restore(file, &args.file, &crate::time::now_db())
         .await
         .map_err(|error| match error {
             backup::Error::InUse(_) => Failure::Usage(error.to_string()),
@@ -59,7 +62,7 @@ pub async fn restore(database: &Path, args: RestoreArgs) -> Result<(), Failure> 
     println!(
         "restored {} into {} ({} pages, {} media files, migration {})",
         args.file.display(),
-        database.display(),
+        database,
         restored.checked.pages,
         restored.checked.media,
         restored.checked.schema_version

@@ -2,7 +2,7 @@
 //! imported. One line a finding (its line counted in the page's text, as in the edit form, not in
 //! the file with its front matter), a summary, and exit code 1 when any finding is an error.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::anyhow;
 
@@ -26,7 +26,7 @@ pub struct Args {
     pub errors_only: bool,
 }
 
-pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
+pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
     let now = crate::time::now_db();
     let checked = match &args.dir {
         Some(dir) => {
@@ -39,7 +39,7 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
             let pages = transfer::read_dir(dir)?;
             let files = crate::media::transfer::read_dir(dir)?;
             let pool = if database.exists() {
-                Some(db::open(database).await?)
+                Some(database.open().await?)
             } else {
                 None
             };
@@ -55,10 +55,10 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
             if !database.exists() {
                 return Err(Failure::Usage(format!(
                     "there is no database at {}",
-                    database.display()
+                    database
                 )));
             }
-            let pool = db::open(database).await?;
+            let pool = database.open().await?;
             let checked = site::check_database(&pool, &now)
                 .await
                 .map_err(anyhow::Error::from)?;

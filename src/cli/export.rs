@@ -1,7 +1,7 @@
 //! `skl-cms export DIR`: write every page as Markdown, and the media library's files beside them,
 //! as `import` reads them back.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::{cli::Failure, content::transfer, db};
 
@@ -13,14 +13,14 @@ pub struct Args {
     pub dir: PathBuf,
 }
 
-pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
+pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
     if !database.exists() {
         return Err(Failure::Usage(format!(
             "there is no database at {}",
-            database.display()
+            database
         )));
     }
-    let pool = db::open(database).await?;
+    let pool = database.open().await?;
     let written = transfer::export(&pool, &args.dir).await?;
     let files = crate::media::transfer::export(&pool, &args.dir).await?;
     pool.close().await;

@@ -1,6 +1,6 @@
 //! `skl-cms export-site DIR`: write the site as static files (see [`crate::static_export`]).
 
-use std::{path::Path, time::Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,16 +26,16 @@ pub struct Args {
     pub base_url: String,
 }
 
-pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
+pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
     let started = Instant::now();
     if !database.exists() {
         return Err(Failure::Usage(format!(
             "there is no database at {}",
-            database.display()
+            database
         )));
     }
     static_export::check_target(&args.dir).map_err(Failure::Usage)?;
-    let pool = db::open(database).await?;
+    let pool = database.open().await?;
     let state = AppState::new(pool.clone(), &args.base_url)
         .await
         .context("cannot read the database")?

@@ -1,6 +1,6 @@
 //! `skl-cms import DIR`: upsert Markdown pages, and the media library's files, into the database.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::{
     cli::Failure,
@@ -20,7 +20,7 @@ pub struct Args {
     pub dry_run: bool,
 }
 
-pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
+pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
     if !args.dir.is_dir() {
         return Err(Failure::Usage(format!(
             "{} is not a folder; give the folder that holds `sv/` and `en/`",
@@ -29,7 +29,7 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     }
     let files = transfer::read_dir(&args.dir)?;
     let media = crate::media::transfer::read_dir(&args.dir)?;
-    let pool = db::open(database).await?;
+    let pool = database.open().await?;
     let report = transfer::import(&pool, &files, media, args.dry_run).await?;
     pool.close().await;
     let changed = report

@@ -1,17 +1,15 @@
 //! `skl-cms migrate`: bring the database up to this version's schema.
 
-use std::path::Path;
-
 use crate::{cli::Failure, db};
 
-pub async fn run(database: &Path) -> Result<(), Failure> {
-    let pool = db::open(database).await?;
+pub async fn run(database: &db::Location) -> Result<(), Failure> {
+    let pool = database.open().await?;
     pool.close().await;
     let latest = db::MIGRATOR
         .iter()
         .map(|migration| migration.version)
         .max()
         .unwrap_or(0);
-    println!("{} is migrated to version {latest}", database.display());
+    println!("{} is migrated to version {latest}", database);
     Ok(())
 }

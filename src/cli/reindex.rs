@@ -1,19 +1,17 @@
 //! `skl-cms reindex`: build the search index again from the pages.
 
-use std::path::Path;
-
 use anyhow::Context;
 
 use crate::{cli::Failure, db};
 
-pub async fn run(database: &Path) -> Result<(), Failure> {
+pub async fn run(database: &db::Location) -> Result<(), Failure> {
     if !database.exists() {
         return Err(Failure::Usage(format!(
             "there is no database at {}",
-            database.display()
+            database
         )));
     }
-    let pool = db::open(database).await?;
+    let pool = database.open().await?;
     let started = std::time::Instant::now();
     let indexed = crate::search::rebuild(&pool, &crate::time::now_db())
         .await

@@ -1,6 +1,6 @@
 //! `skl-cms serve`: migrate, seed on first start, and serve until Ctrl-C or SIGTERM.
 
-use std::{net::SocketAddr, path::Path, time::Instant};
+use std::{net::SocketAddr, time::Instant};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -138,12 +138,15 @@ pub(crate) fn parse_base_url(text: &str) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
-pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
+pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
     let started = Instant::now();
     // Held while serving, so that `skl-cms restore` never swaps the file under this server.
-    let _hold = backup::DatabaseLock::shared(database)
+    let _hold = database
+        .file()
+        .map(backup::DatabaseLock::shared)
+        .transpose()
         .map_err(|error| Failure::Usage(error.to_string()))?;
-    let pool = db::open(database).await?;
+    let pool = database.open().await?;
     if let Some(report) = transfer::seed_if_new(&pool)
         .await
         .context("cannot seed the database")?
@@ -229,7 +232,7 @@ pub async fn run(database: &Path, args: Args) -> Result<(), Failure> {
     tracing::info!(
         address = %args.bind,
         %base_url,
-        database = %database.display(),
+        database = %database,
         startup_ms = started.elapsed().as_millis(),
         "serving"
     );

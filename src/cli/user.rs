@@ -64,8 +64,8 @@ pub enum UserCommand {
     Reset2fa { name: String },
 }
 
-pub async fn run(database: &std::path::Path, args: Args) -> Result<(), Failure> {
-    let pool = db::open(database).await?;
+pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
+    let pool = database.open().await?;
     let result = match args.command {
         UserCommand::Add {
             name,

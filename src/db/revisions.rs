@@ -56,7 +56,7 @@ pub async fn record_conflict(
             "insert into revisions (",
             content_columns!(),
             ", page_id, version, parent_id, author_id, revision_kind, note, created_at, conflict) \
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) returning id"
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true) returning id"
         ));
         bind_content!(query, content)
             .bind(page_id)

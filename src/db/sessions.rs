@@ -36,7 +36,7 @@ pub async fn find(
                      exists (select 1 from two_factor t
                              where t.user_id = u.id and t.confirmed_at is not null) as two_factor
               from sessions s join users u on u.id = s.user_id
-              where s.id_hash = ? and s.expires_at > ? and s.last_seen_at > ? and u.disabled = 0",
+              where s.id_hash = ? and s.expires_at > ? and s.last_seen_at > ? and not u.disabled",
         )
         .bind(id_hash)
         .bind(now)

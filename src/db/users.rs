@@ -148,7 +148,7 @@ pub async fn touch_login(db: impl Into<Exec<'_>>, id: UserId, now: &Moment) -> s
 /// How many enabled administrators there are, so the last one cannot be disabled or demoted.
 pub async fn count_active_admins(db: impl Into<Exec<'_>>) -> sqlx::Result<i64> {
     on!(db, |c| {
-        query_scalar("select count(*) from users where role = 'admin' and disabled = 0")
+        query_scalar("select count(*) from users where role = 'admin' and not disabled")
             .fetch_one(c)
             .await
     })

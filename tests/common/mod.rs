@@ -78,6 +78,38 @@ impl Reply {
     }
 }
 
+/// A new, empty, migrated database for one test: a SQLite file in `dir`, or, when
+/// `SKL_TEST_POSTGRES` names a PostgreSQL database (`tests/support/postgres.sh` starts one), a new
+/// database on that server, so that the suite runs on either engine.
+pub async fn database(dir: &std::path::Path) -> db::Pool {
+    let location = match std::env::var("SKL_TEST_POSTGRES") {
+        Ok(base) if !base.is_empty() => {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let name = format!(
+                "skl_test_{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            );
+            let server = sqlx::PgPool::connect(&base).await.expect("the test server");
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "drop database if exists {name}"
+            )))
+            .execute(&server)
+            .await
+            .expect("drop an earlier run's database");
+            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+                .execute(&server)
+                .await
+                .expect("create the test's database");
+            server.close().await;
+            let (server_url, _) = base.rsplit_once('/').expect("a database URL");
+            db::Location::Postgres(format!("{server_url}/{name}"))
+        }
+        _ => db::Location::File(dir.join("site.db")),
+    };
+    location.open().await.expect("database opens")
+}
+
 impl TestApp {
     /// A server over a new database, seeded as on a first start.
     pub async fn spawn() -> TestApp {
@@ -122,9 +154,7 @@ impl TestApp {
         clock: Clock,
         configure: impl FnOnce(AppState) -> AppState,
     ) -> TestApp {
-        let pool = db::open(&dir.path().join("site.db"))
-            .await
-            .expect("database opens");
+        let pool = database(dir.path()).await;
         transfer::seed_if_new(&pool).await.expect("seed imports");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");

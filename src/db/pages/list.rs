@@ -36,7 +36,7 @@ macro_rules! listed_select {
         r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id, p.menu_order,
                  p.translation_key, p.updated_at, p.deleted_at,
                  (select u.display_name from revisions r join users u on u.id = r.author_id
-                  where r.page_id = p.id and r.conflict = 0 order by r.id desc limit 1) as last_author
+                  where r.page_id = p.id and not r.conflict order by r.id desc limit 1) as last_author
           from pages p where "
     };
 }
