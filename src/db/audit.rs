@@ -81,7 +81,7 @@ pub async fn list(
 pub async fn login_refusals(db: impl Into<Exec<'_>>) -> sqlx::Result<(i64, i64)> {
     on!(db, |c| {
         query_as(
-            r"select coalesce(sum(action = 'login_failed'), 0), coalesce(sum(action = 'login_throttled'), 0)
+            r"select count(*) filter (where action = 'login_failed'), count(*) filter (where action = 'login_throttled')
               from audit_log where action in ('login_failed', 'login_throttled')",
         )
         .fetch_one(c)

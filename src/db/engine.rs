@@ -279,12 +279,12 @@ pub trait Dialect: Database {
     /// The statement `sqlite` in this engine's placeholders.
     fn sql(sqlite: &'static str) -> &'static str;
 
-    /// `sqlite` on SQLite, `postgres` on PostgreSQL, each as that engine writes placeholders: for
-    /// the statements the engines write differently.
+    /// `sqlite` on SQLite, `postgres` on PostgreSQL: for the statements the engines write
+    /// differently. Both are written with `?` placeholders, which [`query`] and its kin translate.
     fn pick(sqlite: &'static str, postgres: &'static str) -> &'static str {
         match Self::ENGINE {
             Engine::Sqlite => sqlite,
-            Engine::Postgres => Self::sql(postgres),
+            Engine::Postgres => postgres,
         }
     }
 }
@@ -326,6 +326,11 @@ pub fn pick<C: EngineConnection>(
     postgres: &'static str,
 ) -> &'static str {
     C::Database::pick(sqlite, postgres)
+}
+
+/// Whether `_c` is a PostgreSQL connection: for a step only that engine needs.
+pub fn is_postgres<C: EngineConnection>(_c: &C) -> bool {
+    C::Database::ENGINE == Engine::Postgres
 }
 
 /// A statement, in the placeholders of the engine it runs on.

@@ -55,7 +55,7 @@ macro_rules! broken {
     () => {
         concat!(
             "(case page_links.kind
-            when 'nowhere' then 1
+            when 'nowhere' then true
             when 'media' then not exists (select 1 from media m where m.id = page_links.media_id)
             else not exists (select 1 from pages p
                      where p.lang = page_links.lang and p.path = page_links.path and ",
@@ -128,7 +128,8 @@ pub async fn set(conn: impl Into<Exec<'_>>, page_id: PageId, links: &[Link]) -> 
 /// Whether `target` leads somewhere at `now`.
 pub async fn works(conn: impl Into<Exec<'_>>, target: &Target, now: &Moment) -> sqlx::Result<bool> {
     on!(conn, |c| {
-        let found: Option<i64> = match target {
+        // `select 1` is a 32-bit number on PostgreSQL.
+        let found: Option<i32> = match target {
             Target::Nowhere => return Ok(false),
             Target::Media(id) => {
                 query_scalar("select 1 from media where id = ?")
@@ -180,7 +181,7 @@ pub async fn refresh(
 ) -> sqlx::Result<u64> {
     on!(conn, |c| {
         let done = match scope {
-            Scope::All => query(refresh!("1")).bind(now).execute(&mut *c).await?,
+            Scope::All => query(refresh!("true")).bind(now).execute(&mut *c).await?,
             Scope::Page { id, lang, path } => {
                 query(refresh!(
                     "page_id = ?2 or (kind = 'page' and lang = ?3 and path = ?4)"

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
-use crate::db::engine::{Exec, query, query_as, query_scalar};
+use crate::db::engine::{Exec, is_postgres, pick, query, query_as, query_scalar};
 
 use crate::{
     ids::{MediaId, PageId, UserId},
@@ -136,12 +136,25 @@ pub async fn with_sha256(db: impl Into<Exec<'_>>, sha256: &str) -> sqlx::Result<
 }
 
 pub async fn insert(db: impl Into<Exec<'_>>, new: &New<'_>, now: &Moment) -> sqlx::Result<MediaId> {
+    macro_rules! insert {
+        ($id:literal) => {
+            concat!(
+                r"insert into media (id, sha256, media_type, file_name, byte_size, width, height,
+                                     alt_sv, alt_en, decorative, uploaded_by, uploaded_at, body)
+                  values (",
+                $id,
+                ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id"
+            )
+        };
+    }
     on!(db, |c| {
-        query_scalar(
-            r"insert into media (id, sha256, media_type, file_name, byte_size, width, height, alt_sv, alt_en,
-                                 decorative, uploaded_by, uploaded_at, body)
-              values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
-        )
+        // A new id when none is given: SQLite numbers a null id itself; PostgreSQL takes it from the
+        // column's sequence.
+        let id = query_scalar(pick(
+            c,
+            insert!("?"),
+            insert!("coalesce(?, nextval(pg_get_serial_sequence('media', 'id')))"),
+        ))
         .bind(new.id)
         .bind(new.sha256)
         .bind(new.media_type)
@@ -155,8 +168,17 @@ pub async fn insert(db: impl Into<Exec<'_>>, new: &New<'_>, now: &Moment) -> sql
         .bind(new.uploaded_by)
         .bind(now)
         .bind(new.body)
-        .fetch_one(c)
-        .await
+        .fetch_one(&mut *c)
+        .await?;
+        if new.id.is_some() && is_postgres(c) {
+            // An id given (an import keeps each file's) leaves PostgreSQL's sequence behind it.
+            query(
+                "select setval(pg_get_serial_sequence('media', 'id'), (select max(id) from media))",
+            )
+            .execute(&mut *c)
+            .await?;
+        }
+        Ok(id)
     })
 }
 
@@ -369,11 +391,13 @@ pub async fn set_uses(
             .execute(&mut *c)
             .await?;
         for id in ids {
-            query("insert or ignore into media_uses (media_id, page_id) values (?, ?)")
-                .bind(id)
-                .bind(page_id)
-                .execute(&mut *c)
-                .await?;
+            query(
+                "insert into media_uses (media_id, page_id) values (?, ?) on conflict do nothing",
+            )
+            .bind(id)
+            .bind(page_id)
+            .execute(&mut *c)
+            .await?;
         }
         Ok(())
     })
@@ -427,9 +451,11 @@ pub async fn replace(
     newer: MediaId,
 ) -> sqlx::Result<()> {
     on!(conn, |c| {
-        query("update media set replaced_by = ?1, body = x'' where id = ?2 or replaced_by = ?2")
+        // The bytes go: `?3` is none (a blob literal is written differently on each engine).
+        query("update media set replaced_by = ?1, body = ?3 where id = ?2 or replaced_by = ?2")
             .bind(newer)
             .bind(older)
+            .bind(&[] as &[u8])
             .execute(&mut *c)
             .await?;
         query("delete from media_variants where media_id = ?")
@@ -437,8 +463,8 @@ pub async fn replace(
             .execute(&mut *c)
             .await?;
         query(
-            "insert or ignore into media_uses (media_id, page_id) \
-             select ?, page_id from media_uses where media_id = ?",
+            "insert into media_uses (media_id, page_id) \
+             select ?, page_id from media_uses where media_id = ? on conflict do nothing",
         )
         .bind(newer)
         .bind(older)

@@ -6,7 +6,7 @@
 
 use sqlx::FromRow;
 
-use crate::db::engine::{Exec, query, query_as, query_scalar};
+use crate::db::engine::{Exec, pick, query, query_as, query_scalar};
 
 use crate::{
     ids::PageId,
@@ -183,22 +183,31 @@ pub async fn children(
 }
 
 /// The visible ancestors of a page (`?1`, at the time `?2`), outermost first, for its breadcrumb
-/// trail, as `id, path, title`. The depth is bounded so that a cycle in the parent links cannot loop
-/// forever. `cross join` keeps the chain (a few rows) the outer loop: left to itself, SQLite's
-/// planner chose to walk every page through an index and look each up in the chain, 17 ms at 10,000
-/// pages instead of microseconds.
-pub(super) const ANCESTORS: &str = concat!(
-    r"with recursive chain (id, parent_id, depth) as (
-        select id, parent_id, 0 from pages where id = ?
-        union all
-        select p.id, p.parent_id, chain.depth + 1 from pages p join chain on p.id = chain.parent_id
-        where chain.depth < 16
-      )
-      select pages.id, pages.path, pages.title from chain cross join pages on pages.id = chain.id
-      where chain.depth > 0 and pages.path <> '' and ",
-    visible!(),
-    " order by chain.depth desc"
-);
+/// trail, as `id, path, title`, joined to the chain by `$join`. The depth is bounded so that a
+/// cycle in the parent links cannot loop forever.
+macro_rules! ancestors {
+    ($join:literal) => {
+        concat!(
+            r"with recursive chain (id, parent_id, depth) as (
+                select id, parent_id, 0 from pages where id = ?
+                union all
+                select p.id, p.parent_id, chain.depth + 1 from pages p join chain on p.id = chain.parent_id
+                where chain.depth < 16
+              )
+              select pages.id, pages.path, pages.title from chain ",
+            $join,
+            " pages on pages.id = chain.id
+              where chain.depth > 0 and pages.path <> '' and ",
+            visible!(),
+            " order by chain.depth desc"
+        )
+    };
+}
+
+/// [`ancestors!`] on SQLite: `cross join` keeps the chain (a few rows) the outer loop; left to
+/// itself, SQLite's planner chose to walk every page through an index and look each up in the
+/// chain, 17 ms at 10,000 pages instead of microseconds.
+pub(super) const ANCESTORS: &str = ancestors!("cross join");
 
 /// The visible ancestors of a page, outermost first, for its breadcrumb trail (see `ANCESTORS`).
 pub async fn ancestors(
@@ -207,7 +216,7 @@ pub async fn ancestors(
     now: &Moment,
 ) -> sqlx::Result<Vec<PageLink>> {
     on!(db, |c| {
-        query_as(ANCESTORS)
+        query_as(pick(c, ANCESTORS, ancestors!("join")))
             .bind(page_id)
             .bind(now)
             .fetch_all(c)
@@ -529,7 +538,7 @@ pub async fn path_taken(
 ) -> sqlx::Result<bool> {
     on!(db, |c| {
         query_scalar(
-            "select exists (select 1 from pages where lang = ? and path = ? and id is not ?)",
+            "select exists (select 1 from pages where lang = ? and path = ? and id is distinct from ?)",
         )
         .bind(lang)
         .bind(path)
@@ -673,9 +682,9 @@ pub struct Counts {
 pub async fn counts_by_standing(db: impl Into<Exec<'_>>) -> sqlx::Result<Counts> {
     on!(db, |c| {
         query_as(
-            r"select coalesce(sum(deleted_at is null and status = 'published'), 0) as published,
-                     coalesce(sum(deleted_at is null and status = 'draft'), 0) as drafts,
-                     coalesce(sum(deleted_at is not null), 0) as trashed
+            r"select count(*) filter (where deleted_at is null and status = 'published') as published,
+                     count(*) filter (where deleted_at is null and status = 'draft') as drafts,
+                     count(*) filter (where deleted_at is not null) as trashed
               from pages",
         )
         .fetch_one(c)

@@ -48,7 +48,7 @@ pub async fn last_reviewed(
 ) -> sqlx::Result<Option<Reviewed>> {
     on!(db, |c| {
         query_as(
-            "select max(p.updated_at, coalesce(r.reviewed_at, '')) as at,
+            "select (case when r.reviewed_at > p.updated_at then r.reviewed_at else p.updated_at end) as at,
                     case when r.reviewed_at >= p.updated_at then u.username end as marked_by
              from pages p
              left join page_reviews r on r.page_id = p.id
@@ -82,12 +82,12 @@ pub async fn due_for_review(
     on!(db, |c| {
         query_as(concat!(
             "select p.id as page_id, p.lang, p.path, p.title,
-                    max(p.updated_at, coalesce(r.reviewed_at, '')) as reviewed_at
+                    (case when r.reviewed_at > p.updated_at then r.reviewed_at else p.updated_at end) as reviewed_at
              from pages p left join page_reviews r on r.page_id = p.id
              where ",
             visible!("p.", "?2"),
             " and p.updated_at < ?1
-               and max(p.updated_at, coalesce(r.reviewed_at, '')) < ?1
+               and (case when r.reviewed_at > p.updated_at then r.reviewed_at else p.updated_at end) < ?1
              order by reviewed_at, p.id
              limit ?3 offset ?4"
         ))
@@ -110,7 +110,7 @@ pub async fn count_due_for_review(
         query_scalar(concat!(
             "select count(*) from pages p left join page_reviews r on r.page_id = p.id where ",
             visible!("p.", "?2"),
-            " and p.updated_at < ?1 and max(p.updated_at, coalesce(r.reviewed_at, '')) < ?1"
+            " and p.updated_at < ?1 and (case when r.reviewed_at > p.updated_at then r.reviewed_at else p.updated_at end) < ?1"
         ))
         .bind(before)
         .bind(now)

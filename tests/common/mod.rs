@@ -82,6 +82,10 @@ impl Reply {
 /// `SKL_TEST_POSTGRES` names a PostgreSQL database (`tests/support/postgres.sh` starts one), a new
 /// database on that server, so that the suite runs on either engine.
 pub async fn database(dir: &std::path::Path) -> db::Pool {
+    // `TEST_LOG=1` shows the server's log lines (errors and their causes) with the test's output.
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    }
     let location = match std::env::var("SKL_TEST_POSTGRES") {
         Ok(base) if !base.is_empty() => {
             static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

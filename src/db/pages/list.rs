@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use crate::db::engine::{Exec, query_as, query_scalar};
+use crate::db::engine::{Exec, pick, query_as, query_scalar};
 
 use crate::{
     ids::PageId,
@@ -143,6 +143,33 @@ pub async fn listed(db: impl Into<Exec<'_>>, trashed: bool) -> sqlx::Result<Vec<
     })
 }
 
+/// The statement of [`outline`], with `$hint` after the table of the main menu's pages: SQLite is
+/// told which index to search. Each part is a search of an index, so that a language of 10,000
+/// pages is not read.
+macro_rules! outline {
+    ($hint:literal) => {
+        concat!(
+            r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id,
+                     p.menu_order, p.translation_key, p.updated_at, p.deleted_at, null as last_author
+              from pages p
+              where p.deleted_at is null and p.id in (
+                  select id from pages where lang in (?1, ?2)
+                  union all
+                  select id from pages where lang in ('sv', 'en') and path = ''
+                  union all
+                  select id from pages ",
+            $hint,
+            r"
+                  where lang in ('sv', 'en') and parent_id is null and menu_order is not null
+                  union all
+                  select parent_id from pages where parent_id is not null
+                  union all
+                  select value from (select ?3 as value union all select ?4 union all select ?5) as kept)
+              order by p.lang desc, p.path"
+        )
+    };
+}
+
 /// Pages outside the trash as [`listed`] has them, but without their last author (a query a page),
 /// for placing them in a tree: every page of the languages `all_of`; of the others, the home page,
 /// the main menu's pages, the pages that have pages below them, and the pages `keep`.
@@ -152,30 +179,13 @@ pub async fn outline(
     keep: &[Option<PageId>; 3],
 ) -> sqlx::Result<Vec<Listed>> {
     on!(db, |c| {
-        query_as(
-            // Each part is a search of an index, so that a language of 10,000 pages is not read.
-            r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id,
-                     p.menu_order, p.translation_key, p.updated_at, p.deleted_at, null as last_author
-              from pages p
-              where p.deleted_at is null and p.id in (
-                  select id from pages where lang in (?1, ?2)
-                  union all
-                  select id from pages where lang in ('sv', 'en') and path = ''
-                  union all
-                  select id from pages indexed by pages_menu
-                  where lang in ('sv', 'en') and parent_id is null and menu_order is not null
-                  union all
-                  select parent_id from pages where parent_id is not null
-                  union all
-                  select value from (select ?3 as value union all select ?4 union all select ?5))
-              order by p.lang desc, p.path",
-        )
-        .bind(all_of.first().map(|lang| lang.code()))
-        .bind(all_of.get(1).map(|lang| lang.code()))
-        .bind(keep[0])
-        .bind(keep[1])
-        .bind(keep[2])
-        .fetch_all(c)
-        .await
+        query_as(pick(c, outline!("indexed by pages_menu"), outline!("")))
+            .bind(all_of.first().map(|lang| lang.code()))
+            .bind(all_of.get(1).map(|lang| lang.code()))
+            .bind(keep[0])
+            .bind(keep[1])
+            .bind(keep[2])
+            .fetch_all(c)
+            .await
     })
 }
