@@ -217,8 +217,9 @@ macro_rules! item_columns {
 macro_rules! filtered {
     () => {
         r"m.replaced_by is null
-          and (?1 is null or m.file_name like '%' || ?1 || '%' escape '\'
-               or m.alt_sv like '%' || ?1 || '%' escape '\' or m.alt_en like '%' || ?1 || '%' escape '\')
+          and (?1 is null or lower(m.file_name) like '%' || lower(?1) || '%' escape '\'
+               or lower(m.alt_sv) like '%' || lower(?1) || '%' escape '\'
+               or lower(m.alt_en) like '%' || lower(?1) || '%' escape '\')
           and (?2 is null or m.media_type = ?2)"
     };
 }

@@ -51,13 +51,14 @@ pub struct ListFilter<'a> {
     pub standing: Option<Standing>,
 }
 
-/// The conditions of a [`ListFilter`]: `?1` the text as a LIKE pattern, `?2` the language, `?3` the
-/// kind, `?4` the standing, `?5` now.
+/// The conditions of a [`ListFilter`]: `?1` the text as a LIKE pattern (case does not matter on
+/// either engine), `?2` the language, `?3` the kind, `?4` the standing, `?5` now.
 macro_rules! list_filter {
     () => {
         concat!(
             "p.deleted_at is null \
-             and (?1 is null or p.title like ?1 escape '\\' or p.path like ?1 escape '\\') \
+             and (?1 is null or lower(p.title) like lower(?1) escape '\\' \
+                  or lower(p.path) like lower(?1) escape '\\') \
              and (?2 is null or p.lang = ?2) \
              and (?3 is null or p.kind = ?3) \
              and (?4 is null \
