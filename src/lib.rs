@@ -15,7 +15,7 @@
 //! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
 //! | [`backup`] | backups of the database (a checked snapshot while the server runs, on a schedule with rotation) and restoring one, refused while a server uses the database |
 //! | [`auth`] | argon2id password hashing off the runtime, random tokens |
-//! | [`db`] | the connection pool, embedded migrations and every SQL statement; read-only connections for searches ([`db::readers`]) |
+//! | [`db`] | the database on either engine ([`db::Location`]: a SQLite file or a PostgreSQL URL), its embedded migrations and every SQL statement, each written once and compiled for both engines ([`db::engine`]); read-only SQLite connections for searches ([`db::readers`]) |
 //! | [`change`] | the change pipeline, the one way content is written: a unit of work ([`change::Work`]) that keeps every derived table (rendered bodies, files shown, links, revisions, search) in step in its transaction and reports what changed ([`change::Changes`]), which [`AppState::apply`] turns into cache invalidation |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, the rules every page keeps whichever way it comes in ([`content::rules`]: title, description, menu order, depth, parent cycles), and [`content::editing`]: what editors do to pages, through the change pipeline |
 //! | [`publishing`] | when visitors may see a page (the one rule in Rust; its SQL is `db::publishing`'s `visible!`) and the schedule of pages still to appear, which the render cache asks |

@@ -3,7 +3,7 @@
 //!
 //! The shape: every statement is written once, in SQL both engines understand, and compiled once for
 //! each engine. A function of `db/` takes anything that can run a statement ([`Exec`]: a pool, or a
-//! connection in a transaction, of either engine) and runs its statements in [`on!`], which hands
+//! connection in a transaction, of either engine) and runs its statements in `on!`, which hands
 //! its body a plain sqlx connection of the engine at hand: `&mut SqliteConnection` or
 //! `&mut PgConnection`. The body is the same text for both, so sqlx checks both: a type one engine
 //! cannot bind or read, or a method only one has (`last_insert_rowid`), fails to build.
@@ -209,7 +209,7 @@ impl<'c> Exec<'c> {
     }
 }
 
-/// A connection of one engine or the other, ready for [`on!`].
+/// A connection of one engine or the other, ready for `on!`.
 #[derive(Debug)]
 pub enum Connected<'c> {
     Sqlite(Held<'c, Sqlite>),
@@ -318,7 +318,7 @@ impl EngineConnection for PgConnection {
     type Database = Postgres;
 }
 
-/// `sqlite` on SQLite, `postgres` on PostgreSQL: for an [`on!`] body whose statement the engines
+/// `sqlite` on SQLite, `postgres` on PostgreSQL: for an `on!` body whose statement the engines
 /// write differently. Both are written with `?` placeholders.
 pub fn pick<C: EngineConnection>(
     _c: &C,
@@ -378,7 +378,7 @@ fn numbered(sqlite: &'static str) -> &'static str {
     text
 }
 
-/// The translation of [`numbered`], without the keeping.
+/// `sqlite` with PostgreSQL's placeholders, as `query` and its kin translate it (without keeping it).
 pub fn translate(sqlite: &str) -> String {
     let mut out = String::with_capacity(sqlite.len() + 8);
     let mut next = 0;

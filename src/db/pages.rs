@@ -204,7 +204,7 @@ macro_rules! ancestors {
     };
 }
 
-/// [`ancestors!`] on SQLite: `cross join` keeps the chain (a few rows) the outer loop; left to
+/// `ancestors!` on SQLite: `cross join` keeps the chain (a few rows) the outer loop; left to
 /// itself, SQLite's planner chose to walk every page through an index and look each up in the
 /// chain, 17 ms at 10,000 pages instead of microseconds.
 pub(super) const ANCESTORS: &str = ancestors!("cross join");
@@ -377,7 +377,7 @@ macro_rules! bind_content {
 }
 pub(super) use bind_content;
 
-/// The columns of [`bind_content!`], in its order, for statements to list.
+/// The columns of `bind_content!`, in its order, for statements to list.
 macro_rules! content_columns {
     () => {
         "path, title, description, body_md, kind, status, publish_at, date_precision, menu_order, \
