@@ -50,10 +50,16 @@ mod postgres;
 
 /// Removes page `id` from the index.
 pub async fn remove(db: impl Into<Exec<'_>>, id: PageId) -> sqlx::Result<()> {
-    by_engine!(db, |c| fts5::remove(c, id).await, |c| postgres::remove(
-        c, id
-    )
-    .await)
+    on!(db, |c| {
+        query("delete from search_pages where page_id = ?")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        by_engine!(c, |c| fts5::remove(c, id).await, |c| postgres::remove(
+            c, id
+        )
+        .await)
+    })
 }
 
 /// A published page as the index takes it: its text, and what searches filter and rank on.
@@ -73,8 +79,19 @@ pub struct Indexed<'a> {
 
 /// Adds a page to the index (it must not be there already: [`remove`] it first).
 pub async fn add(db: impl Into<Exec<'_>>, page: Indexed<'_>) -> sqlx::Result<()> {
-    by_engine!(db, |c| fts5::add(c, page).await, |c| postgres::add(c, page)
-        .await)
+    on!(db, |c| {
+        query(
+            "insert into search_pages (page_id, lang, publish_at, title_words) values (?, ?, ?, ?)",
+        )
+        .bind(page.id)
+        .bind(page.lang)
+        .bind(page.publish_at)
+        .bind(page.title_words)
+        .execute(&mut *c)
+        .await?;
+        by_engine!(c, |c| fts5::add(c, page).await, |c| postgres::add(c, page)
+            .await)
+    })
 }
 
 /// A word of the vocabulary as it is stored.
@@ -90,15 +107,33 @@ pub struct Term {
 /// Adds the words of `lang` that the vocabulary lacks, hundreds to a statement: what a save, an
 /// import and a rebuild do.
 pub async fn add_terms(db: impl Into<Exec<'_>>, lang: Lang, terms: &[Term]) -> sqlx::Result<()> {
-    by_engine!(db, |c| fts5::add_terms(c, lang, terms).await, |c| {
-        postgres::add_terms(c, lang, terms).await
+    on!(db, |c| {
+        for chunk in terms.chunks(500) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "insert into search_terms (lang, term, stem_key, backwards) ",
+            );
+            insert.push_values(chunk, |mut row, term| {
+                row.push_bind(lang)
+                    .push_bind(term.term.clone())
+                    .push_bind(term.stem_key.clone())
+                    .push_bind(term.backwards.clone());
+            });
+            insert.push(" on conflict (lang, term) do nothing");
+            insert.build().execute(&mut *c).await?;
+        }
+        Ok(())
     })
 }
 
 /// Empties the index, its pages and its vocabulary, for a rebuild in the same transaction.
 pub async fn start_rebuild(db: impl Into<Exec<'_>>) -> sqlx::Result<()> {
-    by_engine!(db, |c| fts5::start_rebuild(c).await, |c| {
-        postgres::start_rebuild(c).await
+    on!(db, |c| {
+        for statement in ["delete from search_pages", "delete from search_terms"] {
+            query(statement).execute(&mut *c).await?;
+        }
+        by_engine!(c, |c| fts5::start_rebuild(c).await, |c| {
+            postgres::start_rebuild(c).await
+        })
     })
 }
 

@@ -3,7 +3,7 @@
 
 use sqlx::SqliteConnection;
 
-use super::{INDEX_VERSION, INDEX_VERSION_SETTING, Indexed, Term};
+use super::{INDEX_VERSION, INDEX_VERSION_SETTING, Indexed};
 use crate::{ids::PageId, lang::Lang};
 
 /// Removes page `id` from the index.
@@ -23,11 +23,7 @@ pub(super) async fn remove(tx: &mut SqliteConnection, id: PageId) -> sqlx::Resul
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }
     }
-    sqlx::query("delete from search_pages where page_id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map(|_| ())
+    Ok(())
 }
 
 /// Adds a page to the index (it must not be there already: [`remove`] it first).
@@ -69,42 +65,11 @@ pub(super) async fn add(tx: &mut SqliteConnection, page: Indexed<'_>) -> sqlx::R
         .bind(page.title)
         .bind(page.description)
         .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "insert into search_pages (page_id, lang, publish_at, title_words) values (?, ?, ?, ?)",
-    )
-    .bind(page.id)
-    .bind(page.lang)
-    .bind(page.publish_at)
-    .bind(page.title_words)
-    .execute(&mut *tx)
-    .await
-    .map(|_| ())
+        .await
+        .map(|_| ())
 }
 
-/// Adds the words of `lang` that the vocabulary lacks, hundreds to a statement: what a save, an
-/// import and a rebuild do.
-pub(super) async fn add_terms(
-    tx: &mut SqliteConnection,
-    lang: Lang,
-    terms: &[Term],
-) -> sqlx::Result<()> {
-    for chunk in terms.chunks(500) {
-        let mut insert =
-            sqlx::QueryBuilder::new("insert into search_terms (lang, term, stem_key, backwards) ");
-        insert.push_values(chunk, |mut row, term| {
-            row.push_bind(lang)
-                .push_bind(term.term.clone())
-                .push_bind(term.stem_key.clone())
-                .push_bind(term.backwards.clone());
-        });
-        insert.push(" on conflict (lang, term) do nothing");
-        insert.build().execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
-/// Empties the index, its pages and its vocabulary, and readies the connection for a rebuild:
+/// Empties the index and readies the connection for a rebuild:
 /// FTS5 keeps what it indexes in memory until a buffer fills, then writes it as a segment to merge
 /// later, so a large buffer (and page cache) means far fewer segments and merges.
 pub(super) async fn start_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()> {
@@ -121,13 +86,9 @@ pub(super) async fn start_rebuild(tx: &mut SqliteConnection) -> sqlx::Result<()>
             sqlx::query(statement).execute(&mut *tx).await?;
         }
     }
-    for statement in [
-        "delete from search_pages",
-        "delete from search_terms",
-        "pragma cache_size = -131072",
-    ] {
-        sqlx::query(statement).execute(&mut *tx).await?;
-    }
+    sqlx::query("pragma cache_size = -131072")
+        .execute(&mut *tx)
+        .await?;
     set_hash_size(tx, REBUILD_HASH_SIZE).await
 }
 
