@@ -63,6 +63,16 @@ pub enum OpenError {
     Migrate { path: String, source: MigrateError },
 }
 
+impl OpenError {
+    /// The error of a failed connection to the database shown as `shown`.
+    fn connect(shown: &str) -> impl FnOnce(sqlx::Error) -> OpenError + '_ {
+        move |source| OpenError::Connect {
+            path: shown.to_owned(),
+            source,
+        }
+    }
+}
+
 /// Opens (creating it and its folder if missing) and migrates the database at `path`.
 pub async fn open(path: &Path) -> Result<Pool, OpenError> {
     let shown = path.display().to_string();
@@ -76,10 +86,7 @@ pub async fn open(path: &Path) -> Result<Pool, OpenError> {
         })?;
     }
     let options = SqliteConnectOptions::from_str("sqlite:")
-        .map_err(|source| OpenError::Connect {
-            path: shown.clone(),
-            source,
-        })?
+        .map_err(OpenError::connect(&shown))?
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -93,10 +100,7 @@ pub async fn open(path: &Path) -> Result<Pool, OpenError> {
         .min_connections(1)
         .connect_with(options)
         .await
-        .map_err(|source| OpenError::Connect {
-            path: shown.clone(),
-            source,
-        })?;
+        .map_err(OpenError::connect(&shown))?;
     migrate(&pool, &shown).await?;
     Ok(Pool::Sqlite(pool))
 }

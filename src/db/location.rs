@@ -108,10 +108,7 @@ fn redact(url: &str) -> String {
 
 async fn open_postgres(url: &str) -> Result<Pool, OpenError> {
     let shown = redact(url);
-    let options = PgConnectOptions::from_str(url).map_err(|source| OpenError::Connect {
-        path: shown.clone(),
-        source,
-    })?;
+    let options = PgConnectOptions::from_str(url).map_err(OpenError::connect(&shown))?;
     let pool = PgPoolOptions::new()
         // Several instances share the server's connections: each keeps a few.
         .max_connections(8)
@@ -119,10 +116,7 @@ async fn open_postgres(url: &str) -> Result<Pool, OpenError> {
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
-        .map_err(|source| OpenError::Connect {
-            path: shown.clone(),
-            source,
-        })?;
+        .map_err(OpenError::connect(&shown))?;
     let missing: Vec<String> = sqlx::query_scalar(
         "select name from unnest($1::text[]) as name \
          where name not in (select name from pg_available_extensions)",
@@ -130,10 +124,7 @@ async fn open_postgres(url: &str) -> Result<Pool, OpenError> {
     .bind(EXTENSIONS)
     .fetch_all(&pool)
     .await
-    .map_err(|source| OpenError::Connect {
-        path: shown.clone(),
-        source,
-    })?;
+    .map_err(OpenError::connect(&shown))?;
     if !missing.is_empty() {
         return Err(OpenError::MissingExtensions {
             path: shown,
