@@ -158,3 +158,30 @@ fn no_file_is_too_long_to_read() {
     }
     assert!(long.is_empty(), "{long:#?}");
 }
+
+#[test]
+fn only_the_database_layer_knows_which_engine_runs() {
+    // Outside `db/`, an engine is named only where a file is about that engine: the vocabularies'
+    // and ids' conversions for rusqlite's reading connections, SQLite's file backups, and (until
+    // search asks PostgreSQL too) the public search, which asks through those connections.
+    let allowed = [
+        "src/backup.rs",
+        "src/cli/backup.rs",
+        "src/ids.rs",
+        "src/lang.rs",
+        "src/public/search.rs",
+        "src/time.rs",
+        "src/vocab.rs",
+    ];
+    let named: Vec<String> = sources(&root().join("src"))
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("src/db"))
+        .filter(|(_, text)| {
+            ["Sqlite", "Postgres", "PgPool", "PgConnection", "rusqlite"]
+                .iter()
+                .any(|engine| text.contains(engine))
+        })
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(named, allowed, "files outside db/ that name an engine");
+}
