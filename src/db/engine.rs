@@ -32,14 +32,6 @@ pub enum Pool {
 }
 
 impl Pool {
-    /// Which engine this pool talks to.
-    pub fn engine(&self) -> Engine {
-        match self {
-            Pool::Sqlite(_) => Engine::Sqlite,
-            Pool::Postgres(_) => Engine::Postgres,
-        }
-    }
-
     /// Closes every connection; queries after this fail.
     pub async fn close(&self) {
         match self {
@@ -71,18 +63,6 @@ impl Pool {
             Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
             Pool::Postgres(pool) => (pool.size(), pool.num_idle()),
         }
-    }
-}
-
-impl From<SqlitePool> for Pool {
-    fn from(pool: SqlitePool) -> Pool {
-        Pool::Sqlite(pool)
-    }
-}
-
-impl From<PgPool> for Pool {
-    fn from(pool: PgPool) -> Pool {
-        Pool::Postgres(pool)
     }
 }
 
@@ -198,14 +178,6 @@ impl<'c> Exec<'c> {
             Exec::PostgresPool(pool) => Connected::Postgres(Held::Pooled(pool.acquire().await?)),
             Exec::Postgres(conn) => Connected::Postgres(Held::Borrowed(conn)),
         })
-    }
-
-    /// Which engine the statements run on.
-    pub fn engine(&self) -> Engine {
-        match self {
-            Exec::SqlitePool(_) | Exec::Sqlite(_) => Engine::Sqlite,
-            Exec::PostgresPool(_) | Exec::Postgres(_) => Engine::Postgres,
-        }
     }
 }
 
@@ -379,7 +351,7 @@ fn numbered(sqlite: &'static str) -> &'static str {
 }
 
 /// `sqlite` with PostgreSQL's placeholders, as `query` and its kin translate it (without keeping it).
-pub fn translate(sqlite: &str) -> String {
+fn translate(sqlite: &str) -> String {
     let mut out = String::with_capacity(sqlite.len() + 8);
     let mut next = 0;
     let mut quote: Option<char> = None;

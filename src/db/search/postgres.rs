@@ -8,7 +8,7 @@ use super::{INDEX_VERSION, INDEX_VERSION_SETTING, Indexed};
 use crate::{ids::PageId, lang::Lang};
 
 /// The text search configuration of `lang`'s pages.
-pub(super) fn configuration(lang: Lang) -> &'static str {
+fn configuration(lang: Lang) -> &'static str {
     match lang {
         Lang::Sv => "swedish",
         Lang::En => "english",
