@@ -98,6 +98,10 @@ async fn index(
     now: &Moment,
 ) -> sqlx::Result<()> {
     let title_words = title_words(&page.content.title);
+    let (description, body) = (
+        spaced_words(&document.description),
+        spaced_words(&document.body),
+    );
     db::search::add(
         tx,
         Indexed {
@@ -110,9 +114,9 @@ async fn index(
                 .as_deref()
                 .is_some_and(|at| at > now),
             title_words: &title_words,
-            title: &document.title,
-            description: &document.description,
-            body: &document.body,
+            title: &title_words,
+            description: &description,
+            body: &body,
         },
     )
     .await
@@ -172,12 +176,21 @@ pub async fn rebuild(pool: &crate::db::Pool, now: &Moment) -> sqlx::Result<usize
     }
     db::search::finish_rebuild(&mut tx).await?;
     tx.commit().await?;
+    if let Err(error) = db::refresh_statistics(pool).await {
+        tracing::warn!(%error, "indexed, but the planner's statistics could not be renewed");
+    }
     Ok(indexed)
 }
 
 /// A title's words, lowercased, one space between: "FN:s millenniemål" → "fn s millenniemål".
 pub fn title_words(title: &str) -> String {
-    text::words(title).collect::<Vec<_>>().join(" ")
+    spaced_words(title)
+}
+
+/// The words of `text` (see [`text::words`]), one space between: what the index is given, so that
+/// every engine's index splits a text into the same words as the queries are.
+fn spaced_words(text: &str) -> String {
+    text::words(text).collect::<Vec<_>>().join(" ")
 }
 
 /// A piece of a snippet: text, marked where it matched the query.

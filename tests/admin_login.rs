@@ -318,7 +318,7 @@ async fn sessions_end_after_two_idle_hours_and_after_twelve_in_all() {
 #[tokio::test]
 async fn the_setup_link_creates_the_first_admin_once() {
     let dir = tempfile::tempdir().expect("dir");
-    let pool = db::open(&dir.path().join("site.db")).await.expect("db");
+    let pool = common::database(dir.path()).await;
     let state = skl_cms::AppState::new(pool, "http://127.0.0.1")
         .await
         .expect("state");

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{TestApp, page};
+use skl_cms::db::engine::query_scalar;
 use skl_cms::{
     change::Author,
     content::transfer,
@@ -17,22 +18,27 @@ use skl_cms::{
 /// What the derived tables say of page `id`: the files it shows, how many links it has (to pages
 /// and to files), how many revisions, and whether a search for `word` finds it.
 async fn derived(app: &TestApp, id: PageId, word: &str) -> (Vec<MediaId>, i64, i64, bool) {
-    let uses: Vec<MediaId> =
-        sqlx::query_scalar("select media_id from media_uses where page_id = ?")
-            .bind(id)
-            .fetch_all(app.sqlite())
-            .await
-            .expect("uses");
-    let links: i64 = sqlx::query_scalar("select count(*) from page_links where page_id = ?")
-        .bind(id)
-        .fetch_one(app.sqlite())
-        .await
-        .expect("links");
-    let revisions: i64 = sqlx::query_scalar("select count(*) from revisions where page_id = ?")
-        .bind(id)
-        .fetch_one(app.sqlite())
-        .await
-        .expect("revisions");
+    let uses: Vec<MediaId> = on_pool!(app.db(), |pool| query_scalar(
+        "select media_id from media_uses where page_id = ?"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .expect("uses"));
+    let links: i64 = on_pool!(app.db(), |pool| query_scalar(
+        "select count(*) from page_links where page_id = ?"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .expect("links"));
+    let revisions: i64 = on_pool!(app.db(), |pool| query_scalar(
+        "select count(*) from revisions where page_id = ?"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .expect("revisions"));
     let found = app
         .get(&format!("/sok?q={word}"))
         .await

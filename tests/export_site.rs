@@ -3,6 +3,7 @@
 
 mod common;
 
+use skl_cms::db::engine::query;
 use std::{
     collections::{BTreeSet, VecDeque},
     io::Read,
@@ -91,15 +92,16 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
         ("gamla-om-oss", "om-oss"),
         ("gammal-nyhet", "nyheter/nyhet-1"),
     ] {
-        sqlx::query(
+        on_pool!(app.db(), |pool| query(
             "insert into redirects (lang, from_path, page_id, created_at) \
              select 'sv', ?, id, '2026-01-01T00:00:00Z' from pages where lang = 'sv' and path = ?",
         )
         .bind(old)
         .bind(now)
-        .execute(app.sqlite())
+        .execute(pool)
         .await
-        .expect("a redirect");
+        .map(|_| ())
+        .expect("a redirect"));
     }
 
     // An image of the media library, on a page of its own.
@@ -147,10 +149,11 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
     let root = work.path().join("site");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let database = common::location(app.dir.path()).await.to_string();
     let export = |root: &Path| {
         Command::new(env!("CARGO_BIN_EXE_skl-cms"))
             .arg("--database")
-            .arg(app.dir.path().join("site.db"))
+            .arg(&database)
             .arg("export-site")
             .arg(root)
             .args(["--base-url", &base])
@@ -315,12 +318,13 @@ async fn the_static_copy_served_by_nginx_answers_every_page_and_link() {
     );
 
     // A second export replaces the first whole: a page gone from the site is gone from the copy.
-    sqlx::query(
+    on_pool!(app.db(), |pool| query(
         "update pages set deleted_at = '2026-01-02T00:00:00Z' where path = 'nyheter/nyhet-1'",
     )
-    .execute(app.sqlite())
+    .execute(pool)
     .await
-    .expect("trashed");
+    .map(|_| ())
+    .expect("trashed"));
     let again = export(&root);
     assert!(
         again.status.success(),

@@ -68,9 +68,10 @@ async fn a_full_disk_keeps_pages_served_and_the_editor_s_text() {
     let Some(disk) = SmallDisk::mount(24) else {
         return;
     };
-    // The app's own folder is the tmpfs: a TempDir inside it holds the database.
+    // The app's own folder is the tmpfs: a TempDir inside it holds the database, a SQLite file
+    // whichever engine the other tests run on (a full disk under PostgreSQL is PostgreSQL's).
     let dir = tempfile::tempdir_in(&disk.path).expect("folder on the small disk");
-    let app = TestApp::spawn_in(dir).await;
+    let app = TestApp::spawn_on_sqlite_in(dir).await;
     app.add_user("anna", Role::Admin, PASSWORD).await;
     let browser = app.login("anna", PASSWORD).await;
     let id = create_page(

@@ -11,6 +11,7 @@ use common::{
     hidden,
 };
 use reqwest::{StatusCode, multipart};
+use skl_cms::db::engine::query_scalar;
 use skl_cms::{db, ids::MediaId, media::DEFAULT_MAX_UPLOAD};
 
 /// Posts an upload form with `files` (name, bytes) and the text `fields`, as the library's form
@@ -74,19 +75,20 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Every stored byte of file `id`: the original and each variant.
 async fn stored_bytes(app: &TestApp, id: MediaId) -> Vec<Vec<u8>> {
-    let mut all: Vec<Vec<u8>> =
-        sqlx::query_scalar("select body from media_variants where media_id = ?")
-            .bind(id)
-            .fetch_all(app.sqlite())
-            .await
-            .expect("variants");
-    all.push(
-        sqlx::query_scalar("select body from media where id = ?")
-            .bind(id)
-            .fetch_one(app.sqlite())
-            .await
-            .expect("original"),
-    );
+    let mut all: Vec<Vec<u8>> = on_pool!(app.db(), |pool| query_scalar(
+        "select body from media_variants where media_id = ?"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .expect("variants"));
+    all.push(on_pool!(app.db(), |pool| query_scalar(
+        "select body from media where id = ?"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .expect("original")));
     all
 }
 

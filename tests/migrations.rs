@@ -183,12 +183,17 @@ async fn the_search_index_is_split_by_language_and_filled_again_at_the_next_star
         .expect("the index is built again at start");
     let found = state
         .readers
-        .read(|conn| {
-            let now = &skl_cms::time::Moment::parse("2030-01-01T00:00:00Z").expect("a moment");
-            Ok((
-                db::search::ask::count(conn, skl_cms::lang::Lang::Sv, now, "\"fåglar\"")?,
-                db::search::ask::count(conn, skl_cms::lang::Lang::En, now, "\"fåglar\"")?,
-            ))
+        .search(|mut index| {
+            Box::pin(async move {
+                let now = &skl_cms::time::Moment::parse("2030-01-01T00:00:00Z").expect("a moment");
+                let birds = skl_cms::search::Query::parse("fåglar")
+                    .exact()
+                    .expect("a word");
+                Ok((
+                    index.count(skl_cms::lang::Lang::Sv, now, &birds).await?,
+                    index.count(skl_cms::lang::Lang::En, now, &birds).await?,
+                ))
+            })
         })
         .await
         .expect("search");

@@ -332,7 +332,9 @@ async fn an_import_by_another_process_reaches_the_running_site() {
     );
 
     // Another connection pool stands in for `skl-cms import` run beside the server.
-    let other = db::open(&app.dir.path().join("site.db"))
+    let other = common::location(app.dir.path())
+        .await
+        .open()
         .await
         .expect("opens");
     let mut files = transfer::read_dir(&content_dir()).expect("seed content");

@@ -1,78 +1,61 @@
-//! The reading connections (`db::readers`): on a real SQLite file beside sqlx's pool.
+//! Where searches ask their questions (`db::readers`): on SQLite, reading connections to a real file
+//! beside sqlx's pool; on PostgreSQL (`SKL_TEST_POSTGRES`), a connection of the pool.
+
+mod common;
 
 use std::sync::Arc;
 
-use skl_cms::db::{
-    self,
-    readers::{ReadError, Readers},
+use skl_cms::{
+    db::{
+        self,
+        readers::{ReadError, Readers},
+        search::Term,
+    },
+    lang::Lang,
 };
 
-async fn database() -> (tempfile::TempDir, db::Pool) {
-    let dir = tempfile::tempdir().expect("folder");
-    let pool = db::open(&dir.path().join("site.db")).await.expect("open");
-    (dir, pool)
-}
-
-async fn setting(readers: &Arc<Readers>, name: &'static str) -> Option<String> {
+/// Whether the index's vocabulary of `lang` holds `word`, as a search asks it.
+async fn is_term(readers: &Arc<Readers>, lang: Lang, word: &'static str) -> bool {
     readers
-        .read(move |conn| {
-            use rusqlite::OptionalExtension;
-            conn.query_row("select value from settings where key = ?", [name], |row| {
-                row.get(0)
-            })
-            .optional()
-        })
+        .search(move |mut index| Box::pin(async move { index.is_term(lang, word).await }))
         .await
         .expect("read")
 }
 
-#[tokio::test]
-async fn a_reader_sees_what_the_pool_committed_at_once() {
-    let (_dir, pool) = database().await;
-    let readers = Arc::new(Readers::of(&pool));
-    assert_eq!(setting(&readers, "readers_test").await, None);
-    for value in ["first", "second"] {
-        db::settings::set(&pool, "readers_test", value)
-            .await
-            .expect("write");
-        assert_eq!(
-            setting(&readers, "readers_test").await.as_deref(),
-            Some(value)
-        );
-    }
-    // Many reads at once share the few connections and all see the same.
-    let reads: Vec<_> = (0..20)
-        .map(|_| {
-            let readers = Arc::clone(&readers);
-            tokio::spawn(async move { setting(&readers, "readers_test").await })
-        })
-        .collect();
-    for read in reads {
-        assert_eq!(read.await.expect("task").as_deref(), Some("second"));
+fn term(word: &str) -> Term {
+    Term {
+        term: word.to_owned(),
+        stem_key: word.to_owned(),
+        backwards: word.chars().rev().collect(),
     }
 }
 
 #[tokio::test]
-async fn a_reader_cannot_write() {
-    let (_dir, pool) = database().await;
+async fn a_search_sees_what_the_pool_committed_at_once() {
+    let dir = tempfile::tempdir().expect("folder");
+    let pool = common::database(dir.path()).await;
     let readers = Arc::new(Readers::of(&pool));
-    let written = readers
-        .read(|conn| {
-            conn.execute(
-                "insert into settings (key, value) values ('readers_test', 'x')",
-                [],
-            )
-        })
-        .await;
-    assert!(matches!(written, Err(ReadError::Sqlite(_))), "{written:?}");
-    assert_eq!(
-        db::settings::get(&pool, "readers_test")
+    for word in ["pelargon", "struts"] {
+        assert!(!is_term(&readers, Lang::Sv, word).await, "{word}");
+        db::search::add_terms(&pool, Lang::Sv, &[term(word)])
             .await
-            .expect("read"),
-        None
-    );
-    // The connection is still good for reading.
-    assert_eq!(setting(&readers, "readers_test").await, None);
+            .expect("write");
+        assert!(is_term(&readers, Lang::Sv, word).await, "{word}");
+        assert!(
+            !is_term(&readers, Lang::En, word).await,
+            "{word} in English"
+        );
+    }
+    // Many searches at once share the few connections and all see the same.
+    let reads: Vec<_> = (0..20)
+        .map(|_| {
+            let readers = Arc::clone(&readers);
+            tokio::spawn(async move { is_term(&readers, Lang::Sv, "struts").await })
+        })
+        .collect();
+    for read in reads {
+        assert!(read.await.expect("task"));
+    }
 }
 
 #[tokio::test]
@@ -81,7 +64,7 @@ async fn a_missing_database_is_an_error_and_is_not_created() {
     let path = dir.path().join("missing.db");
     let readers = Arc::new(Readers::new(&path));
     let read = readers
-        .read(|conn| conn.query_row("select 1", [], |row| row.get::<_, i64>(0)))
+        .search(|mut index| Box::pin(async move { index.is_term(Lang::Sv, "kommun").await }))
         .await;
     assert!(matches!(read, Err(ReadError::Open { .. })), "{read:?}");
     assert!(!path.exists(), "a reader never creates a database");

@@ -4,6 +4,7 @@
 
 mod common;
 
+use skl_cms::db::engine::query;
 use std::time::{Duration, Instant};
 
 use common::{
@@ -141,13 +142,18 @@ async fn a_change_by_another_process_empties_the_cache() {
     app.add_page(&page("annan", "En annan sida")).await;
     cached(&app, "/annan").await;
     // Another connection, as `skl-cms import` or a script would have.
-    let other = skl_cms::db::open(&app.dir.path().join("site.db"))
+    let other = common::location(app.dir.path())
+        .await
+        .open()
         .await
         .expect("second pool");
-    sqlx::query("update pages set title = 'Ändrad utifrån' where path = 'annan'")
-        .execute(other.sqlite().expect("SQLite"))
-        .await
-        .expect("update");
+    on_pool!(&other, |pool| query(
+        "update pages set title = 'Ändrad utifrån' where path = 'annan'"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .expect("update"));
     let started = Instant::now();
     while !app.get("/annan").await.text().contains("Ändrad utifrån") {
         assert!(

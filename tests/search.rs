@@ -9,6 +9,7 @@ use common::{
     hidden, news, page,
 };
 use reqwest::StatusCode;
+use skl_cms::db::engine::query_scalar;
 use skl_cms::{lang::Lang, time::Clock};
 
 /// The addresses of the results of `query`, best first.
@@ -434,10 +435,18 @@ async fn an_import_is_findable_at_once_and_reindex_rebuilds() {
 
     // An index emptied behind the server's back is whole again after a rebuild. (Each search is
     // spelt differently, so that none is answered from the cache of results.)
-    sqlx::query("delete from search_words_sv")
-        .execute(app.sqlite())
-        .await
-        .expect("empty one index");
+    by_pool!(
+        app.db(),
+        |pool| sqlx::query("delete from search_words_sv")
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        |pool| sqlx::query("delete from search_documents where lang = 'sv'")
+            .execute(pool)
+            .await
+            .map(|_| ()),
+    )
+    .expect("empty one index");
     assert!(results(&app, "/sok", "FLAMINGOR").await.is_empty());
     let indexed = skl_cms::search::rebuild(app.db(), &skl_cms::time::now_db())
         .await
@@ -470,20 +479,30 @@ async fn editors_see_what_visitors_could_not_find_and_nothing_more() {
         "a query that found plenty is not listed"
     );
 
-    let columns: Vec<String> =
-        sqlx::query_scalar("select name from pragma_table_info('search_misses')")
-            .fetch_all(app.sqlite())
-            .await
-            .expect("columns");
+    let columns: Vec<String> = by_pool!(
+        app.db(),
+        |pool| sqlx::query_scalar("select name from pragma_table_info('search_misses')")
+            .fetch_all(pool)
+            .await,
+        |pool| sqlx::query_scalar(
+            "select column_name::text from information_schema.columns \
+             where table_name = 'search_misses' order by ordinal_position"
+        )
+        .fetch_all(pool)
+        .await,
+    )
+    .expect("columns");
     assert_eq!(
         columns,
         ["day", "lang", "query", "hits", "count"],
         "nothing about the visitor"
     );
-    let days: Vec<String> = sqlx::query_scalar("select distinct day from search_misses")
-        .fetch_all(app.sqlite())
-        .await
-        .expect("days");
+    let days: Vec<String> = on_pool!(app.db(), |pool| query_scalar(
+        "select distinct day from search_misses"
+    )
+    .fetch_all(pool)
+    .await
+    .expect("days"));
     assert!(
         days.iter().all(|day| day.len() == 10),
         "the day, no finer: {days:?}"
@@ -502,11 +521,12 @@ async fn editors_see_what_visitors_could_not_find_and_nothing_more() {
     skl_cms::db::search::record_misses(app.db(), &[], "2000-01-02")
         .await
         .expect("purge");
-    let left: i64 =
-        sqlx::query_scalar("select count(*) from search_misses where day = '2000-01-01'")
-            .fetch_one(app.sqlite())
-            .await
-            .expect("count");
+    let left: i64 = on_pool!(app.db(), |pool| query_scalar(
+        "select count(*) from search_misses where day = '2000-01-01'"
+    )
+    .fetch_one(pool)
+    .await
+    .expect("count"));
     assert_eq!(left, 0);
 }
 

@@ -15,6 +15,7 @@ use common::{
 };
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
+use skl_cms::db::engine::query_scalar;
 use skl_cms::{accounts::Actor, db, ids::UserId, time::Clock, vocab::Role};
 
 /// An app on a clock that stands still until a test moves it, so that codes are predictable.
@@ -164,10 +165,12 @@ async fn turning_it_on_takes_a_code_from_the_app_and_shows_recovery_codes_once()
     assert_eq!(codes.len(), 10);
     assert_eq!(shown.header("cache-control"), Some("no-store"));
     // Stored as hashes only.
-    let stored: Vec<String> = sqlx::query_scalar("select code_hash from recovery_codes")
-        .fetch_all(app.sqlite())
-        .await
-        .expect("read");
+    let stored: Vec<String> = on_pool!(app.db(), |pool| query_scalar(
+        "select code_hash from recovery_codes"
+    )
+    .fetch_all(pool)
+    .await
+    .expect("read"));
     assert_eq!(stored.len(), 10);
     for code in &codes {
         assert!(

@@ -12,6 +12,7 @@ use common::{
     content_dir, hidden, html_unescape,
 };
 use reqwest::StatusCode;
+use skl_cms::db::engine::query_scalar;
 use skl_cms::{db, time::Clock, vocab::Role};
 
 const BODY_WITH_PROBLEMS: &str = "# Rubrik på fel nivå\n\n\
@@ -257,11 +258,12 @@ async fn the_site_s_broken_links_follow_create_rename_trash_and_restore() {
     let mut broken = broken_list(&browser).await;
     broken.sort();
     assert_eq!(broken, ["/malen-nya", "/media/999/karta.jpg"]);
-    let since: Option<String> =
-        sqlx::query_scalar("select broken_since from page_links where href = '/malen-nya'")
-            .fetch_one(app.sqlite())
-            .await
-            .expect("row");
+    let since: Option<String> = on_pool!(app.db(), |pool| query_scalar(
+        "select broken_since from page_links where href = '/malen-nya'"
+    )
+    .fetch_one(pool)
+    .await
+    .expect("row"));
     assert!(since.is_some(), "since when it is broken");
 
     // Restored: it works again.

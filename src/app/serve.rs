@@ -140,22 +140,27 @@ impl Refusals {
     }
 }
 
-/// Empties the render cache when pages change behind the server's back, as when an operator runs
-/// `skl-cms import` against the database of a running server, and retries a refresh that failed.
-/// Changes made through the server invalidate the cache at once; this catches the rest within
-/// [`CHANGE_POLL`], reading one row of the database each time.
+/// Empties the render cache when pages change behind the server's back: an edit on another
+/// instance on the same database, or an operator's `skl-cms import` against the database of a
+/// running server; and retries a refresh that failed. Changes made through this server invalidate
+/// the cache at once. Of the others, PostgreSQL sends notice the moment they commit
+/// ([`db::changes::Notices`]); on SQLite, and for any notice missed, the content version (one row)
+/// is read every [`CHANGE_POLL`].
 async fn watch_for_outside_changes(state: AppState) {
     let mut ticks = tokio::time::interval(CHANGE_POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut notices = db::changes::Notices::of(&state.db);
     loop {
-        ticks.tick().await;
-        write_search_misses(&state).await;
+        tokio::select! {
+            _ = ticks.tick() => write_search_misses(&state).await,
+            () = notices.next() => {}
+        }
         let Ok(outside) = state.changed_elsewhere().await else {
             continue;
         };
         if (outside || state.cache.is_unsure()) && state.content_changed().await.is_ok() {
             if outside {
-                tracing::info!("pages changed outside the server; cached pages dropped");
+                tracing::info!("pages changed elsewhere; cached pages dropped");
             } else {
                 tracing::info!("the publishing schedule is readable again; pages are cached again");
             }

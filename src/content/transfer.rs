@@ -266,6 +266,9 @@ pub async fn import(
     };
     if !dry_run {
         apply(pool, &media, planned).await?;
+        if let Err(error) = db::refresh_statistics(pool).await {
+            tracing::warn!(%error, "imported, but the planner's statistics could not be renewed");
+        }
     }
     Ok(report)
 }

@@ -106,9 +106,24 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The name this process's connections give PostgreSQL (`application_name`), its own among every
+/// instance on the database: the trigger that notifies a change names the connection that made it,
+/// so that an instance tells changes of its own, which it has shown already, from the others'
+/// (see [`super::changes::Notices`]).
+fn instance_name() -> String {
+    let mut bytes = [0u8; 6];
+    // Without the operating system's randomness the process id still tells instances on one
+    // machine apart; on two machines a clash costs only a cache emptied once more than needed.
+    let _ = getrandom::fill(&mut bytes);
+    let random: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("skl-cms {} {random}", std::process::id())
+}
+
 async fn open_postgres(url: &str) -> Result<Pool, OpenError> {
     let shown = redact(url);
-    let options = PgConnectOptions::from_str(url).map_err(OpenError::connect(&shown))?;
+    let options = PgConnectOptions::from_str(url)
+        .map_err(OpenError::connect(&shown))?
+        .application_name(&instance_name());
     let pool = PgPoolOptions::new()
         // Several instances share the server's connections: each keeps a few.
         .max_connections(8)
@@ -130,6 +145,15 @@ async fn open_postgres(url: &str) -> Result<Pool, OpenError> {
             path: shown,
             names: missing.join(", "),
         });
+    }
+    // Text search splits words by the database's idea of a letter.
+    let letters: bool =
+        sqlx::query_scalar("select to_tsvector('simple', 'fjärrvärme') = 'fjärrvärme:1'")
+            .fetch_one(&pool)
+            .await
+            .map_err(OpenError::connect(&shown))?;
+    if !letters {
+        return Err(OpenError::NoLetters { path: shown });
     }
     match POSTGRES_MIGRATOR.run(&pool).await {
         Ok(()) => Ok(Pool::Postgres(pool)),

@@ -1,5 +1,8 @@
-//! Read-only connections for work that asks the database many small questions in a row: a search
-//! asks about twenty (the vocabulary, counts, rankings, the pages found and their trails).
+//! Where a search asks its questions: a search asks about twenty in a row (the vocabulary, counts,
+//! rankings, the pages found and their trails), through one [`Index`].
+//!
+//! On PostgreSQL, that is a connection of the pool, each question a round trip over the network.
+//! On SQLite, it is one of a few read-only connections kept here, for the reason that follows.
 //!
 //! Through sqlx, every statement is handed to the connection's own thread and its rows handed back,
 //! two thread wake-ups a statement; measured on the 2-core VM of the benchmarks, that hand-over
@@ -17,8 +20,12 @@ use std::{
     time::Duration,
 };
 
+use std::{future::Future, pin::Pin};
+
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
+
+use super::search::ask::Index;
 
 /// At most this many reads run at once, each on its own connection and blocking thread: searches
 /// are short and CPU-bound, so more than the cores would only queue inside the kernel instead.
@@ -37,72 +44,99 @@ pub enum ReadError {
     },
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error("reading connections are SQLite's; this site's database is PostgreSQL")]
-    NotSqlite,
+    #[error(transparent)]
+    Postgres(#[from] sqlx::Error),
     #[error("the read stopped: {0}")]
     Stopped(#[from] tokio::task::JoinError),
 }
 
-/// A small pool of read-only connections to the database file, opened as needed and kept.
+/// Where searches ask their questions.
 #[derive(Debug)]
 pub struct Readers {
-    /// The database file; none on PostgreSQL, which has no reading connections of this kind.
-    path: Option<PathBuf>,
-    idle: Mutex<Vec<Connection>>,
+    engine: Engine,
     permits: Semaphore,
 }
 
+#[derive(Debug)]
+enum Engine {
+    Sqlite(Arc<Files>),
+    Postgres(sqlx::PgPool),
+}
+
+/// What a search does with an [`Index`]: a future that may borrow it.
+pub type Work<'i, T> = Pin<Box<dyn Future<Output = Result<T, ReadError>> + Send + 'i>>;
+
+/// A small pool of read-only connections to the database file, opened as needed and kept.
+#[derive(Debug)]
+struct Files {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
 impl Readers {
-    /// Readers of the database at `path` (the file sqlx's pool has open and migrated).
+    /// Readers of the SQLite database at `path` (the file sqlx's pool has open and migrated).
     pub fn new(path: &Path) -> Readers {
         Readers {
-            path: Some(path.to_owned()),
-            idle: Mutex::new(Vec::new()),
+            engine: Engine::Sqlite(Arc::new(Files {
+                path: path.to_owned(),
+                idle: Mutex::new(Vec::new()),
+            })),
             permits: Semaphore::new(MAX_READERS),
         }
     }
 
-    /// Readers of the database that `pool` is connected to, if it is a SQLite file.
+    /// Readers of the database that `pool` is connected to.
     pub fn of(pool: &super::Pool) -> Readers {
-        match pool.sqlite() {
-            Some(pool) => Readers::new(pool.connect_options().get_filename()),
-            None => Readers {
-                path: None,
-                idle: Mutex::new(Vec::new()),
+        match pool {
+            super::Pool::Sqlite(pool) => Readers::new(pool.connect_options().get_filename()),
+            super::Pool::Postgres(pool) => Readers {
+                engine: Engine::Postgres(pool.clone()),
                 permits: Semaphore::new(MAX_READERS),
             },
         }
     }
 
-    /// Runs `work` on a reading connection, on a blocking thread, and returns what it returns.
-    pub async fn read<T, F>(self: &Arc<Self>, work: F) -> Result<T, ReadError>
+    /// Runs `work` with an [`Index`] and returns what it returns. On SQLite, `work` runs on a
+    /// reading connection on a blocking thread, where the index's questions never wait.
+    pub async fn search<T, F>(&self, work: F) -> Result<T, ReadError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        F: for<'i> FnOnce(Index<'i>) -> Work<'i, T> + Send + 'static,
     {
         let _permit = self
             .permits
             .acquire()
             .await
             .expect("the semaphore is never closed");
-        let readers = Arc::clone(self);
+        let files = match &self.engine {
+            Engine::Postgres(pool) => {
+                let mut connection = pool.acquire().await?;
+                return work(Index::Postgres(&mut connection)).await;
+            }
+            Engine::Sqlite(files) => Arc::clone(files),
+        };
+        let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            let connection = match readers.take() {
+            let mut connection = match files.take() {
                 Some(connection) => connection,
-                None => readers.open()?,
+                None => files.open()?,
             };
-            let result = work(&connection);
+            // The questions of a SQLite index are answered as they are asked, so this returns at
+            // the first poll: the runtime's handle only drives the future, never waits on it.
+            let result = runtime.block_on(work(Index::Sqlite(&mut connection)));
             // Work runs single statements, each finished when it returns, so the connection is back
             // outside any transaction. One that is not (left in a `begin`) would hold its snapshot
             // and keep the WAL from being checkpointed: it is closed instead of kept.
             if connection.is_autocommit() {
-                readers.give_back(connection);
+                files.give_back(connection);
             }
-            Ok(result?)
+            result
         })
         .await?
     }
+}
 
+impl Files {
     fn take(&self) -> Option<Connection> {
         self.idle
             .lock()
@@ -118,7 +152,7 @@ impl Readers {
     }
 
     fn open(&self) -> Result<Connection, ReadError> {
-        let path = self.path.as_ref().ok_or(ReadError::NotSqlite)?;
+        let path = &self.path;
         let open = || -> rusqlite::Result<Connection> {
             // Read-write at the file level so that it can join the WAL's shared memory whatever
             // state the file was left in; `query_only` refuses every write.
@@ -135,5 +169,37 @@ impl Readers {
             path: path.display().to_string(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_reading_connection_cannot_write_and_stays_good_for_reading() {
+        let dir = tempfile::tempdir().expect("folder");
+        let path = dir.path().join("site.db");
+        let pool = crate::db::open(&path).await.expect("open");
+        let files = Files {
+            path,
+            idle: Mutex::new(Vec::new()),
+        };
+        let connection = files.open().expect("a reading connection");
+        let written = connection.execute(
+            "insert into settings (key, value) values ('readers_test', 'x')",
+            [],
+        );
+        assert!(written.is_err(), "{written:?}");
+        assert_eq!(
+            crate::db::settings::get(&pool, "readers_test")
+                .await
+                .expect("read"),
+            None
+        );
+        let read: i64 = connection
+            .query_row("select count(*) from sqlite_master", [], |row| row.get(0))
+            .expect("still reads");
+        assert!(read > 0, "the schema is there to read");
     }
 }

@@ -72,6 +72,8 @@ pub struct Indexed<'a> {
     pub scheduled: bool,
     /// The title's words, lowercased, one space between.
     pub title_words: &'a str,
+    /// The title's, the description's and the body's words, lowercased, one space between (split
+    /// by the rules of `crate::search::text`, which the queries' words follow).
     pub title: &'a str,
     pub description: &'a str,
     pub body: &'a str,

@@ -13,12 +13,15 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::{
     app::AppState,
-    db::{self, search::ask},
+    db::{
+        self,
+        readers::ReadError,
+        search::ask::{self, Index},
+    },
     error::AppError,
     lang::Lang,
     public::{
@@ -234,7 +237,9 @@ async fn look_up(
     let (asked, at) = (query.clone(), now.to_owned());
     let found = state
         .readers
-        .read(move |conn| find(conn, lang, &asked, number, &at))
+        .search(move |mut index| {
+            Box::pin(async move { find(&mut index, lang, &asked, number, &at).await })
+        })
         .await?;
     let found = Arc::new(found);
     state.search_results.insert(key, Arc::clone(&found));
@@ -248,32 +253,37 @@ pub type FoundKey = (u64, Lang, String, i64);
 pub const FOUND_KEPT: usize = 1000;
 
 /// Asks the index: the page `number` of results for `query`, and for a search that finds little,
-/// a better spelling and the same search in the other language. Runs on a reading connection
-/// (see [`db::readers`]), off the async runtime: some twenty statements and the snippets' text.
-fn find(
-    conn: &Connection,
+/// a better spelling and the same search in the other language. Some twenty questions and the
+/// snippets' text (on SQLite, off the async runtime: see [`db::readers`]).
+async fn find(
+    index: &mut Index<'_>,
     lang: Lang,
     query: &Query,
     number: i64,
     now: &Moment,
-) -> rusqlite::Result<Found> {
-    let asked = Asked::of(conn, lang, query)?;
-    let total = asked.count(conn, lang, now)?;
+) -> std::result::Result<Found, ReadError> {
+    let asked = Asked::of(index, lang, query).await?;
+    let total = asked.count(index, lang, now).await?;
     // Nothing found: nothing to rank.
     let ids = if total == 0 {
         Vec::new()
     } else {
-        asked.page(conn, lang, now, (number - 1) * PAGE_SIZE, PAGE_SIZE, total)?
+        let offset = (number - 1) * PAGE_SIZE;
+        asked
+            .page(index, lang, now, offset, PAGE_SIZE, total)
+            .await?
     };
     let matcher = asked.matcher();
-    let results = ask::hits(conn, &ids, now)?
+    let results = index
+        .hits(&ids, now)
+        .await?
         .into_iter()
         .map(|hit| result(hit, &matcher))
         .collect();
     let (did_you_mean, other_lang) = if total <= FEW {
         (
-            did_you_mean(conn, lang, query, total, now)?,
-            other_language(conn, lang, query, now)?,
+            did_you_mean(index, lang, query, total, now).await?,
+            other_language(index, lang, query, now).await?,
         )
     } else {
         (None, None)
@@ -349,28 +359,28 @@ fn result(hit: ask::Hit, matcher: &Matcher) -> Result {
 
 /// For a search that found little: the same query with its words spelt like the closest indexed
 /// words, if that finds more.
-fn did_you_mean(
-    conn: &Connection,
+async fn did_you_mean(
+    index: &mut Index<'_>,
     lang: Lang,
     query: &Query,
     total: i64,
     now: &Moment,
-) -> rusqlite::Result<Option<Suggestion>> {
+) -> std::result::Result<Option<Suggestion>, ReadError> {
     let mut suggested = query.text.clone();
     let mut changed = false;
     for word in query.wanted_words() {
         // A word that is in the index is spelt as some page spells it: if the search finds little,
         // it is because the words are not found together, which no spelling mends.
-        if ask::is_term(conn, lang, word)? {
+        if index.is_term(lang, word).await? {
             continue;
         }
-        let candidates = ask::similar_words(conn, lang, word)?;
+        let candidates = index.similar_words(lang, word).await?;
         let mut counted = Vec::new();
         for near in search::nearest(word, &candidates)
             .into_iter()
             .take(MAX_NEAREST)
         {
-            counted.push((near.to_owned(), ask::pages_with(conn, lang, near)?));
+            counted.push((near.to_owned(), index.pages_with(lang, near).await?));
         }
         if let Some(closest) = search::closest(word, &counted) {
             suggested = search::replace_word(&suggested, word, &closest);
@@ -381,7 +391,7 @@ fn did_you_mean(
         return Ok(None);
     }
     let better = Query::parse(&suggested);
-    if count(conn, lang, &better, now)? <= total {
+    if count(index, lang, &better, now).await? <= total {
         return Ok(None);
     }
     Ok(Some(Suggestion {
@@ -392,14 +402,14 @@ fn did_you_mean(
 
 /// For a search that found little: a link to the same search in the other language, with what it
 /// finds there.
-fn other_language(
-    conn: &Connection,
+async fn other_language(
+    index: &mut Index<'_>,
     lang: Lang,
     query: &Query,
     now: &Moment,
-) -> rusqlite::Result<Option<Suggestion>> {
+) -> std::result::Result<Option<Suggestion>, ReadError> {
     let other = lang.other();
-    let found = count(conn, other, query, now)?;
+    let found = count(index, other, query, now).await?;
     if found == 0 {
         return Ok(None);
     }
@@ -411,8 +421,16 @@ fn other_language(
 }
 
 /// How many pages in `lang` `query` finds.
-fn count(conn: &Connection, lang: Lang, query: &Query, now: &Moment) -> rusqlite::Result<i64> {
-    Asked::of(conn, lang, query)?.count(conn, lang, now)
+async fn count(
+    index: &mut Index<'_>,
+    lang: Lang,
+    query: &Query,
+    now: &Moment,
+) -> std::result::Result<i64, ReadError> {
+    Asked::of(index, lang, query)
+        .await?
+        .count(index, lang, now)
+        .await
 }
 
 /// A query as the index is asked it: the words as written, then widened to the words that share
@@ -427,12 +445,16 @@ struct Asked {
 }
 
 impl Asked {
-    fn of(conn: &Connection, lang: Lang, query: &Query) -> rusqlite::Result<Asked> {
+    async fn of(
+        index: &mut Index<'_>,
+        lang: Lang,
+        query: &Query,
+    ) -> std::result::Result<Asked, ReadError> {
         let stems = Stems::of(lang);
         let mut by_stem = HashMap::new();
         let mut compounds = HashMap::new();
         for word in query.prefixes() {
-            let mut starting = ask::words_starting(conn, lang, word, MAX_STARTING)?;
+            let mut starting = index.words_starting(lang, word, MAX_STARTING).await?;
             if !starting.iter().any(|found| found == word) {
                 starting.push(word.to_owned());
             }
@@ -441,14 +463,16 @@ impl Asked {
         }
         for word in query.widenable() {
             let key = stems.key(word);
-            let mut same_stem = ask::words_with_stem(conn, lang, &key)?;
+            let mut same_stem = index.words_with_stem(lang, &key).await?;
             if !same_stem.iter().any(|found| found == word) {
                 same_stem.push(word.to_owned());
             }
             // The compounds that end with the word: longer by a few letters at least, so that the
             // inflections (the stems' business) do not take their places.
             let shortest = word.chars().count() + MIN_COMPOUND_EXTRA;
-            let mut ending = ask::words_ending(conn, lang, word, shortest, MAX_COMPOUNDS)?;
+            let mut ending = index
+                .words_ending(lang, word, shortest, MAX_COMPOUNDS)
+                .await?;
             ending.extend(same_stem.iter().cloned());
             by_stem.insert(word.to_owned(), same_stem);
             compounds.insert(word.to_owned(), ending);
@@ -483,37 +507,42 @@ impl Asked {
     /// How many pages the query finds, up to one more than [`db::search::COUNT_UP_TO`]. The words
     /// as written are counted first: for a common word they reach the bound alone, at a fraction
     /// of the cost of counting every word it was widened to.
-    fn count(&self, conn: &Connection, lang: Lang, now: &Moment) -> rusqlite::Result<i64> {
+    async fn count(
+        &self,
+        index: &mut Index<'_>,
+        lang: Lang,
+        now: &Moment,
+    ) -> std::result::Result<i64, ReadError> {
         let Some(widest) = self.widest() else {
             return Ok(0);
         };
         if let Some(exact) = &self.ways[0]
             && exact != widest
         {
-            let found = ask::count(conn, lang, now, &exact.anywhere())?;
+            let found = index.count(lang, now, exact).await?;
             if found > db::search::COUNT_UP_TO {
                 return Ok(found);
             }
         }
-        ask::count(conn, lang, now, &widest.anywhere())
+        index.count(lang, now, widest).await
     }
 
     /// `limit` results from `offset`, best first: the page titled exactly as the query, then what
     /// each way of asking finds that the ways before it did not. `total` is what [`count`]
     /// (Self::count) found: once that many are found, the later ways can find nothing new.
-    fn page(
+    async fn page(
         &self,
-        conn: &Connection,
+        index: &mut Index<'_>,
         lang: Lang,
         now: &Moment,
         offset: i64,
         limit: i64,
         total: i64,
-    ) -> rusqlite::Result<Vec<i64>> {
+    ) -> std::result::Result<Vec<i64>, ReadError> {
         let wanted = usize::try_from(offset + limit).unwrap_or(usize::MAX);
         let mut ids = Vec::new();
         if let Some(widest) = self.widest()
-            && let Some(id) = ask::titled(conn, lang, now, &self.title, &widest.anywhere())?
+            && let Some(id) = index.titled(lang, now, &self.title, widest).await?
         {
             ids.push(id);
         }
@@ -523,13 +552,7 @@ impl Asked {
                 break;
             }
             let limit = i64::try_from(wanted).unwrap_or(i64::MAX);
-            let (anywhere, unwanted) = (expression.anywhere(), expression.unwanted());
-            let asking = ask::Asking {
-                anywhere: &anywhere,
-                wanted: expression.wanted(),
-                unwanted: unwanted.as_deref(),
-            };
-            for id in ask::ranked(conn, lang, now, asking, limit, total)? {
+            for id in index.ranked(lang, now, expression, limit, total).await? {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }

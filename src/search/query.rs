@@ -1,11 +1,14 @@
-//! A visitor's query, parsed: words, "quoted phrases" and `-excluded` words, and the FTS5 match
-//! expressions built from them: the words as written, and the words widened (see [`crate::search`]).
+//! A visitor's query, parsed: words, "quoted phrases" and `-excluded` words, and the expressions
+//! built from them: the words as written, and the words widened (see [`crate::search`]).
 //!
-//! Nothing the visitor typed reaches FTS5 as syntax: every term is made of the letters and digits
-//! that [`words`] keeps, and is written as an FTS5 string. `OR`, `NEAR(` or `col:term` are searched
-//! for as the words they contain.
+//! An [`Expression`] holds words only, each a run of the letters and digits that [`words`] keeps;
+//! the index's own syntax is written around them in [`crate::db::search::ask`], so nothing the visitor typed
+//! reaches an index as syntax: `OR`, `NEAR(`, `!` or `col:term` are searched for as the words they
+//! contain.
 
 use std::collections::HashMap;
+
+pub use crate::db::search::ask::{AnyOf, Expression};
 
 use super::text::words;
 
@@ -85,9 +88,9 @@ impl Query {
             .flat_map(|term| term.words.iter().map(String::as_str))
     }
 
-    /// The match expression for the words as written.
+    /// The expression of the words as written.
     pub fn exact(&self) -> Option<Expression> {
-        self.expression(|term| Some(fts_string(&term.words.join(" "))))
+        self.expression(|term| Some(AnyOf(vec![term.words.clone()])))
     }
 
     /// The words that stand alone in the query (not in a phrase), wanted or excluded, of at least
@@ -116,35 +119,28 @@ impl Query {
             })
     }
 
-    /// The match expression where each word that stands alone may be any of the words `widened`
-    /// gives for it; phrases and words widened to nothing stay as written. None when a wanted word
-    /// of [`MIN_WIDENED_CHARS`] or more was widened to nothing, so that this way of asking can find
+    /// The expression where each word that stands alone may be any of the words `widened` gives
+    /// for it; phrases and words widened to nothing stay as written. None when a wanted word of
+    /// [`MIN_WIDENED_CHARS`] or more was widened to nothing, so that this way of asking can find
     /// nothing.
     pub fn widened(&self, widened: &HashMap<String, Vec<String>>) -> Option<Expression> {
         self.expression(|term| {
             let [word] = term.words.as_slice() else {
-                return Some(fts_string(&term.words.join(" ")));
+                return Some(AnyOf(vec![term.words.clone()]));
             };
             match widened.get(word).filter(|words| !words.is_empty()) {
-                Some(words) => Some(format!(
-                    "({})",
-                    words
-                        .iter()
-                        .map(|word| fts_string(word))
-                        .collect::<Vec<_>>()
-                        .join(" OR ")
-                )),
+                Some(words) => Some(AnyOf(words.iter().map(|word| vec![word.clone()]).collect())),
                 None if term.excluded || word.chars().count() < MIN_WIDENED_CHARS => {
-                    Some(fts_string(word))
+                    Some(AnyOf(vec![vec![word.clone()]]))
                 }
                 None => None,
             }
         })
     }
 
-    /// The wanted terms joined by `AND`, the excluded ones after `NOT`, each written by `write`.
-    /// None when nothing is wanted, or `write` gives nothing for a term.
-    fn expression(&self, mut write: impl FnMut(&Term) -> Option<String>) -> Option<Expression> {
+    /// The wanted terms and the excluded ones, each written by `write`. None when nothing is
+    /// wanted, or `write` gives nothing for a term.
+    fn expression(&self, mut write: impl FnMut(&Term) -> Option<AnyOf>) -> Option<Expression> {
         let mut wanted = Vec::new();
         let mut unwanted = Vec::new();
         for term in &self.terms {
@@ -158,54 +154,22 @@ impl Query {
         if wanted.is_empty() {
             return None;
         }
-        Some(Expression {
-            wanted: format!("({})", wanted.join(" AND ")),
-            unwanted,
-        })
+        Some(Expression { wanted, unwanted })
     }
-}
-
-/// An FTS5 match expression made from a query: what is wanted, and what is excluded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expression {
-    /// `(a AND b)`
-    wanted: String,
-    unwanted: Vec<String>,
-}
-
-impl Expression {
-    /// `((a AND b) NOT c) NOT d`: the pages with what is wanted anywhere and nothing excluded.
-    pub fn anywhere(&self) -> String {
-        self.written(&self.wanted)
-    }
-
-    /// What is wanted, whatever is excluded: `(a AND b)`.
-    pub fn wanted(&self) -> &str {
-        &self.wanted
-    }
-
-    /// Any of what is excluded, if something is: `c OR d`.
-    pub fn unwanted(&self) -> Option<String> {
-        (!self.unwanted.is_empty()).then(|| self.unwanted.join(" OR "))
-    }
-
-    fn written(&self, wanted: &str) -> String {
-        let mut expression = wanted.to_owned();
-        for term in &self.unwanted {
-            expression = format!("({expression} NOT {term})");
-        }
-        expression
-    }
-}
-
-/// `text` as an FTS5 string: in double quotes, with any double quote doubled.
-fn fts_string(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `words` as an [`AnyOf`] of one-word phrases.
+    fn any(words: &[&str]) -> AnyOf {
+        AnyOf(words.iter().map(|word| vec![(*word).to_owned()]).collect())
+    }
+
+    fn phrase(words: &[&str]) -> AnyOf {
+        AnyOf(vec![words.iter().map(|word| (*word).to_owned()).collect()])
+    }
 
     #[test]
     fn words_phrases_and_exclusions() {
@@ -229,19 +193,12 @@ mod tests {
                 (vec!["gamla", "sidor"], true),
             ]
         );
-        let exact = query.exact().expect("something is wanted");
         assert_eq!(
-            exact.anywhere(),
-            r#"((("kommun" AND "fn s mål") NOT "projekt") NOT "gamla sidor")"#
-        );
-        assert_eq!(exact.wanted(), r#"("kommun" AND "fn s mål")"#);
-        assert_eq!(
-            exact.unwanted().as_deref(),
-            Some(r#""projekt" OR "gamla sidor""#)
-        );
-        assert_eq!(
-            Query::parse("kommun").exact().and_then(|e| e.unwanted()),
-            None
+            query.exact(),
+            Some(Expression {
+                wanted: vec![any(&["kommun"]), phrase(&["fn", "s", "mål"])],
+                unwanted: vec![any(&["projekt"]), phrase(&["gamla", "sidor"])],
+            })
         );
         let widened = HashMap::from([
             (
@@ -251,10 +208,11 @@ mod tests {
             ("projekt".to_owned(), vec!["projektet".to_owned()]),
         ]);
         assert_eq!(
-            query.widened(&widened).map(|e| e.anywhere()).as_deref(),
-            Some(
-                r#"(((("kommun" OR "kommuner") AND "fn s mål") NOT ("projektet")) NOT "gamla sidor")"#
-            )
+            query.widened(&widened),
+            Some(Expression {
+                wanted: vec![any(&["kommun", "kommuner"]), phrase(&["fn", "s", "mål"])],
+                unwanted: vec![any(&["projektet"]), phrase(&["gamla", "sidor"])],
+            })
         );
         assert_eq!(query.widenable().collect::<Vec<_>>(), ["kommun", "projekt"]);
         assert_eq!(
@@ -265,41 +223,27 @@ mod tests {
     }
 
     #[test]
-    fn fts_syntax_is_only_ever_searched_for() {
-        for typed in [
-            r#"""#, "*", "NEAR(", "OR", "AND", "NOT", "^", ":", "()", "col:term", "\"\"\"", "-",
-            "--",
-        ] {
-            let query = Query::parse(typed);
-            for expression in query.exact().iter().map(Expression::anywhere) {
-                // Every term is a quoted run of letters and digits, joined by our own operators.
-                let outside_quotes: String = expression
-                    .split('"')
-                    .step_by(2)
-                    .collect::<Vec<_>>()
-                    .concat();
-                assert!(
-                    outside_quotes.chars().all(|c| "() ANDNOT".contains(c)),
-                    "{typed:?} gave {expression}"
-                );
-            }
-        }
+    fn syntax_is_only_ever_searched_for() {
         assert_eq!(
-            Query::parse("OR NEAR(x)")
-                .exact()
-                .map(|e| e.anywhere())
-                .as_deref(),
-            Some(r#"("or" AND "near x")"#),
-            "a word run together with others is searched for as a phrase"
+            Query::parse(r#"OR NEAR(x) "a" * ^ col:term ! & |"#).exact(),
+            Some(Expression {
+                wanted: vec![
+                    any(&["or"]),
+                    phrase(&["near", "x"]),
+                    any(&["a"]),
+                    phrase(&["col", "term"]),
+                ],
+                unwanted: Vec::new(),
+            }),
+            "a word run together with others is searched for as a phrase; signs are dropped"
         );
+        for typed in [r#"""#, "*", "^", ":", "()", "\"\"\"", "-", "--", "!", "&|"] {
+            assert_eq!(Query::parse(typed).exact(), None, "{typed:?}");
+        }
     }
 
     #[test]
     fn short_long_empty_and_only_excluded_queries() {
-        assert_eq!(
-            Query::parse("fn").exact().map(|e| e.anywhere()).as_deref(),
-            Some(r#"("fn")"#)
-        );
         assert_eq!(
             Query::parse("fn").widenable().count(),
             0,
@@ -311,11 +255,11 @@ mod tests {
         );
         let widened = HashMap::from([("fn".to_owned(), vec!["fn".to_owned(), "fns".to_owned()])]);
         assert_eq!(
-            Query::parse("fn -ab")
-                .widened(&widened)
-                .map(|e| e.anywhere())
-                .as_deref(),
-            Some(r#"((("fn" OR "fns")) NOT "ab")"#)
+            Query::parse("fn -ab").widened(&widened),
+            Some(Expression {
+                wanted: vec![any(&["fn", "fns"])],
+                unwanted: vec![any(&["ab"])],
+            })
         );
         assert!(!Query::parse("").is_searchable());
         assert!(!Query::parse("-kommun").is_searchable());

@@ -78,6 +78,31 @@ impl Reply {
     }
 }
 
+/// `$body` with `$p` the test's pool, whichever engine it is: the same code compiled for both, for
+/// statements both engines take, written with `?` placeholders through `skl_cms::db::engine`'s
+/// `query`, `query_as` and `query_scalar`, which give PostgreSQL its own.
+#[macro_export]
+macro_rules! on_pool {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match $pool {
+            skl_cms::db::Pool::Sqlite($p) => $body,
+            skl_cms::db::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// `$sqlite` or `$postgres` with the test's pool: for what each engine says its own way (its
+/// catalogue, its index's tables).
+#[macro_export]
+macro_rules! by_pool {
+    ($pool:expr, |$s:ident| $sqlite:expr, |$p:ident| $postgres:expr $(,)?) => {
+        match $pool {
+            skl_cms::db::Pool::Sqlite($s) => $sqlite,
+            skl_cms::db::Pool::Postgres($p) => $postgres,
+        }
+    };
+}
+
 /// A new, empty, migrated database for one test: a SQLite file in `dir`, or, when
 /// `SKL_TEST_POSTGRES` names a PostgreSQL database (`tests/support/postgres.sh` starts one), a new
 /// database on that server, so that the suite runs on either engine.
@@ -86,32 +111,44 @@ pub async fn database(dir: &std::path::Path) -> db::Pool {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     }
-    let location = match std::env::var("SKL_TEST_POSTGRES") {
-        Ok(base) if !base.is_empty() => {
-            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let name = format!(
-                "skl_test_{}_{}",
-                std::process::id(),
-                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            );
-            let server = sqlx::PgPool::connect(&base).await.expect("the test server");
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "drop database if exists {name}"
-            )))
-            .execute(&server)
-            .await
-            .expect("drop an earlier run's database");
-            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-                .execute(&server)
-                .await
-                .expect("create the test's database");
-            server.close().await;
-            let (server_url, _) = base.rsplit_once('/').expect("a database URL");
-            db::Location::Postgres(format!("{server_url}/{name}"))
-        }
-        _ => db::Location::File(dir.join("site.db")),
+    location(dir).await.open().await.expect("database opens")
+}
+
+/// The test's database for the folder `dir`: a SQLite file in it, or with `SKL_TEST_POSTGRES` set
+/// (the URL of a server's database the role may create others from), a PostgreSQL database of its
+/// own, created on first use and named in the folder, so that a server started again on the same
+/// folder finds the same database.
+pub async fn location(dir: &std::path::Path) -> db::Location {
+    let base = match std::env::var("SKL_TEST_POSTGRES") {
+        Ok(base) if !base.is_empty() => base,
+        _ => return db::Location::File(dir.join("site.db")),
     };
-    location.open().await.expect("database opens")
+    let named = dir.join("postgres-database");
+    if let Ok(url) = std::fs::read_to_string(&named) {
+        return db::Location::Postgres(url);
+    }
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!(
+        "skl_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let server = sqlx::PgPool::connect(&base).await.expect("the test server");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "drop database if exists {name}"
+    )))
+    .execute(&server)
+    .await
+    .expect("drop an earlier run's database");
+    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+        .execute(&server)
+        .await
+        .expect("create the test's database");
+    server.close().await;
+    let (server_url, _) = base.rsplit_once('/').expect("a database URL");
+    let url = format!("{server_url}/{name}");
+    std::fs::write(&named, &url).expect("the database named in the folder");
+    db::Location::Postgres(url)
 }
 
 impl TestApp {
@@ -127,9 +164,21 @@ impl TestApp {
         TestApp::start(dir, clock).await
     }
 
-    /// A server over the database in `dir` (created if missing), seeded if it is new.
+    /// A server over the test's database for `dir` (see [`location`]; created if missing), seeded
+    /// if it is new.
     pub async fn spawn_in(dir: TempDir) -> TestApp {
         TestApp::start(dir, Clock::system()).await
+    }
+
+    /// A server over a SQLite file in `dir`, whichever engine the other tests run on: for a test
+    /// about SQLite's file itself.
+    #[allow(dead_code)] // Not every test binary is about SQLite's file.
+    pub async fn spawn_on_sqlite_in(dir: TempDir) -> TestApp {
+        let pool = db::Location::File(dir.path().join("site.db"))
+            .open()
+            .await
+            .expect("database opens");
+        TestApp::serve(dir, pool, Clock::system(), |state| state).await
     }
 
     /// A server over a new, seeded database, its state changed by `configure` first (as the
@@ -159,6 +208,15 @@ impl TestApp {
         configure: impl FnOnce(AppState) -> AppState,
     ) -> TestApp {
         let pool = database(dir.path()).await;
+        TestApp::serve(dir, pool, clock, configure).await
+    }
+
+    async fn serve(
+        dir: TempDir,
+        pool: db::Pool,
+        clock: Clock,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> TestApp {
         transfer::seed_if_new(&pool).await.expect("seed imports");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");

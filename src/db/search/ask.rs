@@ -1,359 +1,285 @@
-//! Asking the index: the statements of a search, run one after another on a reading connection
-//! (see [`crate::db::readers`]) so that a search is handed to SQLite's thread once, not twenty times.
+//! Asking the index: the questions a search asks, some twenty in a row (the vocabulary, counts,
+//! rankings, the pages found and their trails), of either engine's index through one [`Index`].
+//!
+//! The questions about the vocabulary (`search_terms`) are the same SQL on both engines; the
+//! questions of the index itself are each engine's own: FTS5 match expressions and bm25 on SQLite
+//! ([`sqlite`]), `tsquery` and `ts_rank` on PostgreSQL ([`postgres`]). Both write the same
+//! [`Expression`] in their own syntax, around words only, so a visitor's query is never syntax.
+//!
+//! On SQLite, a search runs whole on one reading connection on a blocking thread (see
+//! [`crate::db::readers`]), so that it is handed to SQLite's thread once, not twenty times; its
+//! questions never wait. On PostgreSQL, it runs on one connection of the pool, each question a round
+//! trip.
 
-use rusqlite::{Connection, OptionalExtension, params};
+pub(super) mod postgres;
+mod sqlite;
 
-use super::{COUNT_UP_TO, MAX_WIDENED, RANK_WINDOW, fts5::Shelf};
+use sqlx::PgConnection;
+
 use crate::{
+    db::readers::ReadError,
     lang::Lang,
     time::{DatePrecision, Moment},
     vocab::Kind,
 };
 
-/// The first column of every row of `sql` with `values`.
-fn column<T: rusqlite::types::FromSql>(
-    conn: &Connection,
-    sql: &str,
-    values: impl rusqlite::Params,
-) -> rusqlite::Result<Vec<T>> {
-    conn.prepare_cached(sql)?
-        .query_map(values, |row| row.get(0))?
-        .collect()
+/// The connection a search asks its questions on.
+#[derive(Debug)]
+pub enum Index<'c> {
+    /// A reading connection to the SQLite file, on the blocking thread the search runs on.
+    Sqlite(&'c mut rusqlite::Connection),
+    Postgres(&'c mut PgConnection),
 }
 
-/// The indexed words of `lang` whose stem key is `stem_key`.
-pub fn words_with_stem(
-    conn: &Connection,
-    lang: Lang,
-    stem_key: &str,
-) -> rusqlite::Result<Vec<String>> {
-    column(
-        conn,
-        "select term from search_terms where lang = ? and stem_key = ? order by length(term), term limit ?",
-        params![lang, stem_key, MAX_WIDENED],
-    )
+/// The indexed words of `lang` whose stem key is `?2`, the shortest first.
+const WORDS_WITH_STEM: &str = "select term from search_terms where lang = ?1 and stem_key = ?2 \
+                               order by length(term), term limit ?3";
+
+/// Indexed words of `lang` spelt backwards from `?2` up to `?3` (those ending alike) and at least
+/// `?4` letters long, at most `?5`.
+const WORDS_ENDING: &str = "select term from search_terms where lang = ?1 and backwards >= ?2 \
+                            and backwards < ?3 and length(term) >= ?4 limit ?5";
+
+/// Indexed words of `lang` from `?2` up to `?3` (those starting alike), the shortest first, at most
+/// `?4`.
+const WORDS_STARTING: &str = "select term from search_terms where lang = ?1 and term >= ?2 \
+                              and term < ?3 order by length(term), term limit ?4";
+
+/// Whether `?2` is an indexed word of `?1`.
+const IS_TERM: &str =
+    "select exists (select 1 from search_terms where lang = ?1 and term = ?2) as found";
+
+/// The columns of a [`Hit`] and its parent, of a visible page.
+const HIT: &str = concat!(
+    "select id, lang, path, title, description, body_md, kind, publish_at, date_precision, \
+     created_at, parent_id from pages where id = ? and ",
+    visible!()
+);
+
+/// What one term of a query matches: any of these phrases, each a run of lowercased words in
+/// order (a word is a phrase of one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnyOf(pub Vec<Vec<String>>);
+
+/// What a way of asking looks for, whichever engine's index is asked (each writes it in its own
+/// syntax): pages with every wanted term and none of the excluded ones. A query builds it
+/// ([`crate::search::query`]); its words are letters and digits only, never syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expression {
+    /// Never empty.
+    pub wanted: Vec<AnyOf>,
+    pub unwanted: Vec<AnyOf>,
 }
 
-/// Indexed words of `lang` that end with `ending` and are at least `shortest` letters long, at
-/// most `limit`, in the order of their endings.
-pub fn words_ending(
-    conn: &Connection,
-    lang: Lang,
-    ending: &str,
-    shortest: usize,
-    limit: i64,
-) -> rusqlite::Result<Vec<String>> {
-    let backwards: String = ending.chars().rev().collect();
-    let Some(after) = next_string(&backwards) else {
-        return Ok(Vec::new());
-    };
-    column(
-        conn,
-        "select term from search_terms where lang = ? and backwards >= ? and backwards < ? \
-         and length(term) >= ? limit ?",
-        params![
-            lang,
-            backwards,
-            after,
-            i64::try_from(shortest).unwrap_or(i64::MAX),
-            limit
-        ],
-    )
-}
+/// How many of a misspelt word's candidates are weighed: enough for any site's vocabulary near one
+/// word.
+const MAX_SIMILAR: i64 = 5000;
 
-/// Indexed words of `lang` that start with `start`, the shortest first, at most `limit`.
-pub fn words_starting(
-    conn: &Connection,
-    lang: Lang,
-    start: &str,
-    limit: i64,
-) -> rusqlite::Result<Vec<String>> {
-    let Some(after) = next_string(start) else {
-        return Ok(Vec::new());
-    };
-    column(
-        conn,
-        "select term from search_terms where lang = ? and term >= ? and term < ? \
-         order by length(term), term limit ?",
-        params![lang, start, after, limit],
-    )
-}
+impl Index<'_> {
+    /// The indexed words of `lang` whose stem key is `stem_key`.
+    pub async fn words_with_stem(
+        &mut self,
+        lang: Lang,
+        stem_key: &str,
+    ) -> Result<Vec<String>, ReadError> {
+        let limit = super::MAX_WIDENED;
+        match self {
+            Index::Sqlite(c) => Ok(sqlite::column(
+                c,
+                WORDS_WITH_STEM,
+                rusqlite::params![lang, stem_key, limit],
+            )?),
+            Index::Postgres(c) => Ok(crate::db::engine::query_scalar(WORDS_WITH_STEM)
+                .bind(lang)
+                .bind(stem_key)
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await?),
+        }
+    }
 
-/// The first string after every string that starts with `text`, in SQLite's text order (that of
-/// the characters' code points): `text` with its last character one higher. None for an empty text.
-fn next_string(text: &str) -> Option<String> {
-    let last = text.chars().next_back()?;
-    let next = char::from_u32(u32::from(last) + 1).unwrap_or(char::MAX);
-    Some(format!("{}{next}", &text[..text.len() - last.len_utf8()]))
-}
-
-/// The statement that ranks the visible pages matching `?1` (on the visible shelf) or `?3` (on the
-/// scheduled shelf, visible from `?4` on) in `$table`, best first by `$bm25`, at most `?5`;
-/// `$filter` may leave some out. Pages scheduled when indexed are few; they are always ranked all.
-///
-/// With `window`, only the `?2 + 1` most recently created matches are ranked: the subquery finds
-/// the oldest of the window, and since FTS5 walks its lists by rowid, finding it and ranking from
-/// it reads the window only, not every match. With `all` (for a query known to match no more pages
-/// than the window holds), every match is ranked and the subquery, which would walk every match
-/// once more only to find there are fewer, is not asked; `?2` is then unused.
-macro_rules! ranked {
-    ($table:literal, $bm25:expr, window, $filter:expr) => {
-        ranked!(
-            @ $table,
-            $bm25,
-            concat!(
-                " and rowid >= coalesce((select rowid from ",
-                $table,
-                " where ",
-                $table,
-                " match ?1 order by rowid desc limit 1 offset ?2), -9223372036854775808)"
-            ),
-            $filter
-        )
-    };
-    ($table:literal, $bm25:expr, all, $filter:expr) => {
-        ranked!(@ $table, $bm25, " and ?2 is not null", $filter)
-    };
-    (@ $table:literal, $bm25:expr, $window:expr, $filter:expr) => {
-        concat!(
-            "select id from (select ",
-            $bm25,
-            " as score, rowid as id from ",
-            $table,
-            " where ",
-            $table,
-            " match ?1",
-            $window,
-            " union all select ",
-            $bm25,
-            ", f.rowid from ",
-            $table,
-            " f join search_pages s on s.page_id = f.rowid where ",
-            $table,
-            " match ?3 and s.publish_at <= ?4) ",
-            $filter,
-            " order by score, id limit ?5"
-        )
-    };
-}
-
-/// [`ranked!`] in a language's index of titles, by bm25 with the title weighing ten and the
-/// description three; with `unwanted`, leaving out the pages whose words match `?6`.
-macro_rules! by_title {
-    ($words:literal, $titles:literal, $vocabulary:literal, $how:ident) => {
-        ranked!(
-            $titles,
-            concat!("bm25(", $titles, ", 0.0, 10.0, 3.0)"),
-            $how,
-            ""
-        )
-    };
-    ($words:literal, $titles:literal, $vocabulary:literal, $how:ident, unwanted) => {
-        ranked!(
-            $titles,
-            concat!("bm25(", $titles, ", 0.0, 10.0, 3.0)"),
-            $how,
-            concat!(
-                "where id not in (select rowid from ",
-                $words,
-                " where ",
-                $words,
-                " match ?6)"
-            )
-        )
-    };
-}
-
-/// [`ranked!`] in a language's index of words, by bm25 with the title weighing ten, the
-/// description three and the body one.
-macro_rules! anywhere {
-    ($words:literal, $titles:literal, $vocabulary:literal, $how:ident) => {
-        ranked!(
-            $words,
-            concat!("bm25(", $words, ", 0.0, 10.0, 3.0, 1.0)"),
-            $how,
-            ""
-        )
-    };
-}
-
-/// What one way of asking asks the index, as FTS5 match expressions.
-#[derive(Debug, Clone, Copy)]
-pub struct Asking<'a> {
-    /// What is wanted and not excluded.
-    pub anywhere: &'a str,
-    /// What is wanted.
-    pub wanted: &'a str,
-    /// Any of what is excluded, if something is.
-    pub unwanted: Option<&'a str>,
-}
-
-/// The visible pages of `lang` that `asking` finds, best first, at most `limit`: those whose title
-/// or description has what is wanted, by bm25; then the others, by bm25 among the most recently
-/// created matches (see [`RANK_WINDOW`]). `matching` is how many pages the search finds in all (or
-/// more): at most the window, and every match is ranked without looking for the window's start.
-pub fn ranked(
-    conn: &Connection,
-    lang: Lang,
-    now: &Moment,
-    asking: Asking<'_>,
-    limit: i64,
-    matching: i64,
-) -> rusqlite::Result<Vec<i64>> {
-    let window = limit.max(RANK_WINDOW);
-    // With no more matches than the window holds, every match is ranked anyway.
-    let all = matching <= window;
-    let by_title = match (asking.unwanted.is_some(), all) {
-        (false, false) => in_tables_of!(lang, by_title, window),
-        (false, true) => in_tables_of!(lang, by_title, all),
-        (true, false) => in_tables_of!(lang, by_title, window, unwanted),
-        (true, true) => in_tables_of!(lang, by_title, all, unwanted),
-    };
-    let visible = Shelf::Visible.limit(asking.wanted);
-    let scheduled = Shelf::Scheduled.limit(asking.wanted);
-    let mut ids: Vec<i64> = match asking.unwanted {
-        None => column(
-            conn,
-            by_title,
-            params![visible, window - 1, scheduled, now, limit],
-        )?,
-        Some(unwanted) => column(
-            conn,
-            by_title,
-            params![visible, window - 1, scheduled, now, limit, unwanted],
-        )?,
-    };
-    if i64::try_from(ids.len()).unwrap_or(i64::MAX) < limit {
-        let anywhere = if all {
-            in_tables_of!(lang, anywhere, all)
-        } else {
-            in_tables_of!(lang, anywhere, window)
+    /// Indexed words of `lang` that end with `ending` and are at least `shortest` letters long, at
+    /// most `limit`, in the order of their endings.
+    pub async fn words_ending(
+        &mut self,
+        lang: Lang,
+        ending: &str,
+        shortest: usize,
+        limit: i64,
+    ) -> Result<Vec<String>, ReadError> {
+        let backwards: String = ending.chars().rev().collect();
+        let Some(after) = next_string(&backwards) else {
+            return Ok(Vec::new());
         };
-        let found: Vec<i64> = column(
-            conn,
-            anywhere,
-            params![
-                Shelf::Visible.limit(asking.anywhere),
-                window - 1,
-                Shelf::Scheduled.limit(asking.anywhere),
-                now,
-                limit
-            ],
-        )?;
-        for id in found {
-            if !ids.contains(&id) {
-                ids.push(id);
+        let shortest = i64::try_from(shortest).unwrap_or(i64::MAX);
+        match self {
+            Index::Sqlite(c) => Ok(sqlite::column(
+                c,
+                WORDS_ENDING,
+                rusqlite::params![lang, backwards, after, shortest, limit],
+            )?),
+            Index::Postgres(c) => Ok(crate::db::engine::query_scalar(WORDS_ENDING)
+                .bind(lang)
+                .bind(backwards)
+                .bind(after)
+                .bind(shortest)
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await?),
+        }
+    }
+
+    /// Indexed words of `lang` that start with `start`, the shortest first, at most `limit`.
+    pub async fn words_starting(
+        &mut self,
+        lang: Lang,
+        start: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, ReadError> {
+        let Some(after) = next_string(start) else {
+            return Ok(Vec::new());
+        };
+        match self {
+            Index::Sqlite(c) => Ok(sqlite::column(
+                c,
+                WORDS_STARTING,
+                rusqlite::params![lang, start, after, limit],
+            )?),
+            Index::Postgres(c) => Ok(crate::db::engine::query_scalar(WORDS_STARTING)
+                .bind(lang)
+                .bind(start)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await?),
+        }
+    }
+
+    /// Whether `word` is an indexed word of `lang`.
+    pub async fn is_term(&mut self, lang: Lang, word: &str) -> Result<bool, ReadError> {
+        match self {
+            Index::Sqlite(c) => Ok(c
+                .prepare_cached(IS_TERM)?
+                .query_row(rusqlite::params![lang, word], |row| row.get(0))?),
+            Index::Postgres(c) => Ok(crate::db::engine::query_scalar(IS_TERM)
+                .bind(lang)
+                .bind(word)
+                .fetch_one(&mut **c)
+                .await?),
+        }
+    }
+
+    /// Indexed words of `lang` that could be `word` misspelt, at most a few thousand; the closest is
+    /// chosen by the caller. On SQLite, those with the same first letter and about the same length;
+    /// on PostgreSQL, those sharing enough of their trigrams (`pg_trgm`), whatever letter they start
+    /// with.
+    pub async fn similar_words(
+        &mut self,
+        lang: Lang,
+        word: &str,
+    ) -> Result<Vec<String>, ReadError> {
+        match self {
+            Index::Sqlite(c) => Ok(sqlite::similar_words(c, lang, word, MAX_SIMILAR)?),
+            Index::Postgres(c) => Ok(postgres::similar_words(c, lang, word, MAX_SIMILAR).await?),
+        }
+    }
+
+    /// How many indexed pages of `lang` have `word` (as written), counted up to
+    /// [`super::COUNT_UP_TO`].
+    pub async fn pages_with(&mut self, lang: Lang, word: &str) -> Result<i64, ReadError> {
+        match self {
+            Index::Sqlite(c) => Ok(sqlite::pages_with(c, lang, word)?),
+            Index::Postgres(c) => Ok(postgres::pages_with(c, lang, word).await?),
+        }
+    }
+
+    /// How many visible pages of `lang` have what `expression` wants and nothing it excludes,
+    /// counted up to one more than [`super::COUNT_UP_TO`]: more than that is "more than
+    /// [`super::COUNT_UP_TO`]".
+    pub async fn count(
+        &mut self,
+        lang: Lang,
+        now: &Moment,
+        expression: &Expression,
+    ) -> Result<i64, ReadError> {
+        match self {
+            Index::Sqlite(c) => Ok(sqlite::count(c, lang, now, expression)?),
+            Index::Postgres(c) => Ok(postgres::count(c, lang, now, expression).await?),
+        }
+    }
+
+    /// The visible page of `lang` whose title's words are exactly `title_words`, if `expression`
+    /// finds it (an exclusion may leave it out).
+    pub async fn titled(
+        &mut self,
+        lang: Lang,
+        now: &Moment,
+        title_words: &str,
+        expression: &Expression,
+    ) -> Result<Option<i64>, ReadError> {
+        match self {
+            Index::Sqlite(c) => Ok(sqlite::titled(c, lang, now, title_words, expression)?),
+            Index::Postgres(c) => {
+                Ok(postgres::titled(c, lang, now, title_words, expression).await?)
             }
         }
     }
-    ids.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok(ids)
-}
 
-/// How many visible pages of `lang` match `expression`, counted up to one more than
-/// [`COUNT_UP_TO`]: more than that is "more than [`COUNT_UP_TO`]".
-pub fn count(
-    conn: &Connection,
-    lang: Lang,
-    now: &Moment,
-    expression: &str,
-) -> rusqlite::Result<i64> {
-    macro_rules! count {
-        ($words:literal, $titles:literal, $vocabulary:literal) => {
-            concat!(
-                "select count(*) from (select rowid from ",
-                $words,
-                " where ",
-                $words,
-                " match ?1 union all select w.rowid from ",
-                $words,
-                " w join search_pages s on s.page_id = w.rowid where ",
-                $words,
-                " match ?2 and s.publish_at <= ?3 limit ?4)"
-            )
+    /// The visible pages of `lang` that `expression` finds, best first, at most `limit`: those whose
+    /// title or description has what is wanted, ranked (the title above the description); then the
+    /// others, ranked among the most recently created matches (see [`super::RANK_WINDOW`]).
+    /// `matching` is how many pages the search finds in all (or more): at most the window, and every
+    /// match is ranked without looking for the window's start.
+    pub async fn ranked(
+        &mut self,
+        lang: Lang,
+        now: &Moment,
+        expression: &Expression,
+        limit: i64,
+        matching: i64,
+    ) -> Result<Vec<i64>, ReadError> {
+        let ranking = Ranking {
+            window: limit.max(super::RANK_WINDOW),
+            limit,
+            matching,
         };
-    }
-    conn.prepare_cached(in_tables_of!(lang, count))?.query_row(
-        params![
-            Shelf::Visible.limit(expression),
-            Shelf::Scheduled.limit(expression),
-            now,
-            COUNT_UP_TO + 1
-        ],
-        |row| row.get(0),
-    )
-}
-
-/// The visible page of `lang` whose title's words are exactly `title_words`, if `expression` finds
-/// it (an exclusion may leave it out).
-pub fn titled(
-    conn: &Connection,
-    lang: Lang,
-    now: &Moment,
-    title_words: &str,
-    expression: &str,
-) -> rusqlite::Result<Option<i64>> {
-    macro_rules! titled {
-        ($words:literal, $titles:literal, $vocabulary:literal) => {
-            concat!(
-                "select page_id from search_pages s where lang = ? and title_words = ? \
-                 and (publish_at is null or publish_at <= ?) and exists (select 1 from ",
-                $words,
-                " where ",
-                $words,
-                " match ? and rowid = s.page_id) order by page_id limit 1"
-            )
+        let mut ids = match self {
+            Index::Sqlite(c) => sqlite::ranked(c, lang, now, expression, ranking)?,
+            Index::Postgres(c) => postgres::ranked(c, lang, now, expression, ranking).await?,
         };
+        ids.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(ids)
     }
-    conn.prepare_cached(in_tables_of!(lang, titled))?
-        .query_row(params![lang, title_words, now, expression], |row| {
-            row.get(0)
-        })
-        .optional()
-}
 
-/// Whether `word` is an indexed word of `lang`.
-pub fn is_term(conn: &Connection, lang: Lang, word: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached("select exists (select 1 from search_terms where lang = ? and term = ?)")?
-        .query_row(params![lang, word], |row| row.get(0))
-}
-
-/// Indexed words of `lang` that could be `word` misspelt: the same first letter and about the same
-/// length, at most a few thousand. The closest is chosen by the caller.
-pub fn similar_words(conn: &Connection, lang: Lang, word: &str) -> rusqlite::Result<Vec<String>> {
-    let Some(first) = word.chars().next() else {
-        return Ok(Vec::new());
-    };
-    let first = first.to_string();
-    let Some(after) = next_string(&first) else {
-        return Ok(Vec::new());
-    };
-    let length = i64::try_from(word.chars().count()).unwrap_or(i64::MAX);
-    column(
-        conn,
-        "select term from search_terms where lang = ? and term >= ? and term < ? \
-         and length(term) between ? and ? limit 5000",
-        params![lang, first, after, length - 2, length + 2],
-    )
-}
-
-/// How many indexed pages of `lang` have `word`.
-pub fn pages_with(conn: &Connection, lang: Lang, word: &str) -> rusqlite::Result<i64> {
-    macro_rules! pages_with {
-        ($words:literal, $titles:literal, $vocabulary:literal) => {
-            concat!(
-                "select coalesce(sum(doc), 0) from ",
-                $vocabulary,
-                " where term = ?"
-            )
-        };
+    /// The pages `ids` that are visible at `now`, in the order of `ids`, with their trails.
+    pub async fn hits(&mut self, ids: &[i64], now: &Moment) -> Result<Vec<Hit>, ReadError> {
+        match self {
+            Index::Sqlite(c) => Ok(sqlite::hits(c, ids, now)?),
+            Index::Postgres(c) => Ok(postgres::hits(c, ids, now).await?),
+        }
     }
-    conn.prepare_cached(in_tables_of!(lang, pages_with))?
-        .query_row(params![word], |row| row.get(0))
+}
+
+/// How much of a query's matches [`Index::ranked`] ranks.
+#[derive(Debug, Clone, Copy)]
+struct Ranking {
+    /// Of the matches found outside titles and descriptions, the most recently created this many.
+    window: i64,
+    /// Results wanted.
+    limit: i64,
+    /// How many pages the query finds in all (or more).
+    matching: i64,
+}
+
+impl Ranking {
+    /// Whether every match fits the window, so that all are ranked.
+    fn all(self) -> bool {
+        self.matching <= self.window
+    }
 }
 
 /// A page a search found, with what its result shows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Hit {
     pub id: i64,
     pub lang: Lang,
@@ -365,49 +291,18 @@ pub struct Hit {
     pub publish_at: Option<String>,
     pub date_precision: DatePrecision,
     pub created_at: String,
+    /// The page it is under, if any.
+    pub parent_id: Option<i64>,
     /// The titles of its visible ancestors, outermost first.
+    #[sqlx(skip)]
     pub trail: Vec<String>,
 }
 
-/// The pages `ids` that are visible at `now`, in the order of `ids`, with their trails.
-pub fn hits(conn: &Connection, ids: &[i64], now: &Moment) -> rusqlite::Result<Vec<Hit>> {
-    let mut page = conn.prepare_cached(concat!(
-        "select id, lang, path, title, description, body_md, kind, publish_at, date_precision, \
-         created_at, parent_id from pages where id = ? and ",
-        visible!()
-    ))?;
-    let mut ancestors = conn.prepare_cached(crate::db::pages::ANCESTORS)?;
-    let mut hits = Vec::with_capacity(ids.len());
-    for id in ids {
-        let found = page
-            .query_row(params![id, now], |row| {
-                Ok((
-                    Hit {
-                        id: row.get(0)?,
-                        lang: row.get(1)?,
-                        path: row.get(2)?,
-                        title: row.get(3)?,
-                        description: row.get(4)?,
-                        body_md: row.get(5)?,
-                        kind: row.get(6)?,
-                        publish_at: row.get(7)?,
-                        date_precision: row.get(8)?,
-                        created_at: row.get(9)?,
-                        trail: Vec::new(),
-                    },
-                    row.get::<_, Option<i64>>(10)?,
-                ))
-            })
-            .optional()?;
-        let Some((mut hit, parent)) = found else {
-            continue;
-        };
-        if parent.is_some() {
-            hit.trail = ancestors
-                .query_map(params![id, now], |row| row.get(2))?
-                .collect::<rusqlite::Result<_>>()?;
-        }
-        hits.push(hit);
-    }
-    Ok(hits)
+/// The first string after every string that starts with `text`, in the text order of both engines'
+/// vocabularies (that of the characters' code points; `search_terms` is collated "C" on
+/// PostgreSQL): `text` with its last character one higher. None for an empty text.
+fn next_string(text: &str) -> Option<String> {
+    let last = text.chars().next_back()?;
+    let next = char::from_u32(u32::from(last) + 1).unwrap_or(char::MAX);
+    Some(format!("{}{next}", &text[..text.len() - last.len_utf8()]))
 }
