@@ -170,6 +170,19 @@ impl TestApp {
         TestApp::start(dir, Clock::system()).await
     }
 
+    /// A second server over the database of `other` (another instance of the same site), in a
+    /// folder of its own.
+    #[allow(dead_code)] // Only the tests of several instances start a second.
+    pub async fn spawn_beside(other: &TestApp) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let pool = location(other.dir.path())
+            .await
+            .open()
+            .await
+            .expect("database opens");
+        TestApp::serve(dir, pool, Clock::system(), |state| state).await
+    }
+
     /// A server over a SQLite file in `dir`, whichever engine the other tests run on: for a test
     /// about SQLite's file itself.
     #[allow(dead_code)] // Not every test binary is about SQLite's file.

@@ -1,0 +1,135 @@
+//! PostgreSQL itself: several instances on one database, and the database refused with a sentence
+//! an operator can act on. Every other test file runs on PostgreSQL too when `SKL_TEST_POSTGRES`
+//! is set (CI's second pass); the tests here that need a server run only then.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestApp, page};
+use skl_cms::db::{Location, OpenError};
+
+/// The server of `SKL_TEST_POSTGRES`, or None (with a note) on the SQLite pass.
+fn server() -> Option<String> {
+    match std::env::var("SKL_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("SKIPPED here: runs in the PostgreSQL pass (SKL_TEST_POSTGRES, CI's second)");
+            None
+        }
+    }
+}
+
+/// The URL of database `name` on the server of `base`.
+fn database_url(base: &str, name: &str) -> String {
+    let (server, _) = base.rsplit_once('/').expect("a database URL");
+    format!("{server}/{name}")
+}
+
+#[tokio::test]
+async fn an_edit_on_one_instance_is_shown_by_the_other_within_a_second() {
+    if server().is_none() {
+        return;
+    }
+    let first = TestApp::spawn().await;
+    let second = TestApp::spawn_beside(&first).await;
+    let mut edits = Vec::new();
+    for n in 0..10 {
+        let path = format!("sida-{n}");
+        // The other instance has the page's address cached as missing.
+        assert_eq!(second.get(&format!("/{path}")).await.status, 404);
+        assert_eq!(second.get(&format!("/{path}")).await.status, 404);
+        let started = Instant::now();
+        first.add_page(&page(&path, &format!("Sida {n}"))).await;
+        while second.get(&format!("/{path}")).await.status != 200 {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "edit {n} not shown by the other instance within a second"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        edits.push(started.elapsed());
+    }
+    eprintln!("edit to visible on the other instance: {edits:?}");
+    // An instance's own edit empties only what it changed, although PostgreSQL notifies every
+    // listener of it: the first instance's cache keeps its other pages.
+    first.get("/om-oss").await;
+    first.get("/om-oss").await;
+    assert!(first.state.cache.contains("/om-oss"));
+    first.add_page(&page("egen", "Egen")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        first.state.cache.contains("/om-oss"),
+        "its own change's notice is not taken for another's"
+    );
+}
+
+#[tokio::test]
+async fn a_database_of_a_newer_version_is_refused() {
+    if server().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("folder");
+    let location = common::location(dir.path()).await;
+    let pool = location.open().await.expect("opens");
+    on_pool!(&pool, |pool| sqlx::query(
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time) \
+         values (9999, 'from the future', true, '\\x00', 0)"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .expect("a migration from a newer version"));
+    pool.close().await;
+    let refused = location.open().await.expect_err("refused");
+    assert!(
+        matches!(refused, OpenError::NewerSchema { version: 9999, .. }),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("newer version of skl-cms"));
+}
+
+#[tokio::test]
+async fn a_database_that_knows_no_letters_is_refused_with_what_to_do() {
+    let Some(base) = server() else {
+        return;
+    };
+    let name = format!("skl_test_ascii_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&base).await.expect("server");
+    for statement in [
+        format!("drop database if exists {name}"),
+        format!(
+            "create database {name} encoding 'SQL_ASCII' lc_ctype 'C' lc_collate 'C' \
+             template template0"
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&admin)
+            .await
+            .expect("the database");
+    }
+    let refused = Location::Postgres(database_url(&base, &name))
+        .open()
+        .await
+        .expect_err("refused");
+    assert!(matches!(refused, OpenError::NoLetters { .. }), "{refused}");
+    assert!(
+        refused.to_string().contains("LC_CTYPE 'C.UTF-8'"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_named_without_its_password() {
+    // Nothing listens on port 1: no server is needed to see this.
+    let location: Location = "postgres://cms:hemligt@127.0.0.1:1/site"
+        .parse()
+        .expect("a PostgreSQL URL");
+    let refused = location.open().await.expect_err("refused");
+    let said = refused.to_string();
+    assert!(
+        said.contains("postgres://cms:***@127.0.0.1:1/site"),
+        "{said}"
+    );
+    assert!(!said.contains("hemligt"), "{said}");
+}
