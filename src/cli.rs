@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod check;
+pub mod copy_database;
 pub mod export;
 pub mod export_site;
 pub mod import;
@@ -84,6 +85,9 @@ pub enum Command {
     User(user::Args),
     /// Build the search index again from the pages (a running server keeps it up to date by itself).
     Reindex,
+    /// Copy the whole site into an empty database of the other engine (SQLite to PostgreSQL, or
+    /// back), build its search index there, and check every table afterwards.
+    CopyDatabase(copy_database::Args),
     /// Check every page (or a content folder before importing it) with the edit form's writing
     /// help: accessibility of the text, links that lead nowhere, readability. Exits with 1 when
     /// any finding is an error.
@@ -178,6 +182,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::User(args) => user::run(&database, args).await,
             Command::Reindex => reindex::run(&database).await,
             Command::Check(args) => check::run(&database, args).await,
+            Command::CopyDatabase(args) => copy_database::run(&database, args).await,
         }
     });
     match result {

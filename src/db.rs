@@ -14,6 +14,7 @@ pub mod publishing;
 pub mod audit;
 pub mod backup;
 pub mod changes;
+pub mod copy;
 pub mod links;
 pub mod location;
 pub mod media;
