@@ -251,3 +251,28 @@ pub async fn refresh_statistics(pool: &Pool) -> Result<(), sqlx::Error> {
         |c| sqlx::query("analyze").execute(c).await.map(|_| ())
     )
 }
+
+/// Whether `error` says the database cannot be reached or will not take work just now (the server
+/// down or restarting, the network, no connection free within the pool's wait, a full disk, a
+/// read-only database), rather than that a statement was wrong: what a visitor is answered 503 for,
+/// to try again shortly, with nothing half written.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            // PostgreSQL: connection exceptions (08), insufficient resources (53), an operator's
+            // intervention such as a shutdown (57P), a read-only transaction (25006).
+            // SQLite: busy (5), locked (6), read-only (8), I/O (10), full (13).
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P")
+                || code == "25006"
+                || ["5", "6", "8", "10", "13"].contains(&code.as_ref())
+        }),
+        _ => false,
+    }
+}

@@ -62,6 +62,14 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::UriTooLong => StatusCode::URI_TOO_LONG,
+            AppError::Database(error) if crate::db::is_unavailable(error) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::Read(crate::db::readers::ReadError::Postgres(error))
+                if crate::db::is_unavailable(error) =>
+            {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Database(_)
             | AppError::Read(_)
             | AppError::Render(_)
@@ -77,6 +85,13 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = status.into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // The database is away for now: caches downstream and visitors try again shortly.
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("30"),
+            );
+        }
         if let AppError::BadRequest(message)
         | AppError::Unauthorized(message)
         | AppError::Forbidden(message)

@@ -133,3 +133,81 @@ async fn an_unreachable_server_is_named_without_its_password() {
     );
     assert!(!said.contains("hemligt"), "{said}");
 }
+
+/// A PostgreSQL cluster of the test's own (`tests/support/postgres.sh`), to stop and start again.
+struct Cluster {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let dir = tempfile::tempdir().expect("folder");
+        let port = 56000 + u16::try_from(std::process::id() % 2000).expect("small");
+        let cluster = Cluster { dir, port };
+        cluster.run("start");
+        cluster
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://skl@127.0.0.1:{}/skl", self.port)
+    }
+
+    fn run(&self, command: &str) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/postgres.sh");
+        let status = std::process::Command::new("bash")
+            .arg(script)
+            .arg(command)
+            .arg(self.dir.path().join("data"))
+            .arg(self.port.to_string())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("the script runs");
+        assert!(status.success(), "postgres.sh {command}");
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/postgres.sh");
+        let _ = std::process::Command::new("bash")
+            .args([script, "stop"])
+            .arg(self.dir.path().join("data"))
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_database_lost_while_serving_keeps_cached_pages_served_and_comes_back_by_itself() {
+    if server().is_none() {
+        return;
+    }
+    let cluster = Cluster::start();
+    let app = TestApp::spawn_at(cluster.url().parse().expect("a URL")).await;
+    assert_eq!(app.get("/om-oss").await.status, 200);
+    assert!(app.state.cache.contains("/om-oss"));
+
+    cluster.run("stop");
+    assert_eq!(
+        app.get("/om-oss").await.status,
+        200,
+        "a cached page is served"
+    );
+    let away = app.get("/sa-arbetar-vi").await;
+    assert_eq!(away.status, 503, "{}", away.text());
+    assert_eq!(away.header("retry-after"), Some("30"));
+    assert!(away.text().contains("</html>"), "a page says so");
+    let search = app.get("/sok?q=kommun").await;
+    assert_eq!(search.status, 503, "{}", search.text());
+
+    cluster.run("start");
+    let started = Instant::now();
+    while app.get("/sa-arbetar-vi").await.status != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the site recovers without a restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.get("/sok?q=kommun").await.status, 200);
+}

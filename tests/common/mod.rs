@@ -174,12 +174,14 @@ impl TestApp {
     /// folder of its own.
     #[allow(dead_code)] // Only the tests of several instances start a second.
     pub async fn spawn_beside(other: &TestApp) -> TestApp {
+        TestApp::spawn_at(location(other.dir.path()).await).await
+    }
+
+    /// A server over the database at `location`, seeded if it is new.
+    #[allow(dead_code)] // Not every test binary names its database.
+    pub async fn spawn_at(location: db::Location) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary folder");
-        let pool = location(other.dir.path())
-            .await
-            .open()
-            .await
-            .expect("database opens");
+        let pool = location.open().await.expect("database opens");
         TestApp::serve(dir, pool, Clock::system(), |state| state).await
     }
 
