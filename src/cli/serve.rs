@@ -191,6 +191,13 @@ pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
             .context("cannot read the database")?;
     }
     if let Some(dir) = args.backup_dir {
+        if database.file().is_none() {
+            return Err(Failure::Usage(format!(
+                "--backup-dir {} backs up a SQLite file; this site's database is PostgreSQL: back it \
+                 up with pg_dump on a schedule of its own (see docs/deploy.md)",
+                dir.display()
+            )));
+        }
         let schedule = backup::Schedule {
             dir,
             every: args.backup_every,
