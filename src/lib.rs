@@ -1,13 +1,13 @@
 //! skl-cms: the website and CMS of SKL International and its Millenniekommun project.
 //!
 //! One binary serves the public site in Swedish and English from a SQLite database that it creates,
-//! migrates and seeds by itself.
+//! migrates and seeds by itself, or from a PostgreSQL database shared by several instances.
 //!
 //! # Layout
 //!
 //! | module | responsibility |
 //! |---|---|
-//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `backup`, `restore`, `user`, `reindex`, `check` |
+//! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `backup`, `restore`, `user`, `reindex`, `check`, `copy-database` |
 //! | [`admin`] | editors' area under `/admin`: login with its two-factor step, sessions, CSRF, pages, history, trash, the media library, users, audit log |
 //! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling, two-factor login (TOTP and recovery codes) |
 //! | [`app`] | the router with its middleware stack; [`AppState`] and [`AppState::apply`], where a committed change becomes cache invalidation (`app/state.rs`); [`app::serve`], the accept loop with graceful shutdown and the watcher of changes by other processes (`app/serve.rs`) |
@@ -15,7 +15,7 @@
 //! | [`front`] | the front door: answers cache hits before routing, adds security headers to every response |
 //! | [`backup`] | backups of the database (a checked snapshot while the server runs, on a schedule with rotation) and restoring one, refused while a server uses the database |
 //! | [`auth`] | argon2id password hashing off the runtime, random tokens |
-//! | [`db`] | the database on either engine ([`db::Location`]: a SQLite file or a PostgreSQL URL), its embedded migrations and every SQL statement, each written once and compiled for both engines ([`db::engine`]); read-only SQLite connections for searches ([`db::readers`]) |
+//! | [`db`] | the database on either engine ([`db::Location`]: a SQLite file or a PostgreSQL URL), its embedded migrations and every SQL statement, each written once and compiled for both engines ([`db::engine`]); where a search asks its questions ([`db::readers`]: read-only connections on SQLite, the pool on PostgreSQL); notices of changes made elsewhere ([`db::changes`]: PostgreSQL's `LISTEN`/`NOTIFY`); a site copied between the engines and checked ([`db::copy`]) |
 //! | [`change`] | the change pipeline, the one way content is written: a unit of work ([`change::Work`]) that keeps every derived table (rendered bodies, files shown, links, revisions, search) in step in its transaction and reports what changed ([`change::Changes`]), which [`AppState::apply`] turns into cache invalidation |
 //! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, the rules every page keeps whichever way it comes in ([`content::rules`]: title, description, menu order, depth, parent cycles), and [`content::editing`]: what editors do to pages, through the change pipeline |
 //! | [`publishing`] | when visitors may see a page (the one rule in Rust; its SQL is `db::publishing`'s `visible!`) and the schedule of pages still to appear, which the render cache asks |

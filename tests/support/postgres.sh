@@ -5,6 +5,9 @@
 #
 #   tests/support/postgres.sh start DIR [PORT]   # prints postgres://skl@127.0.0.1:PORT/skl
 #   tests/support/postgres.sh stop DIR
+#
+# For the tests, the cluster trades durability for speed (fsync off). With SKL_PG_DURABLE=1 it keeps
+# PostgreSQL's defaults (fsync, synchronous commit), as benchmarks want it.
 set -euo pipefail
 
 command=${1:?start or stop}
@@ -29,10 +32,11 @@ start)
         as_owner "$bin/initdb" --pgdata="$dir" --auth=trust --username=postgres \
             --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${SKL_PG_DURABLE:-}" = 1 ] && fast=""
     as_owner "$bin/pg_ctl" --pgdata="$dir" --log="$dir/server.log" --wait \
         --options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
-                   -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-                   -c max_connections=400 -c shared_buffers=128MB" start >/dev/null
+                   $fast -c max_connections=400 -c shared_buffers=128MB" start >/dev/null
     psql="$bin/psql -h 127.0.0.1 -p $port -U postgres -d postgres -v ON_ERROR_STOP=1 -q"
     if ! $psql -tAc "select 1 from pg_roles where rolname = 'skl'" | grep -q 1; then
         $psql -c "create role skl login createdb"

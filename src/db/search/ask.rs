@@ -3,7 +3,7 @@
 //!
 //! The questions about the vocabulary (`search_terms`) are the same SQL on both engines; the
 //! questions of the index itself are each engine's own: FTS5 match expressions and bm25 on SQLite
-//! ([`sqlite`]), `tsquery` and `ts_rank` on PostgreSQL ([`postgres`]). Both write the same
+//! (`ask/sqlite.rs`), `tsquery` and `ts_rank` on PostgreSQL (`ask/postgres.rs`). Both write the same
 //! [`Expression`] in their own syntax, around words only, so a visitor's query is never syntax.
 //!
 //! On SQLite, a search runs whole on one reading connection on a blocking thread (see
