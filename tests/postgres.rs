@@ -211,3 +211,47 @@ async fn a_database_lost_while_serving_keeps_cached_pages_served_and_comes_back_
     }
     assert_eq!(app.get("/sok?q=kommun").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_login_holds_on_every_instance_and_failed_attempts_count_on_all_of_them() {
+    if server().is_none() {
+        return;
+    }
+    let first = TestApp::spawn().await;
+    let second = TestApp::spawn_beside(&first).await;
+    first
+        .add_user(
+            "anna",
+            skl_cms::vocab::Role::Editor,
+            common::admin::PASSWORD,
+        )
+        .await;
+    // Cookies go by host, not port: the same browser, sent to the other instance.
+    let logged_in = first.login("anna", common::admin::PASSWORD).await;
+    let elsewhere = common::Browser {
+        base: second.url(""),
+        client: logged_in.client.clone(),
+    };
+    assert_eq!(
+        elsewhere.get("/admin").await.status,
+        200,
+        "the session holds"
+    );
+
+    // Wrong passwords, some on each instance: the throttle counts them together.
+    let limit = skl_cms::accounts::MAX_FAILURES_PER_USERNAME;
+    for n in 0..limit {
+        let app = if n % 2 == 0 { &first } else { &second };
+        let reply = app.browser().log_in("anna", "fel lösenord igen").await;
+        assert_eq!(reply.status, 401, "attempt {n}: {}", reply.text());
+    }
+    for app in [&first, &second] {
+        let reply = app.browser().log_in("anna", common::admin::PASSWORD).await;
+        assert_eq!(
+            reply.status,
+            429,
+            "throttled on both, the right password too: {}",
+            reply.text()
+        );
+    }
+}
