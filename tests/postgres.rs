@@ -186,8 +186,35 @@ async fn a_database_lost_while_serving_keeps_cached_pages_served_and_comes_back_
     let app = TestApp::spawn_at(cluster.url().parse().expect("a URL")).await;
     assert_eq!(app.get("/om-oss").await.status, 200);
     assert!(app.state.cache.contains("/om-oss"));
+    app.add_user(
+        "anna",
+        skl_cms::vocab::Role::Editor,
+        common::admin::PASSWORD,
+    )
+    .await;
+    let editor = app.login("anna", common::admin::PASSWORD).await;
+    let about = skl_cms::db::pages::id_by_path(app.db(), skl_cms::lang::Lang::Sv, "om-oss")
+        .await
+        .expect("query")
+        .expect("the page");
+    let mut fields = editor.edit_form(about).await;
+    let text = "En text skriven medan databasen var borta, som inte får försvinna.";
+    common::set_field(&mut fields, "body", text);
+    common::set_field(&mut fields, "action", "publish");
 
     cluster.run("stop");
+    // A save: refused with 503, everything typed given back in a form that sends it again.
+    let refused = editor
+        .post(&format!("/admin/pages/{about}"), &common::as_pairs(&fields))
+        .await;
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert_eq!(refused.header("retry-after"), Some("30"));
+    let kept = common::form_fields(&refused.text(), "edit-form");
+    assert!(
+        kept.contains(&("body".to_owned(), text.to_owned())),
+        "{kept:?}"
+    );
+    assert!(refused.text().contains("kunde inte sparas"));
     assert_eq!(
         app.get("/om-oss").await.status,
         200,
@@ -210,6 +237,12 @@ async fn a_database_lost_while_serving_keeps_cached_pages_served_and_comes_back_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(app.get("/sok?q=kommun").await.status, 200);
+    // The form given back, sent again, saves.
+    editor
+        .post(&format!("/admin/pages/{about}"), &common::as_pairs(&kept))
+        .await
+        .assert_redirect();
+    assert!(app.get("/om-oss").await.text().contains(text));
 }
 
 #[tokio::test]

@@ -58,6 +58,10 @@ pub struct Submission<T> {
     refusal: Option<&'static str>,
 }
 
+/// Why a form sent while the database could not be reached is not taken: nothing could be checked.
+const DATABASE_AWAY: &str = "Databasen gick inte att nå, så formuläret kunde inte kontrolleras. \
+     Inget sparades, men det du skrev finns kvar nedan: skicka igen om en stund.";
+
 /// A form that failed the CSRF checks, with the reason to show above it.
 #[derive(Debug)]
 pub struct Refused<T> {
@@ -80,6 +84,12 @@ impl<T> Submission<T> {
     pub fn verified_or_forbidden(self) -> Result<T, AppError> {
         self.verified()
             .map_err(|refused| AppError::Forbidden(refused.reason))
+    }
+
+    /// The form as it was sent, if it came while the database could not be reached (so that
+    /// neither the session nor the token could be checked), for the handler to give back whole.
+    pub fn sent_while_database_away(self) -> Option<T> {
+        (self.refusal == Some(DATABASE_AWAY)).then_some(self.form)
     }
 
     /// The form if it passed the checks; otherwise the form back with why it was refused.
@@ -110,9 +120,13 @@ where
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
-        let editor = session::current(&mut parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        // A database that cannot be reached does not lose what was typed: the form is read all the
+        // same, refused, for the handler to give back.
+        let (editor, away) = match session::current(&mut parts, state).await {
+            Ok(editor) => (editor, false),
+            Err(error) if error.status() == StatusCode::SERVICE_UNAVAILABLE => (None, true),
+            Err(error) => return Err(error.into_response()),
+        };
         let cross_site = !same_origin(&parts.headers, state);
         // Without a session (before login, or after it ended while an editor wrote) forms carry the
         // login cookie's token; with one, the session's.
@@ -136,7 +150,9 @@ where
         let token_ok = expected
             .as_deref()
             .is_some_and(|expected| auth::same_secret(expected, form.csrf_token()));
-        let refusal = if cross_site {
+        let refusal = if away {
+            Some(DATABASE_AWAY)
+        } else if cross_site {
             Some(CROSS_SITE)
         } else if !token_ok {
             Some(BAD_TOKEN)

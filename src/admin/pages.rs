@@ -68,6 +68,8 @@ struct EditPage {
     conflict: Option<ConflictView>,
     /// The session ended before the save: the form is shown back without anything from the database.
     signed_out: bool,
+    /// The database could not be reached to save: the form is shown back without anything from it.
+    database_away: bool,
     csrf: String,
     /// The newest files of the library, to insert into the text.
     media: Vec<crate::admin::media::Card>,
@@ -104,6 +106,11 @@ impl EditPage {
 
     fn is_published(&self) -> bool {
         self.page.as_ref().is_some_and(|page| page.published)
+    }
+
+    /// The form is shown back as it was sent, without anything from the database.
+    fn kept(&self) -> bool {
+        self.signed_out || self.database_away
     }
 
     fn kind_is(&self, kind: &str) -> bool {
@@ -231,6 +238,7 @@ async fn edit_page(
         choices,
         conflict: context.conflict,
         signed_out: context.signed_out,
+        database_away: false,
         csrf: editor
             .map(|editor| editor.csrf().to_owned())
             .unwrap_or_default(),
@@ -309,9 +317,13 @@ pub async fn create(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    editor: Option<Editor>,
+    editor: Result<Option<Editor>, AppError>,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
+    let editor = match editor {
+        Ok(editor) => editor,
+        Err(error) => return database_away(&state, error, submission, None),
+    };
     let Some(editor) = editor else {
         return resume(&state, &headers, &ip, submission, None).await;
     };
@@ -326,10 +338,14 @@ pub async fn update(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    editor: Option<Editor>,
+    editor: Result<Option<Editor>, AppError>,
     Path(id): Path<PageId>,
     submission: Submission<PageForm>,
 ) -> Result<Response, AppError> {
+    let editor = match editor {
+        Ok(editor) => editor,
+        Err(error) => return database_away(&state, error, submission, Some(id)),
+    };
     let Some(editor) = editor else {
         return resume(&state, &headers, &ip, submission, Some(id)).await;
     };
@@ -579,6 +595,50 @@ async fn not_saved(
     Ok(response)
 }
 
+/// A save that came while the database could not be reached even to find the editor's session: the
+/// form comes back with 503, built from what was sent alone, with the token it came with, so that
+/// sending it again once the database is back saves it. Any other failure is answered as usual.
+fn database_away(
+    state: &AppState,
+    error: AppError,
+    submission: Submission<PageForm>,
+    page_id: Option<PageId>,
+) -> Result<Response, AppError> {
+    if error.status() != StatusCode::SERVICE_UNAVAILABLE {
+        return Err(error);
+    }
+    let Some(form) = submission.sent_while_database_away() else {
+        return Err(error);
+    };
+    tracing::error!(%error, "the database was away for a save; the editor has the form back");
+    let action = match page_id {
+        Some(id) => format!("/admin/pages/{id}"),
+        None => "/admin/pages/new".to_owned(),
+    };
+    let template = EditPage {
+        layout: AdminLayout::new(state, "Sidan kunde inte sparas", None, Section::None),
+        heading: "Sidan kunde inte sparas".to_owned(),
+        errors: FieldErrors::one("body", NOT_SAVED),
+        csrf: crate::admin::csrf::CsrfForm::csrf_token(&form).to_owned(),
+        form,
+        action,
+        page: None,
+        choices: Choices::default(),
+        conflict: None,
+        signed_out: false,
+        database_away: true,
+        media: Vec::new(),
+        writing: None,
+        confirm_publish: false,
+    };
+    let mut response = view::html(StatusCode::SERVICE_UNAVAILABLE, &template)?;
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("30"),
+    );
+    Ok(response)
+}
+
 const SIGNED_OUT: &str = "Du är inte inloggad längre, så inget sparades ännu. Din text finns kvar \
      nedan. Logga in igen här, så sparas den direkt.";
 
@@ -663,6 +723,7 @@ fn signed_out(
         choices: Choices::default(),
         conflict: None,
         signed_out: true,
+        database_away: false,
         csrf: login.value().to_owned(),
         media: Vec::new(),
         writing: None,

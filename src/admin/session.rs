@@ -101,6 +101,29 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Edito
     if let Some(found) = parts.extensions.get::<Option<Editor>>() {
         return Ok(found.clone());
     }
+    // The database did not answer this request's first look (after the pool's wait): a second
+    // look would only wait as long again.
+    if parts.extensions.get::<DatabaseAway>().is_some() {
+        return Err(AppError::Database(sqlx::Error::PoolTimedOut));
+    }
+    let editor = look_up(parts, state).await;
+    match &editor {
+        Ok(editor) => {
+            parts.extensions.insert(editor.clone());
+        }
+        Err(error) if error.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE => {
+            parts.extensions.insert(DatabaseAway);
+        }
+        Err(_) => {}
+    }
+    editor
+}
+
+/// Marks a request whose session could not be looked up because the database was away.
+#[derive(Debug, Clone, Copy)]
+struct DatabaseAway;
+
+async fn look_up(parts: &mut Parts, state: &AppState) -> Result<Option<Editor>, AppError> {
     let ip = client_ip(parts, state);
     let editor = match cookie(&parts.headers, SESSION_COOKIE) {
         Some(token) => {
@@ -123,7 +146,6 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Edito
         }
         None => None,
     };
-    parts.extensions.insert(editor.clone());
     Ok(editor)
 }
 

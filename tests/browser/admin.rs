@@ -11,9 +11,7 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     let Some(tools) = Tools::find() else { return };
     let _one_browser = SERIAL.lock().await;
     let dir = tempfile::tempdir().expect("dir");
-    let pool = skl_cms::db::open(&dir.path().join("site.db"))
-        .await
-        .expect("db");
+    let pool = common::database(dir.path()).await;
     let state = skl_cms::AppState::new(pool, "http://127.0.0.1")
         .await
         .expect("state");
@@ -172,10 +170,13 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     linking.content.body_md =
         "Se [granskningen](/granskning) och [rapporten](/rapport-saknas).".to_owned();
     app.add_page(&linking).await;
-    sqlx::query("update pages set updated_at = '2020-01-01T00:00:00Z' where path = 'om-oss'")
-        .execute(app.sqlite())
-        .await
-        .expect("an old page");
+    on_pool!(app.db(), |pool| skl_cms::db::engine::query(
+        "update pages set updated_at = '2020-01-01T00:00:00Z' where path = 'om-oss'"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .expect("an old page"));
     for (path, label) in [
         ("/admin/links", "broken links"),
         ("/admin/review", "review"),
