@@ -65,11 +65,7 @@ impl AppError {
             AppError::Database(error) if crate::db::is_unavailable(error) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            AppError::Read(crate::db::readers::ReadError::Postgres(error))
-                if crate::db::is_unavailable(error) =>
-            {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AppError::Read(error) if error.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_)
             | AppError::Read(_)
             | AppError::Render(_)

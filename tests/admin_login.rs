@@ -317,18 +317,8 @@ async fn sessions_end_after_two_idle_hours_and_after_twelve_in_all() {
 
 #[tokio::test]
 async fn the_setup_link_creates_the_first_admin_once() {
-    let dir = tempfile::tempdir().expect("dir");
-    let pool = common::database(dir.path()).await;
-    let state = skl_cms::AppState::new(pool, "http://127.0.0.1")
-        .await
-        .expect("state");
-    let link = skl_cms::admin::login::offer_setup_link(&state)
-        .await
-        .expect("setup")
-        .expect("a link when there are no accounts");
-    drop(state);
-    let app = TestApp::spawn_in(dir).await;
-    let path = &link[link.find("/admin/setup/").expect("path")..];
+    let app = TestApp::spawn().await;
+    let path = &app.setup_path().await;
     let browser = app.browser();
     let form = browser.get(path).await;
     assert_eq!(form.status, StatusCode::OK);

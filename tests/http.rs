@@ -337,7 +337,15 @@ async fn health_checks_answer() {
 #[tokio::test]
 async fn server_errors_show_a_page_with_a_request_id_and_no_cause() {
     let app = TestApp::spawn().await;
-    app.state.db.close().await;
+    // A table gone from under the server: a statement fails (not the database as a whole, which
+    // is answered 503, as below).
+    on_pool!(app.db(), |pool| skl_cms::db::engine::query(
+        "alter table pages rename to pages_gone"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .expect("renamed"));
     let reply = app.get("/en/about").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     let id = reply
@@ -350,10 +358,20 @@ async fn server_errors_show_a_page_with_a_request_id_and_no_cause() {
         "{html}"
     );
     assert!(
-        !html.to_lowercase().contains("pool") && !html.contains("sqlx"),
+        !html.contains("pages_gone") && !html.contains("sqlx"),
         "the cause is not shown: {html}"
     );
     assert_security_headers(&reply, "500 page");
+
+    // The database closed (as when it cannot be reached): 503, to try again shortly.
+    app.state.db.close().await;
+    let away = app.get("/en/news").await;
+    assert_eq!(away.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(away.header("retry-after"), Some("30"));
+    assert!(
+        !away.text().to_lowercase().contains("pool"),
+        "no cause shown"
+    );
 }
 
 #[tokio::test]

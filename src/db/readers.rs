@@ -66,6 +66,25 @@ enum Engine {
 /// What a search does with an [`Index`]: a future that may borrow it.
 pub type Work<'i, T> = Pin<Box<dyn Future<Output = Result<T, ReadError>> + Send + 'i>>;
 
+impl ReadError {
+    /// Whether the database could not be reached or would not take work just now (see
+    /// [`super::is_unavailable`]).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ReadError::Postgres(error) => super::is_unavailable(error),
+            ReadError::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => matches!(
+                error.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::SystemIoFailure
+                    | rusqlite::ErrorCode::DiskFull
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// A small pool of read-only connections to the database file, opened as needed and kept.
 #[derive(Debug)]
 struct Files {

@@ -10,17 +10,8 @@ use super::*;
 async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     let Some(tools) = Tools::find() else { return };
     let _one_browser = SERIAL.lock().await;
-    let dir = tempfile::tempdir().expect("dir");
-    let pool = common::database(dir.path()).await;
-    let state = skl_cms::AppState::new(pool, "http://127.0.0.1")
-        .await
-        .expect("state");
-    let link = skl_cms::admin::login::offer_setup_link(&state)
-        .await
-        .expect("setup link")
-        .expect("no accounts yet");
-    drop(state);
-    let app = TestApp::spawn_in(dir).await;
+    let app = TestApp::spawn().await;
+    let setup = app.setup_path().await;
     let chrome = Chrome::start(&tools, &app.url("")).await;
     let axe = std::fs::read_to_string(&tools.axe).expect("axe-core");
     let mut report = Report::default();
@@ -29,8 +20,7 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
         summary_focus: true,
     };
 
-    let setup = &link[link.find("/admin/setup/").expect("path")..];
-    chrome.goto(setup).await;
+    chrome.goto(&setup).await;
     check_page(&chrome, &mut report, &axe, "setup", check).await;
     fill(&chrome, "#username", "granskare").await;
     fill(&chrome, "#display_name", "Granskare").await;

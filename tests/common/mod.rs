@@ -375,6 +375,16 @@ impl TestApp {
         browser
     }
 
+    /// The path of the one-time setup link a start offers while there are no accounts.
+    #[allow(dead_code)] // Only the tests of the first account use it.
+    pub async fn setup_path(&self) -> String {
+        let link = skl_cms::admin::login::offer_setup_link(&self.state)
+            .await
+            .expect("setup")
+            .expect("a link when there are no accounts");
+        link[link.find("/admin/setup/").expect("path")..].to_owned()
+    }
+
     /// A browser of its own, not logged in.
     pub fn browser(&self) -> Browser {
         Browser::at(&format!("http://{}", self.addr))
