@@ -263,16 +263,47 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+        sqlx::Error::Database(error) => {
+            let Some(code) = error.code() else {
+                return false;
+            };
+            if error
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                return code.parse().is_ok_and(sqlite_is_unavailable);
+            }
             // PostgreSQL: connection exceptions (08), insufficient resources (53), an operator's
             // intervention such as a shutdown (57P), a read-only transaction (25006).
-            // SQLite: busy (5), locked (6), read-only (8), I/O (10), full (13).
             code.starts_with("08")
                 || code.starts_with("53")
                 || code.starts_with("57P")
                 || code == "25006"
-                || ["5", "6", "8", "10", "13"].contains(&code.as_ref())
-        }),
+        }
         _ => false,
+    }
+}
+
+/// Whether SQLite's result `code` says the database cannot be written for now: busy (5), locked
+/// (6), read-only (8), an I/O error (10), full (13). sqlx reports extended codes (an I/O error while
+/// writing is 778), whose low byte is the primary code.
+fn sqlite_is_unavailable(code: i32) -> bool {
+    matches!(code & 0xff, 5 | 6 | 8 | 10 | 13)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_is_unavailable;
+
+    #[test]
+    fn sqlite_codes_are_read_by_their_primary_code() {
+        // SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT, SQLITE_READONLY_DBMOVED, SQLITE_FULL.
+        for code in [778, 517, 1032, 13, 5, 6] {
+            assert!(sqlite_is_unavailable(code), "{code}");
+        }
+        // SQLITE_CONSTRAINT_UNIQUE, SQLITE_ERROR, SQLITE_CORRUPT.
+        for code in [2067, 1, 11] {
+            assert!(!sqlite_is_unavailable(code), "{code}");
+        }
     }
 }
