@@ -19,6 +19,8 @@
 //! `synchronous = NORMAL`, so PostgreSQL's saves wait for more), unless `SKL_BENCH_POSTGRES` names a
 //! database whose role may create others.
 
+#[path = "support/cluster.rs"]
+mod cluster;
 #[path = "support/corpus.rs"]
 mod corpus;
 #[path = "support/server.rs"]
@@ -39,40 +41,6 @@ use skl_cms::{
 };
 
 const PASSWORD: &str = "bänkprov-lösenord";
-
-/// A throwaway cluster, stopped when dropped.
-struct Cluster {
-    dir: tempfile::TempDir,
-}
-
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/postgres.sh");
-
-impl Cluster {
-    fn start(port: u16) -> (Cluster, String) {
-        let dir = tempfile::tempdir().expect("folder");
-        let output = std::process::Command::new("bash")
-            .arg(SCRIPT)
-            .arg("start")
-            .arg(dir.path().join("data"))
-            .arg(port.to_string())
-            .env("SKL_PG_DURABLE", "1")
-            .output()
-            .expect("postgres.sh runs");
-        assert!(output.status.success(), "the cluster starts");
-        let url = String::from_utf8(output.stdout).expect("a URL");
-        (Cluster { dir }, url.trim().to_owned())
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("bash")
-            .arg(SCRIPT)
-            .arg("stop")
-            .arg(self.dir.path().join("data"))
-            .status();
-    }
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -150,23 +118,12 @@ async fn main() {
     let (_cluster, base) = match std::env::var("SKL_BENCH_POSTGRES") {
         Ok(url) if !url.is_empty() => (None, url),
         _ => {
-            let (cluster, url) = Cluster::start(56999);
+            let (cluster, url) = cluster::Cluster::start(56999);
             (Some(cluster), url)
         }
     };
     let name = format!("skl_bench_{}", std::process::id());
-    let server_db = sqlx::PgPool::connect(&base).await.expect("the server");
-    for statement in [
-        format!("drop database if exists {name}"),
-        format!("create database {name}"),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(statement))
-            .execute(&server_db)
-            .await
-            .expect("a database");
-    }
-    server_db.close().await;
-    let postgres_url = format!("{}/{name}", base.rsplit_once('/').expect("a URL").0);
+    let postgres_url = cluster::new_database(&base, &name).await;
     let location: db::Location = postgres_url.parse().expect("a URL");
     let postgres = location.open().await.expect("opens");
 

@@ -51,6 +51,12 @@ pub struct GlobalArgs {
     )]
     pub database: crate::db::Location,
 
+    /// A shared cache in front of the site (Varnish, a CDN) to purge when content changes, such as
+    /// `http://127.0.0.1:6081/`: `serve` purges what each change made stale, and everything when it
+    /// starts; `import` purges everything after a change. See `deploy/varnish.vcl`. Off unless set.
+    #[arg(long, env = "SKL_CDN_PURGE", global = true, value_name = "URL")]
+    pub cdn_purge: Option<crate::cdn::Endpoint>,
+
     /// How log lines look on stderr: `pretty` for people, `json` for log collectors. Filter them with
     /// `RUST_LOG` (default `info`).
     #[arg(long, env = "SKL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
@@ -170,11 +176,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     let database = cli.global.database;
+    let cdn = cli.global.cdn_purge;
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-            Command::Serve(args) => serve::run(&database, args).await,
+            Command::Serve(args) => serve::run(&database, cdn.as_ref(), args).await,
             Command::Migrate => migrate::run(&database).await,
-            Command::Import(args) => import::run(&database, args).await,
+            Command::Import(args) => import::run(&database, cdn.as_ref(), args).await,
             Command::Export(args) => export::run(&database, args).await,
             Command::ExportSite(args) => export_site::run(&database, args).await,
             Command::Backup(args) => backup::backup(&database, args).await,

@@ -88,21 +88,21 @@ impl FromRequestParts<AppState> for PublicRequest {
     }
 }
 
-/// Whether a response is kept for the next request to its address, and if so what it shows, so
-/// that the change of any of that removes it (see [`render_cache::Dep`]).
+/// What a response shows, so that the change of any of that removes it (see
+/// [`render_cache::Dep`]), and whether the render cache keeps it for the next request to its
+/// address. A shared cache in front is told what it shows either way (see [`crate::cdn`]).
 #[derive(Debug)]
-pub enum Keep {
-    Not,
-    Showing(Vec<Dep>),
+pub struct Keep {
+    kept: bool,
+    shows: Vec<Dep>,
 }
 
 impl Keep {
-    /// Kept, showing `deps`, if `cacheable`.
+    /// Showing `deps`, and kept if `cacheable`.
     pub fn when(cacheable: bool, deps: Vec<Dep>) -> Keep {
-        if cacheable {
-            Keep::Showing(deps)
-        } else {
-            Keep::Not
+        Keep {
+            kept: cacheable,
+            shows: deps,
         }
     }
 }
@@ -110,11 +110,18 @@ impl Keep {
 impl PublicRequest {
     /// Answers with `response`, and keeps it for the next request to this address as `keep` says.
     pub fn publish(&self, state: &AppState, response: CachedResponse, keep: Keep) -> Response {
-        let response = Arc::new(response.revalidated_as(&state.site.public_cache_control));
-        if let Keep::Showing(deps) = keep {
-            state
-                .cache
-                .insert(&self.key, Arc::clone(&response), self.generation, deps);
+        let mut response = response.revalidated_as(&state.site.public_cache_control);
+        if state.cdn.is_some() {
+            response = response.with_keys(crate::cdn::keys(&keep.shows));
+        }
+        let response = Arc::new(response);
+        if keep.kept {
+            state.cache.insert(
+                &self.key,
+                Arc::clone(&response),
+                self.generation,
+                keep.shows,
+            );
             if !response.is_best() {
                 state.cache.improve_later(&self.key, Arc::clone(&response));
             }
@@ -125,9 +132,10 @@ impl PublicRequest {
     /// Renders an HTML page and publishes it. The request that rendered a page to keep gets a quick
     /// compression; the best follows for the next ones.
     pub fn publish_html(&self, state: &AppState, html: String, keep: Keep) -> Response {
-        let effort = match keep {
-            Keep::Showing(_) => Effort::Quick,
-            Keep::Not => Effort::Best,
+        let effort = if keep.kept {
+            Effort::Quick
+        } else {
+            Effort::Best
         };
         let response = CachedResponse::with_effort(
             StatusCode::OK,

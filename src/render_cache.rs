@@ -148,6 +148,8 @@ pub struct RenderCache {
     /// [`forget_all`](RenderCache::forget_all) and the [`reset`](RenderCache::reset) that says when,
     /// and then nothing may be stored.
     schedule: Schedule,
+    /// Scheduled moments passed, for what keeps other caches (a CDN) in step.
+    passed: AtomicU64,
     /// Lookups that found a response, and that did not (for the metrics).
     hits: AtomicU64,
     misses: AtomicU64,
@@ -188,6 +190,7 @@ impl RenderCache {
             improving: AtomicUsize::new(0),
             clock,
             schedule: Schedule::default(),
+            passed: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -381,7 +384,15 @@ impl RenderCache {
     /// A scheduled moment has come: forgets it (and any others passed) and every stored response.
     fn pass_scheduled(&self, now: i64) {
         self.schedule.pass(now);
+        self.passed.fetch_add(1, Ordering::AcqRel);
         self.clear();
+    }
+
+    /// How many scheduled moments have passed (a due one counted in): when it grows, every
+    /// response anyone keeps may be stale.
+    pub fn scheduled_passed(&self) -> u64 {
+        self.current_generation();
+        self.passed.load(Ordering::Acquire)
     }
 
     fn clear(&self) {

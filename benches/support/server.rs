@@ -24,6 +24,15 @@ impl Server {
             .local_addr()
             .expect("address")
             .port();
+        Server::start_at(database, port, settings).await
+    }
+
+    /// [`start_with`](Self::start_with) on 127.0.0.1:`port`.
+    pub async fn start_at(
+        database: &std::path::Path,
+        port: u16,
+        settings: &[(&str, &str)],
+    ) -> Server {
         let base = format!("http://127.0.0.1:{port}");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_skl-cms"))
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])

@@ -149,11 +149,34 @@ impl Refusals {
 async fn watch_for_outside_changes(state: AppState) {
     let mut ticks = tokio::time::interval(CHANGE_POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut notices = db::changes::Notices::of(&state.db);
+    // The notices are heard by a task of their own, so that no notice is lost half-read when a
+    // tick comes first; one heard while the loop is busy is kept by `Notify` until it waits again.
+    // The task ends with this one (a `JoinSet` aborts its tasks when dropped).
+    let heard = Arc::new(tokio::sync::Notify::new());
+    let mut listening = tokio::task::JoinSet::new();
+    listening.spawn({
+        let heard = Arc::clone(&heard);
+        let mut notices = db::changes::Notices::of(&state.db);
+        async move {
+            loop {
+                notices.next().await;
+                heard.notify_one();
+            }
+        }
+    });
+    let mut passed = state.cache.scheduled_passed();
     loop {
         tokio::select! {
             _ = ticks.tick() => write_search_misses(&state).await,
-            () = notices.next() => {}
+            () = heard.notified() => {}
+        }
+        // A scheduled page went live: anything a shared cache keeps may show the site without it.
+        if let Some(cdn) = &state.cdn {
+            let now = state.cache.scheduled_passed();
+            if now != passed {
+                passed = now;
+                cdn.purge_everything();
+            }
         }
         let Ok(outside) = state.changed_elsewhere().await else {
             continue;

@@ -40,6 +40,8 @@ pub struct AppState {
     pub media: Arc<public::media::MediaCache>,
     /// What `/metrics` reports.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Where a shared cache in front (a CDN) is told what each change made stale, when one is.
+    pub cdn: Option<Arc<crate::cdn::Purger>>,
     /// Pages of search results, by the render cache's generation; bounded.
     pub search_results: Arc<quick_cache::sync::Cache<FoundKey, Arc<Found>>>,
     /// The content version (`db::changes`) the render cache reflects: a higher one in the database
@@ -125,6 +127,15 @@ impl AppState {
         self
     }
 
+    /// Tell a shared cache in front what each change made stale, through `purger`; every
+    /// response it keeps is purged now, since it may have been rendered by another version of
+    /// this program, or before changes made while none was told.
+    pub fn with_cdn_purger(mut self, purger: Arc<crate::cdn::Purger>) -> AppState {
+        purger.purge_everything();
+        self.cdn = Some(purger);
+        self
+    }
+
     /// Pages without the search box and the OpenSearch link: for a static copy of the site.
     pub fn without_search(mut self) -> AppState {
         self.site = Arc::new(Site {
@@ -189,6 +200,7 @@ impl AppState {
             search_misses: Arc::default(),
             media: Arc::default(),
             metrics: Arc::default(),
+            cdn: None,
             search_results: Arc::new(quick_cache::sync::Cache::new(public::search::FOUND_KEPT)),
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
@@ -238,6 +250,17 @@ impl AppState {
         if changes.is_empty() {
             return;
         }
+        let stale = public::stale::of(changes);
+        self.forget(changes, &stale).await;
+        // After the render cache forgot them, so that the shared cache's next request for them
+        // gets them new.
+        if let Some(cdn) = &self.cdn {
+            cdn.purge(&stale, &changes.media);
+        }
+    }
+
+    /// Forgets the responses `changes` made stale (`stale`) in this server's own caches.
+    async fn forget(&self, changes: &Changes, stale: &crate::render_cache::Stale) {
         let only_this = changes.versions.is_some_and(|versions| {
             self.seen
                 .compare_exchange(
@@ -255,7 +278,7 @@ impl AppState {
         if !changes.media.is_empty() {
             self.media.clear();
         }
-        self.cache.invalidate(&public::stale::of(changes));
+        self.cache.invalidate(stale);
         match crate::publishing::upcoming(&self.db, &self.clock.now_db()).await {
             Ok(scheduled) => self
                 .cache

@@ -20,7 +20,14 @@ pub struct Args {
     pub dry_run: bool,
 }
 
-pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
+/// How long `import` waits for the shared cache to take its purge before it exits.
+const PURGE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub async fn run(
+    database: &db::Location,
+    cdn: Option<&crate::cdn::Endpoint>,
+    args: Args,
+) -> Result<(), Failure> {
     if !args.dir.is_dir() {
         return Err(Failure::Usage(format!(
             "{} is not a folder; give the folder that holds `sv/` and `en/`",
@@ -64,8 +71,21 @@ pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
     };
     if args.dry_run {
         println!("dry run: would create {created}, update {updated}; {same} unchanged{files}");
-    } else {
-        println!("created {created}, updated {updated}; {same} unchanged{files}");
+        return Ok(());
+    }
+    println!("created {created}, updated {updated}; {same} unchanged{files}");
+    if let Some(endpoint) = cdn
+        && (created > 0 || updated > 0 || new_files > 0)
+    {
+        let purger = crate::cdn::Purger::start(endpoint.clone());
+        purger.purge_everything();
+        if !purger.settled(PURGE_WAIT).await {
+            return Err(Failure::Runtime(anyhow::anyhow!(
+                "the pages are imported, but the shared cache at {endpoint} did not take the purge \
+                 within {} seconds: it may show old pages until they expire there",
+                PURGE_WAIT.as_secs()
+            )));
+        }
     }
     Ok(())
 }

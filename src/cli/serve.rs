@@ -138,7 +138,11 @@ pub(crate) fn parse_base_url(text: &str) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
-pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
+pub async fn run(
+    database: &db::Location,
+    cdn: Option<&crate::cdn::Endpoint>,
+    args: Args,
+) -> Result<(), Failure> {
     let started = Instant::now();
     // Held while serving, so that `skl-cms restore` never swaps the file under this server.
     let _hold = database
@@ -178,6 +182,10 @@ pub async fn run(database: &db::Location, args: Args) -> Result<(), Failure> {
     }
     if args.cdn_max_age > 0 {
         state = state.with_cdn_max_age(args.cdn_max_age);
+    }
+    if let Some(endpoint) = cdn {
+        tracing::info!(%endpoint, "purging the shared cache in front when content changes");
+        state = state.with_cdn_purger(crate::cdn::Purger::start(endpoint.clone()));
     }
     state = state
         .with_max_upload(args.max_upload)

@@ -122,7 +122,7 @@ pub async fn original(
     if served.file_name != name {
         return Err(AppError::NotFound);
     }
-    Ok(respond(&served, "o", &headers))
+    Ok(keyed(&state, id, respond(&served, "o", &headers)))
 }
 
 /// `GET /media/{id}/{width}/{name}`: a smaller copy of an image, or a copy in WebP.
@@ -161,7 +161,18 @@ pub async fn variant(
         return Err(AppError::NotFound);
     }
     let tag = format!("{width}{}", format.extension());
-    Ok(respond(&served, &tag, &headers))
+    Ok(keyed(&state, id, respond(&served, &tag, &headers)))
+}
+
+/// `response`, naming file `id` for a shared cache in front, so that replacing or deleting the file
+/// purges it there (see [`crate::cdn`]).
+fn keyed(state: &AppState, id: MediaId, mut response: Response) -> Response {
+    if state.cdn.is_some() {
+        response
+            .headers_mut()
+            .insert(crate::cdn::KEYS_HEADER, crate::cdn::media_keys(id));
+    }
+    response
 }
 
 /// An id as addresses write it: digits only.

@@ -52,6 +52,11 @@ impl Stale {
         self.everything
     }
 
+    /// What it names, when not everything.
+    pub fn deps(&self) -> impl Iterator<Item = &Dep> {
+        self.deps.iter()
+    }
+
     /// Whether a response that shows `deps` is stale.
     pub fn touches(&self, deps: &[Dep]) -> bool {
         self.everything || deps.iter().any(|dep| self.deps.contains(dep))

@@ -28,6 +28,8 @@ pub struct CachedResponse {
     pub(super) gzip: Option<Bytes>,
     pub(super) brotli: Option<Bytes>,
     effort: Effort,
+    /// The surrogate keys for a shared cache in front (see [`crate::cdn`]), when one is purged.
+    keys: Option<HeaderValue>,
 }
 
 /// A response's body in each encoding it has (see [`CachedResponse::bodies`]).
@@ -128,19 +130,29 @@ impl CachedResponse {
             gzip,
             brotli,
             effort,
+            keys: None,
         }
     }
 
     /// This response compressed as hard as it is worth: what replaces a [`Effort::Quick`] one in the
     /// cache. Blocks for milliseconds; call it off the async runtime.
     pub fn best(&self) -> CachedResponse {
-        CachedResponse::prepare(
-            self.status,
-            self.content_type.clone(),
-            self.cache_control.clone(),
-            self.plain.clone(),
-            Effort::Best,
-        )
+        CachedResponse {
+            keys: self.keys.clone(),
+            ..CachedResponse::prepare(
+                self.status,
+                self.content_type.clone(),
+                self.cache_control.clone(),
+                self.plain.clone(),
+                Effort::Best,
+            )
+        }
+    }
+
+    /// The same response naming `keys` for a shared cache in front (see [`crate::cdn`]).
+    pub fn with_keys(mut self, keys: HeaderValue) -> Self {
+        self.keys = Some(keys);
+        self
     }
 
     /// This response with `cache_control` instead of [`REVALIDATE`], if that is what it had: the
@@ -186,6 +198,9 @@ impl CachedResponse {
         response_headers.insert(header::ETAG, self.etags[encoding as usize].clone());
         response_headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
         response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if let Some(keys) = &self.keys {
+            response_headers.insert(crate::cdn::KEYS_HEADER, keys.clone());
+        }
         if self.status == StatusCode::OK && self.matches(headers) {
             return (StatusCode::NOT_MODIFIED, response_headers).into_response();
         }

@@ -214,3 +214,13 @@ impl Server {
         }
     }
 }
+
+/// A server left running when a test fails is killed with it.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod binary;
 pub mod images;
 pub mod nginx;
+pub mod varnish;
 
 use std::{net::SocketAddr, path::PathBuf};
 

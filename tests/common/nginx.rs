@@ -55,13 +55,18 @@ pub struct Nginx {
 impl Nginx {
     /// nginx with the server block `server` (listening on 127.0.0.1:`port`), its files in `work`.
     pub fn start(work: &Path, server: &str, port: u16) -> Nginx {
+        Nginx::start_sized(work, server, port, 64)
+    }
+
+    /// [`start`](Self::start) for up to `connections` connections, clients' and upstream together.
+    pub fn start_sized(work: &Path, server: &str, port: u16, connections: u32) -> Nginx {
         let work = work.display();
         let conf = format!(
             "load_module {BROTLI_MODULE};\n\
              master_process off;\n\
              pid {work}/nginx.pid;\n\
              error_log {work}/nginx-error.log warn;\n\
-             events {{ worker_connections 64; }}\n\
+             events {{ worker_connections {connections}; }}\n\
              http {{\n\
              include /etc/nginx/mime.types;\n\
              access_log off;\n\
@@ -107,4 +112,43 @@ pub fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port()
+}
+
+/// `deploy/nginx-upstream.conf` as shipped, balancing the servers on 127.0.0.1:`first` and
+/// `second`, with its TLS replaced by plain http on 127.0.0.1:`port` (and `Host $http_host`, since
+/// that port is not 443).
+pub fn balancer(first: u16, second: u16, port: u16) -> String {
+    let conf = shipped("nginx-upstream.conf");
+    let conf = replaced(
+        &conf,
+        "server 127.0.0.1:3001 ",
+        &format!("server 127.0.0.1:{first} "),
+    );
+    let conf = replaced(
+        &conf,
+        "server 127.0.0.1:3002 ",
+        &format!("server 127.0.0.1:{second} "),
+    );
+    let conf = replaced(
+        &conf,
+        "listen 443 ssl;",
+        &format!("listen 127.0.0.1:{port};"),
+    );
+    let conf = replaced(&conf, "    http2 on;\n", "");
+    let conf = replaced(
+        &conf,
+        "    ssl_certificate     /etc/ssl/certs/www.example.se.pem;\n",
+        "",
+    );
+    let conf = replaced(
+        &conf,
+        "    ssl_certificate_key /etc/ssl/private/www.example.se.key;\n",
+        "",
+    );
+    let conf = replaced(&conf, "Host $host", "Host $http_host");
+    replaced(
+        &conf,
+        "listen 80;",
+        &format!("listen 127.0.0.1:{};", free_port()),
+    )
 }
