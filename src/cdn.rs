@@ -15,7 +15,7 @@
 //! that was rendered before the change and reached the shared cache after the first purge.
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeSet, VecDeque},
     str::FromStr,
     sync::{Arc, Mutex},
     time::Duration,
@@ -48,6 +48,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// How long after a purge the same keys are purged once more.
 const ECHO_AFTER: Duration = Duration::from_secs(1);
+/// The most purges waiting for their echo; past it, a purge is echoed with the newest waiting.
+const MAX_ECHOES: usize = 64;
 
 /// The surrogate keys of a response that shows `deps`, for its [`KEYS_HEADER`].
 pub fn keys(deps: &[Dep]) -> HeaderValue {
@@ -259,30 +261,25 @@ impl Purger {
     /// The task: sends what is noted, tries again after a failure, and echoes each purge once.
     async fn run(self: Arc<Self>) {
         let mut backoff = FIRST_BACKOFF;
-        let mut echo: Option<(tokio::time::Instant, Batch)> = None;
+        // Purges sent, each to be sent once more at its time, oldest first.
+        let mut echoes: VecDeque<(tokio::time::Instant, Batch)> = VecDeque::new();
         let mut failing = false;
         loop {
-            let echo_due = echo.as_ref().map(|(at, _)| *at);
             let waiting = self.noted.notified();
             if self.lock().pending.is_empty() {
-                match echo_due {
-                    Some(at) => {
-                        let _ = tokio::time::timeout_at(at, waiting).await;
+                match echoes.front() {
+                    Some((at, _)) => {
+                        let _ = tokio::time::timeout_at(*at, waiting).await;
                     }
                     None => waiting.await,
                 }
             }
-            let mut batch = std::mem::take(&mut self.lock().pending);
-            let echoing = match echo.take() {
-                Some((at, keys)) if at <= tokio::time::Instant::now() => {
-                    batch.add(keys);
-                    true
-                }
-                kept => {
-                    echo = kept;
-                    false
-                }
-            };
+            let fresh = std::mem::take(&mut self.lock().pending);
+            let mut batch = fresh.clone();
+            let now = tokio::time::Instant::now();
+            while let Some((_, due)) = echoes.pop_front_if(|(at, _)| *at <= now) {
+                batch.add(due);
+            }
             if batch.is_empty() {
                 continue;
             }
@@ -294,8 +291,13 @@ impl Purger {
                     }
                     self.lock().sent += 1;
                     backoff = FIRST_BACKOFF;
-                    if !echoing {
-                        echo = Some((tokio::time::Instant::now() + ECHO_AFTER, batch));
+                    if !fresh.is_empty() {
+                        let at = tokio::time::Instant::now() + ECHO_AFTER;
+                        let full = echoes.len() >= MAX_ECHOES;
+                        match echoes.back_mut() {
+                            Some((_, last)) if full => last.add(fresh),
+                            _ => echoes.push_back((at, fresh)),
+                        }
                     }
                     self.attempted.notify_waiters();
                 }
