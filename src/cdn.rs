@@ -172,6 +172,8 @@ impl Batch {
 struct Shared {
     /// Noted and not yet sent.
     pending: Batch,
+    /// Whether the task has taken what was noted and is sending it.
+    sending: bool,
     /// Purges that reached the endpoint, and attempts that failed.
     sent: u64,
     failed: u64,
@@ -228,8 +230,11 @@ impl Purger {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let attempted = self.attempted.notified();
-            if self.lock().pending.is_empty() {
-                return true;
+            {
+                let shared = self.lock();
+                if shared.pending.is_empty() && !shared.sending {
+                    return true;
+                }
             }
             if tokio::time::timeout_at(deadline, attempted).await.is_err() {
                 return false;
@@ -274,13 +279,18 @@ impl Purger {
                     None => waiting.await,
                 }
             }
-            let fresh = std::mem::take(&mut self.lock().pending);
+            let fresh = {
+                let mut shared = self.lock();
+                shared.sending = true;
+                std::mem::take(&mut shared.pending)
+            };
             let mut batch = fresh.clone();
             let now = tokio::time::Instant::now();
             while let Some((_, due)) = echoes.pop_front_if(|(at, _)| *at <= now) {
                 batch.add(due);
             }
             if batch.is_empty() {
+                self.lock().sending = false;
                 continue;
             }
             match tokio::time::timeout(PURGE_TIMEOUT, self.send(&batch)).await {
@@ -289,7 +299,11 @@ impl Purger {
                         tracing::info!(endpoint = %self.endpoint, "purges reach the shared cache again");
                         failing = false;
                     }
-                    self.lock().sent += 1;
+                    {
+                        let mut shared = self.lock();
+                        shared.sent += 1;
+                        shared.sending = false;
+                    }
                     backoff = FIRST_BACKOFF;
                     if !fresh.is_empty() {
                         let at = tokio::time::Instant::now() + ECHO_AFTER;
@@ -313,6 +327,7 @@ impl Purger {
                     {
                         let mut shared = self.lock();
                         shared.failed += 1;
+                        shared.sending = false;
                         let noted_since = std::mem::replace(&mut shared.pending, batch);
                         shared.pending.add(noted_since);
                     }

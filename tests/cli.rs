@@ -77,7 +77,7 @@ fn bad_flags_and_configuration_exit_2_with_one_clear_sentence() {
 
 #[tokio::test]
 async fn user_commands_add_change_list_and_disable_accounts() {
-    let workspace = Workspace::new();
+    let workspace = Workspace::on_either_engine();
     let password = "en fras som är lång nog\n";
     let add = workspace.run_with_input(
         &["user", "add", "anna", "--role", "admin", "--password-stdin"],
@@ -116,7 +116,7 @@ async fn user_commands_add_change_list_and_disable_accounts() {
     );
     assert!(!listed.contains("cecilia"));
 
-    let pool = db::open(&workspace.database()).await.expect("database");
+    let pool = workspace.location().open().await.expect("database");
     let before = db::users::find_by_name(&pool, "bertil")
         .await
         .expect("query")
@@ -135,7 +135,7 @@ async fn user_commands_add_change_list_and_disable_accounts() {
         "an unknown account",
     );
 
-    let pool = db::open(&workspace.database()).await.expect("database");
+    let pool = workspace.location().open().await.expect("database");
     let after = db::users::find_by_name(&pool, "bertil")
         .await
         .expect("query")
@@ -160,7 +160,7 @@ async fn user_commands_add_change_list_and_disable_accounts() {
 /// A path as a command-line argument.
 #[tokio::test]
 async fn the_command_line_keeps_the_last_active_administrator() {
-    let workspace = Workspace::new();
+    let workspace = Workspace::on_either_engine();
     let password = "en fras som är lång nog\n";
     for (name, role) in [("anna", "admin"), ("bertil", "editor")] {
         let add = workspace.run_with_input(
@@ -201,7 +201,7 @@ async fn the_command_line_keeps_the_last_active_administrator() {
     let last = workspace.run(&["user", "disable", "bertil"]);
     assert_usage_error(&last, "disabling the new last administrator");
 
-    let pool = db::open(&workspace.database()).await.expect("database");
+    let pool = workspace.location().open().await.expect("database");
     let actions = common::admin::audited(&pool).await;
     pool.close().await;
     for action in ["user_role", "user_delete"] {
@@ -211,7 +211,7 @@ async fn the_command_line_keeps_the_last_active_administrator() {
 
 #[test]
 fn import_then_export_gives_byte_identical_files() {
-    let work = Workspace::new();
+    let work = Workspace::on_either_engine();
     let content = content_dir();
     let imported = work.run(&["import", arg(&content)]);
     assert!(imported.status.success(), "{}", stderr(&imported));
@@ -246,7 +246,7 @@ fn import_then_export_gives_byte_identical_files() {
 
 #[test]
 fn a_dry_run_lists_the_changes_and_makes_none() {
-    let work = Workspace::new();
+    let work = Workspace::on_either_engine();
     let content = work.content();
     assert!(work.run(&["import", arg(&content)]).status.success());
 
@@ -286,7 +286,7 @@ fn assert_nothing_imported(work: &Workspace) {
 
 #[test]
 fn a_bad_file_stops_the_whole_import_with_its_name() {
-    let work = Workspace::new();
+    let work = Workspace::on_either_engine();
     let content = work.content();
     std::fs::write(
         content.join("sv/trasig.md"),
@@ -305,7 +305,7 @@ fn a_bad_file_stops_the_whole_import_with_its_name() {
 
 #[test]
 fn import_keeps_the_edit_forms_rules_and_says_where_a_file_breaks_them() {
-    let work = Workspace::new();
+    let work = Workspace::on_either_engine();
     let content = work.content();
     let long_title = "Å".repeat(201);
     std::fs::write(
@@ -429,7 +429,7 @@ async fn a_start_without_accounts_logs_a_one_time_setup_link() {
     assert_eq!(wrong.status(), reqwest::StatusCode::NOT_FOUND);
     server.terminate();
 
-    let add = Workspace { dir }.run_with_input(
+    let add = Workspace::in_dir(dir).run_with_input(
         &["user", "add", "anna", "--role", "admin", "--password-stdin"],
         "en fras som är lång nog\n",
     );

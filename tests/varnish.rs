@@ -1,8 +1,8 @@
 //! The real Varnish in front of the server, with `deploy/varnish.vcl` as shipped: it keeps public
 //! pages for as long as `--cdn-max-age` allows, an edit purges exactly the responses it made stale
 //! (seen through Varnish within a second, while other pages stay in its cache), the keys never
-//! reach visitors, the editors' area passes through, and a purge sent while Varnish is away is sent
-//! again until it arrives.
+//! reach visitors, the editors' area passes through, a purge sent while Varnish is away is sent
+//! again until it arrives, and `skl-cms import` purges everything when it changed something.
 
 mod common;
 
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use common::{
     Browser, TestApp,
     admin::{PASSWORD, create_page, save},
+    binary::{Workspace, arg, stderr},
     nginx::free_port,
     varnish::{self, Varnish},
 };
@@ -169,4 +170,38 @@ async fn a_purge_from_elsewhere_is_refused_and_one_without_keys_is_answered_400(
     };
     let reply = purge(&elsewhere, Some("site")).await.expect("answer");
     assert_eq!(reply.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[test]
+fn an_import_that_changes_pages_purges_everything() {
+    if !varnish::present("the Varnish test") {
+        return;
+    }
+    let work = Workspace::on_either_engine();
+    let port = free_port();
+    let varnish = Varnish::start(&work.path("varnish-work"), port, free_port());
+    let purge = format!("{}/", varnish.base);
+    let content = common::content_dir();
+    let imported = work.run(&["--cdn-purge", &purge, "import", arg(&content)]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let log = std::process::Command::new("varnishlog")
+        .arg("-n")
+        .arg(work.path("varnish-work").join("varnish"))
+        .args(["-d", "-g", "raw", "-i", "ReqHeader"])
+        .output()
+        .expect("varnishlog runs");
+    let log = String::from_utf8_lossy(&log.stdout);
+    assert!(
+        log.lines()
+            .any(|line| line.trim_end().ends_with("xkey-purge: site")),
+        "the import purged everything: {log}"
+    );
+    // Nothing changed the second time: nothing to purge, and no wait for a cache.
+    let again = work.run(&[
+        "--cdn-purge",
+        "http://127.0.0.1:9/",
+        "import",
+        arg(&content),
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
 }

@@ -57,12 +57,57 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// A temporary folder holding a database, for commands run against it.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    /// Whether the database is the suite's engine's (see [`super::location`]) rather than always
+    /// a SQLite file.
+    either_engine: bool,
 }
 
 impl Workspace {
+    /// A workspace whose database is a SQLite file: for commands about the file itself.
     pub fn new() -> Workspace {
+        Workspace::in_dir(tempfile::tempdir().expect("temporary folder"))
+    }
+
+    /// A workspace in `dir`, whose database is the SQLite file `site.db` there.
+    pub fn in_dir(dir: tempfile::TempDir) -> Workspace {
         Workspace {
-            dir: tempfile::tempdir().expect("temporary folder"),
+            dir,
+            either_engine: false,
+        }
+    }
+
+    /// A workspace on the engine the suite runs on: a SQLite file, or a PostgreSQL database of its
+    /// own in the PostgreSQL pass.
+    pub fn on_either_engine() -> Workspace {
+        Workspace {
+            either_engine: true,
+            ..Workspace::new()
+        }
+    }
+
+    /// The workspace's database: for a workspace on either engine, created on first use.
+    pub fn location(&self) -> skl_cms::db::Location {
+        if !self.either_engine {
+            return skl_cms::db::Location::File(self.database());
+        }
+        // On a thread of its own, so that both plain and async tests may ask.
+        let dir = self.dir.path().to_owned();
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(super::location(&dir))
+        })
+        .join()
+        .expect("the database is named")
+    }
+
+    /// The database as `--database` takes it: a file's path or a URL.
+    fn database_arg(&self) -> String {
+        match self.location() {
+            skl_cms::db::Location::File(path) => arg(&path).to_owned(),
+            skl_cms::db::Location::Postgres(url) => url,
         }
     }
 
@@ -75,10 +120,10 @@ impl Workspace {
         self.path("site.db")
     }
 
-    /// Runs `skl-cms --database WORKSPACE/site.db ARGS…`.
+    /// Runs `skl-cms --database WORKSPACE/site.db ARGS…` (or the workspace's PostgreSQL database).
     pub fn run(&self, args: &[&str]) -> Output {
-        let database = self.database();
-        let mut all = vec!["--database", arg(&database)];
+        let database = self.database_arg();
+        let mut all = vec!["--database", database.as_str()];
         all.extend_from_slice(args);
         skl_cms(&all)
     }
@@ -95,7 +140,7 @@ impl Workspace {
     /// Runs `skl-cms --database WORKSPACE/site.db ARGS…` with `input` on standard input.
     pub fn run_with_input(&self, args: &[&str], input: &str) -> Output {
         use std::io::Write;
-        let database = self.database();
+        let database = self.database_arg();
         let mut child = Command::new(env!("CARGO_BIN_EXE_skl-cms"))
             .arg("--database")
             .arg(&database)

@@ -41,6 +41,7 @@ impl Varnish {
             ".port = \"3000\";",
             &format!(".port = \"{backend}\";"),
         );
+        std::fs::create_dir_all(work).expect("Varnish's folder");
         let path = work.join("skl-cms.vcl");
         std::fs::write(&path, vcl).expect("the configuration");
         let child = Command::new(VARNISHD)
