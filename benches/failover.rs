@@ -255,19 +255,7 @@ async fn main() {
     let varnish_dir = work.path().join("varnish-work");
     std::fs::create_dir_all(&varnish_dir).expect("folder");
     let varnish = varnish::Varnish::start(&varnish_dir, varnish_port, ports[2]);
-    let script = work.path().join("mix.lua");
-    let list: Vec<String> = paths.iter().map(|path| format!("{path:?}")).collect();
-    std::fs::write(
-        &script,
-        format!(
-            "local paths = {{{}}}\n\
-             request = function()\n\
-               return wrk.format(nil, paths[math.random(#paths)], {{[\"Accept-Encoding\"] = \"gzip, br\"}})\n\
-             end\n",
-            list.join(",")
-        ),
-    )
-    .expect("script");
+    let script = server::wrk_script(&work.path().join("mix.lua"), &paths);
     let editor = server::editor_client();
     server::log_in(&editor, &balancer_base, "bench", PASSWORD).await;
 

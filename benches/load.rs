@@ -108,19 +108,7 @@ async fn main() {
 
     let server = Server::start(&database).await;
     let base = server.base.clone();
-    let script = dir.path().join("mix.lua");
-    let list: Vec<String> = paths.iter().map(|path| format!("{path:?}")).collect();
-    std::fs::write(
-        &script,
-        format!(
-            "local paths = {{{}}}\n\
-             request = function()\n\
-               return wrk.format(nil, paths[math.random(#paths)], {{[\"Accept-Encoding\"] = \"gzip, br\"}})\n\
-             end\n",
-            list.join(",")
-        ),
-    )
-    .expect("script");
+    let script = server::wrk_script(&dir.path().join("mix.lua"), &paths);
 
     let stop = Arc::new(AtomicBool::new(false));
     let editor = tokio::spawn(edit(base.clone(), edited, menu_order, Arc::clone(&stop)));

@@ -210,3 +210,22 @@ pub fn memory_mib(pid: u32, field: &str) -> Option<f64> {
         .ok()?;
     Some(kib / 1024.0)
 }
+
+/// Writes a wrk script to `path` that asks for a random one of `paths` with each request, gzip and
+/// brotli accepted, and returns `path`.
+#[allow(dead_code)] // Not every benchmark runs wrk with a script.
+pub fn wrk_script(path: &std::path::Path, paths: &[String]) -> std::path::PathBuf {
+    let list: Vec<String> = paths.iter().map(|path| format!("{path:?}")).collect();
+    std::fs::write(
+        path,
+        format!(
+            "local paths = {{{}}}\n\
+             request = function()\n\
+               return wrk.format(nil, paths[math.random(#paths)], {{[\"Accept-Encoding\"] = \"gzip, br\"}})\n\
+             end\n",
+            list.join(",")
+        ),
+    )
+    .expect("script");
+    path.to_owned()
+}
