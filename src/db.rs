@@ -15,6 +15,7 @@ pub mod audit;
 pub mod backup;
 pub mod changes;
 pub mod copy;
+pub mod lease;
 pub mod links;
 pub mod location;
 pub mod media;

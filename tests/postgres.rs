@@ -288,3 +288,37 @@ async fn a_login_holds_on_every_instance_and_failed_attempts_count_on_all_of_the
         );
     }
 }
+
+#[tokio::test]
+async fn once_only_work_is_leased_to_one_instance_and_taken_over_when_it_dies() {
+    use skl_cms::db::lease::{Lease, Work};
+    if server().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("folder");
+    let location = common::location(dir.path()).await;
+    let (one, other) = (
+        location.open().await.expect("opens"),
+        location.open().await.expect("opens"),
+    );
+    let mut first = Lease::new(&one, Work::SchedulePurge);
+    let mut second = Lease::new(&other, Work::SchedulePurge);
+    assert!(first.hold().await, "the first to ask takes it");
+    for _ in 0..3 {
+        assert!(!second.hold().await, "while it is held, no one else has it");
+        assert!(first.hold().await, "and its holder keeps it");
+    }
+    // The holder's process ends as a killed one would: its connections close with it.
+    drop(first);
+    one.close().await;
+    let started = Instant::now();
+    while !second.hold().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the other instance takes the lease over within seconds"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("lease taken over after {:?}", started.elapsed());
+    assert!(second.hold().await);
+}

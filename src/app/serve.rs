@@ -165,17 +165,29 @@ async fn watch_for_outside_changes(state: AppState) {
         }
     });
     let mut passed = state.cache.scheduled_passed();
+    // Of several instances, one tells the shared cache in front that a scheduled page went live.
+    let mut schedule_purge = state.cdn.as_ref().map(|cdn| {
+        (
+            cdn,
+            db::lease::Lease::new(&state.db, db::lease::Work::SchedulePurge),
+        )
+    });
     loop {
         tokio::select! {
             _ = ticks.tick() => write_search_misses(&state).await,
             () = heard.notified() => {}
         }
         // A scheduled page went live: anything a shared cache keeps may show the site without it.
-        if let Some(cdn) = &state.cdn {
+        // The lease is asked for on every round, so that another instance takes it over within
+        // seconds when the one that held it dies.
+        if let Some((cdn, lease)) = &mut schedule_purge {
+            let leading = lease.hold().await;
             let now = state.cache.scheduled_passed();
             if now != passed {
                 passed = now;
-                cdn.purge_everything();
+                if leading {
+                    cdn.purge_everything();
+                }
             }
         }
         let Ok(outside) = state.changed_elsewhere().await else {
