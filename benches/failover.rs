@@ -17,7 +17,8 @@
 //!    requests to the other (every 2 ms) until it shows the new text: p50 and max.
 //! 3. **Through Varnish.** The same wrk load through Varnish for half as long, while the editor saves
 //!    every 100 ms and, after each save, asks Varnish until it shows the new text: the share of
-//!    requests Varnish answered from its cache, and edit-to-visible through it (p50 and max).
+//!    requests Varnish answered from its cache, and edit-to-visible through it (p50 and max); then
+//!    20 more saves with no load, for what the purge itself takes.
 //!
 //! Needs wrk, nginx and Varnish (`apt-get install wrk nginx-light libnginx-mod-http-brotli-static
 //! varnish postgresql postgresql-contrib`). Everything shares the machine's cores.
@@ -354,18 +355,20 @@ async fn main() {
         let watched_page = watched_page.clone();
         async move {
             let visitor = reqwest::Client::new();
-            let mut shown = Vec::new();
+            let (mut shown, mut saves) = (Vec::new(), Vec::new());
             let mut ticks = tokio::time::interval(Duration::from_millis(100));
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 ticks.tick().await;
                 n += 1;
                 let body = format!("Ändring {n} som Varnish ska visa.");
+                let started = Instant::now();
                 if save(&editor, &base, &watched_page, &body).await {
+                    saves.push(started.elapsed());
                     shown.push(until_shown(&visitor, &url, &body).await);
                 }
             }
-            shown
+            (shown, saves)
         }
     });
     let output = wrk(varnish.base.clone(), script, seconds / 2)
@@ -373,8 +376,9 @@ async fn main() {
         .expect("wrk task")
         .expect("wrk runs");
     stop.store(true, Ordering::Relaxed);
-    let mut shown = watcher.await.expect("watcher");
+    let (mut shown, mut saves) = watcher.await.expect("watcher");
     shown.sort();
+    saves.sort();
     let hits = before("MAIN.cache_hit") - hits;
     let misses = before("MAIN.cache_miss") - misses;
     println!(
@@ -387,10 +391,31 @@ async fn main() {
         100.0 * hits as f64 / (hits + misses).max(1) as f64
     );
     println!(
-        "  edit to visible through Varnish, {} saves (one every 100 ms at most): p50 {}, max {}",
+        "  edit to visible through Varnish, from the save's answer, {} saves (one every 100 ms at \
+         most): p50 {}, max {}; the saves themselves (form and POST) p50 {}, max {}",
         shown.len(),
         ms(percentile(&shown, 50.0)),
-        ms(percentile(&shown, 100.0))
+        ms(percentile(&shown, 100.0)),
+        ms(percentile(&saves, 50.0)),
+        ms(percentile(&saves, 100.0))
+    );
+
+    // The same, with no load: what the purge itself takes.
+    let mut quiet = Vec::new();
+    for n in 0..20 {
+        let body = format!("Ändring {n} som Varnish ska visa utan last.");
+        assert!(
+            save(&editor, &balancer_base, &watched_page, &body).await,
+            "quiet save {n}"
+        );
+        let url = format!("{}{}", varnish.base, watched_page.url);
+        quiet.push(until_shown(&visitor, &url, &body).await);
+    }
+    quiet.sort();
+    println!(
+        "  edit to visible through Varnish with no load, 20 saves: p50 {}, max {}",
+        ms(percentile(&quiet, 50.0)),
+        ms(percentile(&quiet, 100.0))
     );
     drop(first);
 }

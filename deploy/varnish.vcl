@@ -18,12 +18,14 @@ backend skl_cms {
     .port = "3000";
     # Until the backend answers again, Varnish serves what it keeps, stale within
     # stale-while-revalidate (as long as --cdn-max-age), instead of errors.
+    # Sick after 3 of the last 5 probes failed, so that one slow answer under load is not taken
+    # for an instance that is gone.
     .probe = {
         .url = "/readyz";
         .interval = 2s;
-        .timeout = 1s;
-        .window = 3;
-        .threshold = 2;
+        .timeout = 2s;
+        .window = 5;
+        .threshold = 3;
     }
 }
 
