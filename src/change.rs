@@ -15,6 +15,7 @@
 //! turns it into cache invalidation (and, later, notices to other instances and purges of a CDN).
 //! `tests/layers.rs` checks that nothing outside this module writes a page.
 
+pub mod announce;
 mod report;
 
 use std::collections::{HashMap, HashSet};
@@ -130,6 +131,7 @@ impl Work {
     /// Begins a unit of work: takes the write lock, and notes the content version it starts from.
     pub async fn begin(db: &db::Pool, clock: &Clock) -> sqlx::Result<Work> {
         let mut tx = db::begin_write(db).await?;
+        db::changes::will_announce(&mut tx).await?;
         let started = db::changes::version(&mut tx).await?;
         Ok(Work {
             tx,
@@ -378,15 +380,22 @@ impl Work {
             before: self.started,
             after: db::changes::version(&mut self.tx).await?,
         };
-        self.tx.commit().await?;
-        let mut media = self.media;
+        let mut media = std::mem::take(&mut self.media);
         media.sort_unstable();
         media.dedup();
-        Ok(Changes {
+        let changes = Changes {
             pages,
             media,
             versions: Some(versions),
-        })
+        };
+        // Other instances hear what changed, or that something did (a change too large to tell,
+        // or one of redirects alone), exactly when it commits.
+        if versions.before != versions.after || !changes.is_empty() {
+            let told = announce::encode(&changes).filter(|_| !changes.is_empty());
+            db::changes::announce(&mut self.tx, told.as_deref()).await?;
+        }
+        self.tx.commit().await?;
+        Ok(changes)
     }
 
     /// Brings up to date whether links lead somewhere: those of and to each page touched, or every

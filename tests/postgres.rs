@@ -62,6 +62,23 @@ async fn an_edit_on_one_instance_is_shown_by_the_other_within_a_second() {
         first.state.cache.contains("/om-oss"),
         "its own change's notice is not taken for another's"
     );
+    // The other instance is told what the edit changed, and forgets only that.
+    second.get("/om-oss").await;
+    second.get("/om-oss").await;
+    assert!(second.state.cache.contains("/om-oss"));
+    let started = Instant::now();
+    first.add_page(&page("annan", "Annan")).await;
+    while second.get("/annan").await.status != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "shown within a second"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        second.state.cache.contains("/om-oss"),
+        "a page the edit did not touch stays cached on the other instance"
+    );
 }
 
 #[tokio::test]

@@ -150,17 +150,24 @@ async fn watch_for_outside_changes(state: AppState) {
     let mut ticks = tokio::time::interval(CHANGE_POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The notices are heard by a task of their own, so that no notice is lost half-read when a
-    // tick comes first; one heard while the loop is busy is kept by `Notify` until it waits again.
-    // The task ends with this one (a `JoinSet` aborts its tasks when dropped).
-    let heard = Arc::new(tokio::sync::Notify::new());
+    // tick comes first, and handed over in order. Should the loop fall behind by more than the
+    // channel holds, the task notes that some were dropped, and the loop reads the content version
+    // instead. The task ends with this one (a `JoinSet` aborts its tasks when dropped).
+    let (heard, mut notices) = tokio::sync::mpsc::channel::<db::changes::Notice>(256);
     let mut listening = tokio::task::JoinSet::new();
     listening.spawn({
-        let heard = Arc::clone(&heard);
-        let mut notices = db::changes::Notices::of(&state.db);
+        let mut listener = db::changes::Notices::of(&state.db);
         async move {
             loop {
-                notices.next().await;
-                heard.notify_one();
+                let notice = listener.next().await;
+                match heard.try_send(notice) {
+                    Ok(()) => {}
+                    Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+                        // The version check after the notices in the channel covers this one.
+                        let _ = heard.send(db::changes::Notice::Something).await;
+                    }
+                    Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => return,
+                }
             }
         }
     });
@@ -173,9 +180,20 @@ async fn watch_for_outside_changes(state: AppState) {
         )
     });
     loop {
-        tokio::select! {
-            _ = ticks.tick() => write_search_misses(&state).await,
-            () = heard.notified() => {}
+        let told = tokio::select! {
+            _ = ticks.tick() => {
+                write_search_misses(&state).await;
+                None
+            }
+            notice = notices.recv() => match notice {
+                Some(db::changes::Notice::Told(text)) => Some(text),
+                _ => None,
+            },
+        };
+        // Another instance's change, told in detail: forget what it made stale, as for one of
+        // this instance's own (or everything, if something else changed since).
+        if let Some(changes) = told.as_deref().and_then(crate::change::announce::decode) {
+            state.show_elsewhere(&changes).await;
         }
         // A scheduled page went live: anything a shared cache keeps may show the site without it.
         // The lease is asked for on every round, so that another instance takes it over within

@@ -259,6 +259,15 @@ impl AppState {
         }
     }
 
+    /// Shows a change another instance made and told in detail (see `change::announce`): forgets
+    /// what it made stale in this server's caches. The instance that made it purged any shared
+    /// cache in front.
+    pub async fn show_elsewhere(&self, changes: &Changes) {
+        if !changes.is_empty() {
+            self.forget(changes, &public::stale::of(changes)).await;
+        }
+    }
+
     /// Forgets the responses `changes` made stale (`stale`) in this server's own caches.
     async fn forget(&self, changes: &Changes, stale: &crate::render_cache::Stale) {
         let only_this = changes.versions.is_some_and(|versions| {
