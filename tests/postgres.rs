@@ -158,12 +158,19 @@ struct Cluster {
 }
 
 impl Cluster {
+    /// A new cluster on a free port. A port found free may be taken by another test's listener
+    /// before PostgreSQL binds it, so a failed start is tried again on another.
     fn start() -> Cluster {
-        let dir = tempfile::tempdir().expect("folder");
-        let port = 56000 + u16::try_from(std::process::id() % 2000).expect("small");
-        let cluster = Cluster { dir, port };
-        cluster.run("start");
-        cluster
+        for _ in 0..3 {
+            let cluster = Cluster {
+                dir: tempfile::tempdir().expect("folder"),
+                port: common::nginx::free_port(),
+            };
+            if cluster.try_run("start") {
+                return cluster;
+            }
+        }
+        panic!("no cluster started in three tries");
     }
 
     fn url(&self) -> String {
@@ -171,16 +178,26 @@ impl Cluster {
     }
 
     fn run(&self, command: &str) {
+        assert!(self.try_run(command), "postgres.sh {command}");
+    }
+
+    /// Runs `postgres.sh COMMAND` on this cluster; on a failure, shows the server's log.
+    fn try_run(&self, command: &str) -> bool {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/postgres.sh");
+        let data = self.dir.path().join("data");
         let status = std::process::Command::new("bash")
             .arg(script)
             .arg(command)
-            .arg(self.dir.path().join("data"))
+            .arg(&data)
             .arg(self.port.to_string())
             .stdout(std::process::Stdio::null())
             .status()
             .expect("the script runs");
-        assert!(status.success(), "postgres.sh {command}");
+        if !status.success() {
+            let log = std::fs::read_to_string(data.join("server.log")).unwrap_or_default();
+            eprintln!("postgres.sh {command} on port {} failed:\n{log}", self.port);
+        }
+        status.success()
     }
 }
 
