@@ -111,49 +111,6 @@ async fn until_shown(client: &reqwest::Client, url: &str, text: &str) -> Duratio
     started.elapsed()
 }
 
-/// wrk's `-t2 -c256 --latency` run over `script` at `base` for `seconds`, on a thread of its own.
-fn wrk(
-    base: String,
-    script: std::path::PathBuf,
-    seconds: u64,
-) -> tokio::task::JoinHandle<std::io::Result<std::process::Output>> {
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new("wrk")
-            .args(["-t2", "-c256", &format!("-d{seconds}s"), "--latency", "-s"])
-            .arg(&script)
-            .arg(&base)
-            .output()
-    })
-}
-
-/// The lines of wrk's report that matter here.
-fn print_wrk(output: &std::process::Output) {
-    let report = String::from_utf8_lossy(&output.stdout);
-    let line = |prefix: &str| {
-        report
-            .lines()
-            .find(|line| line.trim_start().starts_with(prefix))
-            .map(|line| line.trim().to_owned())
-    };
-    for prefix in ["Requests/sec:", "50%", "99%", "Latency "] {
-        if let Some(found) = line(prefix) {
-            println!("  {found}");
-        }
-    }
-    if let Some(total) = report.lines().find(|line| line.contains("requests in")) {
-        println!("  {}", total.trim());
-    }
-    println!(
-        "  {}",
-        line("Non-2xx or 3xx responses:")
-            .unwrap_or_else(|| "Non-2xx or 3xx responses: 0".to_owned())
-    );
-    println!(
-        "  {}",
-        line("Socket errors:").unwrap_or_else(|| "Socket errors: none".to_owned())
-    );
-}
-
 /// Varnish's count of `counter` (`MAIN.cache_hit`) in the instance at `dir`.
 fn varnish_counter(dir: &Path, counter: &str) -> u64 {
     let output = std::process::Command::new("varnishstat")
@@ -282,7 +239,7 @@ async fn main() {
             (acknowledged, refused)
         }
     });
-    let load = wrk(balancer_base.clone(), script.clone(), seconds);
+    let load = server::wrk_heavy(balancer_base.clone(), script.clone(), seconds);
     tokio::time::sleep(Duration::from_secs(seconds / 3)).await;
     drop(first.take());
     let killed = Instant::now();
@@ -316,7 +273,7 @@ async fn main() {
         seconds / 3,
         back.as_secs_f64()
     );
-    print_wrk(&output);
+    server::print_wrk(&output);
     println!(
         "  editor through nginx, a save every 100 ms: {} acknowledged, {refused} refused or cut off \
          (sent again as the next), {lost} acknowledged saves missing from the database",
@@ -371,7 +328,7 @@ async fn main() {
             (shown, saves)
         }
     });
-    let output = wrk(varnish.base.clone(), script, seconds / 2)
+    let output = server::wrk_heavy(varnish.base.clone(), script, seconds / 2)
         .await
         .expect("wrk task")
         .expect("wrk runs");
@@ -385,7 +342,7 @@ async fn main() {
         "3. Varnish in front of nginx, wrk -t2 -c256 for {} s over the same pages:",
         seconds / 2
     );
-    print_wrk(&output);
+    server::print_wrk(&output);
     println!(
         "  answered from Varnish's cache: {:.2} % ({hits} hits, {misses} misses)",
         100.0 * hits as f64 / (hits + misses).max(1) as f64

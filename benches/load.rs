@@ -112,16 +112,7 @@ async fn main() {
 
     let stop = Arc::new(AtomicBool::new(false));
     let editor = tokio::spawn(edit(base.clone(), edited, menu_order, Arc::clone(&stop)));
-    let visitors = {
-        let (base, script) = (base.clone(), script.clone());
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new("wrk")
-                .args(["-t2", "-c256", &format!("-d{seconds}s"), "--latency", "-s"])
-                .arg(&script)
-                .arg(&base)
-                .output()
-        })
-    };
+    let visitors = server::wrk_heavy(base.clone(), script.clone(), seconds);
     let output = visitors.await.expect("wrk task");
     stop.store(true, Ordering::Relaxed);
     let (mut saves, refused) = editor.await.expect("editor");
@@ -129,29 +120,11 @@ async fn main() {
         println!("wrk is not installed: load not measured (bash bench/run.sh installs it)");
         return;
     };
-    let report = String::from_utf8_lossy(&output.stdout);
-    let line = |prefix: &str| {
-        report
-            .lines()
-            .find(|line| line.trim_start().starts_with(prefix))
-            .map(|line| line.trim().to_owned())
-    };
     println!(
         "{} public pages, wrk -t2 -c256 for {seconds} s, each request a random page, gzip and brotli accepted:",
         paths.len()
     );
-    for prefix in ["Requests/sec:", "50%", "90%", "99%", "Latency "] {
-        if let Some(found) = line(prefix) {
-            println!("  {found}");
-        }
-    }
-    let outside = line("Non-2xx or 3xx responses:")
-        .unwrap_or_else(|| "Non-2xx or 3xx responses: 0".to_owned());
-    println!("  {outside}");
-    println!(
-        "  {}",
-        line("Socket errors:").unwrap_or_else(|| "Socket errors: none".to_owned())
-    );
+    server::print_wrk(&output);
     saves.sort();
     println!(
         "editor: {} saves, one every 100 ms, {refused} not answered with their 303; save p50 {}, p99 {}, max {}",

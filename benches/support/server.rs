@@ -229,3 +229,49 @@ pub fn wrk_script(path: &std::path::Path, paths: &[String]) -> std::path::PathBu
     .expect("script");
     path.to_owned()
 }
+
+/// wrk's `-t2 -c256 --latency` run over `script` at `base` for `seconds`, on a blocking thread.
+#[allow(dead_code)] // Only the load benchmarks run wrk at 256 connections.
+pub fn wrk_heavy(
+    base: String,
+    script: std::path::PathBuf,
+    seconds: u64,
+) -> tokio::task::JoinHandle<std::io::Result<std::process::Output>> {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new("wrk")
+            .args(["-t2", "-c256", &format!("-d{seconds}s"), "--latency", "-s"])
+            .arg(&script)
+            .arg(&base)
+            .output()
+    })
+}
+
+/// Prints the lines of wrk's `--latency` report that matter: the rate, the percentiles, the
+/// requests in all, the answers outside 2xx and 3xx, and the socket errors (named even when none).
+#[allow(dead_code)] // Only the load benchmarks run wrk at 256 connections.
+pub fn print_wrk(output: &std::process::Output) {
+    let report = String::from_utf8_lossy(&output.stdout);
+    let line = |prefix: &str| {
+        report
+            .lines()
+            .find(|line| line.trim_start().starts_with(prefix))
+            .map(|line| line.trim().to_owned())
+    };
+    for prefix in ["Requests/sec:", "50%", "90%", "99%", "Latency "] {
+        if let Some(found) = line(prefix) {
+            println!("  {found}");
+        }
+    }
+    if let Some(total) = report.lines().find(|line| line.contains("requests in")) {
+        println!("  {}", total.trim());
+    }
+    println!(
+        "  {}",
+        line("Non-2xx or 3xx responses:")
+            .unwrap_or_else(|| "Non-2xx or 3xx responses: 0".to_owned())
+    );
+    println!(
+        "  {}",
+        line("Socket errors:").unwrap_or_else(|| "Socket errors: none".to_owned())
+    );
+}
