@@ -4,13 +4,15 @@
 //! throughout, like the organisation's editors.
 //!
 //! Every screen is server-rendered and works without JavaScript; `static/admin.js` only adds comfort
-//! (a warning before leaving unsaved changes, Ctrl+S to save). Every state-changing form passes the
+//! (focus on an error summary, the menu folded on phones), and `static/editor.js` the edit screen's
+//! toolbar, link picker, paste from Word and preview tab ([`desk`] answers its questions). Every state-changing form passes the
 //! CSRF check in [`csrf`], every handler that needs a login takes an [`session::Editor`], and no
 //! response here is cached by anyone.
 
 pub mod account;
 pub mod audit;
 pub mod csrf;
+pub mod desk;
 pub mod diff;
 pub mod login;
 pub mod media;
@@ -63,6 +65,11 @@ pub fn routes() -> Router<AppState> {
         .route("/pages/new", get(pages::new).post(pages::create))
         .route("/pages/preview", post(pages::preview::preview_form))
         .route("/pages/body-preview", post(pages::preview::body_preview))
+        .route("/pages/find", get(desk::find))
+        .route(
+            "/pages/paste",
+            post(desk::paste.layer(DefaultBodyLimit::max(desk::PASTE_BODY_LIMIT))),
+        )
         .route("/pages/{id}", get(pages::edit).post(pages::update))
         .route("/pages/{id}/preview", get(pages::preview::preview_saved))
         .route("/pages/{id}/unpublish", post(pages::actions::unpublish))

@@ -5,6 +5,7 @@ pub mod editing;
 pub mod front_matter;
 pub mod markdown;
 pub mod page;
+pub mod pasted;
 pub mod rules;
 pub mod transfer;
 

@@ -8,7 +8,7 @@
 //! | module | responsibility |
 //! |---|---|
 //! | [`cli`] | the `skl-cms` command line: `serve`, `migrate`, `import`, `export`, `export-site`, `backup`, `restore`, `user`, `reindex`, `check`, `copy-database` |
-//! | [`admin`] | editors' area under `/admin`: login with its two-factor step, sessions, CSRF, pages, history, trash, the media library, users, audit log |
+//! | [`admin`] | editors' area under `/admin`: login with its two-factor step, sessions, CSRF, pages, history, trash, the media library, users, audit log; the editor's desk ([`admin::desk`]: the link picker's search and pasted HTML as Markdown, for `static/editor.js`) |
 //! | [`accounts`] | the rules of accounts, shared by the browser and the CLI: usernames, the password policy, the last active administrator, authentication and throttling, two-factor login (TOTP and recovery codes) |
 //! | [`app`] | the router with its middleware stack; [`AppState`] and [`AppState::apply`], where a committed change becomes cache invalidation (`app/state.rs`); [`app::serve`], the accept loop with graceful shutdown and the watcher of changes by other processes (`app/serve.rs`) |
 //! | [`error`] | [`AppError`], the one error type at the HTTP edge, rendered as a friendly page |
@@ -17,7 +17,7 @@
 //! | [`auth`] | argon2id password hashing off the runtime, random tokens |
 //! | [`db`] | the database on either engine ([`db::Location`]: a SQLite file or a PostgreSQL URL), its embedded migrations and every SQL statement, each written once and compiled for both engines ([`db::engine`]); where a search asks its questions ([`db::readers`]: read-only connections on SQLite, the pool on PostgreSQL); notices of changes made elsewhere ([`db::changes`]: PostgreSQL's `LISTEN`/`NOTIFY`); a site copied between the engines and checked ([`db::copy`]); the lease of work one instance at a time does ([`db::lease`]: an advisory lock on PostgreSQL) |
 //! | [`change`] | the change pipeline, the one way content is written: a unit of work ([`change::Work`]) that keeps every derived table (rendered bodies, files shown, links, revisions, search) in step in its transaction and reports what changed ([`change::Changes`]), which [`AppState::apply`] turns into cache invalidation |
-//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, the rules every page keeps whichever way it comes in ([`content::rules`]: title, description, menu order, depth, parent cycles), and [`content::editing`]: what editors do to pages, through the change pipeline |
+//! | [`content`] | Markdown rendering and sanitising, front matter, import and export of `content/`, the rules every page keeps whichever way it comes in ([`content::rules`]: title, description, menu order, depth, parent cycles), [`content::editing`]: what editors do to pages, through the change pipeline, and [`content::pasted`]: HTML pasted from Word or a web page as Markdown |
 //! | [`publishing`] | when visitors may see a page (the one rule in Rust; its SQL is `db::publishing`'s `visible!`) and the schedule of pages still to appear, which the render cache asks |
 //! | [`cdn`] | a shared cache in front of the site (Varnish, a CDN): surrogate keys on public responses, and purges of exactly what a change made stale, sent by a task of their own and retried |
 //! | [`render_cache`] | whole public responses (plain, gzip, brotli, ETag) kept in memory within a byte budget, each with what it shows |

@@ -77,6 +77,8 @@ struct EditPage {
     writing: Option<WritingPanel>,
     /// Publishing waits for the editor to confirm: the text has links that lead nowhere.
     confirm_publish: bool,
+    /// The clock's time as the form is shown: a publishing time after it schedules.
+    now: jiff::Timestamp,
 }
 
 /// What the edit form says about the stored page beside the fields.
@@ -111,6 +113,26 @@ impl EditPage {
     /// The form is shown back as it was sent, without anything from the database.
     fn kept(&self) -> bool {
         self.signed_out || self.database_away
+    }
+
+    /// The main button's words when it publishes now.
+    fn publish_label(&self) -> &'static str {
+        if self.is_published() {
+            "Spara och publicera"
+        } else {
+            "Publicera"
+        }
+    }
+
+    /// The main button's words when the publishing time is still to come.
+    fn schedule_label(&self) -> &'static str {
+        "Schemalägg"
+    }
+
+    /// The form's publishing time is still to come: the main button schedules.
+    fn schedules(&self) -> bool {
+        time::parse_form_fields(&self.form.publish_date, &self.form.publish_time)
+            .is_ok_and(|at| at > self.now)
     }
 
     fn kind_is(&self, kind: &str) -> bool {
@@ -229,6 +251,7 @@ async fn edit_page(
     let template = EditPage {
         writing,
         confirm_publish: context.confirm_publish,
+        now: state.clock.now(),
         layout: AdminLayout::new(state, &heading, editor, Section::Pages).with_notice(context.done),
         heading,
         errors: context.errors,

@@ -49,6 +49,8 @@ pub struct AdminLayout {
     pub icon_href: String,
     pub admin_css_href: String,
     pub script_href: String,
+    /// The edit screen's own script (`static/editor.js`): toolbar, link picker, paste, tabs.
+    pub editor_script_href: String,
     pub who: Option<Who>,
     pub section: Section,
     /// A sentence confirming what was just done, shown once.
@@ -65,6 +67,7 @@ impl AdminLayout {
             icon_href: state.assets.url("favicon.svg").to_owned(),
             admin_css_href: state.assets.url("admin.css").to_owned(),
             script_href: state.assets.url("admin.js").to_owned(),
+            editor_script_href: state.assets.url("editor.js").to_owned(),
             who: editor.map(|editor| Who {
                 display_name: editor.session.display_name.clone(),
                 is_admin: editor.is_admin(),

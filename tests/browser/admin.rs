@@ -38,11 +38,14 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
     check_page(&chrome, &mut report, &axe, "form with errors", summary).await;
     fill(&chrome, "#path", "granskning").await;
     fill(&chrome, "#body", "## Inledning\n\nFörsta versionen.").await;
-    // The live preview shows the Markdown rendered, a moment after typing stops.
+    // The preview tab shows the Markdown rendered as saving would.
+    chrome
+        .js("document.getElementById('tab-preview').click();", vec![])
+        .await;
     let started = std::time::Instant::now();
     loop {
         let shown = chrome
-            .js("const h = document.querySelector('.live-preview .prose h2'); return h ? h.textContent : '';", vec![])
+            .js("const h = document.querySelector('#preview-panel h2'); return h ? h.textContent : '';", vec![])
             .await;
         if shown == json!("Inledning") {
             break;

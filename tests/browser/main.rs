@@ -19,6 +19,7 @@ mod chrome;
 mod common;
 
 mod admin;
+mod desk;
 mod keyboard;
 mod public;
 
@@ -80,9 +81,10 @@ async fn check_page(chrome: &Chrome, report: &mut Report, axe: &str, label: &str
         chrome.viewport(width, 800, scale).await;
         let overflow = chrome.sideways_overflow().await;
         if overflow > 0 {
+            let past = chrome.past_right_edge().await;
             report.fail(
                 label,
-                format!("scrolls sideways by {overflow} px at {what}"),
+                format!("scrolls sideways by {overflow} px at {what} ({past})"),
             );
         }
     }

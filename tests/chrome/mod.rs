@@ -214,6 +214,22 @@ impl Chrome {
         }
     }
 
+    /// The innermost elements that reach past the window's right edge, as `tag.class` (to say
+    /// what makes a page scroll sideways).
+    pub async fn past_right_edge(&self) -> Value {
+        self.js(
+            r"const width = document.documentElement.clientWidth;
+              return [...document.querySelectorAll('body *')]
+                .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+                .filter((el) => ![...el.children].some((child) => child.getBoundingClientRect().right > width + 0.5))
+                .filter((el) => !el.closest('.visually-hidden, .table-wrap'))
+                .slice(0, 5)
+                .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + (el.id ? '#' + el.id : ''));",
+            vec![],
+        )
+        .await
+    }
+
     /// How many CSS pixels the page scrolls sideways.
     pub async fn sideways_overflow(&self) -> i64 {
         self.js(

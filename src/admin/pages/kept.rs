@@ -52,6 +52,7 @@ fn as_sent(
         media: Vec::new(),
         writing: None,
         confirm_publish: false,
+        now: state.clock.now(),
     }
 }
 

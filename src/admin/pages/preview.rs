@@ -30,18 +30,21 @@ async fn rendered(state: &AppState, lang: Lang, body: &str) -> Result<String, Ap
     Ok(change::render(&mut conn, lang, body).await?.into_html())
 }
 
-/// The edit form as the editor's script sends it to ask for a preview or writing help: without a
-/// session 401 rather than a redirect (the script fetches it, and a redirect would hand it the
-/// login page to show), 403 for a forged one.
+/// The editor behind a request of the edit screen's script: without a session 401 rather than a
+/// redirect (the script fetches it, and a redirect would hand it the login page to show).
+pub fn scripted(editor: Option<Editor>) -> Result<Editor, AppError> {
+    editor.ok_or(AppError::Unauthorized(
+        "Du är inte inloggad längre. Spara sidan, så kan du logga in igen utan att förlora texten.",
+    ))
+}
+
+/// The edit form as the editor's script sends it to ask for a preview or writing help: 401 without
+/// a session ([`scripted`]), 403 for a forged one.
 pub fn scripted_form(
     editor: Option<Editor>,
     submission: Submission<PageForm>,
 ) -> Result<PageForm, AppError> {
-    if editor.is_none() {
-        return Err(AppError::Unauthorized(
-            "Du är inte inloggad längre. Spara sidan, så kan du logga in igen utan att förlora texten.",
-        ));
-    }
+    scripted(editor)?;
     submission.verified_or_forbidden()
 }
 
