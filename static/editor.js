@@ -655,15 +655,16 @@ document.addEventListener("DOMContentLoaded", () => {
   const path = form.querySelector("#path");
   if (title && path && path.value === "") {
     const parent = form.querySelector("#parent");
-    path.placeholder = suggest(title.value);
-    title.addEventListener("input", () => {
-      path.placeholder = suggest(title.value);
-    });
-    if (parent) {
-      parent.addEventListener("change", () => {
-        path.placeholder = suggest(title.value);
-      });
-    }
+    // News without a parent goes under the news list, as the server places it.
+    const placeholder = () => {
+      const news = form.querySelector("#kind-news:checked") && (!parent || parent.value === "");
+      const english = form.querySelector("input[name=lang][value=en]:checked, input[type=hidden][name=lang][value=en]");
+      const slug = suggest(title.value);
+      path.placeholder = news && slug !== "" ? (english ? "news/" : "nyheter/") + slug : slug;
+    };
+    placeholder();
+    form.addEventListener("input", placeholder);
+    form.addEventListener("change", placeholder);
   }
 
   // The same rule as PagePath::suggest on the server, so the placeholder shows what will be saved

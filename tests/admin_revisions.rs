@@ -148,15 +148,60 @@ async fn two_editors_on_one_page_lose_nothing() {
         "Bertil's text is kept"
     );
 
-    // The 409 form is based on the current version: Bertil merges and saves.
+    // One numbering of versions: the notice names Bertil's kept text as the history does.
+    let history = bertil
+        .get(&format!("/admin/pages/{id}/history"))
+        .await
+        .text();
+    let kept_version = kept
+        .iter()
+        .find(|r| r.conflict)
+        .map(|r| r.version)
+        .expect("the conflict's revision");
+    assert!(
+        text.contains(&format!("som version {kept_version} (konflikt)")),
+        "{text}"
+    );
+    assert!(
+        history.contains(&format!("{kept_version} (konflikt)")),
+        "{history}"
+    );
+
+    // Sending the same form again, as a plain save, is a conflict again: nothing is replaced.
     let mut merged = common::form_fields(&text, "edit-form");
     set_field(&mut merged, "body", "Annas text.\nBertils text.\n");
     set_field(&mut merged, "action", "publish");
+    let again = bertil
+        .post(&format!("/admin/pages/{id}"), &as_pairs(&merged))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(app.page(id).await.content.body_md, "Annas text.\n");
+
+    // Replacing Anna's change is a choice of its own, named on its button.
+    assert!(
+        text.contains("Spara min text och ersätt annas ändring"),
+        "the choice names whose change it replaces"
+    );
+    set_field(&mut merged, "action", "replace");
     let third = bertil
         .post(&format!("/admin/pages/{id}"), &as_pairs(&merged))
         .await;
     third.assert_redirect();
     assert!(app.get("/delad").await.text().contains("Bertils text."));
+
+    // The choice replaces only the version Bertil was shown: after another save by Anna, the
+    // same form meets a conflict again.
+    let mut newer = anna.edit_form(id).await;
+    set_field(&mut newer, "body", "Annas tredje text.\n");
+    set_field(&mut newer, "action", "publish");
+    anna.post(&format!("/admin/pages/{id}"), &as_pairs(&newer))
+        .await
+        .assert_redirect();
+    let stale = bertil
+        .post(&format!("/admin/pages/{id}"), &as_pairs(&merged))
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(app.page(id).await.content.body_md, "Annas tredje text.\n");
     assert!(audit_actions(&app).await.contains(&"conflict".to_owned()));
 }
 

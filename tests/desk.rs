@@ -125,3 +125,251 @@ async fn pasted_html_comes_back_as_markdown_and_never_as_html() {
         .await;
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn after_a_save_the_notice_links_to_the_page_as_visitors_see_it() {
+    let (_app, browser) = app_with_editor().await;
+    let id = create_page(
+        &browser,
+        &[
+            ("title", "Länkad"),
+            ("path", "lankad"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let shown = html_unescape(
+        &browser
+            .get(&format!("/admin/pages/{id}?klart=publicerad"))
+            .await
+            .text(),
+    );
+    assert!(
+        shown.contains("Sidan är publicerad.")
+            && shown.contains("<a href=\"/lankad\">Se sidan som besökarna ser den</a>"),
+        "{shown}"
+    );
+    // A draft has no page for visitors, so no link.
+    let draft = create_page(
+        &browser,
+        &[
+            ("title", "Utkastet"),
+            ("path", "utkastet"),
+            ("action", "draft"),
+        ],
+    )
+    .await;
+    let shown = browser
+        .get(&format!("/admin/pages/{draft}?klart=utkast"))
+        .await
+        .text();
+    assert!(!shown.contains("Se sidan som besökarna ser den"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_live_page_with_broken_links_is_never_told_to_save_as_a_draft() {
+    let (_app, browser) = app_with_editor().await;
+    let live = create_page(
+        &browser,
+        &[
+            ("title", "Levande"),
+            ("path", "levande"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let new = create_page(
+        &browser,
+        &[("title", "Ny"), ("path", "ny"), ("action", "draft")],
+    )
+    .await;
+    for (id, told_draft) in [(live, false), (new, true)] {
+        let reply = common::admin::save(
+            &browser,
+            id,
+            &[("body", "[Rapporten](/finns-inte)"), ("action", "publish")],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CONFLICT);
+        let text = html_unescape(&reply.text());
+        assert_eq!(text.contains("spara som utkast"), told_draft, "{text}");
+        if !told_draft {
+            assert!(
+                text.contains("Till dess visar webbplatsen sidan som förut."),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_main_button_reads_schemalagg_for_a_time_still_to_come() {
+    let (_app, browser) = app_with_editor().await;
+    let later = create_page(
+        &browser,
+        &[
+            ("title", "Senare"),
+            ("path", "senare"),
+            ("publish_date", "2099-01-01"),
+            ("publish_time", "09:00"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let now = create_page(
+        &browser,
+        &[("title", "Nu"), ("path", "nu"), ("action", "publish")],
+    )
+    .await;
+    let button = |html: &str| {
+        let at = html.find("value=\"publish\"").expect("the main button");
+        let text = &html[at..];
+        let start = text.find('>').expect("its text") + 1;
+        let end = text.find("</button>").expect("its end");
+        text[start..end].to_owned()
+    };
+    let later_form = browser.get(&format!("/admin/pages/{later}")).await.text();
+    assert_eq!(button(&later_form), "Schemalägg");
+    let now_form = browser.get(&format!("/admin/pages/{now}")).await.text();
+    assert_eq!(button(&now_form), "Spara och publicera");
+    let new_form = browser.get("/admin/pages/new").await.text();
+    assert_eq!(button(&new_form), "Publicera");
+}
+
+#[tokio::test]
+async fn moving_a_page_of_the_main_menu_under_another_asks_first() {
+    let (app, browser) = app_with_editor().await;
+    let parent = create_page(
+        &browser,
+        &[
+            ("title", "Förälder"),
+            ("path", "foralder"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let id = create_page(
+        &browser,
+        &[
+            ("title", "I menyn"),
+            ("path", "i-menyn"),
+            ("menu_order", "5"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let form = html_unescape(&browser.get(&format!("/admin/pages/{id}")).await.text());
+    assert!(
+        form.contains("Sidan ligger i huvudmenyn."),
+        "said beforehand"
+    );
+
+    let parent_id = parent.to_string();
+    let refused = common::admin::save(
+        &browser,
+        id,
+        &[("parent", parent_id.as_str()), ("action", "publish")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = html_unescape(&refused.text());
+    assert!(
+        text.contains("Under en annan sida visas den inte där"),
+        "{text}"
+    );
+    assert!(text.contains("name=\"leave_menu\""), "{text}");
+    assert_eq!(app.page(id).await.parent_id, None, "nothing moved");
+
+    let moved = common::admin::save(
+        &browser,
+        id,
+        &[
+            ("parent", parent_id.as_str()),
+            ("leave_menu", "on"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    moved.assert_redirect();
+    assert_eq!(app.page(id).await.parent_id, Some(parent));
+
+    // A page outside the menu moves without the question.
+    let free = create_page(
+        &browser,
+        &[("title", "Fri"), ("path", "fri"), ("action", "publish")],
+    )
+    .await;
+    common::admin::save(
+        &browser,
+        free,
+        &[("parent", parent_id.as_str()), ("action", "publish")],
+    )
+    .await
+    .assert_redirect();
+}
+
+#[tokio::test]
+async fn news_is_written_from_ny_nyhet_placed_under_the_news_and_listed_when_upcoming() {
+    let (_app, browser) = app_with_editor().await;
+    let list = html_unescape(&browser.get("/admin").await.text());
+    assert!(
+        list.contains("href=\"/admin/pages/new?typ=nyhet\""),
+        "Ny nyhet beside Ny sida"
+    );
+    assert!(
+        !list.contains("Kommande publiceringar"),
+        "nothing upcoming yet"
+    );
+
+    let form = html_unescape(&browser.get("/admin/pages/new?typ=nyhet").await.text());
+    assert!(form.contains("<h1>Ny nyhet</h1>"), "{form}");
+    assert!(
+        form.contains("id=\"kind-news\" name=\"kind\" value=\"news\" checked"),
+        "the kind is chosen"
+    );
+
+    let sv = create_page(
+        &browser,
+        &[
+            ("title", "Ett nytt avtal"),
+            ("kind", "news"),
+            ("publish_date", "2099-03-01"),
+            ("publish_time", "09:00"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let en = create_page(
+        &browser,
+        &[
+            ("title", "A new agreement"),
+            ("kind", "news"),
+            ("lang", "en"),
+            ("action", "draft"),
+        ],
+    )
+    .await;
+    let path_of = |html: String| {
+        let at = html.find("id=\"path\"").expect("the path field");
+        let value = &html[at..];
+        let start = value.find("value=\"").expect("its value") + 7;
+        let end = value[start..].find('"').expect("its end") + start;
+        value[start..end].to_owned()
+    };
+    assert_eq!(
+        path_of(browser.get(&format!("/admin/pages/{sv}")).await.text()),
+        "nyheter/ett-nytt-avtal"
+    );
+    assert_eq!(
+        path_of(browser.get(&format!("/admin/pages/{en}")).await.text()),
+        "news/a-new-agreement"
+    );
+
+    let list = html_unescape(&browser.get("/admin").await.text());
+    let upcoming = &list[list.find("Kommande publiceringar").expect("listed")..];
+    assert!(
+        upcoming.contains(&format!("<a href=\"/admin/pages/{sv}\">Ett nytt avtal</a>"))
+            && upcoming.contains("2099-03-01 09:00"),
+        "{upcoming}"
+    );
+}

@@ -36,7 +36,7 @@ use crate::{
     error::AppError,
     ids::PageId,
     time::{self},
-    vocab::{Done, Status},
+    vocab::{Done, Kind, Status},
     writing::links,
 };
 
@@ -49,7 +49,10 @@ struct ConflictView {
     /// From the saved text to the editor's.
     hunks: Vec<Hunk>,
     title_changed: Option<(String, String)>,
-    kept_revision: i64,
+    /// The number the history shows the editor's text under, marked as a conflict.
+    kept_version: i64,
+    /// "Spara min text och ersätt Annas ändring": the explicit choice to replace the other save.
+    replace_label: String,
 }
 
 #[derive(Template)]
@@ -95,6 +98,8 @@ struct PageSummary {
     reviewed: String,
     /// How many other pages link here: trashing it asks first when any do.
     linked_from: usize,
+    /// The page is in the main menu, which it leaves if it goes under another page.
+    in_menu: bool,
 }
 
 impl EditPage {
@@ -214,6 +219,7 @@ async fn edit_page(
                 .unwrap_or_default();
             let linked_from = db::links::linking_to(&state.db, page.id).await?.len();
             Some(PageSummary {
+                in_menu: form::in_main_menu(page),
                 reviewed,
                 linked_from,
                 id: page.id,
@@ -236,6 +242,7 @@ async fn edit_page(
             format!("Redigera: {}", page.content.title),
             format!("/admin/pages/{}", page.id),
         ),
+        None if form.kind() == Kind::News => ("Ny nyhet".to_owned(), "/admin/pages/new".to_owned()),
         None => ("Ny sida".to_owned(), "/admin/pages/new".to_owned()),
     };
     let writing = if context.signed_out {
@@ -252,7 +259,12 @@ async fn edit_page(
         writing,
         confirm_publish: context.confirm_publish,
         now: state.clock.now(),
-        layout: AdminLayout::new(state, &heading, editor, Section::Pages).with_notice(context.done),
+        layout: AdminLayout::new(state, &heading, editor, Section::Pages)
+            .with_notice(context.done)
+            .with_notice_link(
+                page.as_ref().and_then(|page| page.public_url.clone()),
+                "Se sidan som besökarna ser den",
+            ),
         heading,
         errors: context.errors,
         form,
@@ -278,6 +290,8 @@ async fn edit_page(
 #[serde(default)]
 pub struct NewQuery {
     lang: Option<String>,
+    /// `nyhet` for a news item ("Ny nyhet"); anything else is a page.
+    typ: Option<String>,
     /// Start a translation of this page.
     translation_of: Option<PageId>,
 }
@@ -288,9 +302,10 @@ pub async fn new(
     editor: Editor,
     Query(query): Query<NewQuery>,
 ) -> Result<Response, AppError> {
+    let news = query.typ.as_deref() == Some("nyhet");
     let mut form = PageForm {
         lang: query.lang.unwrap_or_else(|| "sv".to_owned()),
-        kind: "page".to_owned(),
+        kind: if news { Kind::News } else { Kind::Page }.id().to_owned(),
         ..PageForm::default()
     };
     if let Some(original) = query.translation_of
@@ -389,7 +404,7 @@ async fn save_new(state: &AppState, editor: &Editor, form: PageForm) -> Result<R
             return form_again(state, editor, form, None, StatusCode::BAD_REQUEST, errors).await;
         }
     };
-    if let Some(errors) = broken_before_publishing(state, &form, draft.lang, &draft).await? {
+    if let Some(errors) = broken_before_publishing(state, &form, draft.lang, false, &draft).await? {
         return ask_to_publish(state, editor, form, None, errors).await;
     }
     let edited = match editing::create(&state.db, &state.clock, &editor.author(), draft).await {
@@ -408,7 +423,20 @@ async fn save_existing(
     form: PageForm,
 ) -> Result<Response, AppError> {
     let page = stored_page(state, id).await?;
-    let checked = match form.version.trim().parse::<i64>() {
+    // "Spara min text och ersätt …" after a conflict: based on the version the editor was shown,
+    // and leaving the page published or not as it is.
+    let mut form = form;
+    let replacing = form.action == "replace";
+    if replacing {
+        let published = page.content.status == Status::Published;
+        form.action = if published { "publish" } else { "draft" }.to_owned();
+    }
+    let base = if replacing {
+        &form.replace_version
+    } else {
+        &form.version
+    };
+    let checked = match base.trim().parse::<i64>() {
         Ok(base_version) => check(state, &form, Some(&page))
             .await?
             .map(|draft| (base_version, draft)),
@@ -424,7 +452,8 @@ async fn save_existing(
             return form_again(state, editor, form, Some(page), status, errors).await;
         }
     };
-    if let Some(errors) = broken_before_publishing(state, &form, page.lang, &draft).await? {
+    let live = crate::publishing::is_visible(&page, &state.clock.now_db());
+    if let Some(errors) = broken_before_publishing(state, &form, page.lang, live, &draft).await? {
         return ask_to_publish(state, editor, form, Some(page), errors).await;
     }
     let saved = editing::update(
@@ -459,30 +488,41 @@ async fn finish(
             form_again(state, editor, form, page, StatusCode::CONFLICT, errors).await
         }
         Outcome::Conflict { current, kept } => {
-            let author = db::revisions::of_page(&state.db, current.id)
-                .await?
-                .into_iter()
+            let revisions = db::revisions::of_page(&state.db, current.id).await?;
+            let author = revisions
+                .iter()
                 .find(|revision| !revision.conflict)
-                .and_then(|revision| revision.author)
+                .and_then(|revision| revision.author.clone())
                 .unwrap_or_else(|| "någon annan".to_owned());
+            let kept_version = revisions
+                .iter()
+                .find(|revision| revision.id == kept)
+                .map_or(current.version, |revision| revision.version);
             let conflict = ConflictView {
-                author,
                 when: time::from_db(&current.updated_at)
                     .map(time::admin_datetime)
                     .unwrap_or_default(),
                 hunks: diff::diff(&current.content.body_md, &form.body.replace("\r\n", "\n")),
                 title_changed: (current.content.title != form.title.trim())
                     .then(|| (current.content.title.clone(), form.title.trim().to_owned())),
-                kept_revision: kept,
+                kept_version,
+                replace_label: format!(
+                    "Spara min text och ersätt {} ändring",
+                    swedish_genitive(&author)
+                ),
+                author,
             };
-            // The editor's text stays in the form, now based on the current version, so that saving
-            // again (after merging) goes through.
-            form.version = current.version.to_string();
+            // The editor's text stays in the form, still based on the version they opened: saving
+            // it as before meets the same conflict again. Replacing the colleague's change is a
+            // choice of its own, and replaces only the version shown here.
+            form.replace_version = current.version.to_string();
             let errors = FieldErrors::one(
                 "body",
                 "Sidan har ändrats av någon annan sedan du öppnade den, så din ändring sparades inte. \
                  Din text finns kvar i formuläret och är sparad som en konfliktversion i historiken. \
-                 Jämför med ändringen nedan, för in det som ska vara kvar, och spara igen.",
+                 Jämför med ändringen nedan och för in det som ska vara kvar. Välj sedan att spara \
+                 din text i stället för den andra ändringen, eller öppna sidan på nytt för att börja \
+                 från den.",
             );
             let context = FormContext {
                 page: Some(*current),
@@ -501,12 +541,22 @@ async fn finish(
     }
 }
 
+/// `name` as the owner of something, in Swedish: "Annas", "Lars", "någon annans".
+fn swedish_genitive(name: &str) -> String {
+    if name.ends_with(['s', 'x', 'z', 'S', 'X', 'Z']) {
+        name.to_owned()
+    } else {
+        format!("{name}s")
+    }
+}
+
 /// When the editor asked to publish (not yet confirmed) a text whose links to the site lead
 /// nowhere: what to tell them.
 async fn broken_before_publishing(
     state: &AppState,
     form: &PageForm,
     lang: crate::lang::Lang,
+    live: bool,
     draft: &editing::Draft,
 ) -> Result<Option<FieldErrors>, AppError> {
     if form.action != "publish" {
@@ -522,11 +572,17 @@ async fn broken_before_publishing(
         .iter()
         .map(|finding| format!("{} (rad {})", finding.detail, finding.line))
         .collect();
+    // A live page is never told to save as a draft: that would take it off the site.
+    let what_now = if live {
+        "Rätta länkarna, eller publicera ändå. Till dess visar webbplatsen sidan som förut."
+    } else {
+        "Rätta länkarna, spara som utkast, eller publicera ändå."
+    };
     Ok(Some(FieldErrors::one(
         "body",
         format!(
             "Texten länkar till {} på webbplatsen där det inte finns någon sida eller fil: {}. \
-             Inget är sparat ännu. Rätta länkarna, spara som utkast, eller publicera ändå.",
+             Inget är sparat ännu. {what_now}",
             if broken.len() == 1 {
                 "en adress"
             } else {

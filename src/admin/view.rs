@@ -55,6 +55,8 @@ pub struct AdminLayout {
     pub section: Section,
     /// A sentence confirming what was just done, shown once.
     pub notice: Option<&'static str>,
+    /// A link after the notice: the page as visitors now see it, after a save.
+    pub notice_link: Option<(String, &'static str)>,
 }
 
 impl AdminLayout {
@@ -75,12 +77,21 @@ impl AdminLayout {
             }),
             section,
             notice: None,
+            notice_link: None,
         }
     }
 
     /// Shows the confirmation of what was just done, named by a redirect's `?klart=` parameter.
     pub fn with_notice(mut self, done: Option<Done>) -> Self {
         self.notice = done.map(Done::swedish);
+        self
+    }
+
+    /// Follows the notice (if there is one) with a link to `href`, reading `text`.
+    pub fn with_notice_link(mut self, href: Option<String>, text: &'static str) -> Self {
+        if self.notice.is_some() {
+            self.notice_link = href.map(|href| (href, text));
+        }
         self
     }
 

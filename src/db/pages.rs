@@ -17,7 +17,7 @@ use crate::{
 
 mod list;
 
-pub use list::{ListFilter, Listed, count_listed, listed, listed_page, outline};
+pub use list::{ListFilter, Listed, count_listed, listed, listed_page, outline, upcoming};
 
 /// Every column of `pages` that [`Page`] reads.
 macro_rules! page_columns {

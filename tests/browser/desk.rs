@@ -388,3 +388,58 @@ async fn the_edit_screen_has_two_columns_when_wide_and_one_when_narrow() {
     chrome.reset_viewport().await;
     chrome.quit().await;
 }
+
+#[tokio::test]
+#[cfg_attr(
+    browser_tools_missing,
+    ignore = "needs Chromium, chromedriver and Java (apt-get install chromium chromium-driver default-jre-headless) and `npm ci` in tests/a11y"
+)]
+async fn moving_a_menu_page_under_another_asks_first() {
+    let Some(tools) = Tools::find() else { return };
+    let _one_browser = SERIAL.lock().await;
+    let app = TestApp::spawn().await;
+    let chrome = at_the_desk(&tools, &app).await;
+    let pool = app.db().clone();
+    let id = skl_cms::db::pages::id_by_path(&pool, skl_cms::lang::Lang::Sv, "sa-arbetar-vi")
+        .await
+        .expect("query")
+        .expect("the seed's page of how the organisation works");
+    let about = skl_cms::db::pages::id_by_path(&pool, skl_cms::lang::Lang::Sv, "om-oss")
+        .await
+        .expect("query")
+        .expect("the seed's about page");
+    chrome.goto(&format!("/admin/pages/{id}")).await;
+    let hint = chrome.js("return document.body.innerText;", vec![]).await;
+    assert!(
+        hint.as_str()
+            .unwrap_or_default()
+            .contains("Sidan ligger i huvudmenyn."),
+        "the form says so before the move"
+    );
+    chrome
+        .js(
+            "document.getElementById('parent').value = arguments[0];",
+            vec![json!(about.to_string())],
+        )
+        .await;
+    click(&chrome, "button[value=publish]").await;
+    assert_eq!(chrome.focused().await.id, "error-summary");
+    let summary = chrome
+        .js(
+            "return document.getElementById('error-summary').innerText;",
+            vec![],
+        )
+        .await;
+    assert!(
+        summary.as_str().unwrap_or_default().contains("huvudmenyn"),
+        "{summary}"
+    );
+    assert_eq!(app.page(id).await.parent_id, None, "nothing moved yet");
+    chrome
+        .js("document.getElementById('leave_menu').click();", vec![])
+        .await;
+    click(&chrome, "button[value=publish]").await;
+    assert!(chrome.path().await.ends_with("?klart=sparad"));
+    assert_eq!(app.page(id).await.parent_id, Some(about));
+    chrome.quit().await;
+}

@@ -193,8 +193,9 @@ async fn an_editor_does_the_whole_job_with_the_keyboard_alone() {
     chrome
         .keys(&format!("{control}{end}{null}\n\nText från fönster A."))
         .await;
+    // Saving over the other window's change is a choice of its own, after the main button.
     chrome
-        .tab_to("Spara och publicera", 20, button("publish"))
+        .tab_to("the choice to replace", 20, button("replace"))
         .await;
     chrome.enter().await;
     chrome

@@ -57,6 +57,11 @@ pub struct PageForm {
     pub relogin_password: String,
     /// For an account with two-factor login: the app's code or a recovery code.
     pub relogin_code: String,
+    /// Sent only from a form that came back with a conflict: the version the editor saw the
+    /// colleague's change in. Saving with `action=replace` replaces that version, and no newer one.
+    pub replace_version: String,
+    /// The editor agreed that the page leaves the main menu when it goes under another page.
+    pub leave_menu: Option<String>,
 }
 
 crate::admin::csrf::csrf_form!(PageForm);
@@ -97,6 +102,8 @@ impl PageForm {
             relogin_username: String::new(),
             relogin_password: String::new(),
             relogin_code: String::new(),
+            replace_version: String::new(),
+            leave_menu: None,
         }
     }
 
@@ -223,6 +230,14 @@ async fn page_at(state: &AppState, lang: Lang, address: &str) -> sqlx::Result<Op
     db::pages::id_by_path(&state.db, lang, path.trim_end_matches('/')).await
 }
 
+const LEAVES_MENU: &str = "Sidan ligger i huvudmenyn. Under en annan sida visas den inte där \
+     längre. Kryssa i rutan under listan om den ska flyttas ändå, eller välj \"Ingen (huvudnivå)\".";
+
+/// The page is in the site's main menu: at the top level, with a place in the menu.
+pub fn in_main_menu(page: &Page) -> bool {
+    page.parent_id.is_none() && page.content.menu_order.is_some() && !page.content.path.is_empty()
+}
+
 /// Checks a submitted form against the rules and the database: the draft to save, or every problem
 /// with the field it belongs to. A failing database is an error of its own, never a problem of the form.
 pub async fn check(
@@ -286,6 +301,10 @@ pub async fn check(
         }
     }
     let parent = parent.flatten();
+    // A page of the main menu that goes under another page leaves the menu: never silently.
+    if existing.is_some_and(in_main_menu) && parent.is_some() && form.leave_menu.is_none() {
+        errors.add("parent", LEAVES_MENU);
+    }
 
     let is_home = existing.is_some_and(|page| page.content.path.is_empty());
     let path = if is_home {
@@ -294,12 +313,16 @@ pub async fn check(
         let typed = form.path.trim().trim_matches('/').to_owned();
         if typed.is_empty() {
             // No path typed: suggest one from the title, below the parent's.
+            // News without a parent goes under the news list, as the site's news always has.
             let slug = PagePath::suggest(title);
             match parent
                 .as_ref()
                 .filter(|parent| !parent.content.path.is_empty())
             {
                 Some(parent) if !slug.is_empty() => format!("{}/{slug}", parent.content.path),
+                None if !slug.is_empty() && form.kind() == Kind::News => {
+                    format!("{}/{slug}", lang.news_path())
+                }
                 _ => slug,
             }
         } else {

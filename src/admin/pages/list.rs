@@ -57,7 +57,21 @@ struct ListPage {
     summary: String,
     rows: Vec<Row>,
     pager: Pager,
+    /// Pages published to appear later, the soonest first: on the unfiltered first page only.
+    upcoming: Vec<Upcoming>,
 }
+
+/// A page that will appear by itself at its time.
+struct Upcoming {
+    id: crate::ids::PageId,
+    title: String,
+    kind: &'static str,
+    /// "3 mars 2027 kl. 09.00".
+    at: String,
+}
+
+/// The most pages "Kommande publiceringar" lists.
+const MAX_UPCOMING: i64 = 10;
 
 /// The options of a select over `values` (the template puts "all" first).
 fn options<T: Copy + PartialEq>(
@@ -131,6 +145,25 @@ pub async fn show(
         .map(|page| Row::of(page, 0, &now))
         .collect();
     let filtered = filter.text.is_some() || lang.is_some() || kind.is_some() || standing.is_some();
+    let upcoming = if filtered || number > 1 {
+        Vec::new()
+    } else {
+        db::pages::upcoming(&state.db, &now, MAX_UPCOMING)
+            .await?
+            .into_iter()
+            .map(|page| Upcoming {
+                id: page.id,
+                kind: page.kind.swedish(),
+                at: page
+                    .publish_at
+                    .as_deref()
+                    .and_then(crate::time::from_db)
+                    .map(crate::time::admin_datetime)
+                    .unwrap_or_default(),
+                title: page.title,
+            })
+            .collect()
+    };
     let summary = match (total, filtered) {
         (0, true) => "Inga sidor passar filtret.".to_owned(),
         (0, false) => "Inga sidor ännu.".to_owned(),
@@ -152,6 +185,7 @@ pub async fn show(
             <Standing as Label>::swedish,
         ),
         pager,
+        upcoming,
         text: text.clone(),
         summary,
         rows,

@@ -110,6 +110,26 @@ pub async fn listed_page(
     })
 }
 
+/// The pages out of the trash that are published but not yet shown: the soonest first, at most
+/// `limit`.
+pub async fn upcoming(
+    db: impl Into<Exec<'_>>,
+    now: &Moment,
+    limit: i64,
+) -> sqlx::Result<Vec<Listed>> {
+    on!(db, |c| {
+        query_as(concat!(
+            listed_select!(),
+            "p.deleted_at is null and p.status = 'published' and p.publish_at > ?1 \
+             order by p.publish_at, p.id limit ?2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(c)
+        .await
+    })
+}
+
 /// How many pages out of the trash `filter` lets through.
 pub async fn count_listed(
     db: impl Into<Exec<'_>>,
