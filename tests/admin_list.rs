@@ -107,6 +107,67 @@ async fn a_large_site_is_listed_fifty_at_a_time_and_filtered() {
     app.get("/admin")
         .await
         .assert_to_login("the list is for editors");
+
+    // Unfiltered, the list is a tree per language: fifty pages of each top level, the rest of a
+    // level on a screen of its own, paged.
+    let tree = browser.get("/admin").await.text();
+    assert!(tree.len() < 300 * 1024, "{} bytes", tree.len());
+    assert!(tree.contains("id=\"tree-sv\"") && tree.contains("id=\"tree-en\""));
+    assert!(
+        tree.contains("sidor på översta nivån"),
+        "the count of each top level"
+    );
+    assert_eq!(rows(&tree).len(), 100, "fifty of each language");
+    assert!(
+        tree.contains("href=\"/admin?under=sv\""),
+        "the rest of the Swedish level"
+    );
+    let level = browser.get("/admin?under=sv&sida=2").await;
+    assert_eq!(level.status, StatusCode::OK);
+    let level = level.text();
+    assert_eq!(rows(&level).len(), 50);
+    assert!(level.contains("Sida 2 av"), "the level is paged");
+    assert_eq!(
+        browser.get("/admin?under=nagonstans").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        browser.get("/admin?under=999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The flat list, the last changed first, is one link away.
+    let recent = browser.get("/admin?visa=senaste").await.text();
+    assert!(recent.contains("Arkivsida 1199"), "the last changed first");
+}
+
+#[tokio::test]
+async fn the_tree_leads_from_a_page_to_the_pages_below_it() {
+    let (app, browser) = app_with_editor().await;
+    let parent = skl_cms::db::pages::id_by_path(app.db(), Lang::Sv, "millenniekommun")
+        .await
+        .expect("read")
+        .expect("the seed's project page");
+    let child =
+        skl_cms::db::pages::id_by_path(app.db(), Lang::Sv, "millenniekommun/millenniemalen")
+            .await
+            .expect("read")
+            .expect("the seed's page below it");
+    let tree = browser.get("/admin").await.text();
+    assert!(
+        tree.contains(&format!("href=\"/admin?under={parent}\">1<")),
+        "one page below"
+    );
+    assert!(
+        !rows(&tree).contains(&child.to_string()),
+        "a page below another is not on the top level"
+    );
+    let below = browser.get(&format!("/admin?under={parent}")).await.text();
+    assert_eq!(rows(&below), vec![child.to_string()]);
+    assert!(
+        below.contains("href=\"/admin?under=sv\">Svenska</a>"),
+        "the trail"
+    );
+    assert!(below.contains("1 sida direkt under"), "{below}");
 }
 
 #[tokio::test]

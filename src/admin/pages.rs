@@ -6,6 +6,7 @@ pub mod actions;
 pub mod form;
 mod kept;
 pub mod list;
+pub mod outline;
 pub mod preview;
 pub mod tree;
 

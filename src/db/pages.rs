@@ -17,7 +17,10 @@ use crate::{
 
 mod list;
 
-pub use list::{ListFilter, Listed, count_listed, listed, listed_page, outline, upcoming};
+pub use list::{
+    Branch, Level, ListFilter, Listed, count_level, count_listed, level_page, listed, listed_page,
+    outline, upcoming,
+};
 
 /// Every column of `pages` that [`Page`] reads.
 macro_rules! page_columns {

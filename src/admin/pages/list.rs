@@ -11,7 +11,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::tree::Row;
+use super::{
+    outline::{self, TreeView},
+    tree::Row,
+};
 use crate::{
     admin::{
         session::Editor,
@@ -43,6 +46,12 @@ pub struct Params {
     status: String,
     #[serde(default)]
     sida: Option<String>,
+    /// `senaste`: every page, the last changed first, rather than the tree.
+    #[serde(default)]
+    visa: String,
+    /// The level of the tree to show: `sv`, `en` or a page's id.
+    #[serde(default)]
+    under: String,
 }
 
 #[derive(Template)]
@@ -57,6 +66,8 @@ struct ListPage {
     summary: String,
     rows: Vec<Row>,
     pager: Pager,
+    /// The tree, shown instead of the rows when nothing is filtered.
+    tree: Option<TreeView>,
     /// Pages published to appear later, the soonest first: on the unfiltered first page only.
     upcoming: Vec<Upcoming>,
 }
@@ -126,7 +137,21 @@ pub async fn show(
         standing,
     };
     let now = state.clock.now_db();
-    let total = db::pages::count_listed(&state.db, filter, &now).await?;
+    let filtered = filter.text.is_some() || lang.is_some() || kind.is_some() || standing.is_some();
+    let tree = if filtered || params.visa == "senaste" {
+        None
+    } else {
+        Some(outline::tree(&state, &params.under, number).await?)
+    };
+    // The flat list, when it is what is shown; the tree has its own paging.
+    let (total, listed_number) = if tree.is_some() {
+        (0, 1)
+    } else {
+        (
+            db::pages::count_listed(&state.db, filter, &now).await?,
+            number,
+        )
+    };
     let link = |n: i64| {
         let number = n.to_string();
         let pairs = [
@@ -134,18 +159,22 @@ pub async fn show(
             ("sprak", lang.map_or("", Lang::code)),
             ("typ", kind.map_or("", Kind::id)),
             ("status", standing.map_or("", Standing::id)),
+            ("visa", params.visa.as_str()),
             ("sida", if n > 1 { number.as_str() } else { "" }),
         ];
         view::list_address("/admin", &pairs)
     };
-    let pager = Pager::new(number, total, PAGE_SIZE, link)?;
-    let rows = db::pages::listed_page(&state.db, filter, &now, PAGE_SIZE, pager.offset())
-        .await?
-        .iter()
-        .map(|page| Row::of(page, 0, &now))
-        .collect();
-    let filtered = filter.text.is_some() || lang.is_some() || kind.is_some() || standing.is_some();
-    let upcoming = if filtered || number > 1 {
+    let pager = Pager::new(listed_number, total, PAGE_SIZE, link)?;
+    let rows = if tree.is_some() {
+        Vec::new()
+    } else {
+        db::pages::listed_page(&state.db, filter, &now, PAGE_SIZE, pager.offset())
+            .await?
+            .iter()
+            .map(|page| Row::of(page, 0, &now))
+            .collect()
+    };
+    let upcoming = if filtered || number > 1 || !params.under.is_empty() {
         Vec::new()
     } else {
         db::pages::upcoming(&state.db, &now, MAX_UPCOMING)
@@ -185,6 +214,7 @@ pub async fn show(
             <Standing as Label>::swedish,
         ),
         pager,
+        tree,
         upcoming,
         text: text.clone(),
         summary,

@@ -110,6 +110,79 @@ pub async fn listed_page(
     })
 }
 
+/// A page of the editors' tree: the page, and how many pages out of the trash are right below it.
+#[derive(Debug, Clone, FromRow)]
+pub struct Branch {
+    #[sqlx(flatten)]
+    pub page: Listed,
+    pub children: i64,
+}
+
+/// Where in the tree a level of pages is: the top level of a language, or right below a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Top(Lang),
+    Below(PageId),
+}
+
+/// The pages of a tree level, in the order of the site's menus: the home page first, then the
+/// menu's pages by their place, then the rest by path. Each with the count of pages below it.
+macro_rules! level_select {
+    ($place:literal) => {
+        concat!(
+            r"select p.id, p.lang, p.path, p.title, p.kind, p.status, p.publish_at, p.parent_id,
+                     p.menu_order, p.translation_key, p.updated_at, p.deleted_at,
+                     (select u.display_name from revisions r join users u on u.id = r.author_id
+                      where r.page_id = p.id and not r.conflict order by r.id desc limit 1) as last_author,
+                     (select count(*) from pages c where c.parent_id = p.id and c.deleted_at is null) as children
+              from pages p where p.deleted_at is null and ",
+            $place,
+            " order by case when p.path = '' then 0 else 1 end, \
+               case when p.menu_order is null then 1 else 0 end, p.menu_order, p.path, p.id \
+               limit ?2 offset ?3"
+        )
+    };
+}
+
+/// A page of `level`'s pages out of the trash, `limit` from `offset`.
+pub async fn level_page(
+    db: impl Into<Exec<'_>>,
+    level: Level,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Branch>> {
+    on!(db, |c| {
+        match level {
+            Level::Top(lang) => {
+                query_as(level_select!("p.parent_id is null and p.lang = ?1")).bind(lang.code())
+            }
+            Level::Below(parent) => query_as(level_select!("p.parent_id = ?1")).bind(parent.0),
+        }
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(c)
+        .await
+    })
+}
+
+/// How many pages out of the trash `level` has.
+pub async fn count_level(db: impl Into<Exec<'_>>, level: Level) -> sqlx::Result<i64> {
+    on!(db, |c| {
+        match level {
+            Level::Top(lang) => query_scalar(
+                "select count(*) from pages where deleted_at is null and parent_id is null and lang = ?",
+            )
+            .bind(lang.code()),
+            Level::Below(parent) => query_scalar(
+                "select count(*) from pages where deleted_at is null and parent_id = ?",
+            )
+            .bind(parent.0),
+        }
+        .fetch_one(c)
+        .await
+    })
+}
+
 /// The pages out of the trash that are published but not yet shown: the soonest first, at most
 /// `limit`.
 pub async fn upcoming(
