@@ -97,6 +97,10 @@ pub fn routes() -> Router<AppState> {
             "/media",
             get(media::library_screen).post(media::upload.layer(DefaultBodyLimit::disable())),
         )
+        .route(
+            "/media/insert",
+            post(media::insert::insert.layer(DefaultBodyLimit::disable())),
+        )
         .route("/media/{id}", get(media::show).post(media::save_texts))
         .route(
             "/media/{id}/replace",

@@ -49,6 +49,11 @@ pub enum AppError {
     Render(#[from] askama::Error),
 }
 
+/// Marks an error response that is its own answer, for a script of the admin area (a sentence as
+/// plain text): the error-page middleware leaves it as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct ScriptAnswer;
+
 /// The visitor-facing sentence of an error, carried to the error-page middleware.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorMessage(pub &'static str);

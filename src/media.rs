@@ -5,6 +5,7 @@
 
 pub mod image;
 pub mod library;
+pub mod pending;
 pub mod transfer;
 
 use crate::{ids::MediaId, lang::Lang, vocab::MediaType};
@@ -68,6 +69,35 @@ pub fn stem(file_name: &str) -> &str {
 /// The address of a file as uploaded (cleaned).
 pub fn url(id: MediaId, file_name: &str) -> String {
     format!("/media/{id}/{file_name}")
+}
+
+/// The Markdown that puts file `id` into a page, readable as it stands in the text: an image with
+/// its alternative text and, when given, its caption (`![Karta över Kenya](/media/12/karta.jpg
+/// "Bildtext")`, shown as a figure); a document as a link named by its file
+/// (`[rapport](/media/13/rapport.pdf)`). Brackets and quotes in the texts are escaped, so no text
+/// breaks the line's Markdown.
+pub fn snippet(id: MediaId, file_name: &str, is_image: bool, alt: &str, caption: &str) -> String {
+    let address = url(id, file_name);
+    let inline = |text: &str| {
+        let one_line: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        one_line
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('[', "\\[")
+            .replace(']', "\\]")
+    };
+    if !is_image {
+        return format!("[{}]({address})", inline(stem(file_name)));
+    }
+    let caption = inline(caption).replace('"', "\\\"");
+    if caption.is_empty() {
+        format!("![{}]({address})", inline(alt))
+    } else {
+        format!("![{}]({address} \"{caption}\")", inline(alt))
+    }
 }
 
 /// The address of every current file of the library and of each of its variants, for the static
@@ -201,6 +231,28 @@ pub fn id_in(url: &str) -> Option<MediaId> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn snippets_are_readable_markdown_that_no_text_can_break() {
+        let id = MediaId(12);
+        assert_eq!(
+            super::snippet(id, "karta.jpg", true, "Karta över Kenya", ""),
+            "![Karta över Kenya](/media/12/karta.jpg)"
+        );
+        assert_eq!(
+            super::snippet(id, "karta.jpg", true, "Karta [1]", "Foto: \"SKL\"\nrad två"),
+            "![Karta \\[1\\]](/media/12/karta.jpg \"Foto: \\\"SKL\\\" rad två\")"
+        );
+        assert_eq!(
+            super::snippet(id, "rapport-2012.pdf", false, "", ""),
+            "[rapport-2012](/media/12/rapport-2012.pdf)"
+        );
+        // What the renderer reads back: the alt text and the title as written.
+        let markdown = super::snippet(id, "karta.jpg", true, "Karta [1]", "Foto \"SKL\"");
+        let html = crate::content::markdown::render(&markdown);
+        assert!(html.contains("alt=\"Karta [1]\""), "{html}");
+        assert!(html.contains("Foto &quot;SKL&quot;"), "{html}");
+    }
+
     use super::*;
 
     #[test]

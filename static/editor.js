@@ -241,8 +241,91 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     picker.open = true;
     picker.scrollIntoView({ block: "nearest" });
-    const first = picker.querySelector("button[data-insert], a");
+    const first = picker.querySelector("#insert-file, button[data-insert], a");
     (first || picker.querySelector("summary")).focus();
+  }
+
+  // Uploading from the panel: the file first, then its texts; the answer is the Markdown to put
+  // where the cursor was. A problem is said in the panel, and the chosen file stays chosen.
+  const uploadTemplate = document.getElementById("upload-template");
+  if (picker && uploadTemplate && window.FormData) {
+    const panel = uploadTemplate.content.firstElementChild.cloneNode(true);
+    picker.querySelector("summary").after(panel);
+    const file = panel.querySelector("#insert-file");
+    const alt = panel.querySelector("#insert-alt");
+    const decorative = panel.querySelector("#insert-decorative");
+    const caption = panel.querySelector("#insert-caption");
+    const error = panel.querySelector("#insert-error");
+    const status = panel.querySelector("#insert-status");
+    const send = panel.querySelector("#insert-upload-button");
+    const choose = (files) => {
+      if (files && files.length > 0) {
+        const chosen = new DataTransfer();
+        chosen.items.add(files[0]);
+        file.files = chosen.files;
+        alt.focus();
+      }
+    };
+    for (const zone of [picker, text]) {
+      zone.addEventListener("dragover", (event) => {
+        if (event.dataTransfer && [...event.dataTransfer.types].includes("Files")) {
+          event.preventDefault();
+        }
+      });
+      zone.addEventListener("drop", (event) => {
+        if (event.dataTransfer && event.dataTransfer.files.length > 0) {
+          event.preventDefault();
+          insertAt = [text.selectionStart, text.selectionEnd];
+          picker.open = true;
+          choose(event.dataTransfer.files);
+        }
+      });
+    }
+    send.addEventListener("click", async () => {
+      error.hidden = true;
+      status.textContent = "";
+      if (file.files.length === 0) {
+        error.textContent = "Välj en fil först.";
+        error.hidden = false;
+        file.focus();
+        return;
+      }
+      const data = new FormData();
+      data.append("csrf", csrf);
+      data.append("alt_sv", alt.value);
+      if (decorative.checked) {
+        data.append("decorative", "on");
+      }
+      data.append("caption", caption.value);
+      data.append("file", file.files[0]);
+      send.disabled = true;
+      status.textContent = "Laddar upp …";
+      try {
+        const response = await fetch("/admin/media/insert", { method: "POST", body: data, credentials: "same-origin" });
+        const answer = await response.text();
+        if (response.ok) {
+          if (insertAt) {
+            text.setSelectionRange(insertAt[0], insertAt[1]);
+          }
+          block(answer, answer.length, answer.length);
+          file.value = "";
+          alt.value = "";
+          caption.value = "";
+          decorative.checked = false;
+          status.textContent = "Filen är uppladdad och infogad i texten.";
+        } else {
+          error.textContent = response.status === 401 ? "Du är inte inloggad längre. Spara sidan, så kan du logga in igen utan att förlora texten." : answer;
+          error.hidden = false;
+          status.textContent = "";
+          (/alternativtext/i.test(answer) ? alt : file).focus();
+        }
+      } catch (_) {
+        error.textContent = "Filen kunde inte skickas. Kontrollera anslutningen och försök igen; filen är kvar.";
+        error.hidden = false;
+      } finally {
+        send.disabled = false;
+      }
+    });
   }
   let insertAt = null;
   text.addEventListener("blur", () => {

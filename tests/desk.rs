@@ -373,3 +373,109 @@ async fn news_is_written_from_ny_nyhet_placed_under_the_news_and_listed_when_upc
         "{upcoming}"
     );
 }
+
+#[tokio::test]
+async fn a_file_uploaded_from_the_editor_comes_back_as_readable_markdown_and_shows_its_caption() {
+    let (app, browser) = app_with_editor().await;
+    let image = common::images::png(800, 400);
+    let put = |fields: &'static [(&'static str, &'static str)],
+               name: &'static str,
+               bytes: Vec<u8>| {
+        let browser = &browser;
+        async move {
+            common::admin::upload_to(browser, "/admin/media/insert", fields, &[(name, bytes)]).await
+        }
+    };
+
+    // An image needs its alternative text: a sentence, nothing stored.
+    let refused = put(&[("alt_sv", "")], "karta.png", image.clone()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().contains("alternativtext"),
+        "{}",
+        refused.text()
+    );
+    assert!(
+        !browser
+            .get("/admin/media")
+            .await
+            .text()
+            .contains("karta.png")
+    );
+
+    let stored = put(
+        &[
+            ("alt_sv", "Karta över [Kenya]"),
+            ("caption", "Foto: SKL International"),
+        ],
+        "karta.png",
+        image,
+    )
+    .await;
+    assert_eq!(stored.status, StatusCode::OK);
+    let snippet = stored.text();
+    let prefix = "![Karta över \\[Kenya\\]](/media/";
+    assert!(
+        snippet.starts_with(prefix) && snippet.ends_with("/karta.png \"Foto: SKL International\")"),
+        "{snippet}"
+    );
+    let document = put(&[], "Årsrapport 2012.pdf", common::images::pdf(100)).await;
+    assert_eq!(document.status, StatusCode::OK);
+    assert!(
+        document.text().starts_with("[arsrapport-2012](/media/"),
+        "{}",
+        document.text()
+    );
+
+    // In a page, the image with a caption is a figure.
+    create_page(
+        &browser,
+        &[
+            ("title", "Med bildtext"),
+            ("path", "med-bildtext"),
+            ("body", &format!("Inledning.\n\n{snippet}\n\nSlut.")),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let html = app.get("/med-bildtext").await.text();
+    let figure = &html[html.find("<figure>").expect("a figure")..];
+    let figure = &figure[..figure.find("</figure>").expect("its end")];
+    assert!(
+        figure.contains("<img") && figure.contains("alt=\"Karta över [Kenya]\""),
+        "{figure}"
+    );
+    assert!(
+        figure.contains("<figcaption>Foto: SKL International</figcaption>"),
+        "{figure}"
+    );
+    assert!(!html.contains("<p><figure>"), "never inside a paragraph");
+
+    // Only for an editor with the form's token.
+    let send = |browser: &common::Browser, token: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", token.to_owned())
+            .text("alt_sv", "x")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(common::images::png(10, 10)).file_name("x.png"),
+            );
+        browser
+            .client
+            .post(format!("{}/admin/media/insert", browser.base))
+            .header("origin", &browser.base)
+            .multipart(form)
+            .send()
+    };
+    let stranger = send(&app.browser(), "x").await.expect("answered");
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+    let forged = send(&browser, "fel").await.expect("answered");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(
+        forged
+            .text()
+            .await
+            .expect("a sentence")
+            .contains("Formuläret")
+    );
+}

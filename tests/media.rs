@@ -7,7 +7,7 @@ mod common;
 use common::images::{CAMERA, COMMENT, XMP, camera_jpeg, gif, jpeg, pdf, png, png_bomb, webp};
 use common::{
     Browser, Reply, TestApp,
-    admin::{app_with_editor, audit_actions, create_page, save},
+    admin::{app_with_editor, audit_actions, create_page, save, upload_to},
     hidden,
 };
 use reqwest::{StatusCode, multipart};
@@ -16,37 +16,6 @@ use skl_cms::{db, ids::MediaId, media::DEFAULT_MAX_UPLOAD};
 
 /// Posts an upload form with `files` (name, bytes) and the text `fields`, as the library's form
 /// sends it: the token and texts first, the files last.
-async fn upload_to(
-    browser: &Browser,
-    action: &str,
-    fields: &[(&str, &str)],
-    files: &[(&str, Vec<u8>)],
-) -> Reply {
-    let page = browser.get("/admin/media").await;
-    let mut form = multipart::Form::new().text("csrf", hidden(&page.text(), "csrf"));
-    for (name, value) in fields {
-        form = form.text(name.to_string(), value.to_string());
-    }
-    for (name, bytes) in files {
-        form = form.part(
-            "file",
-            multipart::Part::bytes(bytes.clone())
-                .file_name(name.to_string())
-                .mime_str("application/octet-stream")
-                .expect("mime"),
-        );
-    }
-    let response = browser
-        .client
-        .post(format!("{}{action}", browser.base))
-        .header("origin", &browser.base)
-        .multipart(form)
-        .send()
-        .await
-        .expect("answered");
-    Reply::read(response).await
-}
-
 async fn upload(browser: &Browser, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Reply {
     upload_to(browser, "/admin/media", fields, files).await
 }
@@ -357,6 +326,70 @@ async fn an_image_needs_a_swedish_alt_text_unless_it_is_decorative() {
     upload(&browser, &[], &[("rapport.pdf", pdf(10))])
         .await
         .assert_redirect();
+}
+
+#[tokio::test]
+async fn a_file_sent_without_its_alt_text_is_kept_for_the_next_sending() {
+    let (app, browser) = app_with_editor().await;
+    let reply = upload(
+        &browser,
+        &[("alt_sv", "")],
+        &[("kommunkarta.png", png(300, 150))],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = reply.text();
+    assert!(
+        html.contains("Du har redan valt <strong>kommunkarta.png</strong>"),
+        "{html}"
+    );
+    let token = hidden(&html, "pending");
+    // The file field comes first, and is not required now.
+    assert!(
+        html.find("id=\"file\"") < html.find("id=\"alt_sv\""),
+        "the file first"
+    );
+    assert!(!html.contains("name=\"file\" multiple required"), "{html}");
+
+    // Sent again with the text and no file: the kept file is stored.
+    let csrf = hidden(&html, "csrf");
+    let form = multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("pending", token.clone())
+        .text("alt_sv", "Karta över kommunerna");
+    let sent = browser
+        .client
+        .post(format!("{}/admin/media", browser.base))
+        .header("origin", &browser.base)
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered");
+    let stored = Reply::read(sent).await;
+    let id = id_of(&stored);
+    let item = db::media::find(app.db(), id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(item.file_name, "kommunkarta.png");
+    assert_eq!(item.alt_sv, "Karta över kommunerna");
+
+    // Once only: the same token again finds nothing, and says to choose the file again.
+    let again = multipart::Form::new()
+        .text("csrf", csrf)
+        .text("pending", token)
+        .text("alt_sv", "Igen");
+    let sent = browser
+        .client
+        .post(format!("{}/admin/media", browser.base))
+        .header("origin", &browser.base)
+        .multipart(again)
+        .send()
+        .await
+        .expect("answered");
+    let gone = Reply::read(sent).await;
+    assert_eq!(gone.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(gone.text().contains("Välj den igen"), "{}", gone.text());
 }
 
 #[tokio::test]

@@ -30,6 +30,7 @@ use crate::{
     media::{
         self,
         library::{self, Deleted, Problem, Replaced, Stored, Upload},
+        pending::Kept,
     },
     time,
     vocab::{Done, MediaType},
@@ -38,6 +39,7 @@ use crate::{
 /// Files per page of the library.
 pub const PAGE_SIZE: i64 = 48;
 
+pub mod insert;
 mod upload;
 
 pub use upload::is_upload;
@@ -64,6 +66,12 @@ pub struct Card {
 
 impl Card {
     fn of(item: &Item) -> Card {
+        Card::for_page(item, Lang::Sv)
+    }
+
+    /// The card with its snippet for a page in `lang`: the image's alternative text in that
+    /// language (the Swedish one when there is no other), none for a decorative image.
+    fn for_page(item: &Item, lang: Lang) -> Card {
         let url = media::url(item.id, &item.file_name);
         let thumb = item.media_type.is_image().then(|| {
             let wide = item.width.is_some_and(|width| width > 480);
@@ -73,11 +81,13 @@ impl Card {
                 url.clone()
             }
         });
-        let snippet = if item.media_type.is_image() {
-            format!("![]({url})")
-        } else {
-            format!("[{}]({url})", media::stem(&item.file_name))
+        let alt = match (item.decorative, lang) {
+            (true, _) => "",
+            (false, Lang::En) if !item.alt_en.trim().is_empty() => &item.alt_en,
+            (false, _) => &item.alt_sv,
         };
+        let is_image = item.media_type.is_image();
+        let snippet = media::snippet(item.id, &item.file_name, is_image, alt, "");
         Card {
             id: item.id,
             file_name: item.file_name.clone(),
@@ -106,6 +116,8 @@ struct Typed {
     alt_sv: String,
     alt_en: String,
     decorative: bool,
+    /// Files chosen last time, kept for the form to send again without choosing them anew.
+    kept: Option<Kept>,
 }
 
 impl Typed {
@@ -114,8 +126,18 @@ impl Typed {
             alt_sv: texts.alt_sv.clone(),
             alt_en: texts.alt_en.clone(),
             decorative: texts.decorative,
+            kept: None,
         }
     }
+}
+
+/// What keeps an upload's files from being stored because of its texts (an image without an
+/// alternative text): the files are fine, and are kept for the form's next sending.
+fn texts_problem(files: &[Upload], texts: &Texts) -> Option<Problem> {
+    files.iter().find_map(|file| {
+        media::sniff(&file.bytes)
+            .and_then(|media_type| library::check_texts(texts, media_type).err())
+    })
 }
 
 #[derive(Template)]
@@ -239,10 +261,13 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let limit = state.site.max_upload;
-    let back = |status: StatusCode, texts: &Texts, errors: FieldErrors| {
+    let back = |status: StatusCode, texts: &Texts, kept: Option<Kept>, errors: FieldErrors| {
         let state = state.clone();
         let editor = &editor;
-        let typed = Typed::of(texts);
+        let typed = Typed {
+            kept,
+            ..Typed::of(texts)
+        };
         async move {
             library_page(
                 &state,
@@ -268,6 +293,7 @@ pub async fn upload(
             return back(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &form.texts,
+                None,
                 FieldErrors::one("file", message),
             )
             .await;
@@ -278,13 +304,33 @@ pub async fn upload(
             ));
         }
     };
+    let mut form = form;
+    // No file chosen anew: the ones kept from the form's last sending, if they are still here.
+    if form.files.is_empty() && !form.pending.is_empty() {
+        match state.pending_uploads.take(editor.id(), &form.pending) {
+            Some(files) => form.files = files,
+            None => {
+                let gone = "Filen du valde förra gången finns inte kvar (det har gått en stund, eller \
+                            servern har startats om). Välj den igen; det du skrev finns kvar.";
+                let errors = FieldErrors::one("file", gone);
+                return back(StatusCode::UNPROCESSABLE_ENTITY, &form.texts, None, errors).await;
+            }
+        }
+    }
     if let Some(reason) = csrf::refusal(&headers, &state, &editor, &form.csrf) {
-        return back(
-            StatusCode::FORBIDDEN,
-            &form.texts,
-            FieldErrors::one("file", reason),
-        )
-        .await;
+        let kept = state.pending_uploads.keep(editor.id(), form.files);
+        let errors = FieldErrors::one("file", reason);
+        return back(StatusCode::FORBIDDEN, &form.texts, kept, errors).await;
+    }
+    if let Some(problem) = texts_problem(&form.files, &form.texts) {
+        let field = if problem == Problem::AltMissing {
+            "alt_sv"
+        } else {
+            "file"
+        };
+        let kept = state.pending_uploads.keep(editor.id(), form.files);
+        let errors = FieldErrors::one(field, problem.swedish());
+        return back(StatusCode::UNPROCESSABLE_ENTITY, &form.texts, kept, errors).await;
     }
     match store_all(&state, &editor, form.files, &form.texts).await? {
         Ok(stored) => Ok(match stored.as_slice() {
@@ -303,6 +349,7 @@ pub async fn upload(
             back(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form.texts,
+                None,
                 FieldErrors::one(field, problem.swedish()),
             )
             .await
@@ -320,12 +367,8 @@ async fn store_all(
     if files.is_empty() {
         return Ok(Err(Problem::NoFile));
     }
-    for file in &files {
-        if let Some(media_type) = media::sniff(&file.bytes)
-            && let Err(problem) = library::check_texts(texts, media_type)
-        {
-            return Ok(Err(problem));
-        }
+    if let Some(problem) = texts_problem(&files, texts) {
+        return Ok(Err(problem));
     }
     let mut prepared = Vec::with_capacity(files.len());
     for file in files {
@@ -440,6 +483,7 @@ async fn item_page(
             alt_sv: item.alt_sv.clone(),
             alt_en: item.alt_en.clone(),
             decorative: item.decorative,
+            kept: None,
         }),
         card: Card::of(&item),
         errors,
@@ -609,10 +653,10 @@ pub async fn delete(
 }
 
 /// What the edit form offers to insert: the newest files, with their snippets.
-pub async fn recent(state: &AppState) -> Result<Vec<Card>, AppError> {
+pub async fn recent(state: &AppState, lang: Lang) -> Result<Vec<Card>, AppError> {
     Ok(db::media::list(&state.db, &Filter::default(), 12, 0)
         .await?
         .iter()
-        .map(Card::of)
+        .map(|item| Card::for_page(item, lang))
         .collect())
 }

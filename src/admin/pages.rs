@@ -281,7 +281,7 @@ async fn edit_page(
         media: if context.signed_out {
             Vec::new()
         } else {
-            crate::admin::media::recent(state).await?
+            crate::admin::media::recent(state, lang).await?
         },
     };
     view::html(context.status, &template)

@@ -42,6 +42,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Where a shared cache in front (a CDN) is told what each change made stale, when one is.
     pub cdn: Option<Arc<crate::cdn::Purger>>,
+    /// Files of uploads that came back for their texts, waiting for their form (bounded).
+    pub pending_uploads: Arc<crate::media::pending::Pending>,
     /// Pages of search results, by the render cache's generation; bounded.
     pub search_results: Arc<quick_cache::sync::Cache<FoundKey, Arc<Found>>>,
     /// The content version (`db::changes`) the render cache reflects: a higher one in the database
@@ -178,6 +180,7 @@ impl AppState {
             max_upload: bytes,
             ..Site::clone(&self.site)
         });
+        self.pending_uploads = Arc::new(crate::media::pending::Pending::new(2 * bytes));
         self
     }
 
@@ -202,6 +205,9 @@ impl AppState {
             metrics: Arc::default(),
             cdn: None,
             search_results: Arc::new(quick_cache::sync::Cache::new(public::search::FOUND_KEPT)),
+            pending_uploads: Arc::new(crate::media::pending::Pending::new(
+                2 * crate::media::DEFAULT_MAX_UPLOAD,
+            )),
             assets: Arc::new(Assets::load()),
             site: Arc::new(Site {
                 base_url: base_url.trim_end_matches('/').to_owned(),

@@ -37,7 +37,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         // Footnotes: the reference links to the definition by id.
         .add_tag_attributes("div", &["id"])
         // Images of the library: responsive, with their size known before they load.
-        .add_tags(["picture", "source"])
+        .add_tags(["picture", "source", "figure", "figcaption"])
         .add_tag_attributes("img", &["srcset", "sizes", "loading", "decoding"])
         .add_tag_attributes("source", &["srcset", "sizes", "type", "width", "height"])
         .attribute_filter(|element, attribute, value| match attribute {
@@ -208,7 +208,7 @@ fn with_media<'a>(events: Vec<Event<'a>>, lang: Lang, library: &Library) -> Vec<
     let mut out = Vec::with_capacity(events.len());
     let mut images = 0;
     let mut described_link: Option<String> = None;
-    let mut events = events.into_iter();
+    let mut events = events.into_iter().peekable();
     while let Some(event) = events.next() {
         let embedded = match &event {
             Event::Start(Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. }) => {
@@ -236,9 +236,25 @@ fn with_media<'a>(events: Vec<Event<'a>>, lang: Lang, library: &Library) -> Vec<
                 } else {
                     alt
                 };
-                out.push(Event::InlineHtml(
-                    picture(embedded, &alt, &title, images == 0).into(),
-                ));
+                // An image with a title alone in its paragraph is a figure, the title its caption.
+                let alone = matches!(out.last(), Some(Event::Start(Tag::Paragraph)))
+                    && matches!(events.peek(), Some(Event::End(TagEnd::Paragraph)));
+                if alone && !title.trim().is_empty() {
+                    out.pop();
+                    events.next();
+                    out.push(Event::Html(
+                        format!(
+                            "<figure>{}<figcaption>{}</figcaption></figure>\n",
+                            picture(embedded, &alt, "", images == 0),
+                            escape_attribute(title.trim())
+                        )
+                        .into(),
+                    ));
+                } else {
+                    out.push(Event::InlineHtml(
+                        picture(embedded, &alt, &title, images == 0).into(),
+                    ));
+                }
                 images += 1;
             }
             (

@@ -16,7 +16,7 @@ use percent_encoding::percent_decode_str;
 use crate::{
     app::AppState,
     db,
-    error::ErrorMessage,
+    error::{ErrorMessage, ScriptAnswer},
     lang::Lang,
     public::layout::{Layout, PageMeta},
     render_cache::{self, CachedResponse, Effort},
@@ -60,7 +60,8 @@ pub async fn render_errors(
     let own_page = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| !value.as_bytes().starts_with(b"text/plain"));
+        .is_some_and(|value| !value.as_bytes().starts_with(b"text/plain"))
+        || response.extensions().get::<ScriptAnswer>().is_some();
     if !(status.is_client_error() || status.is_server_error()) || own_page {
         return response;
     }

@@ -443,3 +443,86 @@ async fn moving_a_menu_page_under_another_asks_first() {
     assert_eq!(app.page(id).await.parent_id, Some(about));
     chrome.quit().await;
 }
+
+#[tokio::test]
+#[cfg_attr(
+    browser_tools_missing,
+    ignore = "needs Chromium, chromedriver and Java (apt-get install chromium chromium-driver default-jre-headless) and `npm ci` in tests/a11y"
+)]
+async fn an_image_is_uploaded_and_inserted_from_inside_the_editor() {
+    let Some(tools) = Tools::find() else { return };
+    let _one_browser = SERIAL.lock().await;
+    let app = TestApp::spawn().await;
+    let chrome = at_the_desk(&tools, &app).await;
+    let folder = tempfile::tempdir().expect("a folder");
+    let file = folder.path().join("kommunkarta.png");
+    std::fs::write(&file, common::images::png(640, 320)).expect("an image");
+    fill(&chrome, "#body", "Inledning.").await;
+
+    // "Bild eller dokument" opens the panel on its file field: the file first.
+    chrome
+        .js(
+            "document.querySelector('[data-format=media]').click();",
+            vec![],
+        )
+        .await;
+    assert_eq!(chrome.focused().await.id, "insert-file");
+    chrome
+        .client
+        .find(fantoccini::Locator::Css("#insert-file"))
+        .await
+        .expect("the file field")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("a file chosen");
+
+    // Without an alternative text: said in the panel, and the file stays chosen.
+    chrome
+        .js(
+            "document.getElementById('insert-upload-button').click();",
+            vec![],
+        )
+        .await;
+    let started = std::time::Instant::now();
+    let said = loop {
+        let said = chrome
+            .js("const e = document.getElementById('insert-error'); return e.hidden ? '' : e.textContent;", vec![])
+            .await;
+        if said.as_str().is_some_and(|text| !text.is_empty()) {
+            break said;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no problem said"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        said.as_str().unwrap_or_default().contains("alternativtext"),
+        "{said}"
+    );
+    assert_eq!(chrome.focused().await.id, "insert-alt");
+    let kept = chrome
+        .js(
+            "return document.getElementById('insert-file').files.length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(kept, json!(1), "the chosen file is kept");
+
+    chrome.keys("Karta över kommunerna").await;
+    fill(&chrome, "#insert-caption", "Foto: SKL International").await;
+    chrome
+        .js(
+            "document.getElementById('insert-upload-button').click();",
+            vec![],
+        )
+        .await;
+    let text = wait_for_body(&chrome, "the inserted image", |text| text.contains("![")).await;
+    assert!(
+        text.starts_with("Inledning.\n\n![Karta över kommunerna](/media/")
+            && text.contains("/kommunkarta.png \"Foto: SKL International\")"),
+        "{text:?}"
+    );
+    chrome.quit().await;
+}

@@ -146,3 +146,36 @@ pub async fn send_code(browser: &Browser, code: &str) -> Reply {
         .post("/admin/login/code", &[("csrf", &csrf), ("code", code)])
         .await
 }
+
+/// Sends a multipart upload form to `action` as the library's screen would: the token of the
+/// library's page, `fields`, and each of `files` as a part named `file`.
+pub async fn upload_to(
+    browser: &Browser,
+    action: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, Vec<u8>)],
+) -> Reply {
+    let page = browser.get("/admin/media").await;
+    let mut form = reqwest::multipart::Form::new().text("csrf", hidden(&page.text(), "csrf"));
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    for (name, bytes) in files {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.clone())
+                .file_name(name.to_string())
+                .mime_str("application/octet-stream")
+                .expect("mime"),
+        );
+    }
+    let response = browser
+        .client
+        .post(format!("{}{action}", browser.base))
+        .header("origin", &browser.base)
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered");
+    Reply::read(response).await
+}

@@ -33,6 +33,7 @@ pub fn is_upload(request: &Request) -> bool {
     }
     let path = request.uri().path();
     path == "/admin/media"
+        || path == "/admin/media/insert"
         || path
             .strip_prefix("/admin/media/")
             .and_then(|rest| rest.strip_suffix("/replace"))
@@ -45,6 +46,10 @@ pub(super) struct UploadForm {
     pub(super) csrf: String,
     pub(super) texts: Texts,
     pub(super) files: Vec<Upload>,
+    /// A caption for the text, from the edit screen's insert panel (the library keeps none).
+    pub(super) caption: String,
+    /// The token of files kept from the form's last sending (see [`crate::media::pending`]).
+    pub(super) pending: String,
 }
 
 /// How reading an upload ended.
@@ -111,6 +116,8 @@ pub(super) async fn read_upload(mut multipart: Multipart, limit: u64) -> Read {
             "alt_sv" => form.texts.alt_sv = clean_text(&value),
             "alt_en" => form.texts.alt_en = clean_text(&value),
             "decorative" => form.texts.decorative = true,
+            "caption" => form.caption = value,
+            "pending" => form.pending = value,
             _ => {}
         }
     }
