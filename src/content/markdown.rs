@@ -388,6 +388,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_snippet_of_the_library_reads_back_as_written() {
+        let markdown = crate::media::snippet(
+            crate::ids::MediaId(12),
+            "karta.jpg",
+            true,
+            "Karta [1]",
+            "Foto \"SKL\"",
+        );
+        let html = render(&markdown);
+        assert!(html.contains("alt=\"Karta [1]\""), "{html}");
+        assert!(html.contains("Foto &quot;SKL&quot;"), "{html}");
+    }
+
+    #[test]
     fn deep_nesting_is_caught_quickly_and_rendered_as_plain_text() {
         let ordinary =
             "> Citat\n>\n> - en lista\n>   - i en lista\n\n<div><p><em>html</em></p></div>";

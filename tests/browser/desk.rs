@@ -197,6 +197,13 @@ async fn the_toolbar_shortcuts_and_link_picker_work_by_keyboard_alone() {
         announced.as_str().unwrap_or_default().contains("hittades"),
         "the count is announced: {announced}"
     );
+    // The open picker with its results meets WCAG 2.1 AA too.
+    let axe = std::fs::read_to_string(&tools.axe).expect("axe-core");
+    assert_eq!(
+        chrome.axe(&axe).await,
+        Vec::<String>::new(),
+        "the link picker"
+    );
     chrome
         .keys(&char::from(fantoccini::key::Key::Down).to_string())
         .await;
@@ -509,6 +516,24 @@ async fn an_image_is_uploaded_and_inserted_from_inside_the_editor() {
         )
         .await;
     assert_eq!(kept, json!(1), "the chosen file is kept");
+    // The panel with its problem, and the preview tab, meet WCAG 2.1 AA too.
+    let axe = std::fs::read_to_string(&tools.axe).expect("axe-core");
+    assert_eq!(
+        chrome.axe(&axe).await,
+        Vec::<String>::new(),
+        "the insert panel"
+    );
+    chrome
+        .js("document.getElementById('tab-preview').click();", vec![])
+        .await;
+    assert_eq!(
+        chrome.axe(&axe).await,
+        Vec::<String>::new(),
+        "the preview tab"
+    );
+    chrome
+        .js("document.getElementById('tab-write').click(); document.getElementById('insert-alt').focus();", vec![])
+        .await;
 
     chrome.keys("Karta över kommunerna").await;
     fill(&chrome, "#insert-caption", "Foto: SKL International").await;

@@ -60,14 +60,20 @@ pub(super) enum Read {
     Unreadable,
 }
 
-/// Reads an upload as it streams in, keeping at most `limit` bytes of files.
+/// Reads an upload as it streams in, keeping at most `limit` bytes of files. Past the limit, the
+/// rest of the files is read and thrown away (up to [`MAX_DRAIN`] bytes, so that the browser, still
+/// sending, reads the answer instead of a reset connection), while the texts after them are still
+/// kept: the file field comes first in the form.
 pub(super) async fn read_upload(mut multipart: Multipart, limit: u64) -> Read {
     let mut form = UploadForm::default();
     let mut total: u64 = 0;
+    let mut too_large = false;
     for _ in 0..MAX_PARTS {
         let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
+            Ok(None) if too_large => return Read::TooLarge(form),
             Ok(None) => return Read::Whole(form),
+            Err(_) if too_large => return Read::TooLarge(form),
             Err(_) => return Read::Unreadable,
         };
         let name = field.name().unwrap_or_default().to_owned();
@@ -78,19 +84,23 @@ pub(super) async fn read_upload(mut multipart: Multipart, limit: u64) -> Read {
                 match field.chunk().await {
                     Ok(Some(chunk)) => {
                         total += chunk.len() as u64;
-                        if total > limit {
-                            drop(field);
-                            drain(multipart).await;
+                        if total > limit.saturating_add(MAX_DRAIN) {
                             return Read::TooLarge(form);
                         }
-                        bytes.extend_from_slice(&chunk);
+                        if total > limit {
+                            too_large = true;
+                            bytes = Vec::new();
+                        } else {
+                            bytes.extend_from_slice(&chunk);
+                        }
                     }
                     Ok(None) => break,
+                    Err(_) if too_large => return Read::TooLarge(form),
                     Err(_) => return Read::Unreadable,
                 }
             }
             // A file input left empty sends a part without a name or bytes.
-            if !(file_name.is_empty() && bytes.is_empty()) {
+            if !too_large && !(file_name.is_empty() && bytes.is_empty()) {
                 form.files.push(Upload {
                     name: file_name,
                     bytes,
@@ -105,6 +115,7 @@ pub(super) async fn read_upload(mut multipart: Multipart, limit: u64) -> Read {
                     value.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
+                Ok(Some(_)) | Err(_) if too_large => return Read::TooLarge(form),
                 Ok(Some(_)) | Err(_) => return Read::Unreadable,
             }
         }
@@ -121,19 +132,10 @@ pub(super) async fn read_upload(mut multipart: Multipart, limit: u64) -> Read {
             _ => {}
         }
     }
-    Read::Unreadable
-}
-
-/// Reads and forgets what is left of an upload past its limit, up to [`MAX_DRAIN`] bytes.
-async fn drain(mut multipart: Multipart) {
-    let mut drained: u64 = 0;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        while let Ok(Some(chunk)) = field.chunk().await {
-            drained += chunk.len() as u64;
-            if drained > MAX_DRAIN {
-                return;
-            }
-        }
+    if too_large {
+        Read::TooLarge(form)
+    } else {
+        Read::Unreadable
     }
 }
 
