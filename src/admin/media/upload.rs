@@ -100,7 +100,8 @@ pub(super) async fn read_upload(mut multipart: Multipart, limit: u64) -> Read {
                 }
             }
             // A file input left empty sends a part without a name or bytes.
-            if !too_large && !(file_name.is_empty() && bytes.is_empty()) {
+            let empty = file_name.is_empty() && bytes.is_empty();
+            if !(too_large || empty) {
                 form.files.push(Upload {
                     name: file_name,
                     bytes,
