@@ -13,7 +13,8 @@
 //!    pages among 5,000 addresses, a first pass (mostly misses) and a second; an address that has no
 //!    page; every figure also as a ratio to the hot page of the same run;
 //! 4. the server's resident memory after that, and its CPU while idle for 10 s;
-//! 5. the editors' list of pages (`/admin`): its size and how long it takes (p50 of 20); and the
+//! 5. the editors' list of pages (`/admin`: the tree, one level of it, and the flat list): its size
+//!    and how long it takes (p50 of 20); and the
 //!    writing help's screens (p50 of 20 each): a page's edit form with its panel, the site's broken
 //!    links (`/admin/links`, every link checked again each time) and the pages due for review
 //!    (`/admin/review`); before the server starts, every page gets two links to others (some lead
@@ -225,7 +226,15 @@ async fn main() {
         id
     };
     for (what, path) in [
-        ("the editors' list /admin", "/admin".to_owned()),
+        ("the editors' tree /admin", "/admin".to_owned()),
+        (
+            "the tree's Swedish top level /admin?under=sv",
+            "/admin?under=sv".to_owned(),
+        ),
+        (
+            "the flat list, last changed first /admin?visa=senaste",
+            "/admin?visa=senaste".to_owned(),
+        ),
         (
             "a page's edit form with writing help",
             format!("/admin/pages/{edited}"),

@@ -126,7 +126,9 @@ pub enum Level {
 }
 
 /// The pages of a tree level, in the order of the site's menus: the home page first, then the
-/// menu's pages by their place, then the rest by path. Each with the count of pages below it.
+/// menu's pages by their place, then the rest by path. Each with the count of pages below it. The
+/// page of the level is chosen first, on the bare table, so that the columns that ask other rows
+/// (the last author, the count below) are worked out for the fifty shown, not for the whole level.
 macro_rules! level_select {
     ($place:literal) => {
         concat!(
@@ -135,11 +137,30 @@ macro_rules! level_select {
                      (select u.display_name from revisions r join users u on u.id = r.author_id
                       where r.page_id = p.id and not r.conflict order by r.id desc limit 1) as last_author,
                      (select count(*) from pages c where c.parent_id = p.id and c.deleted_at is null) as children
-              from pages p where p.deleted_at is null and ",
+              from (select id from pages where deleted_at is null and ",
             $place,
-            " order by case when p.path = '' then 0 else 1 end, \
-               case when p.menu_order is null then 1 else 0 end, p.menu_order, p.path, p.id \
-               limit ?2 offset ?3"
+            level_order!(""),
+            " limit ?2 offset ?3) chosen join pages p on p.id = chosen.id",
+            level_order!("p.")
+        )
+    };
+}
+
+/// The order of a tree level, of the columns of `pages` named with `$table` (`""` or `"p."`).
+macro_rules! level_order {
+    ($table:literal) => {
+        concat!(
+            " order by case when ",
+            $table,
+            "path = '' then 0 else 1 end, case when ",
+            $table,
+            "menu_order is null then 1 else 0 end, ",
+            $table,
+            "menu_order, ",
+            $table,
+            "path, ",
+            $table,
+            "id"
         )
     };
 }
@@ -154,9 +175,9 @@ pub async fn level_page(
     on!(db, |c| {
         match level {
             Level::Top(lang) => {
-                query_as(level_select!("p.parent_id is null and p.lang = ?1")).bind(lang.code())
+                query_as(level_select!("parent_id is null and lang = ?1")).bind(lang.code())
             }
-            Level::Below(parent) => query_as(level_select!("p.parent_id = ?1")).bind(parent.0),
+            Level::Below(parent) => query_as(level_select!("parent_id = ?1")).bind(parent.0),
         }
         .bind(limit)
         .bind(offset)
