@@ -2,7 +2,8 @@
 // has its own, static/editor.js.
 //  * Focus moves to the error summary when a form comes back with problems, and its links move focus
 //    to the fields.
-//  * On a narrow screen the admin menu folds away behind a "Meny" button.
+//  * On a narrow screen the admin menu folds away behind a "Meny" button, and list tables become
+//    cards.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -23,6 +24,23 @@ document.addEventListener("DOMContentLoaded", () => {
         field.scrollIntoView({ block: "center" });
       }
     });
+  }
+
+  // Every list table becomes cards on narrow screens, as the page list already does: each cell
+  // names its column (the CSS shows it only below 37.5rem). Without the script the tables scroll.
+  for (const table of document.querySelectorAll(".table-wrap table:not(.cards)")) {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (heads.length === 0) {
+      continue;
+    }
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, index) => {
+        if (cell.tagName === "TD" && heads[index] && !cell.hasAttribute("data-label")) {
+          cell.dataset.label = heads[index];
+        }
+      });
+    }
+    table.classList.add("cards");
   }
 
   // The menu behind "Meny" on narrow screens (the CSS shows the button only there).

@@ -177,6 +177,22 @@ async fn every_admin_screen_meets_wcag_21_aa_and_validates() {
         chrome.goto(path).await;
         check_page(&chrome, &mut report, &axe, label, check).await;
     }
+    // On a phone the audit log's table is a card per row, each cell naming its column.
+    chrome.goto("/admin/audit").await;
+    chrome.viewport(375, 800, 1.0).await;
+    let card = chrome
+        .js(
+            r"const cell = document.querySelector('.table-wrap table.cards tbody td');
+              return cell ? [cell.dataset.label, getComputedStyle(cell, '::before').content, getComputedStyle(cell).display] : null;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        card,
+        json!(["Tid", "\"Tid: \"", "block"]),
+        "the audit log as cards"
+    );
+    chrome.reset_viewport().await;
     chrome.goto(&format!("/admin/pages/{id}")).await;
     click(&chrome, &format!("a[href='/admin/pages/{id}/trash']")).await;
     check_page(&chrome, &mut report, &axe, "trash question", check).await;
