@@ -15,6 +15,7 @@ use super::{
     csrf::Submission,
     pages::preview::{fragment, scripted},
     session::Editor,
+    view,
 };
 use crate::{
     app::AppState,
@@ -26,9 +27,6 @@ use crate::{
 
 /// The most pages one search of the link picker lists.
 pub const MAX_FOUND: i64 = 8;
-
-/// The longest text the picker searches for; more is cut.
-const MAX_TEXT_CHARS: usize = 100;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -64,14 +62,7 @@ pub async fn find(
     Query(query): Query<FindQuery>,
 ) -> Result<Response, AppError> {
     scripted(editor)?;
-    let text: String = query
-        .q
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_TEXT_CHARS)
-        .collect::<String>()
-        .trim()
-        .to_owned();
+    let text = view::filter_text(&query.q);
     let found = if text.is_empty() {
         Vec::new()
     } else {

@@ -151,6 +151,21 @@ impl<T: serde::de::DeserializeOwned + Default> axum::extract::FromRequestParts<A
     }
 }
 
+/// The longest text a list's filter (or the link picker) searches for; more is cut.
+const MAX_FILTER_CHARS: usize = 100;
+
+/// A list's filter text as typed, fit to search for: without control characters, at most
+/// [`MAX_FILTER_CHARS`] long, trimmed.
+pub fn filter_text(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILTER_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 /// The page of a list that `sida=` asks for: 1 when it is not given.
 pub fn page_number(text: Option<&str>) -> Result<i64, AppError> {
     match text.map(str::trim) {

@@ -30,9 +30,6 @@ use crate::{
 /// Rows per page of the list.
 pub const PAGE_SIZE: i64 = 50;
 
-/// The longest filter text searched for; more is cut.
-const MAX_TEXT_CHARS: usize = 100;
-
 /// The filter as the form sends it: every field optional, empty meaning "all".
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
@@ -118,14 +115,7 @@ pub async fn show(
     Query(done): Query<DoneQuery>,
     ListQuery(params): ListQuery<Params>,
 ) -> Result<Response, AppError> {
-    let text: String = params
-        .q
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_TEXT_CHARS)
-        .collect::<String>()
-        .trim()
-        .to_owned();
+    let text = view::filter_text(&params.q);
     let lang = chosen(&params.sprak, Lang::from_code)?;
     let kind = chosen(&params.typ, Kind::from_id)?;
     let standing = chosen(&params.status, Standing::from_id)?;
