@@ -155,7 +155,7 @@ impl<T: serde::de::DeserializeOwned + Default> axum::extract::FromRequestParts<A
 const MAX_FILTER_CHARS: usize = 100;
 
 /// A list's filter text as typed, fit to search for: without control characters, at most
-/// [`MAX_FILTER_CHARS`] long, trimmed.
+/// 100 characters long, trimmed.
 pub fn filter_text(typed: &str) -> String {
     typed
         .chars()
